@@ -1,0 +1,71 @@
+package pcap
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// corpusDir is tcpdump's own test captures, beside the checkout.
+const corpusDir = "../../shared/corpus/tcpdump-tests"
+
+// needTool fails the test under CI (where make test installs everything) and
+// skips it elsewhere when a reference tool is missing.
+func needTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not installed; make test installs it with scripts/deps.sh", name)
+		}
+		t.Skipf("%s is not installed (make deps installs it)", name)
+	}
+	return p
+}
+
+// captureFiles returns every capture in the shared corpus and in testdata/.
+func captureFiles(t testing.TB) []string {
+	t.Helper()
+	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
+	if len(corpus) == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("the capture corpus %s is missing", corpusDir)
+		}
+		t.Logf("the capture corpus %s is absent; using testdata/ only", corpusDir)
+	}
+	local, _ := filepath.Glob("../testdata/*.pcap*")
+	files := append(corpus, local...)
+	sort.Strings(files)
+	var out []string
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+var countRE = regexp.MustCompile(`(?m)^(\d+) packets?$`)
+
+// tcpdumpCount runs `tcpdump -r FILE --count [filter]`: the packets tcpdump
+// read, whether it opened the file, and whether it ended in an error.
+func tcpdumpCount(t testing.TB, path string, filter ...string) (n int, opened, failed bool, stderr string) {
+	t.Helper()
+	bin := needTool(t, "tcpdump")
+	args := append([]string{"-r", path, "--count"}, filter...)
+	cmd := exec.Command(bin, args...)
+	var out, errb strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	m := countRE.FindStringSubmatch(out.String())
+	if m == nil {
+		return 0, false, true, errb.String()
+	}
+	n, _ = strconv.Atoi(m[1])
+	return n, true, err != nil, errb.String()
+}

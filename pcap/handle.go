@@ -16,7 +16,7 @@ import (
 
 // Defaults applied by [NewInactiveHandle] unless a setter overrides them.
 const (
-	DefaultSnapLen = 262144               // libpcap's MAXIMUM_SNAPLEN
+	DefaultSnapLen = 262144                 // libpcap's MAXIMUM_SNAPLEN
 	DefaultTimeout = 100 * time.Millisecond // packet buffer timeout
 )
 
@@ -61,10 +61,10 @@ func (d Direction) String() string {
 type sourceKind int
 
 const (
-	kindLive sourceKind = iota
-	kindFile            // a path libpcap opens itself
-	kindFD              // an *os.File holding a regular file
-	kindReader          // any io.Reader, fed through a pipe
+	kindLive   sourceKind = iota
+	kindFile              // a path libpcap opens itself
+	kindFD                // an *os.File holding a regular file
+	kindReader            // any io.Reader, fed through a pipe
 	kindDead
 )
 
@@ -119,7 +119,7 @@ type Handle struct {
 	ng        bool // the source is pcapng
 	prec      Precision
 	lt        LinkType // cached so that it is known after Close
-	fd        int // selectable fd, or -1
+	fd        int      // selectable fd, or -1
 	warning   *Warning
 
 	readMu   sync.Mutex // one reader at a time; never taken by Close

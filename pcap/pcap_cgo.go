@@ -363,7 +363,7 @@ func cStatustostr(code int) string {
 	return C.GoString(C.pcap_statustostr(C.int(code)))
 }
 
-func cSetSnaplen(h *cHandle, n int) int  { return int(C.pcap_set_snaplen(h.p, C.int(n))) }
+func cSetSnaplen(h *cHandle, n int) int   { return int(C.pcap_set_snaplen(h.p, C.int(n))) }
 func cSetPromisc(h *cHandle, on bool) int { return int(C.pcap_set_promisc(h.p, cbool(on))) }
 func cSetTimeout(h *cHandle, d time.Duration) int {
 	return int(C.pcap_set_timeout(h.p, C.int(d/time.Millisecond)))
@@ -372,8 +372,8 @@ func cSetBufferSize(h *cHandle, n int) int { return int(C.pcap_set_buffer_size(h
 func cSetImmediate(h *cHandle, on bool) int {
 	return int(C.pcap_set_immediate_mode(h.p, cbool(on)))
 }
-func cSetRFMon(h *cHandle, on bool) int  { return int(C.pcap_set_rfmon(h.p, cbool(on))) }
-func cCanSetRFMon(h *cHandle) int        { return int(C.pcap_can_set_rfmon(h.p)) }
+func cSetRFMon(h *cHandle, on bool) int    { return int(C.pcap_set_rfmon(h.p, cbool(on))) }
+func cCanSetRFMon(h *cHandle) int          { return int(C.pcap_can_set_rfmon(h.p)) }
 func cSetTstampType(h *cHandle, t int) int { return int(C.pcap_set_tstamp_type(h.p, C.int(t))) }
 func cSetTstampPrecision(h *cHandle, p int) int {
 	return int(C.pcap_set_tstamp_precision(h.p, C.int(p)))

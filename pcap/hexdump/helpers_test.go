@@ -1,0 +1,175 @@
+package hexdump
+
+import (
+	"bytes"
+	"encoding/binary"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// defaultSeed seeds the random inputs; TEST_SEED overrides it to replay a run.
+const defaultSeed = 20240101
+
+// testRand returns a seeded generator and logs the seed.
+func testRand(t testing.TB) *rand.Rand {
+	t.Helper()
+	seed := uint64(defaultSeed)
+	if s := os.Getenv("TEST_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 0, 64)
+		if err != nil {
+			t.Fatalf("TEST_SEED=%q: %v", s, err)
+		}
+		seed = v
+	}
+	t.Logf("random inputs from seed %d (set TEST_SEED to replay another)", seed)
+	return rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+}
+
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// input is a named test input.
+type input struct {
+	name string
+	data []byte
+}
+
+// testInputs returns the inputs every style is checked on: edge sizes,
+// runs of one byte value (for hexdump -C's "*"), every byte value, mixed
+// runs, and random sizes from 0 to 5000 bytes.
+func testInputs(t testing.TB, random int) []input {
+	t.Helper()
+	r := testRand(t)
+	all := make([]byte, 256)
+	for i := range all {
+		all[i] = byte(i)
+	}
+	var mixed []byte
+	mixed = append(mixed, bytes.Repeat([]byte{0}, 48)...)
+	mixed = append(mixed, bytes.Repeat([]byte{1}, 16)...)
+	mixed = append(mixed, bytes.Repeat([]byte{0}, 64)...)
+	mixed = append(mixed, bytes.Repeat([]byte{0}, 5)...) // short line equal in content
+	var partialRun []byte
+	partialRun = append(partialRun, bytes.Repeat([]byte{'A'}, 40)...)
+	partialRun = append(partialRun, bytes.Repeat([]byte{'B'}, 16)...)
+	partialRun = append(partialRun, bytes.Repeat([]byte{'B'}, 16)...)
+	ins := []input{
+		{"empty", nil},
+		{"size=1", []byte{0x7f}},
+		{"size=15", randomBytes(r, 15)},
+		{"size=16", randomBytes(r, 16)},
+		{"size=17", randomBytes(r, 17)},
+		{"same=00/size=100", make([]byte, 100)},
+		{"same=00/size=128", make([]byte, 128)},
+		{"same=00/size=4097", make([]byte, 4097)},
+		{"same=41/size=300", bytes.Repeat([]byte{'A'}, 300)},
+		{"same=20/size=33", bytes.Repeat([]byte{' '}, 33)},
+		{"every-byte", all},
+		{"every-byte-twice", append(append([]byte{}, all...), all...)},
+		{"mixed-runs", mixed},
+		{"partial-run", partialRun},
+		{"text", []byte("GET / HTTP/1.1\r\nHost: example.com\r\nUser-Agent: tcpregress\r\n\r\n")},
+	}
+	for i := range random {
+		n := r.IntN(5001)
+		ins = append(ins, input{"random=" + strconv.Itoa(i) + "/size=" + strconv.Itoa(n), randomBytes(r, n)})
+	}
+	return ins
+}
+
+// requireTool returns the path of a reference tool. A missing tool skips the
+// test on a developer's machine and fails it in CI, which installs them.
+func requireTool(t *testing.T, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err == nil {
+		return p
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", name, pkg)
+	}
+	t.Skipf("%s not found; install it with apt-get install -y %s (CI fails here instead)", name, pkg)
+	return ""
+}
+
+// runTool runs a reference tool in the C locale and returns its stdout.
+func runTool(t *testing.T, path string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %q: %v\n%s", path, args, err, stderr.Bytes())
+	}
+	return out
+}
+
+// writeFile writes b to a new file in the test's temporary directory.
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writePcap writes a classic pcap file (microsecond timestamps, little
+// endian, magic 0xa1b2c3d4) with one packet per element of packets, on
+// link type 1 (Ethernet), so that "tcpdump -xx" dumps every byte.
+func writePcap(t *testing.T, packets [][]byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	hdr := make([]byte, 24)
+	le.PutUint32(hdr[0:], 0xa1b2c3d4)
+	le.PutUint16(hdr[4:], 2)
+	le.PutUint16(hdr[6:], 4)
+	le.PutUint32(hdr[16:], 262144) // snaplen
+	le.PutUint32(hdr[20:], 1)      // LINKTYPE_ETHERNET
+	b.Write(hdr)
+	for i, p := range packets {
+		rec := make([]byte, 16)
+		le.PutUint32(rec[0:], uint32(1704067200+i))
+		le.PutUint32(rec[4:], 1)
+		le.PutUint32(rec[8:], uint32(len(p)))
+		le.PutUint32(rec[12:], uint32(len(p)))
+		b.Write(rec)
+		b.Write(p)
+	}
+	return writeFile(t, "in.pcap", b.Bytes())
+}
+
+// diffLines reports the first differing line of two dumps.
+func diffLines(t *testing.T, what string, got, want []byte) {
+	t.Helper()
+	if bytes.Equal(got, want) {
+		return
+	}
+	g := bytes.SplitAfter(got, []byte("\n"))
+	w := bytes.SplitAfter(want, []byte("\n"))
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl []byte
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if !bytes.Equal(gl, wl) {
+			t.Errorf("%s: line %d differs (%d lines vs %d)\n got: %q\nwant: %q", what, i+1, len(g), len(w), gl, wl)
+			return
+		}
+	}
+}

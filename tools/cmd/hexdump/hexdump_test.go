@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"tcpregress.dev/pcap/hexdump"
+)
+
+// runCLI runs the command with stdin and returns the exit code, stdout and
+// stderr.
+func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runStdin(args, bytes.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func randomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 7))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+func writeFile(t *testing.T, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// testData has a run of equal lines for '*' and random bytes.
+func testData() []byte {
+	return append(append(make([]byte, 100), randomBytes(1, 700)...), bytes.Repeat([]byte{'x'}, 77)...)
+}
+
+func TestDumpFile(t *testing.T) {
+	data := testData()
+	path := writeFile(t, "data.bin", data)
+	for _, s := range hexdump.Styles() {
+		code, out, errOut := runCLI(t, nil, "--style="+s.String(), path)
+		if code != 0 || errOut != "" {
+			t.Fatalf("--style=%s: exit %d, stderr %q", s, code, errOut)
+		}
+		if want := hexdump.Format(data, s); out != want {
+			t.Errorf("--style=%s: output differs from hexdump.Format", s)
+		}
+	}
+	// The default is Pane.
+	if _, out, _ := runCLI(t, nil, path); out != hexdump.Format(data, hexdump.Pane) {
+		t.Error("default style is not pane")
+	}
+}
+
+func TestDumpStdin(t *testing.T) {
+	data := testData()
+	for _, args := range [][]string{{"-C"}, {"-C", "-"}} {
+		code, out, errOut := runCLI(t, data, args...)
+		if code != 0 || out != hexdump.Format(data, hexdump.Canonical) {
+			t.Errorf("%q: exit %d, stderr %q, output differs", args, code, errOut)
+		}
+	}
+}
+
+func TestDumpConcatenatesFiles(t *testing.T) {
+	a, b := randomBytes(2, 21), randomBytes(3, 50)
+	pa, pb := writeFile(t, "a", a), writeFile(t, "b", b)
+	// stdin in the middle, as hexdump and cat allow.
+	stdin := []byte("from stdin")
+	code, out, errOut := runCLI(t, stdin, "--style=xxd", pa, "-", pb)
+	want := hexdump.Format(append(append(append([]byte{}, a...), stdin...), b...), hexdump.XXD)
+	if code != 0 || out != want {
+		t.Errorf("exit %d, stderr %q, output\n%s\nwant\n%s", code, errOut, out, want)
+	}
+}
+
+func TestSkipLength(t *testing.T) {
+	data := testData()
+	path := writeFile(t, "data.bin", data)
+	tests := []struct {
+		args      []string
+		skip, end int
+	}{
+		{[]string{"-s", "10"}, 10, len(data)},
+		{[]string{"-s", "0x10", "-n", "0x20"}, 16, 48},
+		{[]string{"--skip=5", "--length=3"}, 5, 8},
+		{[]string{"-n", "0"}, 0, 0},
+		{[]string{"-s", "100000"}, len(data), len(data)},
+		{[]string{"-n", "100000"}, 0, len(data)},
+	}
+	for _, tt := range tests {
+		for _, viaStdin := range []bool{false, true} {
+			args := append([]string{"-C", "-v"}, tt.args...)
+			var in []byte
+			if viaStdin {
+				in = data
+			} else {
+				args = append(args, path)
+			}
+			code, out, errOut := runCLI(t, in, args...)
+			want := hexdump.FormatOptions(data[tt.skip:tt.end], hexdump.Options{Style: hexdump.Canonical, Verbose: true, Offset: int64(tt.skip)})
+			if code != 0 || out != want {
+				t.Errorf("%q stdin=%v: exit %d, stderr %q, output\n%s\nwant\n%s", args, viaStdin, code, errOut, out, want)
+			}
+		}
+	}
+}
+
+// TestMatchesTools compares with the reference tools given the same flags.
+func TestMatchesTools(t *testing.T) {
+	data := testData()
+	path := writeFile(t, "data.bin", data)
+	tests := []struct {
+		tool, pkg string
+		ours      []string
+		theirs    []string
+	}{
+		{"hexdump", "bsdextrautils", []string{"-C"}, []string{"-C"}},
+		{"hexdump", "bsdextrautils", []string{"-C", "-v"}, []string{"-C", "-v"}},
+		{"hexdump", "bsdextrautils", []string{"-C", "-s", "0x31", "-n", "300"}, []string{"-C", "-s", "0x31", "-n", "300"}},
+		{"xxd", "xxd", []string{"--style=xxd"}, nil},
+		{"xxd", "xxd", []string{"--style=xxd", "-s", "77", "-n", "200"}, []string{"-s", "77", "-l", "200"}},
+	}
+	for _, tt := range tests {
+		tool, err := exec.LookPath(tt.tool)
+		if err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", tt.tool, tt.pkg)
+			}
+			t.Skipf("%s not found (apt-get install -y %s)", tt.tool, tt.pkg)
+		}
+		cmd := exec.Command(tool, append(tt.theirs, path)...)
+		cmd.Env = append(os.Environ(), "LC_ALL=C")
+		want, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("%s %q: %v", tt.tool, tt.theirs, err)
+		}
+		code, out, errOut := runCLI(t, nil, append(tt.ours, path)...)
+		if code != 0 || out != string(want) {
+			t.Errorf("hexdump %q: exit %d, stderr %q\n%s\nwant (%s %q)\n%s", tt.ours, code, errOut, out, tt.tool, tt.theirs, want)
+		}
+	}
+}
+
+func TestReverseRoundTrip(t *testing.T) {
+	data := testData()
+	path := writeFile(t, "data.bin", data)
+	for _, args := range [][]string{{"--style=pane"}, {"--style=tshark"}, {"-C"}, {"-C", "-v"}, {"--style=xxd"}, {"--style=tcpdump"}, {"-X"}, {"-C", "-s", "9"}} {
+		code, dump, errOut := runCLI(t, nil, append(args, path)...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errOut)
+		}
+		want := data
+		if len(args) > 1 && args[len(args)-2] == "-s" {
+			want = data[9:]
+		}
+		// From stdin, and from a file.
+		code, got, errOut := runCLI(t, []byte(dump), "-r")
+		if code != 0 || got != string(want) {
+			t.Errorf("%q | hexdump -r: exit %d, stderr %q, %d bytes, want %d", args, code, errOut, len(got), len(want))
+		}
+		dumpPath := writeFile(t, "dump.txt", []byte(dump))
+		code, got, errOut = runCLI(t, nil, "--reverse", dumpPath)
+		if code != 0 || got != string(want) {
+			t.Errorf("hexdump -r %q dump: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+}
+
+func TestReverseBadDump(t *testing.T) {
+	path := writeFile(t, "bad.txt", []byte("00000000: 4142 4344  ABCD\n00000008: 4546  EF\n"))
+	code, out, errOut := runCLI(t, nil, "-r", path)
+	if code != 1 || out != "ABCD" { // the bytes before the bad line, as xxd -r
+		t.Errorf("exit %d, output %q; want 1 and the bytes before line 2", code, out)
+	}
+	if want := "hexdump: " + path + ":2: offset 0x8, expected 0x4\n"; errOut != want {
+		t.Errorf("stderr %q, want %q", errOut, want)
+	}
+	code, _, errOut = runCLI(t, []byte("not a dump\n"), "-r")
+	if code != 1 || !strings.Contains(errOut, "standard input:1: not a hex dump line") {
+		t.Errorf("stdin: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	good := writeFile(t, "good", []byte("abc"))
+	missing := filepath.Join(t.TempDir(), "missing.bin")
+	for _, args := range [][]string{{missing}, {good, missing}, {"-r", missing}, {"--pcap", missing}} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code != 1 || out != "" || !strings.Contains(errOut, missing) || !strings.HasPrefix(errOut, "hexdump: ") {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 1, nothing, a message naming the file", args, code, out, errOut)
+		}
+	}
+	code, _, errOut := runCLI(t, nil, t.TempDir())
+	if code != 1 || !strings.Contains(errOut, "is a directory") {
+		t.Errorf("directory: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--bogus"}, "unknown flag --bogus"},
+		{[]string{"--style=od"}, "--style=od: unknown style; the styles are pane, tshark, canonical, xxd, tcpdump"},
+		{[]string{"-C", "--style=xxd"}, "-C means --style=canonical"},
+		{[]string{"-X", "--style=pane"}, "-X adds the character column"},
+		{[]string{"-s", "1k"}, `bad byte count "1k"`},
+		{[]string{"--length=-3"}, `bad byte count "-3"`},
+		{[]string{"-s", "0x"}, `bad byte count "0x"`},
+		{[]string{"-r", "-s", "3", "-C"}, "-s, -C do not apply"},
+		{[]string{"--log-level=loud"}, "--log-level"},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, nil, tt.args...)
+		if code != 2 || out != "" || !strings.HasPrefix(errOut, "hexdump: ") || !strings.Contains(errOut, tt.msg) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and %q", tt.args, code, out, errOut, tt.msg)
+		}
+	}
+}
+
+func TestHelpAndVersion(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "--help")
+	if code != 0 || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--reverse") {
+		t.Errorf("--help: exit %d, output %q", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "-V")
+	if code != 0 || !strings.HasPrefix(out, "hexdump ") {
+		t.Errorf("-V: exit %d, output %q", code, out)
+	}
+}
+
+// TestClosedPipe writes a long dump into a pipe whose reader has gone, as
+// with "hexdump big | head": a quiet success.
+func TestClosedPipe(t *testing.T) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	defer w.Close()
+	path := writeFile(t, "big", randomBytes(4, 1<<20))
+	var stderr bytes.Buffer
+	if code := run([]string{path}, w, &stderr); code != 0 || stderr.Len() != 0 {
+		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
+	}
+}
+
+func TestLogging(t *testing.T) {
+	path := writeFile(t, "data", []byte("abc"))
+	code, _, errOut := runCLI(t, nil, "--log-level=debug", "--log-format=json", path)
+	if code != 0 || !strings.Contains(errOut, `"level":"debug"`) || !strings.Contains(errOut, `"style":"pane"`) {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	// Silent by default.
+	if _, _, errOut := runCLI(t, nil, path); errOut != "" {
+		t.Errorf("stderr %q, want nothing", errOut)
+	}
+}
+
+// writePcap writes a classic little-endian pcap file with microsecond time
+// stamps on link type 1.
+func writePcap(t *testing.T, packets [][]byte) string {
+	t.Helper()
+	var b bytes.Buffer
+	le := binary.LittleEndian
+	hdr := make([]byte, 24)
+	le.PutUint32(hdr[0:], 0xa1b2c3d4)
+	le.PutUint16(hdr[4:], 2)
+	le.PutUint16(hdr[6:], 4)
+	le.PutUint32(hdr[16:], 262144)
+	le.PutUint32(hdr[20:], 1)
+	b.Write(hdr)
+	for i, p := range packets {
+		rec := make([]byte, 16)
+		le.PutUint32(rec[0:], uint32(1704067200+i))
+		le.PutUint32(rec[4:], uint32(1+i))
+		le.PutUint32(rec[8:], uint32(len(p)))
+		le.PutUint32(rec[12:], uint32(len(p)+i)) // pretend a snap length cut the later ones
+		b.Write(rec)
+		b.Write(p)
+	}
+	return writeFile(t, "in.pcap", b.Bytes())
+}
+
+func TestPcap(t *testing.T) {
+	packets := [][]byte{randomBytes(5, 60), {0x42}, randomBytes(6, 300)}
+	path := writePcap(t, packets)
+	expect := func(o hexdump.Options, skip, n int) string {
+		var s strings.Builder
+		for i, p := range packets {
+			fmt.Fprintf(&s, "Packet %d: 2024-01-01T00:00:%02d.%06dZ, %d %s (%d on wire)\n", i+1, i, i+1, len(p), map[bool]string{true: "byte", false: "bytes"}[len(p) == 1], len(p)+i)
+			start := min(skip, len(p))
+			end := len(p)
+			if n >= 0 {
+				end = min(start+n, len(p))
+			}
+			o.Offset = int64(start)
+			s.WriteString(hexdump.FormatOptions(p[start:end], o))
+			if o.Style != hexdump.TShark || end == start {
+				s.WriteString("\n")
+			}
+		}
+		return s.String()
+	}
+	tests := []struct {
+		args    []string
+		o       hexdump.Options
+		skip, n int
+	}{
+		{nil, hexdump.Options{}, 0, -1},
+		{[]string{"--style=tshark"}, hexdump.Options{Style: hexdump.TShark}, 0, -1},
+		{[]string{"-X", "-s", "14"}, hexdump.Options{Style: hexdump.TCPDump, ASCII: true}, 14, -1},
+		{[]string{"-C", "-n", "20"}, hexdump.Options{Style: hexdump.Canonical}, 0, 20},
+	}
+	for _, tt := range tests {
+		code, out, errOut := runCLI(t, nil, append(append([]string{"--pcap"}, tt.args...), path)...)
+		if want := expect(tt.o, tt.skip, tt.n); code != 0 || out != want {
+			t.Errorf("%q: exit %d, stderr %q\n%s\nwant\n%s", tt.args, code, errOut, out, want)
+		}
+	}
+	// From stdin, and two files numbered on.
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, data, "--pcap", "-", path)
+	if code != 0 || strings.Count(out, "Packet ") != 6 || !strings.Contains(out, "Packet 6: ") {
+		t.Errorf("stdin and file: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	// Not a capture.
+	notPcap := writeFile(t, "text.pcap", []byte("this is not a capture file, just text"))
+	code, _, errOut = runCLI(t, nil, "--pcap", notPcap)
+	if code != 1 || !strings.HasPrefix(errOut, "hexdump: "+notPcap+": ") {
+		t.Errorf("not a capture: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestCount(t *testing.T) {
+	for in, want := range map[string]int64{"0": 0, "17": 17, "0x1f": 31, "0X10": 16, "007": 7} {
+		var c count
+		if err := c.UnmarshalText([]byte(in)); err != nil || c.n != want || !c.set {
+			t.Errorf("%q: %d, %v", in, c.n, err)
+		}
+	}
+	for _, in := range []string{"", "1k", "-1", "+1", "0x", "0x-1", "1.5", strconv.Itoa(1) + "e3", "99999999999999999999"} {
+		var c count
+		if err := c.UnmarshalText([]byte(in)); err == nil {
+			t.Errorf("%q accepted as %d", in, c.n)
+		}
+	}
+}

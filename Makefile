@@ -30,7 +30,7 @@ fuzz: deps
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./pcap/... ./tools/... ./benchmarks/...
+	$(GO) vet ./pcap/... ./tcpstack/... ./tools/... ./benchmarks/...
 
 testdata:
 	$(GO) run ./benchmarks/cmd/gencaptures -out testdata

@@ -1,0 +1,521 @@
+package tcpstack
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// Conn is a TCP connection of a [Stack]. It implements net.Conn exactly as
+// *net.TCPConn does: deadlines, io.EOF after the peer's FIN, errors that wrap
+// syscall.ECONNRESET, ETIMEDOUT or os.ErrDeadlineExceeded in a *net.OpError,
+// net.ErrClosed after Close. Multiple goroutines may invoke methods on a Conn
+// simultaneously.
+type Conn struct {
+	s      *Stack
+	tcb    *tcp.Conn
+	local  netip.AddrPort
+	remote netip.AddrPort
+	lis    *Listener // the listener that accepted it, until it is accepted
+	tos    uint8
+
+	// Guarded by s.mu.
+	gone       bool      // removed from the stack
+	scheduled  time.Time // the timer entry that matters
+	err        error     // why the connection ended, once it has
+	closedByMe bool      // Close was called
+	rdClosed   bool      // CloseRead was called
+	softErr    error     // the last ICMP soft error
+	linger0    bool      // SetLinger(0): Close resets
+
+	rdDeadline, wrDeadline deadline
+	readable               chan struct{} // signalled on readable, closed or deadline changes
+	writable               chan struct{}
+	established            chan struct{} // closed once established or ended
+	estOnce                sync.Once
+}
+
+// deadline is an absolute time, zero meaning none (net.Conn semantics).
+type deadline struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (d *deadline) set(t time.Time) {
+	d.mu.Lock()
+	d.t = t
+	d.mu.Unlock()
+}
+
+func (d *deadline) get() time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.t
+}
+
+func newConn(s *Stack, tcb *tcp.Conn, lis *Listener) *Conn {
+	return &Conn{
+		s:           s,
+		tcb:         tcb,
+		local:       tcb.LocalAddr(),
+		remote:      tcb.RemoteAddr(),
+		lis:         lis,
+		readable:    make(chan struct{}, 1),
+		writable:    make(chan struct{}, 1),
+		established: make(chan struct{}),
+	}
+}
+
+func signal(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// handleEvents reacts to what the engine reports. s.mu is held.
+func (c *Conn) handleEvents(ev tcp.Event) {
+	if ev&tcp.EventEstablished != 0 {
+		c.estOnce.Do(func() { close(c.established) })
+		if c.lis != nil {
+			c.lis.ready(c)
+		}
+	}
+	if ev&(tcp.EventReadable|tcp.EventUrgent) != 0 {
+		signal(c.readable)
+	}
+	if ev&(tcp.EventWritable|tcp.EventSendDone) != 0 {
+		signal(c.writable)
+	}
+	if ev&tcp.EventClosed != 0 {
+		err := c.tcb.Err()
+		if err == nil {
+			err = io.EOF
+		}
+		c.s.remove(c)
+		c.terminate(err)
+	}
+}
+
+// terminate marks the connection ended and wakes every waiter. s.mu is held.
+func (c *Conn) terminate(err error) {
+	if c.err == nil {
+		c.err = err
+	}
+	c.gone = true
+	if c.lis != nil {
+		c.lis.dropPending(c)
+		c.lis = nil
+	}
+	c.estOnce.Do(func() { close(c.established) })
+	signal(c.readable)
+	signal(c.writable)
+}
+
+// remove takes c out of the demultiplexing table. s.mu is held.
+func (s *Stack) remove(c *Conn) {
+	k := fourTuple{c.local, c.remote}
+	if s.conns[k] == c {
+		delete(s.conns, k)
+	}
+	c.gone = true
+}
+
+// Read reads data from the connection, waiting for it until the read
+// deadline. It returns io.EOF once the peer has closed its side and
+// everything before the FIN was read.
+func (c *Conn) Read(b []byte) (int, error) {
+	for {
+		c.s.mu.Lock()
+		if c.closedByMe {
+			c.s.mu.Unlock()
+			return 0, opError("read", c.local, c.remote, net.ErrClosed)
+		}
+		if len(b) == 0 {
+			c.s.mu.Unlock()
+			return 0, nil
+		}
+		n, err := c.tcb.Read(b)
+		if n > 0 {
+			// Reading opened the window: let the engine send a window update.
+			c.s.flush(c, c.s.now())
+			c.s.mu.Unlock()
+			return n, nil
+		}
+		if c.rdClosed {
+			c.s.mu.Unlock()
+			return 0, io.EOF
+		}
+		switch {
+		case err == io.EOF:
+			c.s.mu.Unlock()
+			return 0, io.EOF
+		case errors.Is(err, tcp.ErrWouldBlock):
+		case err != nil:
+			c.s.mu.Unlock()
+			return 0, opError("read", c.local, c.remote, c.endErr(err))
+		case c.gone:
+			e := c.err
+			c.s.mu.Unlock()
+			if e == io.EOF {
+				return 0, io.EOF
+			}
+			return 0, opError("read", c.local, c.remote, c.endErr(e))
+		}
+		c.s.mu.Unlock()
+		if err := c.wait(c.readable, &c.rdDeadline); err != nil {
+			return 0, opError("read", c.local, c.remote, err)
+		}
+	}
+}
+
+// endErr maps the engine's ending error to what a kernel socket reports.
+func (c *Conn) endErr(err error) error {
+	switch {
+	case errors.Is(err, tcp.ErrClosed), err == nil:
+		if c.err != nil && c.err != io.EOF {
+			return c.err
+		}
+		return net.ErrClosed
+	case errors.Is(err, ErrStackClosed):
+		return net.ErrClosed
+	}
+	if errors.Is(err, syscall.ETIMEDOUT) && c.softErr != nil {
+		// Like Linux, report the ICMP error that explains a timeout.
+		return c.softErr
+	}
+	return err
+}
+
+// wait blocks until ch is signalled, the deadline passes or the stack
+// closes.
+func (c *Conn) wait(ch chan struct{}, dl *deadline) error {
+	t := dl.get()
+	var timer <-chan time.Time
+	if !t.IsZero() {
+		d := time.Until(t)
+		if d <= 0 {
+			return os.ErrDeadlineExceeded
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-timer:
+		return os.ErrDeadlineExceeded
+	case <-c.s.done:
+		return net.ErrClosed
+	}
+}
+
+// Write writes b to the connection, waiting for buffer space until the
+// write deadline. It returns len(b) unless an error ends the write early.
+func (c *Conn) Write(b []byte) (int, error) {
+	written := 0
+	for {
+		c.s.mu.Lock()
+		if c.closedByMe {
+			c.s.mu.Unlock()
+			return written, opError("write", c.local, c.remote, net.ErrClosed)
+		}
+		if written == len(b) && len(b) > 0 {
+			c.s.mu.Unlock()
+			return written, nil
+		}
+		n, err := c.tcb.Write(b[written:])
+		written += n
+		if n > 0 {
+			c.s.flush(c, c.s.now())
+		}
+		switch {
+		case written == len(b) && (err == nil || errors.Is(err, tcp.ErrWouldBlock)):
+			c.s.mu.Unlock()
+			return written, nil
+		case errors.Is(err, tcp.ErrWouldBlock):
+		case errors.Is(err, tcp.ErrClosing):
+			c.s.mu.Unlock()
+			return written, opError("write", c.local, c.remote, syscall.EPIPE)
+		case err != nil:
+			c.s.mu.Unlock()
+			return written, opError("write", c.local, c.remote, c.endErr(err))
+		}
+		c.s.mu.Unlock()
+		if err := c.wait(c.writable, &c.wrDeadline); err != nil {
+			return written, opError("write", c.local, c.remote, err)
+		}
+	}
+}
+
+// Close closes the connection: our FIN is sent once the queued data has
+// been, and the stack finishes the close (FIN-WAIT, TIME-WAIT) without the
+// caller. With unread received data, or after SetLinger(0), the connection
+// is reset instead (RFC9293 §3.6). Blocked Read and Write calls return
+// net.ErrClosed.
+func (c *Conn) Close() error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.closedByMe {
+		return opError("close", c.local, c.remote, net.ErrClosed)
+	}
+	c.closedByMe = true
+	if !c.gone {
+		if c.linger0 {
+			c.tcb.Abort()
+		} else {
+			c.tcb.Close()
+		}
+		c.s.flush(c, c.s.now())
+	}
+	signal(c.readable)
+	signal(c.writable)
+	return nil
+}
+
+// CloseWrite shuts down the sending side: a FIN follows the queued data.
+// Reads continue until the peer closes.
+func (c *Conn) CloseWrite() error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.closedByMe {
+		return opError("close", c.local, c.remote, net.ErrClosed)
+	}
+	if c.gone {
+		return opError("close", c.local, c.remote, c.endErr(c.err))
+	}
+	if err := c.tcb.CloseWrite(); err != nil && !errors.Is(err, tcp.ErrClosing) {
+		return opError("close", c.local, c.remote, c.endErr(err))
+	}
+	c.s.flush(c, c.s.now())
+	return nil
+}
+
+// CloseRead shuts down the receiving side: later reads return io.EOF.
+// Data that arrives is still acknowledged and discarded, as Linux does.
+func (c *Conn) CloseRead() error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.closedByMe {
+		return opError("close", c.local, c.remote, net.ErrClosed)
+	}
+	c.rdClosed = true
+	signal(c.readable)
+	return nil
+}
+
+// LocalAddr returns the local address, a *net.TCPAddr.
+func (c *Conn) LocalAddr() net.Addr { return net.TCPAddrFromAddrPort(c.local) }
+
+// RemoteAddr returns the peer's address, a *net.TCPAddr.
+func (c *Conn) RemoteAddr() net.Addr { return net.TCPAddrFromAddrPort(c.remote) }
+
+// SetDeadline sets the read and write deadlines.
+func (c *Conn) SetDeadline(t time.Time) error {
+	c.SetReadDeadline(t)
+	return c.SetWriteDeadline(t)
+}
+
+// SetReadDeadline sets the deadline for Read calls, also those blocked now.
+func (c *Conn) SetReadDeadline(t time.Time) error {
+	c.rdDeadline.set(t)
+	signal(c.readable)
+	return nil
+}
+
+// SetWriteDeadline sets the deadline for Write calls, also those blocked now.
+func (c *Conn) SetWriteDeadline(t time.Time) error {
+	c.wrDeadline.set(t)
+	signal(c.writable)
+	return nil
+}
+
+// SetNoDelay turns the Nagle algorithm off (true, the default of Go's net
+// package is the same) or on.
+func (c *Conn) SetNoDelay(noDelay bool) error {
+	return c.setopt(func(now time.Time) { c.tcb.SetNoDelay(noDelay) })
+}
+
+// SetKeepAlive turns keep-alive probes on or off.
+func (c *Conn) SetKeepAlive(on bool) error {
+	return c.setopt(func(now time.Time) { c.tcb.SetKeepAlive(on, 0, 0, 0, now) })
+}
+
+// SetKeepAlivePeriod sets the idle time before the first probe and the
+// interval between probes, and turns keep-alives on.
+func (c *Conn) SetKeepAlivePeriod(d time.Duration) error {
+	return c.setopt(func(now time.Time) { c.tcb.SetKeepAlive(true, d, d, 0, now) })
+}
+
+// SetKeepAliveConfig sets every keep-alive parameter, as net.TCPConn's
+// method of the same name does.
+func (c *Conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
+	return c.setopt(func(now time.Time) {
+		c.tcb.SetKeepAlive(cfg.Enable, cfg.Idle, cfg.Interval, cfg.Count, now)
+	})
+}
+
+// SetUserTimeout sets how long sent data may stay unacknowledged before the
+// connection fails with ETIMEDOUT (TCP_USER_TIMEOUT; RFC9293 MUST-21).
+func (c *Conn) SetUserTimeout(d time.Duration) error {
+	return c.setopt(func(time.Time) { c.tcb.SetUserTimeout(d) })
+}
+
+// SetLinger with sec == 0 makes Close reset the connection instead of
+// closing it in order (the SO_LINGER 0 idiom). Other values keep the orderly
+// close, which always finishes in the background.
+func (c *Conn) SetLinger(sec int) error {
+	return c.setopt(func(time.Time) { c.linger0 = sec == 0 })
+}
+
+func (c *Conn) setopt(fn func(now time.Time)) error {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	if c.closedByMe {
+		return opError("set", c.local, c.remote, net.ErrClosed)
+	}
+	now := c.s.now()
+	fn(now)
+	if !c.gone {
+		c.s.flush(c, now)
+	}
+	return nil
+}
+
+// State returns the connection's RFC 9293 state.
+func (c *Conn) State() tcp.State {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	return c.tcb.State()
+}
+
+// Info returns a TCP_INFO-like snapshot: state, RTT, RTO, congestion
+// window, windows, retransmissions and the options negotiated.
+func (c *Conn) Info() tcp.Info {
+	c.s.mu.Lock()
+	defer c.s.mu.Unlock()
+	return c.tcb.Info()
+}
+
+// dial opens an active connection and waits for the handshake.
+func (s *Stack) dial(ctx context.Context, remote netip.AddrPort) (*Conn, error) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil, ErrStackClosed
+	}
+	if !s.nextHopReachable(remote.Addr()) {
+		s.mu.Unlock()
+		return nil, os.NewSyscallError("connect", syscall.ENETUNREACH)
+	}
+	local, err := s.ephemeral(remote)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	now := s.now()
+	tcb, err := tcp.Open(s.connConfig(local, remote), local, remote, now)
+	if err != nil {
+		s.mu.Unlock()
+		return nil, err
+	}
+	c := newConn(s, tcb, nil)
+	s.conns[fourTuple{local, remote}] = c
+	s.flush(c, now)
+	s.mu.Unlock()
+
+	select {
+	case <-c.established:
+	case <-ctx.Done():
+		s.mu.Lock()
+		if !c.gone {
+			c.tcb.Abort()
+			s.flush(c, s.now())
+			s.remove(c)
+		}
+		c.closedByMe = true
+		s.mu.Unlock()
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, os.ErrDeadlineExceeded
+		}
+		return nil, ctx.Err()
+	case <-s.done:
+		return nil, ErrStackClosed
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.gone && c.err != nil && c.tcb.State() != tcp.StateEstablished {
+		err := c.err
+		if err == io.EOF {
+			err = syscall.ECONNRESET
+		}
+		if errors.Is(err, syscall.ETIMEDOUT) && c.softErr != nil {
+			err = c.softErr
+		}
+		var errno syscall.Errno
+		if errors.As(err, &errno) {
+			return nil, os.NewSyscallError("connect", errno)
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// connConfig is the engine configuration for one connection, with a logger
+// that names it.
+func (s *Stack) connConfig(local, remote netip.AddrPort) tcp.Config {
+	cfg := s.cfg.TCP
+	if s.log.GetLevel() <= 0 { // debug or trace
+		cfg.Logger = s.log.With().Str("conn", local.String()+"-"+remote.String()).Logger()
+	}
+	return cfg
+}
+
+// ephemeral picks a free local port for remote (RFC6056 §3.3.1-like: a
+// random start, then sequential search). s.mu is held.
+func (s *Stack) ephemeral(remote netip.AddrPort) (netip.AddrPort, error) {
+	const lo, hi = 49152, 65535
+	start := lo + int(s.cfg.TCP.ISN.ISN(netip.AddrPortFrom(s.addr, 0), remote, s.now()))%(hi-lo+1)
+	for i := 0; i <= hi-lo; i++ {
+		p := uint16(lo + (start-lo+i)%(hi-lo+1))
+		lp := netip.AddrPortFrom(s.addr, p)
+		if _, busy := s.conns[fourTuple{lp, remote}]; busy {
+			continue
+		}
+		if _, busy := s.listeners[p]; busy {
+			continue
+		}
+		return lp, nil
+	}
+	return netip.AddrPort{}, os.NewSyscallError("connect", syscall.EADDRNOTAVAIL)
+}
+
+// unreachable fails connections still opening toward ip (ARP gave up).
+// s.mu is held.
+func (s *Stack) unreachable(hop netip.Addr) {
+	for _, c := range s.conns {
+		if c.tcb.State() != tcp.StateSynSent {
+			continue
+		}
+		dst := c.remote.Addr()
+		if !s.cfg.Addr.Contains(dst) {
+			dst = s.cfg.Gateway
+		}
+		if dst == hop {
+			c.softErr = syscall.EHOSTUNREACH
+			c.tcb.Abort()
+			s.flush(c, s.now())
+			s.remove(c)
+			c.terminate(syscall.EHOSTUNREACH)
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package tcpstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// Listener accepts connections for one port of a [Stack]. It implements
+// net.Listener, with SetDeadline, so net/http can serve over it.
+type Listener struct {
+	s    *Stack
+	tcb  *tcp.Listener
+	addr netip.AddrPort
+
+	// Guarded by s.mu.
+	pending int     // connections held and not accepted, SYN-RECEIVED included
+	queue   []*Conn // established, waiting for Accept
+	closed  bool
+
+	readyCh   chan struct{}
+	deadline deadline
+}
+
+// Listen announces on the stack's address. network is "tcp" or "tcp4";
+// address is ":PORT" or "IP:PORT" with the stack's own IP (port 0 picks a
+// free one).
+func (s *Stack) Listen(network, address string) (*Listener, error) {
+	if network != "tcp" && network != "tcp4" {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	host, portStr, err := net.SplitHostPort(address)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: err}
+	}
+	port, err := strconv.ParseUint(portStr, 10, 16)
+	if err != nil {
+		return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf("invalid port %q", portStr)}
+	}
+	if host != "" {
+		ip, err := netip.ParseAddr(host)
+		if err != nil || (!ip.IsUnspecified() && ip.Unmap() != s.addr) {
+			return nil, &net.OpError{Op: "listen", Net: network, Err: fmt.Errorf("address %s is not this stack's (%s)", host, s.addr)}
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrStackClosed
+	}
+	if port == 0 {
+		lp, err := s.ephemeral(netip.AddrPortFrom(netip.IPv4Unspecified(), 0))
+		if err != nil {
+			return nil, err
+		}
+		port = uint64(lp.Port())
+	}
+	local := netip.AddrPortFrom(s.addr, uint16(port))
+	if _, busy := s.listeners[uint16(port)]; busy {
+		return nil, &net.OpError{Op: "listen", Net: network, Addr: net.TCPAddrFromAddrPort(local), Err: errAddrInUse}
+	}
+	tl, err := tcp.NewListener(s.cfg.TCP, local)
+	if err != nil {
+		return nil, err
+	}
+	l := &Listener{s: s, tcb: tl, addr: local, readyCh: make(chan struct{}, 1)}
+	s.listeners[uint16(port)] = l
+	return l, nil
+}
+
+var errAddrInUse = errors.New("address already in use")
+
+// ready queues an established connection for Accept. s.mu is held.
+func (l *Listener) ready(c *Conn) {
+	if l.closed {
+		return
+	}
+	l.queue = append(l.queue, c)
+	signal(l.readyCh)
+}
+
+// dropPending forgets a connection that ended before it was accepted.
+// s.mu is held.
+func (l *Listener) dropPending(c *Conn) {
+	l.pending--
+	for i, q := range l.queue {
+		if q == c {
+			l.queue = append(l.queue[:i], l.queue[i+1:]...)
+			break
+		}
+	}
+}
+
+// terminate closes the listener from the stack's side. s.mu is held.
+func (l *Listener) terminate() {
+	l.closed = true
+	signal(l.readyCh)
+}
+
+// Accept waits for and returns the next connection, a *Conn.
+func (l *Listener) Accept() (net.Conn, error) {
+	c, err := l.AcceptTCP()
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// AcceptTCP is Accept returning the *Conn.
+func (l *Listener) AcceptTCP() (*Conn, error) {
+	for {
+		l.s.mu.Lock()
+		if l.closed {
+			l.s.mu.Unlock()
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.Addr(), Err: net.ErrClosed}
+		}
+		if len(l.queue) > 0 {
+			c := l.queue[0]
+			l.queue = l.queue[1:]
+			l.pending--
+			c.lis = nil
+			l.s.mu.Unlock()
+			return c, nil
+		}
+		l.s.mu.Unlock()
+		if err := l.wait(); err != nil {
+			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.Addr(), Err: err}
+		}
+	}
+}
+
+func (l *Listener) wait() error {
+	var timer <-chan time.Time
+	if t := l.deadline.get(); !t.IsZero() {
+		d := time.Until(t)
+		if d <= 0 {
+			return errDeadline
+		}
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		timer = tm.C
+	}
+	select {
+	case <-l.readyCh:
+		return nil
+	case <-timer:
+		return errDeadline
+	case <-l.s.done:
+		return net.ErrClosed
+	}
+}
+
+// Close stops listening. Connections not yet accepted are reset; accepted
+// ones are not affected.
+func (l *Listener) Close() error {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	if l.closed {
+		return &net.OpError{Op: "close", Net: "tcp", Addr: l.Addr(), Err: net.ErrClosed}
+	}
+	l.closed = true
+	if l.s.listeners[l.addr.Port()] == l {
+		delete(l.s.listeners, l.addr.Port())
+	}
+	now := l.s.now()
+	for _, c := range l.s.conns {
+		if c.lis == l {
+			c.tcb.Abort()
+			l.s.flush(c, now)
+			l.s.remove(c)
+			c.terminate(net.ErrClosed)
+		}
+	}
+	l.queue = nil
+	signal(l.readyCh)
+	return nil
+}
+
+// Addr returns the listening address, a *net.TCPAddr.
+func (l *Listener) Addr() net.Addr { return net.TCPAddrFromAddrPort(l.addr) }
+
+// SetDeadline sets the deadline for Accept calls, also those blocked now.
+func (l *Listener) SetDeadline(t time.Time) error {
+	l.deadline.set(t)
+	signal(l.readyCh)
+	return nil
+}
+
+// Dial connects to address ("IP:PORT", IPv4) over network "tcp" or "tcp4".
+func (s *Stack) Dial(network, address string) (net.Conn, error) {
+	return s.DialContext(context.Background(), network, address)
+}
+
+// DialContext is Dial with a context that bounds the handshake. Its
+// signature fits net/http's Transport.DialContext.
+func (s *Stack) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
+	c, err := s.DialTCP(ctx, network, address)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// DialTCP is DialContext returning the *Conn.
+func (s *Stack) DialTCP(ctx context.Context, network, address string) (*Conn, error) {
+	if network != "tcp" && network != "tcp4" {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
+	}
+	ap, err := netip.ParseAddrPort(address)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %q: %w (want IPv4:PORT; the userland stack does not resolve names)", address, err)}
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	if !ap.Addr().Is4() {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %s is not IPv4", ap.Addr())}
+	}
+	c, err := s.dial(ctx, ap)
+	if err != nil {
+		return nil, &net.OpError{Op: "dial", Net: network, Source: net.TCPAddrFromAddrPort(netip.AddrPortFrom(s.addr, 0)), Addr: net.TCPAddrFromAddrPort(ap), Err: err}
+	}
+	return c, nil
+}
+
+// timeoutError is the accept deadline error: Timeout() reports true, and it
+// matches os.ErrDeadlineExceeded.
+var errDeadline = deadlineExceeded{}
+
+type deadlineExceeded struct{}
+
+func (deadlineExceeded) Error() string   { return "i/o timeout" }
+func (deadlineExceeded) Timeout() bool   { return true }
+func (deadlineExceeded) Temporary() bool { return true }
+func (deadlineExceeded) Is(target error) bool {
+	return target == osErrDeadlineExceeded
+}

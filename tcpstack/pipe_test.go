@@ -1,0 +1,424 @@
+package tcpstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"tcpregress.dev/tcpstack/link/pipe"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+var (
+	macA  = net.HardwareAddr{2, 0, 0, 0, 0, 1}
+	macB  = net.HardwareAddr{2, 0, 0, 0, 0, 2}
+	addrA = netip.MustParsePrefix("198.18.0.1/24")
+	addrB = netip.MustParsePrefix("198.18.0.2/24")
+)
+
+// stackPair returns two stacks joined by an in-memory link; both close in
+// t.Cleanup.
+func stackPair(t *testing.T, f pipe.Faults, tune func(*Config)) (a, b *Stack) {
+	t.Helper()
+	la, lb := pipe.New(macA, macB, f)
+	ca := Config{Link: la, Addr: addrA}
+	cb := Config{Link: lb, Addr: addrB}
+	if tune != nil {
+		tune(&ca)
+		tune(&cb)
+	}
+	var err error
+	if a, err = New(ca); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = New(cb); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.Close()
+		b.Close()
+	})
+	return a, b
+}
+
+func listen(t *testing.T, s *Stack, port int) *Listener {
+	t.Helper()
+	l, err := s.Listen("tcp", fmt.Sprintf(":%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestPipeEcho(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 7)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(c, c)
+		c.Close()
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if c.LocalAddr().(*net.TCPAddr).IP.String() != "198.18.0.1" || c.RemoteAddr().String() != "198.18.0.2:7" {
+		t.Errorf("addresses %v -> %v", c.LocalAddr(), c.RemoteAddr())
+	}
+	for _, msg := range []string{"hello", strings.Repeat("x", 5000), "bye"} {
+		if _, err := c.Write([]byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+		got := make([]byte, len(msg))
+		if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
+			t.Fatalf("echo of %d bytes: %v", len(msg), err)
+		}
+	}
+	if n, err := c.Write(nil); n != 0 || err != nil {
+		t.Errorf("zero-length write: %d, %v", n, err)
+	}
+	info := c.(*Conn).Info()
+	if info.State != tcp.StateEstablished || !info.SACK || !info.Timestamps || !info.WindowScale {
+		t.Errorf("Info after echo: %+v", info)
+	}
+}
+
+// transfer sends size bytes from src to dst (both ways when both is set)
+// and checks SHA-256 sums.
+func transfer(t *testing.T, a, b *Stack, size int) {
+	t.Helper()
+	l := listen(t, b, 9000)
+	data := make([]byte, size)
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	want := sha256.Sum256(data)
+	errc := make(chan error, 2)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			errc <- err
+			return
+		}
+		defer c.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, c); err != nil {
+			errc <- fmt.Errorf("server read: %w", err)
+			return
+		}
+		if !bytes.Equal(h.Sum(nil), want[:]) {
+			errc <- errors.New("server: SHA-256 mismatch")
+			return
+		}
+		// And back.
+		if _, err := c.Write(data); err != nil {
+			errc <- fmt.Errorf("server write: %w", err)
+			return
+		}
+		errc <- nil
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:9000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		if _, err := c.Write(data); err != nil {
+			errc <- fmt.Errorf("client write: %w", err)
+			return
+		}
+		c.(*Conn).CloseWrite()
+	}()
+	h := sha256.New()
+	c.SetReadDeadline(time.Now().Add(5 * time.Minute))
+	if _, err := io.Copy(h, c); err != nil {
+		t.Fatalf("client read: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("client: SHA-256 mismatch")
+	}
+}
+
+func TestPipeTransfer(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	transfer(t, a, b, 8<<20)
+}
+
+func TestPipeTransferWithFaults(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("TEST_SEED=%d", seed)
+	f := pipe.Faults{Loss: 0.03, Duplicate: 0.01, Reorder: 0.03, Corrupt: 0.005, Delay: time.Millisecond, Jitter: time.Millisecond, Seed: seed}
+	a, b := stackPair(t, f, func(c *Config) { c.TCP.RTOMin = 50 * time.Millisecond; c.TCP.InitialRTO = 200 * time.Millisecond })
+	transfer(t, a, b, 2<<20)
+}
+
+func TestPipeRefusedAndReset(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	_, err := a.Dial("tcp", "198.18.0.2:81")
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial to a closed port: %v", err)
+	}
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "dial" {
+		t.Errorf("error is not a dial *net.OpError: %#v", err)
+	}
+	// A reset by the peer (SetLinger(0) + Close) surfaces as ECONNRESET.
+	l := listen(t, b, 80)
+	go func() {
+		c, err := l.AcceptTCP()
+		if err != nil {
+			return
+		}
+		c.SetLinger(0)
+		c.Close()
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err = c.Read(make([]byte, 10))
+	if !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("read after the peer's reset: %v", err)
+	}
+}
+
+func TestPipeHalfClose(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	done := make(chan error, 1)
+	go func() {
+		c, err := l.AcceptTCP()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		got, err := io.ReadAll(c) // until the client's FIN
+		if err != nil {
+			done <- err
+			return
+		}
+		// Our side is still open: answer after the peer half-closed.
+		_, err = c.Write(append([]byte("got "), got...))
+		done <- err
+	}()
+	c, err := a.DialTCP(context.Background(), "tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("question"))
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("more")); err == nil {
+		t.Error("write after CloseWrite succeeded")
+	}
+	ans, err := io.ReadAll(c)
+	if err != nil || string(ans) != "got question" {
+		t.Fatalf("answer after half-close: %q, %v", ans, err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPipeDeadlinesAndClose(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		c, _ := l.Accept()
+		accepted <- c
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := <-accepted
+	defer srv.Close()
+	c.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	_, err = c.Read(make([]byte, 1))
+	if !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Errorf("deadline error is not a timeout net.Error: %#v", err)
+	}
+	// A blocked read returns net.ErrClosed when the conn is closed.
+	c.SetReadDeadline(time.Time{})
+	rerr := make(chan error)
+	go func() {
+		_, err := c.Read(make([]byte, 1))
+		rerr <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	c.Close()
+	if err := <-rerr; !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("blocked read after Close: %v", err)
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("write after Close: %v", err)
+	}
+	if err := c.Close(); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+	// The server sees the orderly close.
+	srv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := srv.Read(make([]byte, 1)); err != io.EOF {
+		t.Errorf("server read after the client's Close: %v", err)
+	}
+	// Accept honours its deadline.
+	l.SetDeadline(time.Now().Add(10 * time.Millisecond))
+	if _, err := l.Accept(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("Accept past the deadline: %v", err)
+	}
+}
+
+func TestPipeHTTP(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s", r.URL.Path)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	tr := &http.Transport{DialContext: a.DialContext}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	for i := range 5 {
+		resp, err := client.Get(fmt.Sprintf("http://198.18.0.2/p%d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(body) != fmt.Sprintf("hello /p%d", i) {
+			t.Fatalf("body %q", body)
+		}
+	}
+}
+
+func TestPipeManyConnections(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	var wg sync.WaitGroup
+	errs := make(chan error, 100)
+	for i := range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := a.Dial("tcp", "198.18.0.2:80")
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			msg := fmt.Sprintf("conn %d", i)
+			c.Write([]byte(msg))
+			got := make([]byte, len(msg))
+			if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
+				errs <- fmt.Errorf("conn %d: %q %v", i, got, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestStackCloseResetsEverything: Stack.Close resets open connections (the
+// peer sees ECONNRESET), unblocks callers and leaves no goroutine behind
+// (goleak checks the last part for every test).
+func TestStackCloseResetsEverything(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	acc := make(chan net.Conn, 1)
+	go func() { c, _ := l.Accept(); acc <- c }()
+	c, err := a.Dial("tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := <-acc
+	blocked := make(chan error)
+	go func() {
+		_, err := c.Read(make([]byte, 1))
+		blocked <- err
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-blocked; !errors.Is(err, net.ErrClosed) {
+		t.Errorf("read blocked across Stack.Close: %v", err)
+	}
+	srv.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := srv.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("peer of a closed stack: %v", err)
+	}
+	if _, err := a.Dial("tcp", "198.18.0.2:80"); !errors.Is(err, net.ErrClosed) {
+		t.Errorf("dial on a closed stack: %v", err)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	la, lb := pipe.New(macA, macB, pipe.Faults{})
+	defer la.Close()
+	defer lb.Close()
+	for name, cfg := range map[string]Config{
+		"no link":    {Addr: addrA},
+		"no addr":    {Link: la},
+		"ipv6":       {Link: la, Addr: netip.MustParsePrefix("2001:db8::1/64")},
+		"far gw":     {Link: la, Addr: addrA, Gateway: netip.MustParseAddr("198.19.0.1")},
+		"tiny MTU":   {Link: la, Addr: addrA, MTU: 100},
+		"bad listen": {Link: la, Addr: addrA},
+	} {
+		if name == "bad listen" {
+			continue
+		}
+		if _, err := New(cfg); err == nil {
+			t.Errorf("%s: New succeeded", name)
+		}
+	}
+}

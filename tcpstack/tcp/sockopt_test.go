@@ -1,0 +1,62 @@
+package tcp
+
+import (
+	"errors"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestSetNoDelay(t *testing.T) {
+	h := established(t)
+	h.Write([]byte("a"))
+	h.Out("P. 1:2(1) ack 1")
+	h.Write([]byte("b")).None() // Nagle
+	h.c.SetNoDelay(true)
+	h.Out("P. 2:3(1) ack 1")
+}
+
+func TestSetKeepAlive(t *testing.T) {
+	h := established(t)
+	h.c.SetKeepAlive(true, time.Minute, time.Second, 2, h.now)
+	h.At(time.Minute)
+	h.Out(". 0:0(0) ack 1")
+	h.c.SetKeepAlive(false, 0, 0, 0, h.now)
+	h.At(time.Hour).None().Expect(StateEstablished)
+}
+
+func TestSetUserTimeout(t *testing.T) {
+	h := established(t)
+	h.c.SetUserTimeout(5 * time.Second)
+	h.Write([]byte("x"))
+	for range 10 {
+		d, ok := h.c.NextDeadline()
+		if !ok {
+			break
+		}
+		h.At(d.Sub(testBase))
+		h.Drain()
+	}
+	if !errors.Is(h.c.Err(), syscall.ETIMEDOUT) || h.now.Sub(testBase) > 20*time.Second {
+		t.Fatalf("err %v at %v", h.c.Err(), h.now.Sub(testBase))
+	}
+	h.c.SetUserTimeout(0)
+	if h.c.cfg.R2 != DefaultR2 {
+		t.Fatal("default not restored")
+	}
+}
+
+func TestSetPathMTU(t *testing.T) {
+	h := established(t)
+	if h.c.SetPathMTU(1500) {
+		t.Fatal("raised the MSS")
+	}
+	if !h.c.SetPathMTU(576) || h.c.Info().SndMSS != 536 {
+		t.Fatalf("mss %d", h.c.Info().SndMSS)
+	}
+	h.Write(make([]byte, 1000))
+	h.Out(". 1:537(536) ack 1")
+	if !h.c.SetPathMTU(10) || h.c.Info().SndMSS != 88 {
+		t.Fatalf("mss %d", h.c.Info().SndMSS)
+	}
+}

@@ -1,0 +1,158 @@
+package tcpstack
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+)
+
+// Byte layouts of the headers the stack speaks below TCP. Each parser checks
+// lengths first, so no accessor can go out of bounds on hostile input.
+
+const (
+	ethHeaderLen  = 14
+	etherTypeIPv4 = 0x0800
+	etherTypeARP  = 0x0806
+	etherTypeVLAN = 0x8100
+	arpLen        = 28
+	ipv4MinLen    = 20
+	protoICMP     = 1
+	protoTCP      = 6
+	ipv4DF        = 0x4000
+	ipv4MF        = 0x2000
+	defaultTTL    = 64
+)
+
+var broadcastMAC = net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+
+// putEthernet writes an Ethernet header into b[:14].
+func putEthernet(b []byte, dst, src net.HardwareAddr, etherType uint16) {
+	copy(b[0:6], dst)
+	copy(b[6:12], src)
+	binary.BigEndian.PutUint16(b[12:14], etherType)
+}
+
+// arpPacket is a parsed Ethernet/IPv4 ARP packet (RFC 826).
+type arpPacket struct {
+	op                   uint16
+	senderMAC, targetMAC net.HardwareAddr
+	senderIP, targetIP   netip.Addr
+}
+
+func parseARP(b []byte) (arpPacket, bool) {
+	if len(b) < arpLen {
+		return arpPacket{}, false
+	}
+	// htype 1 (Ethernet), ptype IPv4, hlen 6, plen 4.
+	if binary.BigEndian.Uint16(b[0:2]) != 1 || binary.BigEndian.Uint16(b[2:4]) != etherTypeIPv4 || b[4] != 6 || b[5] != 4 {
+		return arpPacket{}, false
+	}
+	return arpPacket{
+		op:        binary.BigEndian.Uint16(b[6:8]),
+		senderMAC: net.HardwareAddr(b[8:14]),
+		senderIP:  netip.AddrFrom4([4]byte(b[14:18])),
+		targetMAC: net.HardwareAddr(b[18:24]),
+		targetIP:  netip.AddrFrom4([4]byte(b[24:28])),
+	}, true
+}
+
+// appendARP appends an ARP packet to b.
+func appendARP(b []byte, op uint16, sMAC net.HardwareAddr, sIP netip.Addr, tMAC net.HardwareAddr, tIP netip.Addr) []byte {
+	b = binary.BigEndian.AppendUint16(b, 1)
+	b = binary.BigEndian.AppendUint16(b, etherTypeIPv4)
+	b = append(b, 6, 4)
+	b = binary.BigEndian.AppendUint16(b, op)
+	b = append(b, sMAC[:6]...)
+	s4 := sIP.As4()
+	b = append(b, s4[:]...)
+	if tMAC == nil {
+		tMAC = make(net.HardwareAddr, 6)
+	}
+	b = append(b, tMAC[:6]...)
+	t4 := tIP.As4()
+	return append(b, t4[:]...)
+}
+
+// ipv4Header is the part of an IPv4 header the stack uses.
+type ipv4Header struct {
+	headerLen int
+	totalLen  int
+	id        uint16
+	flagsFrag uint16
+	ttl       uint8
+	protocol  uint8
+	src, dst  netip.Addr
+}
+
+func (h ipv4Header) fragment() bool {
+	return h.flagsFrag&ipv4MF != 0 || h.flagsFrag&0x1fff != 0
+}
+
+// parseIPv4 checks and parses an IPv4 header (RFC 791): version, header
+// length (options are skipped), total length, and the header checksum.
+func parseIPv4(b []byte) (ipv4Header, []byte, bool) {
+	if len(b) < ipv4MinLen || b[0]>>4 != 4 {
+		return ipv4Header{}, nil, false
+	}
+	hl := int(b[0]&0x0f) * 4
+	tl := int(binary.BigEndian.Uint16(b[2:4]))
+	if hl < ipv4MinLen || tl < hl || tl > len(b) {
+		return ipv4Header{}, nil, false
+	}
+	if checksum(b[:hl], 0) != 0 {
+		return ipv4Header{}, nil, false
+	}
+	h := ipv4Header{
+		headerLen: hl,
+		totalLen:  tl,
+		id:        binary.BigEndian.Uint16(b[4:6]),
+		flagsFrag: binary.BigEndian.Uint16(b[6:8]),
+		ttl:       b[8],
+		protocol:  b[9],
+		src:       netip.AddrFrom4([4]byte(b[12:16])),
+		dst:       netip.AddrFrom4([4]byte(b[16:20])),
+	}
+	// Ethernet pads short frames: the payload ends at the total length.
+	return h, b[hl:tl], true
+}
+
+// putIPv4 writes a 20-byte IPv4 header (no options, DF set) into b[:20].
+func putIPv4(b []byte, id uint16, proto uint8, src, dst netip.Addr, payloadLen int, tos, ttl uint8) {
+	b[0] = 0x45
+	b[1] = tos
+	binary.BigEndian.PutUint16(b[2:4], uint16(ipv4MinLen+payloadLen))
+	binary.BigEndian.PutUint16(b[4:6], id)
+	binary.BigEndian.PutUint16(b[6:8], ipv4DF)
+	b[8] = ttl
+	b[9] = proto
+	b[10], b[11] = 0, 0
+	s, d := src.As4(), dst.As4()
+	copy(b[12:16], s[:])
+	copy(b[16:20], d[:])
+	binary.BigEndian.PutUint16(b[10:12], ^checksumFold(checksumSum(b[:20], 0)))
+}
+
+// checksum returns the Internet checksum of b (RFC 1071) starting from the
+// partial sum initial; 0 for data that includes a correct checksum.
+func checksum(b []byte, initial uint32) uint16 {
+	return ^checksumFold(checksumSum(b, initial))
+}
+
+func checksumSum(b []byte, sum uint32) uint32 {
+	n := len(b)
+	i := 0
+	for ; i+1 < n; i += 2 {
+		sum += uint32(b[i])<<8 | uint32(b[i+1])
+	}
+	if i < n {
+		sum += uint32(b[i]) << 8
+	}
+	return sum
+}
+
+func checksumFold(sum uint32) uint16 {
+	for sum>>16 != 0 {
+		sum = sum&0xffff + sum>>16
+	}
+	return uint16(sum)
+}

@@ -6,6 +6,7 @@ require (
 	github.com/alecthomas/kong v1.17.0
 	github.com/rs/zerolog v1.35.1
 	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000
+	tcpregress.dev/tcpstack v0.0.0-00010101000000-000000000000
 )
 
 require (
@@ -15,6 +16,8 @@ require (
 	golang.org/x/sys v0.50.0 // indirect
 )
 
-// The workspace (go.work) supplies pcap; the replace keeps GOWORK=off builds
-// and go mod tidy working.
+// The workspace (go.work) supplies pcap and tcpstack; the replaces keep
+// GOWORK=off builds and go mod tidy working.
 replace tcpregress.dev/pcap => ../pcap
+
+replace tcpregress.dev/tcpstack => ../tcpstack

@@ -136,16 +136,15 @@ func (c *hexdumpCmd) dump(out io.Writer, stdin io.Reader, names []string, log ze
 	}
 	log.Debug().Str("style", c.style.String()).Int64("skipped", skipped).Strs("files", names).Msg("dumping")
 	o := c.options(skipped)
+	// The size, when known, lets the Pane and TShark styles choose the
+	// offset width for the whole dump.
+	o.Size = totalSize(in) // what is left after the skip, or -1
 	var r io.Reader = &multiReader{inputs: in}
 	if c.Length.set {
 		r = io.LimitReader(r, c.Length.n)
-		o.Size = c.Length.n // a hint for the Pane offset width; the input may be shorter
-		if st := totalSize(in); st >= 0 && st-skipped < o.Size {
-			o.Size = max(st-skipped, 0)
-		}
-	} else if st := totalSize(in); st >= 0 {
-		o.Size = max(st-skipped, 0)
+		o.Size = min(o.Size, c.Length.n)
 	}
+	o.Size = max(o.Size, 0) // 0: unknown (standard input), 4 digits until 0xffff
 	w := hexdump.NewWriterOptions(out, o)
 	if _, err := io.Copy(w, r); err != nil {
 		return err
@@ -228,8 +227,8 @@ func openAll(names []string, stdin io.Reader) ([]input, func(), error) {
 	return ins, closeAll, nil
 }
 
-// totalSize returns the total size of the inputs, or -1 if one is not a
-// regular file.
+// totalSize returns the total size of the inputs (after a skip, what is
+// left of them), or -1 if one is not a regular file.
 func totalSize(ins []input) int64 {
 	var n int64
 	for _, in := range ins {

@@ -119,6 +119,29 @@ func TestSkipLength(t *testing.T) {
 	}
 }
 
+// TestPaneOffsetWidth checks that the offset width of the Pane style is the
+// same on every line when the input size is known, also after -s.
+func TestPaneOffsetWidth(t *testing.T) {
+	data := randomBytes(8, 0x10010)
+	path := writeFile(t, "big.bin", data)
+	for _, args := range [][]string{{path}, {"-s", "0x20", path}, {"-s", "0x20", "-n", "0xffe1", path}, {"-s", "0x20", "-n", "0xffe0", path}} {
+		code, out, errOut := runCLI(t, nil, args...)
+		if code != 0 {
+			t.Fatalf("%q: exit %d: %s", args, code, errOut)
+		}
+		width := 5
+		if len(args) > 2 && args[len(args)-2] == "0xffe0" {
+			width = 4 // the last byte is at 0xffff
+		}
+		for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+			if strings.Index(line, "  ") != width {
+				t.Errorf("%q: line %d: %q; want a %d-digit offset", args, i+1, line, width)
+				break
+			}
+		}
+	}
+}
+
 // TestMatchesTools compares with the reference tools given the same flags.
 func TestMatchesTools(t *testing.T) {
 	data := testData()

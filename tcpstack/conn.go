@@ -35,6 +35,7 @@ type Conn struct {
 	rdClosed   bool      // CloseRead was called
 	softErr    error     // the last ICMP soft error
 	linger0    bool      // SetLinger(0): Close resets
+	wasEstab   bool      // the handshake completed
 
 	rdDeadline, wrDeadline deadline
 	readable               chan struct{} // signalled on readable, closed or deadline changes
@@ -84,6 +85,7 @@ func signal(ch chan struct{}) {
 // handleEvents reacts to what the engine reports. s.mu is held.
 func (c *Conn) handleEvents(ev tcp.Event) {
 	if ev&tcp.EventEstablished != 0 {
+		c.wasEstab = true
 		c.estOnce.Do(func() { close(c.established) })
 		if c.lis != nil {
 			c.lis.ready(c)
@@ -453,9 +455,12 @@ func (s *Stack) dial(ctx context.Context, remote netip.AddrPort) (*Conn, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c.gone && c.err != nil && c.tcb.State() != tcp.StateEstablished {
+	if !c.wasEstab {
+		// The handshake failed. A connection that was established and then
+		// reset at once still dials successfully, as connect(2) does; its
+		// first read reports the reset.
 		err := c.err
-		if err == io.EOF {
+		if err == io.EOF || err == nil {
 			err = syscall.ECONNRESET
 		}
 		if errors.Is(err, syscall.ETIMEDOUT) && c.softErr != nil {
@@ -512,6 +517,7 @@ func (s *Stack) unreachable(hop netip.Addr) {
 		}
 		if dst == hop {
 			c.softErr = syscall.EHOSTUNREACH
+			c.err = syscall.EHOSTUNREACH
 			c.tcb.Abort()
 			s.flush(c, s.now())
 			s.remove(c)

@@ -24,7 +24,7 @@ type Listener struct {
 	queue   []*Conn // established, waiting for Accept
 	closed  bool
 
-	readyCh   chan struct{}
+	readyCh  chan struct{}
 	deadline deadline
 }
 

@@ -75,7 +75,7 @@ type Stack struct {
 	timers    timerHeap
 	ipID      uint16
 	frame     []byte // output frame buffer, guarded by mu
-	icmpBuf   []byte
+	raw       RawHandler
 
 	wakeTimer chan struct{}
 	done      chan struct{}
@@ -253,6 +253,9 @@ func (s *Stack) inputIPv4(srcMAC net.HardwareAddr, b []byte, now time.Time) {
 	if h.dst != s.addr {
 		return
 	}
+	if s.raw != nil && s.raw(b[:h.totalLen], now) {
+		return
+	}
 	if h.fragment() {
 		// Fragments are dropped cleanly: the stack sets DF on everything it
 		// sends and lowers its MSS on ICMP fragmentation-needed, so peers
@@ -281,6 +284,9 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 	if err != nil {
 		s.log.Debug().Err(err).Msg("dropped a malformed TCP segment")
 		return
+	}
+	if e := s.log.Trace(); e.Enabled() {
+		e.Str("seg", fmt.Sprintf("%v > %v: %v", netip.AddrPortFrom(h.src, seg.SrcPort), netip.AddrPortFrom(h.dst, seg.DstPort), &seg)).Msg("in")
 	}
 	local := netip.AddrPortFrom(h.dst, seg.DstPort)
 	remote := netip.AddrPortFrom(h.src, seg.SrcPort)
@@ -334,8 +340,8 @@ func (s *Stack) sendSegment(src, dst netip.Addr, seg *tcp.Segment, tos uint8) {
 	tcp.PutChecksum(src, dst, tcpBytes)
 	s.ipID++
 	putIPv4(f[ethHeaderLen:], s.ipID, protoTCP, src, dst, len(tcpBytes), tos, defaultTTL)
-	if s.log.GetLevel() <= zerolog.TraceLevel {
-		s.log.Trace().Str("seg", fmt.Sprintf("%v > %v: %v", netip.AddrPortFrom(src, seg.SrcPort), netip.AddrPortFrom(dst, seg.DstPort), seg)).Msg("out")
+	if e := s.log.Trace(); e.Enabled() {
+		e.Str("seg", fmt.Sprintf("%v > %v: %v", netip.AddrPortFrom(src, seg.SrcPort), netip.AddrPortFrom(dst, seg.DstPort), seg)).Msg("out")
 	}
 	s.sendIP(dst, f)
 	s.frame = f[:0]

@@ -4,23 +4,15 @@
 package pipe
 
 import (
-	"math/rand/v2"
 	"net"
 	"sync"
-	"time"
+
+	"tcpregress.dev/tcpstack/link/faults"
 )
 
-// Faults describes what happens to frames on their way. Probabilities are in
-// [0, 1]. The zero value is a perfect wire.
-type Faults struct {
-	Loss      float64       // a frame is dropped
-	Duplicate float64       // a frame is delivered twice
-	Reorder   float64       // a frame is held back and delivered after the next one
-	Corrupt   float64       // one byte of the frame is flipped
-	Delay     time.Duration // every frame arrives this much later
-	Jitter    time.Duration // plus a uniform random extra delay up to this
-	Seed      uint64        // the random source's seed: same seed, same faults
-}
+// Faults describes what happens to frames on their way (see the faults
+// package). The zero value is a perfect wire.
+type Faults = faults.Faults
 
 // Endpoint is one end of a pipe. It implements tcpstack.Link.
 type Endpoint struct {
@@ -34,11 +26,7 @@ type Endpoint struct {
 	closed bool
 
 	// Faults applied to frames this endpoint sends.
-	fmu    sync.Mutex
-	faults Faults
-	rng    *rand.Rand
-	held   []byte // a frame held back for reordering
-	timers sync.WaitGroup
+	inj *faults.Injector
 }
 
 // New returns two connected endpoints with the given MAC addresses and an
@@ -46,25 +34,21 @@ type Endpoint struct {
 // a) alike; use SetFaults to change one direction.
 func New(macA, macB net.HardwareAddr, f Faults) (a, b *Endpoint) {
 	a = newEndpoint(macA, f)
-	b = newEndpoint(macB, Faults{Loss: f.Loss, Duplicate: f.Duplicate, Reorder: f.Reorder, Corrupt: f.Corrupt, Delay: f.Delay, Jitter: f.Jitter, Seed: f.Seed + 1})
+	fb := f
+	fb.Seed++
+	b = newEndpoint(macB, fb)
 	a.peer, b.peer = b, a
 	return a, b
 }
 
 func newEndpoint(mac net.HardwareAddr, f Faults) *Endpoint {
-	e := &Endpoint{mac: mac, mtu: 1500}
+	e := &Endpoint{mac: mac, mtu: 1500, inj: faults.NewInjector(f)}
 	e.cond = sync.NewCond(&e.mu)
-	e.SetFaults(f)
 	return e
 }
 
 // SetFaults changes the faults applied to frames this endpoint sends.
-func (e *Endpoint) SetFaults(f Faults) {
-	e.fmu.Lock()
-	defer e.fmu.Unlock()
-	e.faults = f
-	e.rng = rand.New(rand.NewPCG(f.Seed, 0x70697065))
-}
+func (e *Endpoint) SetFaults(f Faults) { e.inj.Set(f) }
 
 // HardwareAddr returns the endpoint's MAC address.
 func (e *Endpoint) HardwareAddr() net.HardwareAddr { return e.mac }
@@ -80,43 +64,7 @@ func (e *Endpoint) Write(frame []byte) error {
 	if closed {
 		return net.ErrClosed
 	}
-	f := append([]byte(nil), frame...)
-	e.fmu.Lock()
-	fl := e.faults
-	r := e.rng
-	if fl.Loss > 0 && r.Float64() < fl.Loss {
-		e.fmu.Unlock()
-		return nil
-	}
-	if fl.Corrupt > 0 && r.Float64() < fl.Corrupt && len(f) > 0 {
-		f[r.IntN(len(f))] ^= byte(1 + r.IntN(255))
-	}
-	out := [][]byte{f}
-	if fl.Duplicate > 0 && r.Float64() < fl.Duplicate {
-		out = append(out, append([]byte(nil), f...))
-	}
-	if fl.Reorder > 0 {
-		if e.held != nil {
-			out = append(out, e.held)
-			e.held = nil
-		} else if r.Float64() < fl.Reorder {
-			e.held, out = out[0], out[1:]
-		}
-	}
-	delay := fl.Delay
-	if fl.Jitter > 0 {
-		delay += time.Duration(r.Int64N(int64(fl.Jitter)))
-	}
-	e.fmu.Unlock()
-	if delay <= 0 {
-		e.peer.deliver(out)
-		return nil
-	}
-	e.timers.Add(1)
-	time.AfterFunc(delay, func() {
-		defer e.timers.Done()
-		e.peer.deliver(out)
-	})
+	e.inj.Apply(frame, e.peer.deliver)
 	return nil
 }
 
@@ -159,6 +107,6 @@ func (e *Endpoint) Close() error {
 	e.queue = nil
 	e.cond.Broadcast()
 	e.mu.Unlock()
-	e.timers.Wait()
+	e.inj.Close()
 	return nil
 }

@@ -1,0 +1,507 @@
+//go:build linux
+
+package tcpstack
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/netip"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpregress.dev/tcpstack/link/faults"
+	"tcpregress.dev/tcpstack/link/pcap"
+	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// Interop with the real Linux TCP stack: our stack on side A of a veth pair
+// (whose kernel has no IPv4 address, so it stays out of the way), the
+// kernel's sockets on side B.
+
+type kernelBench struct {
+	p     *netns.Pair
+	s     *Stack
+	us    netip.Addr // our address
+	peer  netip.Addr // the kernel's address
+	link  *pcap.Link
+	tweak func(*Config)
+}
+
+func newKernelBench(t *testing.T, tweak func(*Config)) *kernelBench {
+	t.Helper()
+	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	kb := &kernelBench{p: p, us: p.UnusedAddr(0).Addr(), peer: p.B.Addr.Addr()}
+	err := p.A.NS.Do(func() error {
+		var err error
+		kb.link, err = pcap.Open(p.A.Veth, kb.us, pcap.Options{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Link: kb.link, Addr: p.UnusedAddr(0)}
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	kb.s, err = New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { kb.s.Close() })
+	return kb
+}
+
+// kernelListen opens a kernel listener in side B.
+func (kb *kernelBench) kernelListen(t *testing.T, port int) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	err := kb.p.B.NS.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", fmt.Sprintf("%s:%d", kb.peer, port))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// kernelDial connects from side B's kernel to our stack.
+func (kb *kernelBench) kernelDial(t *testing.T, port int) *net.TCPConn {
+	t.Helper()
+	var c net.Conn
+	err := kb.p.B.NS.Do(func() error {
+		var err error
+		c, err = net.DialTimeout("tcp4", fmt.Sprintf("%s:%d", kb.us, port), 10*time.Second)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c.(*net.TCPConn)
+}
+
+func (kb *kernelBench) dial(t *testing.T, port int) *Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := kb.s.DialTCP(ctx, "tcp", fmt.Sprintf("%s:%d", kb.peer, port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func randomData(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := 0; i+8 <= n; i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return b
+}
+
+// exchange sends up to the peer and down from it at the same time, then
+// checks SHA-256 on both sides. up and down are both connected to a
+// server that reads everything, then writes down.
+func sendAndCheck(t *testing.T, w io.Writer, closeWrite func() error, r io.Reader, size int, seed uint64) {
+	t.Helper()
+	data := randomData(size, seed)
+	want := sha256.Sum256(data)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := w.Write(data)
+		if err == nil {
+			err = closeWrite()
+		}
+		errc <- err
+	}()
+	h := sha256.New()
+	if _, err := io.Copy(h, r); err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("writing: %v", err)
+	}
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("SHA-256 mismatch")
+	}
+}
+
+// echoServer serves a kernel listener: each connection gets back what it
+// sent, then the server closes its side.
+func echoServer(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			io.Copy(c, c)
+			c.Close()
+		}()
+	}
+}
+
+func TestKernelServerEcho(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	ln := kb.kernelListen(t, 7)
+	go echoServer(ln)
+	c := kb.dial(t, 7)
+	sendAndCheck(t, c, c.CloseWrite, c, 1<<20, 1)
+	info := c.Info()
+	if !info.SACK || !info.Timestamps || !info.WindowScale || info.SndMSS != 1448 {
+		t.Errorf("options negotiated with Linux: %+v", info)
+	}
+}
+
+func TestKernelClientEcho(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	l, err := kb.s.Listen("tcp", ":7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	kc := kb.kernelDial(t, 7)
+	sendAndCheck(t, kc, kc.CloseWrite, kc, 1<<20, 2)
+}
+
+// TestKernelBulk moves 100 MiB each way between our stack and the kernel,
+// in both roles, and checks SHA-256.
+func TestKernelBulk(t *testing.T) {
+	size := 100 << 20
+	if raceEnabled {
+		size = 8 << 20
+		t.Logf("race detector on: %d MiB instead of 100", size>>20)
+	}
+	kb := newKernelBench(t, nil)
+	ln := kb.kernelListen(t, 9000)
+	srvDone := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			srvDone <- err
+			return
+		}
+		defer c.Close()
+		// Sink what we send, then send the same amount back.
+		h := sha256.New()
+		if _, err := io.Copy(h, c); err != nil {
+			srvDone <- err
+			return
+		}
+		want := sha256.Sum256(randomData(size, 3))
+		if !bytes.Equal(h.Sum(nil), want[:]) {
+			srvDone <- errors.New("kernel side: SHA-256 of what we sent differs")
+			return
+		}
+		_, err = c.Write(randomData(size, 4))
+		srvDone <- err
+	}()
+	c := kb.dial(t, 9000)
+	start := time.Now()
+	if _, err := c.Write(randomData(size, 3)); err != nil {
+		t.Fatal(err)
+	}
+	c.CloseWrite()
+	h := sha256.New()
+	if _, err := io.Copy(h, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-srvDone; err != nil {
+		t.Fatal(err)
+	}
+	want := sha256.Sum256(randomData(size, 4))
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("our side: SHA-256 of what the kernel sent differs")
+	}
+	t.Logf("%d MiB each way in %v", size>>20, time.Since(start))
+}
+
+func TestKernelHalfClose(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	// We half-close; the kernel answers afterwards.
+	ln := kb.kernelListen(t, 80)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		q, _ := io.ReadAll(c)
+		c.Write(append([]byte("re: "), q...))
+	}()
+	c := kb.dial(t, 80)
+	c.Write([]byte("ours"))
+	c.CloseWrite()
+	if got, err := io.ReadAll(c); err != nil || string(got) != "re: ours" {
+		t.Fatalf("after our half-close: %q %v", got, err)
+	}
+	// The kernel half-closes; we answer afterwards.
+	l, err := kb.s.Listen("tcp", ":81")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		q, _ := io.ReadAll(c)
+		c.Write(append([]byte("re: "), q...))
+	}()
+	kc := kb.kernelDial(t, 81)
+	kc.Write([]byte("kernel's"))
+	kc.CloseWrite()
+	if got, err := io.ReadAll(kc); err != nil || string(got) != "re: kernel's" {
+		t.Fatalf("after the kernel's half-close: %q %v", got, err)
+	}
+}
+
+func TestKernelResets(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	// Refused: nothing listens on the kernel's port.
+	_, err := kb.s.Dial("tcp", fmt.Sprintf("%s:%d", kb.peer, 1))
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dial to a closed kernel port: %v", err)
+	}
+	// The kernel aborts (SO_LINGER 0): we read ECONNRESET.
+	ln := kb.kernelListen(t, 80)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}()
+	c := kb.dial(t, 80)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("after the kernel's reset: %v", err)
+	}
+	// We abort: the kernel reads ECONNRESET.
+	l, err := kb.s.Listen("tcp", ":82")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.AcceptTCP()
+		if err != nil {
+			return
+		}
+		c.SetLinger(0)
+		c.Close()
+	}()
+	kc := kb.kernelDial(t, 82)
+	kc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := kc.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("kernel after our reset: %v", err)
+	}
+	// A kernel SYN to a port we do not listen on is refused.
+	err = kb.p.B.NS.Do(func() error {
+		_, err := net.DialTimeout("tcp4", fmt.Sprintf("%s:%d", kb.us, 4444), 5*time.Second)
+		return err
+	})
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("kernel dial to our closed port: %v", err)
+	}
+}
+
+// TestKernelSimultaneousClose closes both ends at once, many times: every
+// connection ends without error on both sides.
+func TestKernelSimultaneousClose(t *testing.T) {
+	kb := newKernelBench(t, func(c *Config) { c.TCP.MSL = time.Second })
+	ln := kb.kernelListen(t, 80)
+	for i := range 20 {
+		accepted := make(chan net.Conn, 1)
+		go func() { c, _ := ln.Accept(); accepted <- c }()
+		c := kb.dial(t, 80)
+		kc := <-accepted
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); c.Close() }()
+		go func() { defer wg.Done(); kc.Close() }()
+		wg.Wait()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			st := c.State()
+			if st == tcp.StateTimeWait || st == tcp.StateClosed {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: stuck in %v after a simultaneous close", i, st)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func TestKernelManyConnections(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	ln := kb.kernelListen(t, 7)
+	go echoServer(ln)
+	var wg sync.WaitGroup
+	errs := make(chan error, 200)
+	for i := range 200 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := kb.s.DialTCP(ctx, "tcp", fmt.Sprintf("%s:7", kb.peer))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer c.Close()
+			msg := bytes.Repeat([]byte{byte(i)}, 1000+i*10)
+			c.Write(msg)
+			c.CloseWrite()
+			got, err := io.ReadAll(c)
+			if err != nil || !bytes.Equal(got, msg) {
+				errs <- fmt.Errorf("conn %d: %d bytes, %v", i, len(got), err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+// TestKernelCurl: curl (kernel) fetches from net/http served over our
+// Listener, and our http.Client fetches from a kernel net/http server.
+func TestKernelHTTP(t *testing.T) {
+	kb := newKernelBench(t, nil)
+	l, err := kb.s.Listen("tcp", ":80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := strings.Repeat("tcpregress ", 20000)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s%s", r.URL.Path, body)
+	})}
+	go srv.Serve(l)
+	defer srv.Close()
+	out, err := kb.p.B.NS.Command("curl", "-sS", "--max-time", "20", fmt.Sprintf("http://%s/curl", kb.us)).Output()
+	if err != nil {
+		t.Fatalf("curl: %v", err)
+	}
+	if string(out) != "/curl"+body {
+		t.Fatalf("curl got %d bytes", len(out))
+	}
+
+	kln := kb.kernelListen(t, 8080)
+	ksrv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "kernel%s", r.URL.Path)
+	})}
+	go ksrv.Serve(kln)
+	defer ksrv.Close()
+	tr := &http.Transport{DialContext: kb.s.DialContext}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr, Timeout: 20 * time.Second}).Get(fmt.Sprintf("http://%s:8080/ours", kb.peer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(got) != "kernel/ours" {
+		t.Fatalf("our client got %q", got)
+	}
+}
+
+// TestKernelFaults runs a transfer with the kernel through a lossy path:
+// 5% loss, 1% duplication, 5% reordering and 20 ms of delay, as `tc qdisc
+// add dev VETH root netem` on our veth would apply them to what leaves it.
+// This kernel has no sch_netem (CONFIG_NET_SCH_NETEM is off), so link/faults
+// injects them on our side of the veth instead; where tc netem exists a
+// second, milder netem is added on the kernel's side. 20 MiB each way arrive
+// intact, memory stays bounded, and goleak (TestMain) checks that no
+// goroutine is left.
+func TestKernelFaults(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("TEST_SEED=%d", seed)
+	f := faults.Faults{Loss: 0.05, Duplicate: 0.01, Reorder: 0.05, Delay: 20 * time.Millisecond, Seed: seed}
+	kb := newKernelBench(t, func(c *Config) {
+		c.Link = faults.Wrap(c.Link, f, faults.Faults{})
+		// Linux's minimum RTO; RFC6298's 1 s makes every lost tail cost a
+		// second (RFC6298 (2.4) allows a lower bound "if it is known").
+		c.TCP.RTOMin = 200 * time.Millisecond
+	})
+	if _, err := kb.p.B.NS.Run("tc", "qdisc", "add", "dev", kb.p.B.Veth, "root", "netem", "delay", "5ms", "loss", "1%"); err != nil {
+		t.Logf("no tc netem on this kernel (%v); userland faults only", err)
+	}
+	size := 20 << 20
+	if raceEnabled {
+		size = 4 << 20
+	}
+	ln := kb.kernelListen(t, 9000)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(c, c)
+	}()
+	c := kb.dial(t, 9000)
+	c.SetDeadline(time.Now().Add(10 * time.Minute))
+	start := time.Now()
+	sendAndCheck(t, c, c.CloseWrite, c, size, 5)
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("%d MiB each way through the faults in %v; heap in use %d MiB; retransmits %d", size>>20, time.Since(start), ms.HeapInuse>>20, c.Info().TotalRetransmits)
+	if ms.HeapInuse > 512<<20 {
+		t.Errorf("heap in use %d MiB after the transfer", ms.HeapInuse>>20)
+	}
+}
+
+func TestKernelDialUnreachable(t *testing.T) {
+	kb := newKernelBench(t, func(c *Config) { c.ARPTimeout = 100 * time.Millisecond })
+	// Nobody has .99: ARP fails and the dial reports it.
+	a := kb.p.UnusedAddr(90).Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := kb.s.DialTCP(ctx, "tcp", a.String()+":80")
+	if !errors.Is(err, syscall.EHOSTUNREACH) {
+		t.Fatalf("dial to an address nobody has: %v", err)
+	}
+	// Off the subnet without a gateway.
+	if _, err := kb.s.Dial("tcp", "198.51.100.1:80"); !errors.Is(err, syscall.ENETUNREACH) {
+		t.Fatalf("dial off-link without a gateway: %v", err)
+	}
+	_ = os.Getpid
+}

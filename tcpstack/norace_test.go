@@ -1,0 +1,5 @@
+//go:build !race
+
+package tcpstack
+
+const raceEnabled = false

@@ -1,0 +1,58 @@
+package tcpstack
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+)
+
+// Raw access for test benches (tcpstack/probe): a handler that sees IPv4
+// packets addressed to the stack before the stack does, and a way to send an
+// IPv4 packet built byte by byte, with the stack's ARP resolving the next
+// hop and answering for its address.
+
+// RawHandler gets every well-formed IPv4 packet addressed to the stack, IP
+// header included, with the time it was read and the sender's MAC. It
+// returns true to consume the packet, false to let the stack handle it. The
+// bytes are valid only during the call. It runs with the stack locked: it
+// must not call the stack's methods.
+type RawHandler func(pkt []byte, now time.Time) bool
+
+// SetRawHandler installs h (nil removes it).
+func (s *Stack) SetRawHandler(h RawHandler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.raw = h
+}
+
+// WriteIPv4 sends pkt, a complete IPv4 packet (header and checksums as the
+// caller made them, right or wrong), to its destination's next hop. The
+// stack resolves the hop's MAC with ARP first, queueing pkt meanwhile.
+func (s *Stack) WriteIPv4(pkt []byte) error {
+	if len(pkt) < ipv4MinLen || pkt[0]>>4 != 4 {
+		return errors.New("tcpstack: WriteIPv4: not an IPv4 packet")
+	}
+	if len(pkt) > s.mtu {
+		return fmt.Errorf("tcpstack: WriteIPv4: %d-byte packet exceeds the MTU of %d", len(pkt), s.mtu)
+	}
+	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrStackClosed
+	}
+	if !s.nextHopReachable(dst) {
+		return fmt.Errorf("tcpstack: WriteIPv4: no route to %s (not on %s and no gateway)", dst, s.cfg.Addr.Masked())
+	}
+	f := append(s.frame[:ethHeaderLen], pkt...)
+	s.sendIP(dst, f)
+	s.frame = f[:0]
+	return nil
+}
+
+// MTU returns the stack's MTU.
+func (s *Stack) MTU() int { return s.mtu }
+
+// Prefix returns the stack's address and subnet.
+func (s *Stack) Prefix() netip.Prefix { return s.cfg.Addr }

@@ -536,7 +536,10 @@ func (h *Handle) openPath(path string) error {
 	h.setFormat(magic[:n])
 	eb := newErrbuf()
 	defer eb.free()
-	c := cOpenOffline(path, int(h.prec), eb)
+	c, err := cOpenOffline(path, int(h.prec), eb)
+	if err != nil {
+		return fmt.Errorf("pcap: open %s: %w", path, err)
+	}
 	if c == nil {
 		return openError(path, eb.String())
 	}

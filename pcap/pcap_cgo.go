@@ -35,6 +35,9 @@ typedef struct {
 	int pending;
 	long long offset;
 	long long packets;
+	const u_char *out;  // tr_next_one's packet data, read by Go after the call
+	int status;         // tr_batch_fill's status, likewise
+	char *iobuf;        // the stdio buffer of an offline handle's stream
 } tr_handle;
 
 typedef struct {
@@ -65,7 +68,33 @@ static tr_handle *tr_new(pcap_t *p, long long offset) {
 static void tr_free(tr_handle *h) {
 	if (h == NULL) return;
 	if (h->p != NULL) pcap_close(h->p);
+	free(h->iobuf);
 	free(h);
+}
+
+// tr_fopen_offline opens a capture stream for libpcap with a 256 KiB stdio
+// buffer: glibc's default of 4 KiB costs one read(2) per few dozen small
+// packets, which dominates reading a file. (The buffer must be given
+// explicitly; glibc ignores the size when the buffer is NULL.) On failure it
+// closes f and returns NULL with errbuf set by libpcap, or errno set.
+#define TR_IOBUF (256 << 10)
+static tr_handle *tr_fopen_offline(FILE *f, unsigned int precision, char *errbuf) {
+	char *buf = malloc(TR_IOBUF);
+	if (buf != NULL) setvbuf(f, buf, _IOFBF, TR_IOBUF);
+	pcap_t *p = pcap_fopen_offline_with_tstamp_precision(f, precision, errbuf);
+	if (p == NULL) {
+		fclose(f);
+		free(buf);
+		return NULL;
+	}
+	tr_handle *h = tr_new(p, 24);
+	if (h == NULL) {
+		pcap_close(p);
+		free(buf);
+		return NULL;
+	}
+	h->iobuf = buf;
+	return h;
 }
 
 // tr_next returns the pending packet if there is one, else the next one from
@@ -89,7 +118,8 @@ static int tr_next(tr_handle *h, struct pcap_pkthdr **ph, const u_char **pd) {
 // tr_batch_fill copies as many packets as fit into b in one crossing.
 // A packet that does not fit stays pending for the next call; a single
 // packet larger than the whole buffer is cut to the buffer's size.
-static int tr_batch_fill(tr_handle *h, tr_batch *b, int *status) {
+static int tr_batch_fill(tr_handle *h, tr_batch *b) {
+	int *status = &h->status;
 	b->n = 0;
 	b->used = 0;
 	*status = 1;
@@ -124,9 +154,9 @@ static int tr_batch_fill(tr_handle *h, tr_batch *b, int *status) {
 	return b->n;
 }
 
-static int tr_next_one(tr_handle *h, tr_rec *rec, const u_char **pd) {
+static int tr_next_one(tr_handle *h, tr_rec *rec) {
 	struct pcap_pkthdr *ph;
-	int r = tr_next(h, &ph, pd);
+	int r = tr_next(h, &ph, &h->out);
 	if (r == 1) {
 		rec->sec = ph->ts.tv_sec;
 		rec->frac = ph->ts.tv_usec;
@@ -317,14 +347,18 @@ func cCreate(device string, eb errbuf) *cHandle {
 	return cWrap(p, 0)
 }
 
-func cOpenOffline(path string, precision int, eb errbuf) *cHandle {
+// cOpenOffline opens a capture file by path. It returns nil with libpcap's
+// message in eb, or an errno error when the file cannot be opened.
+func cOpenOffline(path string, precision int, eb errbuf) (*cHandle, error) {
 	cs := C.CString(path)
 	defer C.free(unsafe.Pointer(cs))
-	p := C.pcap_open_offline_with_tstamp_precision(cs, C.u_int(precision), eb.p)
-	if p == nil {
-		return nil
+	mode := C.CString("rb")
+	defer C.free(unsafe.Pointer(mode))
+	f, err := C.fopen(cs, mode)
+	if f == nil {
+		return nil, err
 	}
-	return cWrap(p, 24)
+	return C.tr_fopen_offline(f, C.uint(precision), eb.p), nil
 }
 
 // cOpenOfflineFD hands a dup of fd to libpcap as a stdio stream; libpcap
@@ -341,13 +375,9 @@ func cOpenOfflineFD(fd int, precision int, eb errbuf) (*cHandle, error) {
 		C.close(nfd)
 		return nil, err
 	}
-	p := C.pcap_fopen_offline_with_tstamp_precision(f, C.u_int(precision), eb.p)
-	if p == nil {
-		// libpcap does not close the stream when it rejects it.
-		C.fclose(f)
-		return nil, nil
-	}
-	return cWrap(p, 24), nil
+	// libpcap does not close the stream when it rejects it; tr_fopen_offline
+	// does.
+	return C.tr_fopen_offline(f, C.uint(precision), eb.p), nil
 }
 
 func cOpenDead(linktype, snaplen, precision int) *cHandle {
@@ -485,15 +515,14 @@ func cHandlePackets(h *cHandle) int64 { return int64(h.packets) }
 // Reads.
 
 func cNextOne(h *cHandle, rec *cRec) ([]byte, int) {
-	var pd *C.u_char
-	r := int(C.tr_next_one(h, rec, &pd))
+	r := int(C.tr_next_one(h, rec))
 	if r != 1 {
 		return nil, r
 	}
 	if rec.caplen == 0 {
 		return []byte{}, 1
 	}
-	return unsafe.Slice((*byte)(unsafe.Pointer(pd)), int(rec.caplen)), 1
+	return unsafe.Slice((*byte)(unsafe.Pointer(h.out)), int(rec.caplen)), 1
 }
 
 func recFields(r *cRec) (sec, frac int64, caplen, length uint32) {
@@ -523,9 +552,8 @@ func cBatchFree(b *cBatch) {
 }
 
 func cBatchFill(h *cHandle, b *cBatch) (n, status int) {
-	var st C.int
-	n = int(C.tr_batch_fill(h, b, &st))
-	return n, int(st)
+	n = int(C.tr_batch_fill(h, b))
+	return n, int(h.status)
 }
 
 func cBatchViews(b *cBatch) (buf []byte, recs []cRec) {

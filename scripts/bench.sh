@@ -33,7 +33,7 @@ BENCH_COUNT=${BENCH_COUNT:-10}
 BENCH_TIME=${BENCH_TIME:-1s}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-sections=(pcapread)
+sections=(pcapread hexdump pcapcat)
 
 # header prints what the numbers were measured on.
 header() {
@@ -78,6 +78,8 @@ build() {
   for s in "$@"; do
     case $s in
       pcapread) "$GO" test -c -o "$bin/pcapread.test" ./benchmarks/pcapread/ ;;
+      hexdump) "$GO" build -o "$bin/hexdump" ./tools/cmd/hexdump ;;
+      pcapcat) "$GO" build -o "$bin/pcapcat" ./tools/cmd/pcapcat ;;
     esac
   done
 }
@@ -122,6 +124,99 @@ section_pcapread() {
   table pcapread -metric ns/pkt -floor c-dispatch -ours ours-batch -peer gopacket-pcap \
     -goal file=60 -max-vs-floor 1.3 -min-speedup 1.8 \
     -title "Reading capture files (benchmarks/pcapread)"
+  echo
+}
+
+# timecmds NAME ROUNDS -- LABEL CMD ... -- LABEL CMD ...: runs every command
+# ROUNDS times, interleaved, stdout to /dev/null, and writes one line per run
+# ("LABEL SECONDS") to results/NAME-$stamp.txt. Each CMD is one shell string.
+timecmds() {
+  local name=$1 rounds=$2 out=$results/$1-$stamp.txt i j t0 t1
+  shift 2
+  local labels=() cmds=()
+  while [ $# -gt 0 ]; do
+    labels+=("$1")
+    cmds+=("$2")
+    shift 2
+  done
+  : >"$out"
+  for ((i = 1; i <= rounds; i++)); do
+    echo "bench: $name: round $i of $rounds" >&2
+    for j in "${!cmds[@]}"; do
+      t0=$EPOCHREALTIME
+      bash -c "${cmds[$j]}" >/dev/null 2>&1 || { echo "bench: failed: ${cmds[$j]}" >&2; exit 1; }
+      t1=$EPOCHREALTIME
+      echo "${labels[$j]} $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')" >>"$out"
+    done
+  done
+}
+
+# medians NAME BASELINE... prints a Markdown table of median seconds per
+# label from results/NAME-$stamp.txt, with the rate (UNITS per second for
+# SIZE units) and each label's speed relative to every BASELINE label.
+medians() {
+  local name=$1 size=$2 unit=$3
+  shift 3
+  awk -v size="$size" -v unit="$unit" -v bases="$*" '
+    { v[$1] = v[$1] " " $2; if (!($1 in seen)) { order[++n] = $1; seen[$1] = 1 } }
+    function median(s,   a, k, i, j, t) {
+      k = split(s, a, " ")
+      for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return (k % 2) ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+    }
+    END {
+      nb = split(bases, b, " ")
+      printf "| command | median s | %s/s |", unit
+      for (i = 1; i <= nb; i++) printf " speed vs %s |", b[i]
+      printf "\n|---|---:|---:|"
+      for (i = 1; i <= nb; i++) printf "---:|"
+      printf "\n"
+      for (i = 1; i <= n; i++) m[order[i]] = median(v[order[i]])
+      for (i = 1; i <= n; i++) {
+        l = order[i]
+        printf "| %s | %.3f | %.3g |", l, m[l], size / m[l]
+        for (j = 1; j <= nb; j++) printf " %.2fx |", m[b[j]] / m[l]
+        printf "\n"
+      }
+    }' "$results/$name-$stamp.txt" | tee "$results/$name-$stamp.md"
+}
+
+# section_hexdump: 64 MiB of random bytes to /dev/null, our hexdump in each
+# style against xxd and util-linux hexdump -C. Goals: at least 3x xxd and
+# 20x hexdump -C.
+section_hexdump() {
+  local f=$BENCHDIR/random-64M.bin
+  [ -s "$f" ] || head -c $((64 << 20)) /dev/urandom >"$f"
+  echo "### hexdump: 64 MiB to /dev/null (median of 5)"
+  echo
+  timecmds hexdump 5 \
+    "xxd" "xxd $f" \
+    "hexdump-C" "hexdump -C $f" \
+    "ours-xxd" "$bin/hexdump --style xxd $f" \
+    "ours-C" "$bin/hexdump -C $f" \
+    "ours-pane" "$bin/hexdump $f" \
+    "ours-tcpdump" "$bin/hexdump --style tcpdump $f"
+  medians hexdump 64 MiB xxd hexdump-C
+  echo
+  echo "Goals: ours-xxd at least 3x xxd; ours-C at least 20x hexdump-C."
+  echo
+}
+
+# section_pcapcat: printing the 1,000,000-packet capture of 60-byte frames,
+# pcapcat against tcpdump. Goals: default mode at least 2x tcpdump -nn -r;
+# --count within 1.5x of tcpdump -r FILE -w /dev/null.
+section_pcapcat() {
+  local f=$BENCHDIR/bench-60.pcap
+  echo "### pcapcat: 1,000,000 packets of 60 bytes to /dev/null (median of 5)"
+  echo
+  timecmds pcapcat 5 \
+    "tcpdump-nn" "tcpdump -nn -r $f" \
+    "pcapcat" "$bin/pcapcat $f" \
+    "tcpdump-w-devnull" "tcpdump -r $f -w /dev/null" \
+    "pcapcat-count" "$bin/pcapcat --count $f"
+  medians pcapcat 1000000 packets tcpdump-nn tcpdump-w-devnull
+  echo
+  echo "Goals: pcapcat at least 2x tcpdump-nn; pcapcat-count at least 0.67x tcpdump-w-devnull (within 1.5x of its time)."
   echo
 }
 

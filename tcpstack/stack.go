@@ -286,7 +286,7 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		return
 	}
 	if e := s.log.Trace(); e.Enabled() {
-		e.Str("seg", fmt.Sprintf("%v > %v: %v", netip.AddrPortFrom(h.src, seg.SrcPort), netip.AddrPortFrom(h.dst, seg.DstPort), &seg)).Msg("in")
+		e.Str("seg", seg.TCPDump(h.src, h.dst)).Msg("in")
 	}
 	local := netip.AddrPortFrom(h.dst, seg.DstPort)
 	remote := netip.AddrPortFrom(h.src, seg.SrcPort)
@@ -341,7 +341,7 @@ func (s *Stack) sendSegment(src, dst netip.Addr, seg *tcp.Segment, tos uint8) {
 	s.ipID++
 	putIPv4(f[ethHeaderLen:], s.ipID, protoTCP, src, dst, len(tcpBytes), tos, defaultTTL)
 	if e := s.log.Trace(); e.Enabled() {
-		e.Str("seg", fmt.Sprintf("%v > %v: %v", netip.AddrPortFrom(src, seg.SrcPort), netip.AddrPortFrom(dst, seg.DstPort), seg)).Msg("out")
+		e.Str("seg", seg.TCPDump(src, dst)).Msg("out")
 	}
 	s.sendIP(dst, f)
 	s.frame = f[:0]

@@ -1,0 +1,245 @@
+package tcpstack
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"tcpregress.dev/tcpstack/link/pipe"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// icmpUnreach builds an ICMP destination-unreachable packet from src to dst
+// quoting the IP header and first 8 TCP bytes of a segment dst sent.
+func icmpUnreach(src, dst netip.Addr, code byte, mtu uint16, quoted []byte) []byte {
+	icmp := make([]byte, 8, 8+len(quoted))
+	icmp[0], icmp[1] = icmpUnreachable, code
+	binary.BigEndian.PutUint16(icmp[6:8], mtu)
+	icmp = append(icmp, quoted...)
+	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp, 0))
+	pkt := make([]byte, ipv4MinLen+len(icmp))
+	putIPv4(pkt, 1, protoICMP, src, dst, len(icmp), 0, 64)
+	copy(pkt[ipv4MinLen:], icmp)
+	return pkt
+}
+
+// quote builds the first 28 bytes of a TCP/IPv4 packet of c's, as an ICMP
+// error quotes them, with sequence number seq.
+func quote(c *Conn, seq tcp.Value) []byte {
+	q := make([]byte, ipv4MinLen+8)
+	putIPv4(q, 9, protoTCP, c.local.Addr(), c.remote.Addr(), 1000, 0, 64)
+	binary.BigEndian.PutUint16(q[20:22], c.local.Port())
+	binary.BigEndian.PutUint16(q[22:24], c.remote.Port())
+	binary.BigEndian.PutUint32(q[24:28], uint32(seq))
+	return q
+}
+
+// TestICMPFragNeeded: an ICMP fragmentation-needed quoting a segment in
+// flight lowers the connection's MSS (RFC1191); one quoting a sequence
+// number outside the window is ignored (RFC5927 §4.1).
+func TestICMPFragNeeded(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	got := make(chan []byte, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		d, _ := io.ReadAll(c)
+		got <- d
+	}()
+	cn, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	before := cn.Info()
+	// Out of window: ignored.
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), icmpFragNeeded, 1000, quote(cn, before.SndUna+100000)))
+	// In flight (SND.UNA): accepted.
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), icmpFragNeeded, 1000, quote(cn, before.SndUna)))
+	deadline := time.Now().Add(5 * time.Second)
+	for cn.Info().SndMSS == before.SndMSS && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	after := cn.Info()
+	if want := 1000 - 40 - 12; after.SndMSS != want {
+		t.Fatalf("MSS after frag-needed(1000): %d, want %d (was %d)", after.SndMSS, want, before.SndMSS)
+	}
+	// Data still flows, in smaller segments.
+	data := bytes.Repeat([]byte("z"), 20000)
+	cn.Write(data)
+	cn.CloseWrite()
+	if d := <-got; !bytes.Equal(d, data) {
+		t.Fatalf("received %d bytes after the MSS change", len(d))
+	}
+}
+
+// TestICMPSoftErrors: a port- or host-unreachable for an established
+// connection does not abort it (RFC1122 §4.2.3.9, RFC5461).
+func TestICMPSoftErrors(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		io.Copy(c, c)
+		c.Close()
+	}()
+	cn, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cn.Close()
+	una := cn.Info().SndUna
+	for _, code := range []byte{0, 1, 3, 13} {
+		b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), code, 0, quote(cn, una)))
+	}
+	cn.Write([]byte("still here"))
+	buf := make([]byte, 10)
+	cn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(cn, buf); err != nil || string(buf) != "still here" {
+		t.Fatalf("after ICMP soft errors: %q %v", buf, err)
+	}
+	if cn.State() != tcp.StateEstablished {
+		t.Fatalf("state %v after soft errors", cn.State())
+	}
+}
+
+// TestICMPEcho: the stack answers pings.
+func TestICMPEcho(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	replies := make(chan []byte, 1)
+	b.SetRawHandler(func(pkt []byte, now time.Time) bool {
+		if pkt[9] == protoICMP && pkt[20] == icmpEchoReply {
+			replies <- bytes.Clone(pkt[20:])
+			return true
+		}
+		return false
+	})
+	echo := []byte{icmpEchoRequest, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'}
+	binary.BigEndian.PutUint16(echo[2:4], checksum(echo, 0))
+	pkt := make([]byte, ipv4MinLen+len(echo))
+	putIPv4(pkt, 7, protoICMP, b.Addr(), a.Addr(), len(echo), 0, 64)
+	copy(pkt[ipv4MinLen:], echo)
+	if err := b.WriteIPv4(pkt); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-replies:
+		if checksum(r, 0) != 0 || !bytes.Equal(r[4:], echo[4:]) {
+			t.Fatalf("echo reply %x", r)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no echo reply")
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestLogging: state transitions at debug level, segments at trace level.
+func TestLogging(t *testing.T) {
+	var logs syncBuffer
+	logger := zerolog.New(&logs).Level(zerolog.TraceLevel)
+	a, b := stackPair(t, pipe.Faults{}, func(c *Config) {
+		if c.Addr == addrA {
+			c.Logger = logger
+		}
+	})
+	l := listen(t, b, 80)
+	go func() {
+		c, err := l.Accept()
+		if err == nil {
+			c.Close()
+		}
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	time.Sleep(50 * time.Millisecond)
+	out := logs.String()
+	for _, want := range []string{`"state":"SYN-SENT→ESTABLISHED"`, `"message":"out"`, `"message":"in"`, "Flags [S]"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestBacklog: SYNs beyond the backlog are dropped; once the application
+// accepts, the waiting client gets in (its SYN is retransmitted).
+func TestBacklog(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, func(c *Config) {
+		c.Backlog = 2
+		c.TCP.InitialRTO = 100 * time.Millisecond
+		c.TCP.RTOMin = 100 * time.Millisecond
+	})
+	l := listen(t, b, 80)
+	var conns []net.Conn
+	for range 2 {
+		c, err := a.Dial("tcp", "198.18.0.2:80")
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	third := make(chan error, 1)
+	go func() {
+		c, err := a.Dial("tcp", "198.18.0.2:80")
+		if err == nil {
+			conns = append(conns, c)
+		}
+		third <- err
+	}()
+	select {
+	case err := <-third:
+		t.Fatalf("a third connection got in past a backlog of 2: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	for range 3 {
+		c, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+	}
+	if err := <-third; err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+	_ = errors.New
+	_ = syscall.EAGAIN
+}

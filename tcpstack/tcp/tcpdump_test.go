@@ -1,0 +1,83 @@
+package tcp
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+
+	"tcpregress.dev/pcap"
+)
+
+// TestTCPDumpMatchesTcpdump writes segments to a capture and compares
+// Segment.TCPDump with what `tcpdump -nn -S -t` prints for them.
+func TestTCPDumpMatchesTcpdump(t *testing.T) {
+	bin, err := exec.LookPath("tcpdump")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tcpdump is not installed")
+		}
+		t.Skip("tcpdump is not installed")
+	}
+	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2")
+	segs := []Segment{
+		{SrcPort: 40000, DstPort: 80, Seq: 1000, Flags: FlagSYN, Window: 65535,
+			Options: Options{MSS: 1460, HasMSS: true, SACKPermitted: true, TSVal: 1, TSEcr: 0, HasTimestamps: true, WScale: 7, HasWScale: true}},
+		{SrcPort: 80, DstPort: 40000, Seq: 5000, Ack: 1001, Flags: FlagSYN | FlagACK, Window: 28960, Options: Options{MSS: 1460, HasMSS: true}},
+		{SrcPort: 40000, DstPort: 80, Seq: 1001, Ack: 5001, Flags: FlagACK, Window: 502},
+		{SrcPort: 40000, DstPort: 80, Seq: 1001, Ack: 5001, Flags: FlagACK | FlagPSH, Window: 502, Payload: []byte("GET / HTTP/1.0\r\n\r\n")},
+		{SrcPort: 80, DstPort: 40000, Seq: 5001, Ack: 1019, Flags: FlagACK | FlagFIN, Window: 227},
+		{SrcPort: 40000, DstPort: 80, Seq: 1019, Flags: FlagRST, Window: 0},
+		{SrcPort: 40000, DstPort: 80, Seq: 1019, Ack: 5002, Flags: FlagACK | FlagURG, Urgent: 3, Window: 100, Payload: []byte("abc")},
+	}
+	dead, err := pcap.OpenDead(pcap.LinkTypeRaw, 65535)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dead.Close()
+	path := filepath.Join(t.TempDir(), "segs.pcap")
+	d, err := pcap.OpenDump(dead, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for i := range segs {
+		s := &segs[i]
+		tcpb := s.AppendTo(nil)
+		PutChecksum(src, dst, tcpb)
+		ip := make([]byte, 20, 20+len(tcpb))
+		ip[0], ip[8], ip[9] = 0x45, 64, 6
+		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(tcpb)))
+		copy(ip[12:16], src.AsSlice())
+		copy(ip[16:20], dst.AsSlice())
+		pkt := append(ip, tcpb...)
+		d.Write(gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 0), CaptureLength: len(pkt), Length: len(pkt)}, pkt)
+		want = append(want, s.TCPDump(src, dst))
+	}
+	d.Close()
+	out, err := exec.Command(bin, "-nn", "-S", "-t", "-r", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(got) != len(want) {
+		t.Fatalf("tcpdump printed %d lines for %d segments:\n%s", len(got), len(want), out)
+	}
+	for i := range want {
+		// tcpdump adds the payload's protocol for known ports: compare the
+		// part both print.
+		g := got[i]
+		if j := strings.Index(g, ": HTTP"); j >= 0 {
+			g = g[:j]
+		}
+		if g != want[i] {
+			t.Errorf("segment %d:\n ours:    %s\n tcpdump: %s", i, want[i], g)
+		}
+	}
+}

@@ -302,10 +302,12 @@ func TestKernelResets(t *testing.T) {
 		if err != nil {
 			return
 		}
+		c.Read(make([]byte, 1))
 		c.(*net.TCPConn).SetLinger(0)
 		c.Close()
 	}()
 	c := kb.dial(t, 80)
+	c.Write([]byte{1})
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("after the kernel's reset: %v", err)
@@ -321,10 +323,15 @@ func TestKernelResets(t *testing.T) {
 		if err != nil {
 			return
 		}
+		// Reset only after the kernel's first byte: a reset racing the
+		// kernel's connect can fail the Dial itself (Go reads SO_ERROR after
+		// the handshake).
+		c.Read(make([]byte, 1))
 		c.SetLinger(0)
 		c.Close()
 	}()
 	kc := kb.kernelDial(t, 82)
+	kc.Write([]byte{1})
 	kc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := kc.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("kernel after our reset: %v", err)

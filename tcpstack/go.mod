@@ -2,11 +2,10 @@ module tcpregress.dev/tcpstack
 
 go 1.26.0
 
-require github.com/rs/zerolog v1.35.1
-
 require (
-	github.com/gopacket/gopacket v1.7.7 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
+	github.com/gopacket/gopacket v1.7.7
+	github.com/rs/zerolog v1.35.1
+	go.uber.org/goleak v1.3.0
 )
 
 require (

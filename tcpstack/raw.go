@@ -13,7 +13,7 @@ import (
 // hop and answering for its address.
 
 // RawHandler gets every well-formed IPv4 packet addressed to the stack, IP
-// header included, with the time it was read and the sender's MAC. It
+// header included, with the time it was read. It
 // returns true to consume the packet, false to let the stack handle it. The
 // bytes are valid only during the call. It runs with the stack locked: it
 // must not call the stack's methods.

@@ -1,0 +1,164 @@
+package probe
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+func with(f func(*Segment)) Segment {
+	s := Segment{SrcPort: 40000, DstPort: 5001}
+	f(&s)
+	return s
+}
+
+// stringCases are frames and the line tcpdump -nn -S -t prints for each.
+var stringCases = []struct {
+	name string
+	seg  Segment
+	want string
+}{
+	{"syn", with(func(s *Segment) {
+		s.Flags, s.Seq, s.Window = tcp.FlagSYN, 1000, 65535
+		s.Options = Options(MSS(1460), SACKPermitted(), Timestamps(100, 0), NOP(), WScale(7))
+	}), "IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [S], seq 1000, win 65535, options [mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7], length 0"},
+	{"synack", with(func(s *Segment) {
+		s.Flags, s.Seq, s.Ack, s.Window = tcp.FlagSYN|tcp.FlagACK, 5, 1001, 65160
+		s.Options = MSS(1460)
+	}), "IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [S.], seq 5, ack 1001, win 65160, options [mss 1460], length 0"},
+	{"ack", with(func(s *Segment) { s.Flags, s.Seq, s.Ack, s.Window = tcp.FlagACK, 1001, 6, 502 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [.], ack 6, win 502, length 0"},
+	{"data", with(func(s *Segment) {
+		s.Flags, s.Seq, s.Ack, s.Window, s.Payload = tcp.FlagPSH|tcp.FlagACK, 1001, 6, 502, make([]byte, 100)
+	}), "IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [P.], seq 1001:1101, ack 6, win 502, length 100"},
+	{"finack", with(func(s *Segment) { s.Flags, s.Seq, s.Ack = tcp.FlagFIN|tcp.FlagACK, 7, 8 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [F.], seq 7, ack 8, win 0, length 0"},
+	{"rst", with(func(s *Segment) { s.Flags, s.Seq = tcp.FlagRST, 7 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [R], seq 7, win 0, length 0"},
+	{"none", with(func(s *Segment) {}),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, length 0"},
+	{"all", with(func(s *Segment) { s.Flags, s.Urgent = 0xff, 3 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [FSRP.UEW], seq 0, ack 0, win 0, urg 3, length 0"},
+	{"sack", with(func(s *Segment) {
+		s.Flags, s.Ack = tcp.FlagACK, 1
+		s.Options = Options(NOP(), NOP(), SACK(tcp.SACKBlock{Left: 10, Right: 20}, tcp.SACKBlock{Left: 30, Right: 40}))
+	}), "IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [.], ack 1, win 0, options [nop,nop,sack 2 {10:20}{30:40}], length 0"},
+	{"unknown", with(func(s *Segment) { s.Options = Options(RawOption(253, 1, 2), RawOption(99)) }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, options [unknown-253 0x0102,unknown-99,eol], length 0"},
+	{"eol-stops", with(func(s *Segment) { s.Options = Options(EOL(), MSS(1)) }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, options [eol], length 0"},
+	{"badlen", with(func(s *Segment) { s.Options = Options(BadLenOption(2, 0), NOP(), NOP()) }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, options [[bad opt]"},
+	{"badlen-second", with(func(s *Segment) { s.Options = Options(WScale(2), BadLenOption(8, 40)) }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, options [wscale 2,[bad opt]]"},
+	{"mss-len3", with(func(s *Segment) { s.Options = Options(BadLenOption(2, 3, 5), NOP()) }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none], win 0, options [mss 1281[len 3]], length 0"},
+	{"badcsum", with(func(s *Segment) { s.Flags, s.Seq, s.BadChecksum = tcp.FlagSYN, 1, true }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [S], seq 1, win 0, length 0 [bad cksum]"},
+	{"offset=4", with(func(s *Segment) { s.DataOffset = 4 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001:  tcp 4 [bad hdr length 16 - too short, < 20]"},
+	{"offset=15", with(func(s *Segment) { s.DataOffset = 15 }),
+		"IP 198.18.0.3.40000 > 198.18.0.2.5001: Flags [none] [bad hdr length 60 - too long, > 20]"},
+}
+
+func TestFrameString(t *testing.T) {
+	for _, tc := range stringCases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := build(t, tc.seg)
+			if got := f.String(); got != tc.want {
+				t.Errorf("\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// icmpUnreachable returns a port unreachable from testDst quoting syn.
+func icmpUnreachable(syn Frame) Frame {
+	icmp := []byte{3, 3, 0, 0, 0, 0, 0, 0}
+	icmp = append(icmp, syn.Raw[:28]...)
+	binary.BigEndian.PutUint16(icmp[2:], internetChecksum(icmp))
+	ip := make([]byte, 20, 20+len(icmp))
+	ip[0], ip[8], ip[9] = 0x45, 64, protoICMP
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(icmp)))
+	copy(ip[12:], testDst.AsSlice())
+	copy(ip[16:], testSrc.AsSlice())
+	binary.BigEndian.PutUint16(ip[10:], internetChecksum(ip))
+	return decodeFrame(append(ip, icmp...), time.Time{}, In)
+}
+
+func TestFrameStringICMP(t *testing.T) {
+	syn := build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN})
+	f := icmpUnreachable(syn)
+	if !f.IsICMP() || !f.ChecksumOK {
+		t.Fatalf("decoded %+v", f)
+	}
+	want := "IP 198.18.0.2 > 198.18.0.3: ICMP 198.18.0.2 tcp port 81 unreachable, length 36"
+	if got := f.String(); got != want {
+		t.Errorf("\n got %s\nwant %s", got, want)
+	}
+	q, qt, ok := f.ICMP.Quoted()
+	if !ok || q.Dst != testDst || !bytes.Equal(qt[:4], syn.Raw[20:24]) {
+		t.Errorf("quoted %+v % x %v", q, qt, ok)
+	}
+}
+
+// TestFrameStringTcpdump writes the frames of stringCases to a capture file
+// and checks that tcpdump prints each of them as Frame.String does (bad
+// checksums aside, which tcpdump shows only with -v).
+func TestFrameStringTcpdump(t *testing.T) {
+	tcpdump := requireTcpdump(t)
+	var frames []Frame
+	for _, tc := range stringCases {
+		frames = append(frames, build(t, tc.seg))
+	}
+	frames = append(frames, icmpUnreachable(build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN})))
+	path := filepath.Join(t.TempDir(), "cases.pcap")
+	if err := writePcap(path, frames, net.HardwareAddr{2, 0, 0, 0, 0, 1}); err != nil {
+		t.Fatal(err)
+	}
+	lines := runTcpdump(t, tcpdump, path)
+	if len(lines) != len(frames) {
+		t.Fatalf("tcpdump printed %d lines for %d frames:\n%s", len(lines), len(frames), strings.Join(lines, "\n"))
+	}
+	for i := range frames {
+		want := strings.TrimSuffix(frames[i].String(), " [bad cksum]")
+		if lines[i] != want {
+			t.Errorf("frame %d:\n tcpdump %s\n    ours %s", i, lines[i], want)
+		}
+	}
+}
+
+// requireTcpdump returns tcpdump's path, skipping the test without it
+// (failing under CI, which has it).
+func requireTcpdump(t *testing.T) string {
+	t.Helper()
+	path, err := exec.LookPath("tcpdump")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tcpdump is not installed")
+		}
+		t.Skip("tcpdump is not installed")
+	}
+	return path
+}
+
+// runTcpdump reads a capture with tcpdump -nn -S -t and returns its lines.
+func runTcpdump(t *testing.T, tcpdump, path string) []string {
+	t.Helper()
+	cmd := exec.Command(tcpdump, "-nn", "-S", "-t", "-r", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, stderr.Bytes())
+	}
+	return strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+}

@@ -1,0 +1,426 @@
+//go:build linux
+
+package probe
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"tcpregress.dev/tcpstack"
+	pcaplink "tcpregress.dev/tcpstack/link/pcap"
+	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// The probe against the Linux kernel: a stack and its probe on side A of a
+// veth pair (whose kernel has no IPv4 address, so it stays out of the way),
+// kernel sockets on side B, every namespace made and removed by the test.
+// Expectations come from what Linux sends, and each absence is shown by a
+// later reply, not by a timeout.
+
+type kernelBench struct {
+	pair *netns.Pair
+	p    *Probe
+	peer netip.Addr // the kernel's address
+}
+
+func newKernelBench(t *testing.T) *kernelBench {
+	t.Helper()
+	pair := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	addr := pair.UnusedAddr(0)
+	var link *pcaplink.Link
+	err := pair.A.NS.Do(func() error {
+		var err error
+		link, err = pcaplink.Open(pair.A.Veth, addr.Addr(), pcaplink.Options{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: addr})
+	if err != nil {
+		link.Close()
+		t.Fatal(err)
+	}
+	p := New(s, Config{})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("probe record:\n%s", p.Dump())
+		}
+		p.Close()
+		s.Close()
+	})
+	return &kernelBench{pair: pair, p: p, peer: pair.B.Addr.Addr()}
+}
+
+func (kb *kernelBench) peerPort(port uint16) netip.AddrPort { return netip.AddrPortFrom(kb.peer, port) }
+
+// listen opens a kernel listener on side B; its connections arrive on the
+// returned channel.
+func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
+	t.Helper()
+	var ln net.Listener
+	err := kb.pair.B.NS.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", kb.peerPort(port).String())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := make(chan *net.TCPConn, 4)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns <- c.(*net.TCPConn)
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for {
+			select {
+			case c := <-conns:
+				c.Close()
+			default:
+				return
+			}
+		}
+	})
+	return conns
+}
+
+// accepted returns the kernel's side of a connection the probe opened.
+func accepted(t *testing.T, conns <-chan *net.TCPConn) *net.TCPConn {
+	t.Helper()
+	select {
+	case c := <-conns:
+		t.Cleanup(func() { c.Close() })
+		return c
+	case <-time.After(5 * time.Second):
+		t.Fatal("the kernel accepted no connection")
+		return nil
+	}
+}
+
+// readFull reads n bytes from a kernel socket, with a deadline.
+func readFull(t *testing.T, c net.Conn, n int) []byte {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, n)
+	if _, err := io.ReadFull(c, b); err != nil {
+		t.Fatalf("kernel read: %v (got %q)", err, b)
+	}
+	return b
+}
+
+// unacked returns TCP_INFO's count of the kernel socket's unacknowledged
+// segments.
+func unacked(t *testing.T, c *net.TCPConn) uint32 {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var info *unix.TCPInfo
+	var ierr error
+	if err := rc.Control(func(fd uintptr) {
+		info, ierr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ierr != nil {
+		t.Fatal(ierr)
+	}
+	return info.Unacked
+}
+
+// TestKernelHandshake opens a connection to a Linux listener and checks the
+// options of its SYN-ACK, then reads the exchange back with tcpdump.
+func TestKernelHandshake(t *testing.T) {
+	kb := newKernelBench(t)
+	conns := kb.listen(t, 5001)
+	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted(t, conns)
+	var synAck Frame
+	for _, f := range kb.p.Frames() {
+		if f.Dir == In && f.TCP.Flags == tcp.FlagSYN|tcp.FlagACK {
+			synAck = f
+		}
+	}
+	o := synAck.TCP.Options
+	st := c.State()
+	if !o.HasMSS || o.MSS != 1460 || !o.SACKPermitted || !o.HasTimestamps || o.TSEcr != st.OurOptions.TSVal || !o.HasWScale {
+		t.Errorf("Linux's SYN-ACK options: %v", &o)
+	}
+	m, err := c.MatchLine("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr 1,nop,wscale *>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !m.Match(&synAck) {
+		t.Errorf("SYN-ACK %v does not match %v", &synAck, m)
+	}
+	if !st.SACK || !st.Timestamps || !st.WindowScale || st.SndWScale != o.WScale {
+		t.Errorf("negotiated: %+v", st)
+	}
+
+	tcpdump := requireTcpdump(t)
+	path := filepath.Join(t.TempDir(), "handshake.pcap")
+	if err := kb.p.WritePcap(path); err != nil {
+		t.Fatal(err)
+	}
+	lines := runTcpdump(t, tcpdump, path)
+	syn := fmt.Sprintf("IP %s.%d > %s.5001: Flags [S], seq %d,", kb.p.Addr(), c.LocalAddr().Port(), kb.peer, uint32(st.ISS))
+	if len(lines) != 3 || !strings.HasPrefix(lines[0], syn) {
+		t.Fatalf("tcpdump -r:\n%s\nwant first %s...", strings.Join(lines, "\n"), syn)
+	}
+	for i, f := range kb.p.Frames() {
+		if lines[i] != f.String() {
+			t.Errorf("frame %d:\n tcpdump %s\n    ours %s", i, lines[i], f.String())
+		}
+	}
+}
+
+// TestKernelData moves data both ways and checks the ACKs on each side.
+func TestKernelData(t *testing.T) {
+	kb := newKernelBench(t)
+	conns := kb.listen(t, 5001)
+	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := accepted(t, conns)
+
+	// Linux to the probe; our ACK clears the kernel's unacknowledged count.
+	msg := []byte("hello from linux")
+	if _, err := kc.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ExpectData(len(msg)); err != nil || !bytes.Equal(got, msg) {
+		t.Fatalf("data from Linux: %q, %v", got, err)
+	}
+	if err := c.Ack(); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(3 * time.Second); unacked(t, kc) != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("Linux still has %d unacknowledged segment(s) after our ACK", unacked(t, kc))
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+
+	// The probe to Linux: the kernel acknowledges exactly our data.
+	data := bytes.Repeat([]byte("0123456789"), 100)
+	if err := c.SendData(data); err != nil {
+		t.Fatal(err)
+	}
+	st := c.State()
+	f, err := c.Expect(And(HasFlags(tcp.FlagACK), Ack(st.SndNxt)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.TCP.Seq != st.RcvNxt || len(f.TCP.Payload) != 0 {
+		t.Errorf("Linux's ACK %v: want seq %d and no data", &f, uint32(st.RcvNxt))
+	}
+	if got := readFull(t, kc, len(data)); !bytes.Equal(got, data) {
+		t.Errorf("Linux read %q", got)
+	}
+	if st := c.State(); st.SndUna != st.SndNxt || st.SndWnd == 0 {
+		t.Errorf("state after the ACK: %+v", st)
+	}
+}
+
+// TestKernelClosedPort: a SYN to a port nobody listens on draws
+// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> (RFC9293 §3.10.7.1).
+func TestKernelClosedPort(t *testing.T) {
+	kb := newKernelBench(t)
+	syn := Segment{SrcPort: 40000, DstPort: 5002, Seq: 1000, Flags: tcp.FlagSYN, Window: 65535,
+		Options: MSS(1460), IP: IPFields{Dst: kb.peer, DF: true}}
+	if err := kb.p.Send(syn); err != nil {
+		t.Fatal(err)
+	}
+	f, err := kb.p.Expect(3*time.Second, And(From(kb.peerPort(5002)), HasFlags(tcp.FlagRST)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.TCP.Flags != tcp.FlagRST|tcp.FlagACK || f.TCP.Ack != 1001 || f.TCP.Seq != 0 || !f.ChecksumOK {
+		t.Errorf("reset %v: want [R.], seq 0, ack 1001", &f)
+	}
+}
+
+// TestKernelBadChecksum: a data segment with a wrong checksum is dropped
+// (RFC9293 MUST-3). The proof is positive: a good segment with the same
+// sequence number and other bytes follows, and Linux's next segment is the
+// ACK of exactly that data, without a D-SACK (which would report a
+// duplicate), and its application reads the good bytes.
+func TestKernelBadChecksum(t *testing.T) {
+	kb := newKernelBench(t)
+	conns := kb.listen(t, 5001)
+	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := accepted(t, conns)
+	st := c.State()
+	bad := Segment{Flags: tcp.FlagPSH | tcp.FlagACK, Payload: []byte("BAD!!"), BadChecksum: true}
+	if err := c.Send(bad); err != nil {
+		t.Fatal(err)
+	}
+	if c.State().SndNxt != st.SndNxt {
+		t.Fatal("a segment with a bad checksum moved SND.NXT")
+	}
+	if err := c.SendData([]byte("good!")); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(Any) // the next segment from Linux, whatever it is
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.TCP.Flags != tcp.FlagACK || f.TCP.Ack != st.SndNxt.Add(5) || len(f.TCP.Options.SACK) != 0 {
+		t.Errorf("Linux's first reply %v: want a bare ACK of %d without SACK blocks", &f, uint32(st.SndNxt.Add(5)))
+	}
+	if got := readFull(t, kc, 5); string(got) != "good!" {
+		t.Errorf("Linux delivered %q", got)
+	}
+}
+
+// TestKernelChallengeACK: a RST inside the window but not at RCV.NXT draws
+// a challenge ACK <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (RFC5961 §3.2), and
+// the connection lives on.
+func TestKernelChallengeACK(t *testing.T) {
+	kb := newKernelBench(t)
+	conns := kb.listen(t, 5001)
+	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc := accepted(t, conns)
+	st := c.State()
+	if err := c.Send(Segment{Flags: tcp.FlagRST, Seq: st.SndNxt.Add(100)}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := c.Expect(Flags(tcp.FlagACK))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.TCP.Seq != st.RcvNxt || f.TCP.Ack != st.SndNxt {
+		t.Errorf("challenge ACK %v: want seq %d ack %d", &f, uint32(st.RcvNxt), uint32(st.SndNxt))
+	}
+	if err := c.SendData([]byte("still here")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFull(t, kc, 10); string(got) != "still here" {
+		t.Errorf("Linux delivered %q", got)
+	}
+	if _, err := c.Expect(And(HasFlags(tcp.FlagACK), Ack(st.SndNxt.Add(10)))); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestKernelPassiveOpen: Linux connects to the probe, which checks the
+// options of its SYN and exchanges data.
+func TestKernelPassiveOpen(t *testing.T) {
+	kb := newKernelBench(t)
+	l := kb.p.Listen(6000, ConnConfig{})
+	type dialed struct {
+		c   net.Conn
+		err error
+	}
+	done := make(chan dialed, 1)
+	go func() {
+		var d dialed
+		d.err = kb.pair.B.NS.Do(func() error {
+			var err error
+			d.c, err = net.DialTimeout("tcp4", netip.AddrPortFrom(kb.p.Addr(), 6000).String(), 5*time.Second)
+			return err
+		})
+		done <- d
+	}()
+	c, err := l.Accept()
+	d := <-done
+	if d.c != nil {
+		defer d.c.Close()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	st := c.State()
+	o := st.PeerOptions
+	if !o.HasMSS || o.MSS != 1460 || !o.SACKPermitted || !o.HasTimestamps || !o.HasWScale {
+		t.Errorf("Linux's SYN options: %v", &o)
+	}
+	if !st.SACK || !st.Timestamps || !st.WindowScale {
+		t.Errorf("negotiated: %+v", st)
+	}
+	var syn Frame
+	for _, f := range kb.p.Frames() {
+		if f.Dir == In && f.TCP.Flags == tcp.FlagSYN {
+			syn = f
+		}
+	}
+	if m, _ := c.MatchLine("S 0:0(0) <mss 1460,sackOK,TS val * ecr 0,nop,wscale *>"); !m.Match(&syn) {
+		t.Errorf("SYN %v does not match %v", &syn, m)
+	}
+	if _, err := d.c.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ExpectData(2); err != nil || string(got) != "hi" {
+		t.Fatalf("data from Linux: %q, %v", got, err)
+	}
+	if err := c.SendData([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFull(t, d.c, 5); string(got) != "hello" {
+		t.Errorf("Linux read %q", got)
+	}
+	// The kernel acknowledged both: its ACK covers our data, ours its.
+	if _, err := c.Expect(And(HasFlags(tcp.FlagACK), Ack(c.State().SndNxt))); err != nil {
+		t.Error(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := d.c.Read(make([]byte, 1)); !isReset(err) {
+		t.Errorf("after Close the kernel read %v, want a reset", err)
+	}
+}
+
+func isReset(err error) bool {
+	return err != nil && (strings.Contains(err.Error(), "reset") || errorsIsErrno(err, syscall.ECONNRESET))
+}
+
+func errorsIsErrno(err error, e syscall.Errno) bool {
+	for err != nil {
+		if x, ok := err.(syscall.Errno); ok {
+			return x == e
+		}
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok {
+			return false
+		}
+		err = u.Unwrap()
+	}
+	return false
+}

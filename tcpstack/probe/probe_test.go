@@ -1,0 +1,347 @@
+package probe
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"tcpregress.dev/tcpstack"
+	"tcpregress.dev/tcpstack/link/pipe"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// The pipe bench: the probe on one stack, our own stack as the target on
+// the other end of an in-memory link. It needs no root; the kernel tests
+// (kernel_linux_test.go) do the same against Linux.
+
+var (
+	probePrefix  = netip.MustParsePrefix("198.18.0.3/24")
+	targetPrefix = netip.MustParsePrefix("198.18.0.2/24")
+	targetISS    = tcp.Value(5000)
+)
+
+func target(port uint16) netip.AddrPort { return netip.AddrPortFrom(targetPrefix.Addr(), port) }
+
+func pipeBench(t *testing.T, cfg Config) (*Probe, *tcpstack.Stack) {
+	t.Helper()
+	la, lb := pipe.New(net.HardwareAddr{2, 0, 0, 0, 0, 3}, net.HardwareAddr{2, 0, 0, 0, 0, 2}, pipe.Faults{})
+	ps, err := tcpstack.New(tcpstack.Config{Link: la, Addr: probePrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := tcpstack.New(tcpstack.Config{Link: lb, Addr: targetPrefix, TCP: tcp.Config{ISN: tcp.FixedISN(targetISS)}})
+	if err != nil {
+		ps.Close()
+		t.Fatal(err)
+	}
+	p := New(ps, cfg)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("probe record:\n%s", p.Dump())
+		}
+		p.Close()
+		ts.Close()
+		ps.Close()
+	})
+	return p, ts
+}
+
+// echo serves port on s: every connection gets back what it sent.
+func echo(t *testing.T, s *tcpstack.Stack, port string) {
+	t.Helper()
+	ln, err := s.Listen("tcp", ":"+port)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+}
+
+func TestPipeDial(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.Dial(target(7), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := c.State()
+	if st.IRS != targetISS || st.RcvNxt != targetISS+1 || st.SndNxt != DefaultISS+1 || st.SndUna != DefaultISS+1 {
+		t.Errorf("numbers after the handshake: %+v", st)
+	}
+	if !st.SACK || !st.Timestamps || !st.WindowScale || st.RcvWScale != 7 || !st.PeerOptions.HasMSS {
+		t.Errorf("options after the handshake: %+v", st)
+	}
+	if err := c.SendData([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.ExpectData(5)
+	if err != nil || string(got) != "hello" {
+		t.Fatalf("echo: %q, %v", got, err)
+	}
+	if err := c.Ack(); err != nil {
+		t.Fatal(err)
+	}
+	st = c.State()
+	if st.SndUna != DefaultISS+6 || st.RcvNxt != targetISS+6 || st.Received != 5 {
+		t.Errorf("after the echo: %+v", st)
+	}
+	// Our segments carried timestamps once negotiated, echoing TS.Recent.
+	frames := p.Frames()
+	last := frames[len(frames)-1]
+	if last.Dir != Out || !last.TCP.Options.HasTimestamps || last.TCP.Options.TSEcr != st.TSRecent {
+		t.Errorf("last frame: %v", &last)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Expect(Any); !errors.Is(err, ErrClosed) {
+		t.Errorf("Expect after Close: %v", err)
+	}
+	frames = p.Frames()
+	if last := frames[len(frames)-1]; last.TCP.Flags != tcp.FlagRST {
+		t.Errorf("Close sent %v, want a RST", &last)
+	}
+}
+
+func TestPipeClosedPort(t *testing.T) {
+	p, _ := pipeBench(t, Config{})
+	syn := Segment{SrcPort: 40000, DstPort: 9, Seq: 1000, Flags: tcp.FlagSYN, Window: 65535, IP: IPFields{Dst: target(9).Addr()}}
+	if err := p.Send(syn); err != nil {
+		t.Fatal(err)
+	}
+	// The reply is not a SYN-ACK: the error lists what came instead, and
+	// leaves it for the next Expect.
+	_, err := p.Expect(300*time.Millisecond, Flags(tcp.FlagSYN|tcp.FlagACK))
+	var ee *ExpectError
+	if !errors.As(err, &ee) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Expect SYN-ACK: %v", err)
+	}
+	want := "IP 198.18.0.2.9 > 198.18.0.3.40000: Flags [R.], seq 0, ack 1001, win 0, length 0"
+	if len(ee.Frames) != 1 || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "no frame matching [flags [S.]]") {
+		t.Fatalf("error does not show the RST:\n%v", err)
+	}
+	f, err := p.Expect(time.Second, And(From(target(9)), Flags(tcp.FlagRST|tcp.FlagACK), Ack(1001)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Dir != In || f.String() != want {
+		t.Errorf("got %v", &f)
+	}
+	// Taken: it is not offered again.
+	if err := p.ExpectNone(50*time.Millisecond, HasFlags(tcp.FlagRST)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestPipeExpectNone(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.Dial(target(7), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ExpectNone(50*time.Millisecond, HasPayload); err != nil {
+		t.Errorf("no data sent yet: %v", err)
+	}
+	if err := c.SendData([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	err = c.ExpectNone(2*time.Second, HasPayload)
+	var ue *UnexpectedError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "length 1") {
+		t.Errorf("echo went unseen: %v", err)
+	}
+}
+
+func TestPipeLines(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.NewConn(target(7), ConnConfig{ISS: 0xffff_fff0, Timeout: 500 * time.Millisecond}) // wraps
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct{ send, expect string }{
+		{send: "S 0:0(0) win 65535 <mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7>"},
+		{expect: "S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr 1,nop,wscale *>"},
+		{send: ". 1:1(0) ack 1"},
+		{send: "P. 1:21(20) ack 1"},
+		{expect: "P. 1:21(20) ack 21"},
+		{send: ". 21:21(0) ack 21"},
+	}
+	for _, s := range steps {
+		if s.send != "" {
+			if err := c.SendLine(s.send); err != nil {
+				t.Fatal(err)
+			}
+		} else if _, err := c.ExpectLine(s.expect); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := string(c.Received()), string(linePayload(1, 20)); got != want {
+		t.Errorf("echo %q, want %q", got, want)
+	}
+	if st := c.State(); st.SndNxt != tcp.Value(0xffff_fff0).Add(21) {
+		t.Errorf("SND.NXT %d", st.SndNxt)
+	}
+	// A wrong expectation says which field differed.
+	if err := c.SendLine("P. 21:26(5) ack 21"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.ExpectLine("P. 21:26(5) ack 27")
+	if err == nil || !strings.Contains(err.Error(), "last segment on the connection: ack 10 (relative 26), want relative 27") {
+		t.Errorf("error: %v", err)
+	}
+}
+
+func TestPipeAccept(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	l := p.Listen(8000, ConnConfig{})
+	type dialed struct {
+		c   net.Conn
+		err error
+	}
+	done := make(chan dialed, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		c, err := ts.DialContext(ctx, "tcp", netip.AddrPortFrom(p.Addr(), 8000).String())
+		done <- dialed{c, err}
+	}()
+	c, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := <-done
+	if d.err != nil {
+		t.Fatal(d.err)
+	}
+	defer d.c.Close()
+	st := c.State()
+	if st.IRS != targetISS || !st.SACK || !st.Timestamps || !st.WindowScale || st.ISS != DefaultISS {
+		t.Errorf("state after accept: %+v", st)
+	}
+	if _, err := d.c.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.ExpectData(4); err != nil || string(got) != "ping" {
+		t.Fatalf("data from the target: %q, %v", got, err)
+	}
+	if err := c.SendData([]byte("pong")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 4)
+	d.c.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.ReadFull(d.c, buf); err != nil || string(buf) != "pong" {
+		t.Fatalf("target read %q, %v", buf, err)
+	}
+}
+
+// TestPipeSharedPorts: with Config.Ports the stack keeps its own
+// connections beside the probe's.
+func TestPipeSharedPorts(t *testing.T) {
+	p, ts := pipeBench(t, Config{Ports: []uint16{1}})
+	echo(t, ts, "7")
+	echo(t, p.Stack(), "9")
+	// The stack's own listener works...
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	kc, err := ts.DialContext(ctx, "tcp", netip.AddrPortFrom(p.Addr(), 9).String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kc.Write([]byte("a"))
+	kc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	if _, err := io.ReadFull(kc, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	kc.Close()
+	// ...beside the probe's Dial, whose port it claims.
+	c, err := p.Dial(target(7), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, f := range p.Frames() {
+		if f.TCP.SrcPort == 9 || f.TCP.DstPort == 9 {
+			t.Errorf("the probe took the stack's segment %v", &f)
+		}
+	}
+}
+
+func TestPipeWritePcap(t *testing.T) {
+	tcpdump := requireTcpdump(t)
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.Dial(target(7), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendData([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExpectData(5); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	path := filepath.Join(t.TempDir(), "exchange.pcap")
+	if err := p.WritePcap(path); err != nil {
+		t.Fatal(err)
+	}
+	frames := p.Frames()
+	lines := runTcpdump(t, tcpdump, path)
+	if len(lines) != len(frames) {
+		t.Fatalf("tcpdump printed %d lines for %d frames:\n%s", len(lines), len(frames), strings.Join(lines, "\n"))
+	}
+	for i := range frames {
+		if lines[i] != frames[i].String() {
+			t.Errorf("frame %d:\n tcpdump %s\n    ours %s", i, lines[i], frames[i].String())
+		}
+	}
+	if !strings.Contains(lines[0], "198.18.0.3.40000 > 198.18.0.2.7: Flags [S]") {
+		t.Errorf("first line is not our SYN: %s", lines[0])
+	}
+}
+
+func TestProbeClose(t *testing.T) {
+	p, _ := pipeBench(t, Config{})
+	errc := make(chan error, 1)
+	go func() {
+		_, err := p.Expect(10*time.Second, Any)
+		errc <- err
+	}()
+	time.Sleep(20 * time.Millisecond) // let it block (either order is right)
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-errc; !errors.Is(err, ErrClosed) || !errors.Is(err, net.ErrClosed) {
+		t.Errorf("blocked Expect: %v", err)
+	}
+	if err := p.Close(); !errors.Is(err, ErrClosed) {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := p.Send(Segment{IP: IPFields{Dst: target(1).Addr()}}); !errors.Is(err, ErrClosed) {
+		t.Errorf("Send after Close: %v", err)
+	}
+}

@@ -16,6 +16,14 @@ const (
 	arpMaxQueue = 64 // packets held per unresolved neighbour
 )
 
+// queued is a packet waiting for ARP; tcp marks a segment of the stack's
+// own connections, which is dropped if its connection is gone by the time
+// the neighbour answers.
+type queued struct {
+	frame []byte
+	tcp   bool
+}
+
 type neighbour struct {
 	mac      net.HardwareAddr
 	expires  time.Time
@@ -24,7 +32,7 @@ type neighbour struct {
 	// the IPv4 packets waiting (each with room for an Ethernet header).
 	retryAt time.Time
 	tries   int
-	queue   [][]byte
+	queue   []queued
 	failed  time.Time // when resolution last failed
 }
 
@@ -67,15 +75,18 @@ func (s *Stack) learn(ip netip.Addr, mac net.HardwareAddr, now time.Time, create
 	n.tries = 0
 	queue := n.queue
 	n.queue = nil
-	for _, f := range queue {
-		putEthernet(f, n.mac, s.mac, etherTypeIPv4)
-		s.link.Write(f)
+	for _, q := range queue {
+		if q.tcp && s.stale(q.frame[ethHeaderLen:]) {
+			continue
+		}
+		putEthernet(q.frame, n.mac, s.mac, etherTypeIPv4)
+		s.link.Write(q.frame)
 	}
 }
 
 // resolve returns the MAC of the next hop, or queues the packet f (which
 // has room for the Ethernet header) and starts resolving.
-func (s *Stack) resolve(hop netip.Addr, f []byte) (net.HardwareAddr, bool) {
+func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (net.HardwareAddr, bool) {
 	now := s.now()
 	n := s.neigh[hop]
 	if n != nil && n.resolved && now.Before(n.expires) {
@@ -86,12 +97,12 @@ func (s *Stack) resolve(hop netip.Addr, f []byte) (net.HardwareAddr, bool) {
 		s.neigh[hop] = n
 	}
 	if n.resolved {
-		// Expired: keep using the old address while asking again.
+		// Expired: queue until the neighbour answers again.
 		n.resolved = false
 		n.tries = 0
 	}
 	if len(n.queue) < arpMaxQueue {
-		n.queue = append(n.queue, append([]byte(nil), f...))
+		n.queue = append(n.queue, queued{append([]byte(nil), f...), fromConn})
 	}
 	if n.tries == 0 {
 		s.sendARPRequest(hop)
@@ -157,4 +168,22 @@ func padFrame(f []byte) []byte {
 		f = append(f, 0)
 	}
 	return f
+}
+
+// stale reports whether an IPv4 packet holding one of our TCP segments
+// belongs to a connection that no longer exists (a dial cancelled while ARP
+// was resolving, say). Resets are never stale: they are how a peer learns
+// that a connection is gone.
+func (s *Stack) stale(pkt []byte) bool {
+	h, payload, ok := parseIPv4(pkt)
+	if !ok || h.protocol != protoTCP || len(payload) < 14 {
+		return false
+	}
+	if payload[13]&0x04 != 0 { // RST
+		return false
+	}
+	sport := uint16(payload[0])<<8 | uint16(payload[1])
+	dport := uint16(payload[2])<<8 | uint16(payload[3])
+	_, live := s.conns[fourTuple{netip.AddrPortFrom(h.src, sport), netip.AddrPortFrom(h.dst, dport)}]
+	return !live
 }

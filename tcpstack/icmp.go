@@ -37,7 +37,7 @@ func (s *Stack) inputICMP(h ipv4Header, b []byte, now time.Time) {
 		binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp, 0))
 		s.ipID++
 		putIPv4(f[ethHeaderLen:], s.ipID, protoICMP, s.addr, h.src, len(icmp), 0, defaultTTL)
-		s.sendIP(h.src, f)
+		s.sendIP(h.src, f, false)
 		s.frame = f[:0]
 	case icmpUnreachable:
 		s.inputUnreachable(b, now)

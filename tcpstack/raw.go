@@ -46,7 +46,7 @@ func (s *Stack) WriteIPv4(pkt []byte) error {
 		return fmt.Errorf("tcpstack: WriteIPv4: no route to %s (not on %s and no gateway)", dst, s.cfg.Addr.Masked())
 	}
 	f := append(s.frame[:ethHeaderLen], pkt...)
-	s.sendIP(dst, f)
+	s.sendIP(dst, f, false)
 	s.frame = f[:0]
 	return nil
 }

@@ -343,13 +343,13 @@ func (s *Stack) sendSegment(src, dst netip.Addr, seg *tcp.Segment, tos uint8) {
 	if e := s.log.Trace(); e.Enabled() {
 		e.Str("seg", seg.TCPDump(src, dst)).Msg("out")
 	}
-	s.sendIP(dst, f)
+	s.sendIP(dst, f, true)
 	s.frame = f[:0]
 }
 
 // sendIP sends an IPv4 packet already laid out after room for an Ethernet
 // header in f, resolving the next hop's MAC first. s.mu is held.
-func (s *Stack) sendIP(dst netip.Addr, f []byte) {
+func (s *Stack) sendIP(dst netip.Addr, f []byte, fromConn bool) {
 	hop := dst
 	if !s.cfg.Addr.Contains(dst) {
 		if !s.cfg.Gateway.IsValid() {
@@ -357,7 +357,7 @@ func (s *Stack) sendIP(dst netip.Addr, f []byte) {
 		}
 		hop = s.cfg.Gateway
 	}
-	mac, ok := s.resolve(hop, f)
+	mac, ok := s.resolve(hop, f, fromConn)
 	if !ok {
 		return // queued until ARP answers
 	}

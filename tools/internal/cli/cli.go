@@ -23,6 +23,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/alecthomas/kong"
 	"github.com/rs/zerolog"
@@ -110,6 +111,10 @@ func (f *LogFlags) NewLogger(w io.Writer) (zerolog.Logger, error) {
 	default:
 		return zerolog.Nop(), fmt.Errorf("--log-format=%s: want console or json", f.LogFormat)
 	}
+	// Sub-second time stamps: zerolog's default field format keeps whole
+	// seconds, which would hide the timing of packet traces. (A process-wide
+	// setting, which is the CLI's to make.)
+	zerolog.TimeFieldFormat = time.RFC3339Nano
 	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
 
@@ -176,6 +181,9 @@ func Run(name, description string, cmd any, args []string, stdout, stderr io.Wri
 		return ExitError
 	}
 	ctx, err := parser.Parse(args)
+	if err != nil && out.broken {
+		return ExitOK // --help into a closed pipe (`tool --help | head`)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", name, err, name)
 		return ExitUsage

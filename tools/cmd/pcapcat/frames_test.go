@@ -1,0 +1,235 @@
+package main
+
+import (
+	"encoding/binary"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+
+	"tcpregress.dev/pcap"
+)
+
+// Hand-made frames for the comparisons with tcpdump: the protocol corners
+// the shared captures do not reach (TCP options of every kind, ICMP and
+// ICMPv6 types, IPv6 extension headers, tunnels, VLAN stacks, ARP
+// operations). Checksums are left zero: the one-line grammar ignores them.
+
+var (
+	hostA  = []byte{198, 18, 0, 1}
+	hostB  = []byte{198, 18, 0, 2}
+	host6A = []byte{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
+	host6B = []byte{0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2}
+	macs   = []byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}
+)
+
+func cat(parts ...[]byte) []byte {
+	var b []byte
+	for _, p := range parts {
+		b = append(b, p...)
+	}
+	return b
+}
+
+func u16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+func u32(v uint32) []byte { return binary.BigEndian.AppendUint32(nil, v) }
+
+func ether(typ uint16, payload []byte) []byte { return cat(macs, u16(typ), payload) }
+
+func ipv4(proto byte, payload []byte, opts []byte) []byte {
+	ihl := 5 + len(opts)/4
+	h := cat([]byte{0x40 | byte(ihl), 0}, u16(uint16(ihl*4+len(payload))), u16(1), u16(0x4000),
+		[]byte{64, proto, 0, 0}, hostA, hostB, opts)
+	return cat(h, payload)
+}
+
+func ipv6(nh byte, payload []byte) []byte {
+	return cat(u32(0x60000000), u16(uint16(len(payload))), []byte{nh, 64}, host6A, host6B, payload)
+}
+
+func tcpSeg(sport, dport uint16, seq, ack uint32, flags byte, opts, payload []byte) []byte {
+	for len(opts)%4 != 0 {
+		opts = append(opts, 0)
+	}
+	off := byte(5 + len(opts)/4)
+	return cat(u16(sport), u16(dport), u32(seq), u32(ack), []byte{off << 4, flags}, u16(512), u16(0), u16(0), opts, payload)
+}
+
+func udpDgram(sport, dport uint16, payload []byte) []byte {
+	return cat(u16(sport), u16(dport), u16(uint16(8+len(payload))), u16(0), payload)
+}
+
+// extraFrames returns the hand-made Ethernet frames.
+func extraFrames() [][]byte {
+	var fs [][]byte
+	add := func(f []byte) { fs = append(fs, f) }
+	get := []byte("GET /x HTTP/1.0\r\n")
+	for i, o := range [][]byte{
+		cat([]byte{1, 1, 5, 10}, u32(1000), u32(2000)),
+		{2, 4, 5, 0xb4, 3, 3, 7, 4, 2, 1, 0},
+		cat([]byte{8, 10}, u32(5), u32(6), []byte{1, 1}),
+		{30, 4, 0x20, 0x01},
+		{34, 2, 1, 1},
+		{34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1},
+		{254, 4, 0xf9, 0x89},
+		{254, 6, 0xac, 0xc0, 1, 2},
+		{28, 4, 0x81, 0x2c},
+		cat([]byte{19, 18}, make([]byte, 16), []byte{1, 1}),
+		{99, 3, 7, 1},
+		{29, 6, 1, 2, 3, 4},
+		cat([]byte{5, 18}, make([]byte, 16), []byte{1, 1}),
+		{2, 9, 1, 1},
+		{1, 0, 0, 0, 2, 4, 5, 0xb4},
+	} {
+		add(ether(0x0800, ipv4(6, tcpSeg(40000+uint16(i), 80, 1000, 2000, 0x10, o, get), nil)))
+	}
+	for _, app := range []struct {
+		port    uint16
+		payload string
+	}{{22, "SSH-2.0-OpenSSH_9.0\r\n"}, {21, "220 hello\r\n"}, {25, "EHLO x\r\n"}, {179, "\xff\xff\xff\xff"},
+		{8080, "HTTP/1.1 404 Not Found\r\n"}, {554, "OPTIONS rtsp://x RTSP/1.0\r\n"}, {80, "garbage\r\n"},
+		{80, "POST /upload"}, {43, "example.com\n"}} {
+		add(ether(0x0800, ipv4(6, tcpSeg(5555, app.port, 1, 2, 0x18, nil, []byte(app.payload)), nil)))
+	}
+	add(ether(0x0800, ipv4(6, tcpSeg(1, 2, 3, 4, 0x3f, nil, nil), nil)))
+	add(ether(0x0800, ipv4(6, tcpSeg(1, 2, 3, 4, 0x00, nil, nil), nil)))
+	add(ether(0x0800, ipv4(6, tcpSeg(1, 2, 3, 4, 0x12, nil, nil), []byte{1, 1, 1, 0})))
+
+	// ICMP: type, code, the 4 bytes after the checksum, the body.
+	quoted := ipv4(17, udpDgram(1234, 53, nil), nil)
+	for _, m := range []struct {
+		typ, code byte
+		rest      []byte
+		body      []byte
+	}{
+		{3, 0, u32(1400), quoted}, {3, 1, u32(0), quoted}, {3, 2, u32(0), quoted}, {3, 3, u32(0), quoted},
+		{3, 4, u32(1400), quoted}, {3, 4, u32(0), quoted}, {3, 5, nil, quoted}, {3, 9, nil, quoted}, {3, 13, nil, quoted}, {3, 99, nil, quoted},
+		{5, 0, hostA, quoted}, {5, 1, hostA, quoted}, {5, 3, hostA, quoted}, {5, 7, hostA, quoted},
+		{11, 0, nil, quoted}, {11, 1, nil, quoted}, {11, 5, nil, quoted}, {12, 0, []byte{20, 0, 0, 0}, quoted}, {12, 2, nil, quoted},
+		{13, 0, cat(u16(7), u16(9)), make([]byte, 12)}, {14, 0, cat(u16(7), u16(9)), cat(u32(1000), u32(3723004), u32(86399999))},
+		{17, 0, nil, nil}, {18, 0, nil, u32(0xffffff00)}, {9, 0, []byte{2, 2, 0, 30}, cat(hostA, u32(5), hostB, u32(6))},
+		{9, 0, []byte{1, 3, 0x1c, 0x20}, nil}, {10, 0, nil, nil}, {15, 0, nil, nil}, {16, 0, nil, nil}, {4, 0, nil, nil},
+		{42, 0, nil, nil}, {0, 0, cat(u16(1), u16(2)), []byte("abc")}, {8, 0, cat(u16(1), u16(2)), nil},
+	} {
+		rest := m.rest
+		for len(rest) < 4 {
+			rest = append(rest, 0)
+		}
+		add(ether(0x0800, ipv4(1, cat([]byte{m.typ, m.code, 0, 0}, rest, m.body), nil)))
+	}
+
+	// ICMPv6.
+	quoted6 := ipv6(17, udpDgram(1234, 53, nil))
+	for _, m := range []struct {
+		typ, code byte
+		rest      []byte
+		body      []byte
+	}{
+		{1, 0, nil, quoted6}, {1, 1, nil, quoted6}, {1, 2, nil, quoted6}, {1, 3, nil, quoted6}, {1, 4, nil, quoted6}, {1, 7, nil, quoted6},
+		{2, 0, u32(1280), quoted6}, {3, 0, nil, quoted6}, {3, 1, nil, quoted6}, {3, 9, nil, quoted6},
+		{4, 0, u32(40), quoted6}, {4, 1, u32(6), quoted6}, {4, 8, u32(6), quoted6},
+		{128, 0, cat(u16(1), u16(2)), []byte("abc")}, {129, 0, cat(u16(1), u16(2)), nil},
+		{130, 0, cat(u16(100), u16(0)), make([]byte, 16)}, {130, 0, cat(u16(100), u16(0)), cat(make([]byte, 16), u32(1), make([]byte, 16))},
+		{131, 0, nil, cat([]byte{0xff, 2}, make([]byte, 13), []byte{0xfb})}, {132, 0, nil, make([]byte, 16)},
+		{133, 0, nil, nil}, {134, 0, make([]byte, 4), make([]byte, 8)}, {135, 0, nil, host6B}, {136, 0, nil, host6B},
+		{137, 0, nil, cat(host6A, host6B)}, {138, 1, u32(7), make([]byte, 8)}, {143, 0, cat(u16(0), u16(2)), nil},
+		{144, 0, cat(u16(0x1234), u16(0)), nil}, {155, 2, nil, nil}, {155, 0x80, nil, nil}, {77, 0, nil, nil},
+	} {
+		rest := m.rest
+		for len(rest) < 4 {
+			rest = append(rest, 0)
+		}
+		add(ether(0x86dd, ipv6(58, cat([]byte{m.typ, m.code, 0, 0}, rest, m.body))))
+	}
+
+	// IPv6 extension headers, tunnels, odd protocols.
+	syn := tcpSeg(1, 2, 3, 4, 0x02, nil, nil)
+	add(ether(0x86dd, ipv6(0, cat([]byte{6, 0, 1, 4, 0, 0, 0, 0}, syn))))
+	add(ether(0x86dd, ipv6(60, cat([]byte{17, 0, 1, 4, 0, 0, 0, 0}, udpDgram(1, 2, nil)))))
+	add(ether(0x86dd, ipv6(44, cat([]byte{17, 0, 0, 1, 0, 0, 0, 9}, udpDgram(1, 2, make([]byte, 92))))))
+	add(ether(0x86dd, ipv6(44, cat([]byte{17, 0, 0, 0x81, 0, 0, 0, 9}, make([]byte, 20)))))
+	add(ether(0x86dd, ipv6(43, cat([]byte{6, 2, 0, 1, 0, 0, 0, 0}, host6B, syn))))
+	add(ether(0x86dd, ipv6(43, cat([]byte{6, 2, 2, 1, 0, 0, 0, 0}, host6B, syn))))
+	add(ether(0x86dd, ipv6(59, nil)))
+	add(ether(0x86dd, ipv6(99, []byte("abcd"))))
+	add(ether(0x86dd, ipv6(4, ipv4(6, syn, nil))))
+	add(ether(0x86dd, ipv6(41, ipv6(17, udpDgram(7, 9, []byte("x"))))))
+	add(ether(0x0800, ipv4(4, ipv4(17, udpDgram(1, 2, nil), nil), nil)))
+	add(ether(0x0800, ipv4(41, ipv6(17, udpDgram(1, 2, nil)), nil)))
+	add(ether(0x0800, ipv4(99, []byte("abcdefgh"), nil)))
+	add(ether(0x0800, ipv4(77, []byte("abcdefgh"), nil)))
+	add(ether(0x0800, ipv4(59, []byte("abcdefgh"), nil)))
+	add(ether(0x0800, ipv4(58, []byte("abcdefgh"), nil)))
+	add(ether(0x0800, ipv4(17, cat(u16(1), u16(2), u16(300), u16(0), []byte("qqqqqqqqqq")), nil)))
+	add(ether(0x0800, ipv4(17, cat(u16(1), u16(2), u16(4), u16(0), []byte("qqqqqqqqqq")), nil)))
+	add(ether(0x0800, ipv4(6, syn, []byte{7, 3, 4, 0})))
+	add(ether(0x8100, cat(u16(0x3064), u16(0x0800), ipv4(6, syn, nil))))
+	add(ether(0x88a8, cat(u16(0x000a), u16(0x8100), u16(0x2064), u16(0x86dd), ipv6(6, syn))))
+	add(ether(0x8100, cat(u16(0x0064), u16(0x0806), []byte{0, 1, 8, 0, 6, 4, 0, 1}, macs[6:], hostA, make([]byte, 6), hostB)))
+
+	// ARP operations and odd ARP headers.
+	for _, op := range []uint16{1, 2, 3, 4, 8, 9, 10, 42} {
+		add(ether(0x0806, cat([]byte{0, 1, 8, 0, 6, 4}, u16(op), macs[6:], hostA, macs[:6], hostB)))
+	}
+	add(ether(0x0806, cat([]byte{0, 1, 0x86, 0xdd, 6, 16, 0, 1}, make([]byte, 44))))
+	add(ether(0x0806, cat([]byte{0, 6, 8, 0, 6, 4, 0, 2}, make([]byte, 20))))
+	add(ether(0x0806, cat([]byte{0, 1, 8, 0, 6, 4, 0, 1}, macs[6:], hostA, []byte{1, 2, 3, 4, 5, 6}, hostB)))
+	return fs
+}
+
+// ethernetFrames returns the frames of a capture in the shared testdata.
+func captureFrames(t testing.TB, name string) [][]byte {
+	t.Helper()
+	h, err := pcap.OpenOffline(filepath.Join(testdataDir, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	var fs [][]byte
+	for {
+		data, _, err := h.ReadPacketData()
+		if errors.Is(err, io.EOF) {
+			return fs
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, data)
+	}
+}
+
+// record is one packet to write: captured bytes and the wire length.
+type record struct {
+	data []byte
+	wire int
+}
+
+// writeCapture writes Ethernet records to a new pcap file and returns its
+// path.
+func writeCapture(t testing.TB, name string, lt pcap.LinkType, recs []record) string {
+	t.Helper()
+	h, err := pcap.OpenDead(lt, pcap.DefaultSnapLen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	path := filepath.Join(t.TempDir(), name)
+	d, err := pcap.OpenDump(h, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
+	for i, r := range recs {
+		ci := gopacket.CaptureInfo{Timestamp: ts.Add(time.Duration(i) * time.Millisecond), CaptureLength: len(r.data), Length: r.wire}
+		if err := d.Write(ci, r.data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

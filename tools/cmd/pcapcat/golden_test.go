@@ -1,0 +1,96 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from pcapcat's output")
+
+// TestGolden keeps pcapcat's output for the shared captures in
+// testdata/golden: every capture in the default format, and ethernet.pcap
+// in every mode. Run "go test -run TestGolden -update" after an intended
+// change and review the diff.
+func TestGolden(t *testing.T) {
+	type run struct {
+		name string
+		args []string
+	}
+	var runs []run
+	ents, err := os.ReadDir(testdataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.IsDir() || strings.HasSuffix(e.Name(), ".md") {
+			continue
+		}
+		runs = append(runs, run{e.Name(), []string{filepath.Join(testdataDir, e.Name())}})
+	}
+	for _, m := range []struct {
+		name string
+		args []string
+	}{
+		{"e-number", []string{"-e", "-#"}},
+		{"absolute-date", []string{"-S", "-tttt"}},
+		{"verbose", []string{"-v"}},
+		{"hex-ascii", []string{"-XX"}},
+		{"hex-pane", []string{"--hex=pane"}},
+		{"json", []string{"--json"}},
+		{"stats", []string{"--stats"}},
+		{"follow", []string{"--follow", "1"}},
+		{"follow-hex", []string{"--follow", "3", "--follow-format=hex"}},
+		{"count", []string{"--count", "-f", "ip6"}},
+	} {
+		runs = append(runs, run{"ethernet.pcap." + m.name, append(m.args, ethernetPcap)})
+	}
+	for _, r := range runs {
+		t.Run("golden="+r.name, func(t *testing.T) {
+			code, out, errOut := runCLI(t, nil, r.args...)
+			checkNoBug(t, out, errOut)
+			got := fmt.Sprintf("$ pcapcat %s\n--- exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), code, out, errOut)
+			path := filepath.Join("testdata", "golden", r.name+".txt")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("output differs from %s (run with -update if the change is intended):\n%s", path, lineDiff(string(want), got))
+			}
+		})
+	}
+}
+
+// lineDiff shows the first lines that differ.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(w), len(g)) && shown < 10; i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			fmt.Fprintf(&b, "line %d:\n- %s\n+ %s\n", i+1, wl, gl)
+			shown++
+		}
+	}
+	return b.String()
+}

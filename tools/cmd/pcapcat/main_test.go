@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The shared captures and the tcpdump test corpus, relative to this
+// package's directory.
+const (
+	testdataDir = "../../../testdata"
+	corpusDir   = "../../../../shared/corpus/tcpdump-tests"
+)
+
+func TestMain(m *testing.M) {
+	// pcapcat prints local time, as tcpdump does; tests compare in UTC and
+	// run tcpdump with TZ=UTC.
+	time.Local = time.UTC
+	os.Exit(m.Run())
+}
+
+// runCLI runs pcapcat in-process with stdin and returns the exit code,
+// stdout and stderr.
+func runCLI(t testing.TB, stdin []byte, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := runStdin(args, bytes.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+// requireTool returns the path of a tool the test compares with. Without
+// it the test is skipped, except in CI, where it fails.
+func requireTool(t testing.TB, name, pkg string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", name, pkg)
+		}
+		t.Skipf("%s not found (apt-get install -y %s)", name, pkg)
+	}
+	return p
+}
+
+// tcpdump runs tcpdump with args in UTC and returns its stdout, stderr and
+// exit code.
+func tcpdump(t testing.TB, args ...string) (string, string, int) {
+	t.Helper()
+	bin := requireTool(t, "tcpdump", "tcpdump")
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("tcpdump %q: %v", args, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// tcpdumpCount returns the number of packets tcpdump --count reports for a
+// file, and whether tcpdump read the file without error.
+func tcpdumpCount(t testing.TB, path string) (int, bool) {
+	t.Helper()
+	out, _, code := tcpdump(t, "-r", path, "--count")
+	m := regexp.MustCompile(`(?m)^(\d+) packets?$`).FindStringSubmatch(out)
+	if m == nil {
+		return 0, false
+	}
+	n, _ := strconv.Atoi(m[1])
+	return n, code == 0
+}
+
+// captures returns the capture files of the shared testdata directory and,
+// when present, of the tcpdump corpus. The corpus lives outside the
+// repository: without it the corpus part is skipped, except in CI.
+func captures(t testing.TB) []string {
+	t.Helper()
+	var files []string
+	for _, dir := range []string{testdataDir, corpusDir} {
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			if dir == corpusDir && os.IsNotExist(err) && os.Getenv("CI") == "" {
+				t.Logf("tcpdump corpus %s not found: testing the shared testdata only", corpusDir)
+				continue
+			}
+			t.Fatalf("reading %s: %v", dir, err)
+		}
+		for _, e := range ents {
+			if e.IsDir() || strings.HasSuffix(e.Name(), ".md") {
+				continue
+			}
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// numbered parses output printed with -# into packet number → line. Lines
+// without a number (tcpdump's hex dumps of some protocols) are left out.
+func numbered(out string) map[int]string {
+	re := regexp.MustCompile(`^ *(\d+)  (.*)$`)
+	m := make(map[int]string)
+	for _, l := range strings.Split(out, "\n") {
+		if s := re.FindStringSubmatch(l); s != nil {
+			n, _ := strconv.Atoi(s[1])
+			m[n] = s[2]
+		}
+	}
+	return m
+}
+
+// failWriter fails every write after the first n bytes with err.
+type failWriter struct {
+	n   int
+	err error
+	w   io.Writer
+}
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if f.n <= 0 {
+		return 0, f.err
+	}
+	if len(p) > f.n {
+		k, _ := f.w.Write(p[:f.n])
+		f.n = 0
+		return k, f.err
+	}
+	f.n -= len(p)
+	return f.w.Write(p)
+}

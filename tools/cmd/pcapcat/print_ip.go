@@ -1,0 +1,390 @@
+package main
+
+import (
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// ipHeader is what the transport printers need of the IP header around them.
+type ipHeader struct {
+	v6       bool
+	src, dst []byte
+	// direct is false when extension headers sit between the IPv6 header
+	// and the transport header (tcpdump then prints ports without
+	// addresses), or for IPv4 when the protocol field names another
+	// protocol than the one printed.
+	direct     bool
+	fragmented bool // MF set or offset non-zero (IPv4), a fragment header (IPv6)
+}
+
+// ip4 prints an IPv4 datagram. data is the captured bytes from the IP
+// header on, length the bytes on the wire from there.
+func (p *printer) ip4(b []byte, d *decoder, data []byte, length int) []byte {
+	if len(data) < 1 {
+		return append(b, " [|ip]"...)
+	}
+	if v := data[0] >> 4; v != 4 {
+		if v == 6 {
+			b = append(b, "IP6, wrong link-layer encapsulation"...)
+		} else {
+			b = append(b, "IP"...)
+			b = appendUint(b, uint64(v))
+		}
+		return append(b, " (invalid)"...)
+	}
+	if !p.eflag {
+		b = append(b, "IP "...)
+	}
+	if len(data) < 20 {
+		return append(b, " [|ip]"...)
+	}
+	if length < 20 {
+		b = append(b, "truncated-ip "...)
+		return appendInt(b, length)
+	}
+	hlen := int(data[0]&0x0f) * 4
+	if hlen < 20 {
+		b = append(b, "bad-hlen "...)
+		return appendInt(b, hlen)
+	}
+	ipLen := int(be16(data[2:4]))
+	if length < ipLen {
+		b = append(b, "truncated-ip - "...)
+		b = appendInt(b, ipLen-length)
+		b = append(b, " bytes missing! "...)
+	}
+	if ipLen < hlen {
+		b = append(b, "bad-len "...)
+		return appendInt(b, ipLen)
+	}
+
+	// The header is sound enough for tcpdump. Take the fields from
+	// gopacket's layer when it decoded it (it refuses some headers tcpdump
+	// prints, such as ones with damaged options), else from the bytes.
+	var (
+		src, dst = data[12:16], data[16:20]
+		proto    = data[9]
+		off      = be16(data[6:8])
+		payload  []byte
+	)
+	if d != nil && d.has(layers.LayerTypeIPv4) && sameStart(d.ip4.Contents, data) && len(d.ip4.Contents) == hlen {
+		ip := &d.ip4
+		src, dst = ip.SrcIP, ip.DstIP
+		proto = uint8(ip.Protocol)
+		off = uint16(ip.Flags)<<13 | ip.FragOffset
+		payload = ip.Payload
+	} else if hlen <= len(data) {
+		payload = data[hlen:min(len(data), ipLen)]
+	}
+	plen := ipLen - hlen
+	hdr := ipHeader{src: src, dst: dst, direct: true, fragmented: off&0x3fff != 0}
+	if off&0x1fff != 0 {
+		// Not the first fragment: no transport header to print.
+		b = appendIPv4(b, src)
+		b = append(b, " > "...)
+		b = appendIPv4(b, dst)
+		b = append(b, ": ip-proto-"...)
+		return appendUint(b, uint64(proto))
+	}
+	if proto != 6 && proto != 17 {
+		b = appendIPv4(b, src)
+		b = append(b, " > "...)
+		b = appendIPv4(b, dst)
+		b = append(b, ": "...)
+	}
+	if len(data) < hlen {
+		b = append(b, " [remaining caplen("...)
+		b = appendInt(b, len(data))
+		b = append(b, ") < header length("...)
+		b = appendInt(b, hlen)
+		return append(b, ")] [|ip]"...)
+	}
+	return p.ipDemux(b, d, proto, payload, plen, &hdr)
+}
+
+// ip6 prints an IPv6 datagram and its extension headers.
+func (p *printer) ip6(b []byte, d *decoder, data []byte, length int) []byte {
+	if len(data) < 40 {
+		return append(b, " [|ip6]"...)
+	}
+	if !p.eflag {
+		b = append(b, "IP6 "...)
+	}
+	if length < 40 {
+		b = append(b, "truncated-ip6 "...)
+		return appendInt(b, length)
+	}
+	if v := data[0] >> 4; v != 6 {
+		b = append(b, "version error: "...)
+		b = appendUint(b, uint64(v))
+		return append(b, " != 6"...)
+	}
+	plen := int(be16(data[4:6]))
+	var total int
+	if plen != 0 {
+		total = plen + 40
+		if length < total {
+			b = append(b, "truncated-ip6 - "...)
+			b = appendInt(b, total-length)
+			b = append(b, " bytes missing!"...)
+		}
+	} else {
+		total = length // a jumbogram (RFC 2675), or a length-less capture
+	}
+	src, dst := data[8:24], data[24:40]
+	if d != nil && d.has(layers.LayerTypeIPv6) && sameStart(d.ip6.Contents, data) {
+		src, dst = d.ip6.SrcIP, d.ip6.DstIP
+	}
+	// The captured bytes end at the end of the datagram.
+	if total < len(data) {
+		data = data[:total]
+	}
+	hdr := ipHeader{v6: true, src: src, dst: dst, direct: true}
+	nh := data[6]
+	rest := data[40:]
+	remain := total - 40
+	first := true
+	for {
+		if first && nh != 6 && nh != 17 {
+			b = appendIPv6(b, src)
+			b = append(b, " > "...)
+			b = appendIPv6(b, dst)
+			b = append(b, ": "...)
+		}
+		var adv int
+		switch nh {
+		case 0, 60: // hop-by-hop, destination options
+			marker, name := " [|hbhopt]", "HBH "
+			if nh == 60 {
+				marker, name = " [|dstopt]", "DSTOPT "
+			}
+			if len(rest) < 2 || len(rest) < (int(rest[1])+1)*8 {
+				return append(b, marker...)
+			}
+			adv = (int(rest[1]) + 1) * 8
+			b = append(b, name...)
+			if nh == 0 && !ip6OptionsFit(rest[2:adv]) {
+				// tcpdump walks hop-by-hop options (for a jumbo length)
+				// and stops at one that runs past the header.
+				return append(b, marker...)
+			}
+		case 43: // routing
+			if len(rest) < 1 {
+				return append(b, " [|ip6]"...)
+			}
+			b, adv = appendRoutingHeader(b, rest)
+			if adv < 0 {
+				return b
+			}
+		case 44: // fragment
+			if len(rest) < 4 {
+				return append(b, " [|frag6]"...)
+			}
+			offset := be16(rest[2:4]) &^ 7
+			b = append(b, "frag ("...)
+			b = appendUint(b, uint64(offset))
+			b = append(b, '|')
+			// tcpdump computes this length in size_t: a header that
+			// claims too little wraps around.
+			b = appendUint(b, uint64(int64(remain-8)))
+			b = append(b, ')')
+			hdr.fragmented = true
+			if offset != 0 {
+				return b // not the first fragment: nothing more to decode
+			}
+			b = append(b, ' ')
+			if len(rest) <= 8 {
+				return b // nothing captured after the fragment header
+			}
+			adv = 8
+		default:
+			hdr.direct = first
+			return p.ipDemux(b, d, nh, rest, remain, &hdr)
+		}
+		// Like tcpdump, go on to the next header even when none of it was
+		// captured: its printer marks the truncation.
+		nh = rest[0]
+		if remain < adv {
+			return append(b, " [|ip6]"...)
+		}
+		rest, remain = rest[min(adv, len(rest)):], remain-adv
+		first = false
+	}
+}
+
+// appendRoutingHeader prints an IPv6 routing header as tcpdump's rt6_print
+// does: the type, and the addresses of types 0 and 2. It returns the
+// header's length, or -1 when printing stops.
+func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
+	const trunc = " [|rt6]"
+	b = append(b, "RT6"...)
+	if len(h) < 2 {
+		return append(b, trunc...), -1
+	}
+	hl := int(h[1])
+	b = append(b, " (len="...)
+	b = appendInt(b, hl)
+	if len(h) < 3 {
+		return append(b, trunc...), -1
+	}
+	typ := h[2]
+	b = append(b, ", type="...)
+	b = appendUint(b, uint64(typ))
+	if typ == 0 {
+		b = append(b, " [Deprecated]"...)
+	}
+	if len(h) < 4 {
+		return append(b, trunc...), -1
+	}
+	b = append(b, ", segleft="...)
+	b = appendUint(b, uint64(h[3]))
+	if typ != 0 && typ != 2 {
+		// Segment routing (type 4) and others: pcapcat stops here.
+		return append(b, ") "...), (hl + 1) * 8
+	}
+	if len(h) < 8 {
+		return append(b, trunc...), -1
+	}
+	if rsv := be32(h[4:8]); rsv != 0 {
+		b = append(b, ", rsv=0x"...)
+		b = appendHex(b, uint64(rsv), 1)
+	}
+	if hl%2 == 1 {
+		b = append(b, " (invalid length "...)
+		b = appendInt(b, hl)
+		return append(b, ") (invalid)"...), -1
+	}
+	addrs := h[8:]
+	for i := 0; i < hl/2; i++ {
+		if len(addrs) < 16 {
+			return append(b, trunc...), -1
+		}
+		b = append(b, ", ["...)
+		b = appendInt(b, i)
+		b = append(b, ']')
+		b = appendIPv6(b, addrs[:16])
+		addrs = addrs[16:]
+	}
+	return append(b, ") "...), (hl + 1) * 8
+}
+
+// ipDemux prints the payload of an IP datagram: protocol proto, captured
+// bytes payload, plen bytes according to the IP header(s).
+func (p *printer) ipDemux(b []byte, d *decoder, proto uint8, payload []byte, plen int, hdr *ipHeader) []byte {
+	switch proto {
+	case 6:
+		return p.tcpPrint(b, d, payload, plen, hdr)
+	case 17:
+		return p.udpPrint(b, d, payload, plen, hdr)
+	case 1:
+		if !hdr.v6 {
+			return p.icmpPrint(b, d, payload, plen, hdr)
+		}
+		return append(b, "[ICMP requires IPv4] (invalid)"...)
+	case 58:
+		if hdr.v6 {
+			return p.icmp6Print(b, d, payload, plen, hdr)
+		}
+		return append(b, "[ICMPv6 requires IPv6] (invalid)"...)
+	case 4, 41:
+		// IP in IP: print the inner datagram like tcpdump.
+		nd := p.nested()
+		if nd == nil {
+			break
+		}
+		defer p.unnest()
+		if proto == 4 {
+			nd.decode(layers.LayerTypeIPv4, payload)
+			return p.ip4(b, nd, payload, plen)
+		}
+		nd.decode(layers.LayerTypeIPv6, payload)
+		return p.ip6(b, nd, payload, plen)
+	case 59:
+		return append(b, "no next header"...)
+	case 143:
+		if !hdr.v6 {
+			return append(b, "[Ethernet requires IPv6] (invalid)"...)
+		}
+		nd := p.nested()
+		if nd == nil {
+			break
+		}
+		defer p.unnest()
+		nd.decode(layers.LayerTypeEthernet, payload)
+		return p.ether(b, nd, payload, plen)
+	case 77:
+		b = append(b, " nd "...)
+		return appendInt(b, plen)
+	}
+	// Protocols pcapcat has no tcpdump grammar for: gopacket's summary when
+	// it decodes them, else tcpdump's "ip-proto-N LEN".
+	if len(payload) > 0 && summarized(proto) {
+		pkt := gopacket.NewPacket(payload, layers.IPProtocol(proto), gopacket.NoCopy)
+		ls := pkt.Layers()
+		if len(ls) > 0 && ls[0].LayerType() != gopacket.LayerTypePayload && ls[0].LayerType() != gopacket.LayerTypeDecodeFailure {
+			return appendSummary(b, ls, pkt.ErrorLayer(), plen)
+		}
+	}
+	// tcpdump prints a space here after the one that follows the addresses.
+	b = append(b, " ip-proto-"...)
+	b = appendUint(b, uint64(proto))
+	b = append(b, ' ')
+	return appendInt(b, plen)
+}
+
+// appendAddrPort appends "addr.port" or, when the IP header is not directly
+// in front (extension headers), the port alone, as tcpdump does.
+func appendEndpoints(b []byte, hdr *ipHeader, sport, dport uint16) []byte {
+	if hdr.direct {
+		b = appendIP(b, hdr.src)
+		b = append(b, '.')
+	}
+	b = appendUint(b, uint64(sport))
+	b = append(b, " > "...)
+	if hdr.direct {
+		b = appendIP(b, hdr.dst)
+		b = append(b, '.')
+	}
+	b = appendUint(b, uint64(dport))
+	return append(b, ": "...)
+}
+
+// appendAddrs appends "src > dst:" (no trailing space).
+func appendAddrs(b []byte, hdr *ipHeader) []byte {
+	b = appendIP(b, hdr.src)
+	b = append(b, " > "...)
+	b = appendIP(b, hdr.dst)
+	return append(b, ':')
+}
+
+// summarized reports whether pcapcat prints gopacket's summary for an IP
+// protocol: those tcpdump decodes too (IGMP, RSVP, GRE, ESP, AH, EIGRP,
+// OSPF, PIM, VRRP, SCTP, DCCP). For the others tcpdump prints
+// "ip-proto-N", and so does pcapcat.
+func summarized(proto uint8) bool {
+	switch proto {
+	case 2, 33, 46, 47, 50, 51, 88, 89, 103, 112, 132:
+		return true
+	}
+	return false
+}
+
+// ip6OptionsFit reports whether the TLV options of a hop-by-hop header all
+// lie within it.
+func ip6OptionsFit(opts []byte) bool {
+	for i := 0; i < len(opts); {
+		if opts[i] == 0 { // Pad1
+			i++
+			continue
+		}
+		if len(opts)-i < 2 {
+			return false
+		}
+		n := int(opts[i+1]) + 2
+		if n > len(opts)-i {
+			return false
+		}
+		i += n
+	}
+	return true
+}

@@ -1,0 +1,706 @@
+package main
+
+import (
+	"bytes"
+
+	"github.com/gopacket/gopacket"
+)
+
+// tcpConvKey identifies a TCP connection in both directions, in tcpdump's
+// collating order: the endpoint with the lower port (then the lower address)
+// first.
+type tcpConvKey struct {
+	a, b  [16]byte
+	ports uint32
+	v6    bool
+}
+
+// tcpISNs are the numbers tcpdump subtracts for relative sequence and
+// acknowledgement numbers: seq for the first endpoint's sequence numbers,
+// ack for the second's.
+type tcpISNs struct{ seq, ack uint32 }
+
+const (
+	tcpFIN = 0x01
+	tcpSYN = 0x02
+	tcpRST = 0x04
+	tcpPSH = 0x08
+	tcpACK = 0x10
+	tcpURG = 0x20
+	tcpECE = 0x40
+	tcpCWR = 0x80
+)
+
+// tcpPrint prints a TCP segment as tcpdump's tcp_print does. data is the
+// captured bytes from the TCP header on, length the segment length from the
+// IP header.
+func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ipHeader) []byte {
+	if len(data) < 4 {
+		b = appendAddrs(b, ip)
+		return append(b, " [|tcp]"...)
+	}
+	// Fields from gopacket's layer; it decodes whenever the fixed header
+	// and the options are all there.
+	var (
+		sport, dport uint16
+		seq, ack     uint32
+		flags        uint8
+		win, urp     uint16
+		hlen         int
+	)
+	tcp := &d.tcp
+	decoded := (d.has(tcpLayer) && sameStart(tcp.Contents, data)) || tcp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil
+	if decoded {
+		sport, dport = uint16(tcp.SrcPort), uint16(tcp.DstPort)
+	} else {
+		sport, dport = be16(data[0:2]), be16(data[2:4])
+	}
+	b = appendEndpoints(b, ip, sport, dport)
+	if len(data) < 20 {
+		return append(b, " [|tcp]"...)
+	}
+	if decoded {
+		seq, ack, win, urp = tcp.Seq, tcp.Ack, tcp.Window, tcp.Urgent
+		hlen = int(tcp.DataOffset) * 4
+		flags = data[13] // gopacket splits them into booleans; the byte is the same
+	} else {
+		seq, ack = be32(data[4:8]), be32(data[8:12])
+		hlen = int(data[12]>>4) * 4
+		flags = data[13]
+		win, urp = be16(data[14:16]), be16(data[18:20])
+	}
+	if hlen < 20 {
+		b = append(b, " tcp "...)
+		b = appendUint(b, uint64(uint32(length-hlen)))
+		b = append(b, " [bad hdr length "...)
+		b = appendInt(b, hlen)
+		return append(b, " - too short, < 20]"...)
+	}
+	b = append(b, "Flags ["...)
+	b = appendTCPFlags(b, flags)
+	b = append(b, ']')
+
+	var thseq, thack uint32
+	rev := false
+	if !p.sflag && flags&tcpACK != 0 {
+		var key tcpConvKey
+		key.v6 = ip.v6
+		c := bytes.Compare(ip.src, ip.dst)
+		rev = sport > dport || (sport == dport && c > 0)
+		if rev {
+			copy(key.a[:], ip.dst)
+			copy(key.b[:], ip.src)
+			key.ports = uint32(dport)<<16 | uint32(sport)
+		} else {
+			copy(key.a[:], ip.src)
+			copy(key.b[:], ip.dst)
+			key.ports = uint32(sport)<<16 | uint32(dport)
+		}
+		th, found := p.tcpISN[key]
+		if !found || flags&tcpSYN != 0 {
+			if rev {
+				th = tcpISNs{seq: ack - 1, ack: seq}
+			} else {
+				th = tcpISNs{seq: seq, ack: ack - 1}
+			}
+			p.tcpISN[key] = th
+		} else if rev {
+			seq -= th.ack
+			ack -= th.seq
+		} else {
+			seq -= th.seq
+			ack -= th.ack
+		}
+		thseq, thack = th.seq, th.ack
+	}
+	if hlen > length {
+		b = append(b, " [bad hdr length "...)
+		b = appendInt(b, hlen)
+		b = append(b, " - too long, > "...)
+		b = appendInt(b, length)
+		return append(b, ']')
+	}
+	length -= hlen
+	if length > 0 || flags&(tcpSYN|tcpFIN|tcpRST) != 0 {
+		b = append(b, ", seq "...)
+		b = appendUint(b, uint64(seq))
+		if length > 0 {
+			b = append(b, ':')
+			b = appendUint(b, uint64(seq+uint32(length)))
+		}
+	}
+	if flags&tcpACK != 0 {
+		b = append(b, ", ack "...)
+		b = appendUint(b, uint64(ack))
+	}
+	b = append(b, ", win "...)
+	b = appendUint(b, uint64(win))
+	if flags&tcpURG != 0 {
+		b = append(b, ", urg "...)
+		b = appendUint(b, uint64(urp))
+	}
+	if hlen > 20 {
+		sub := thack
+		if rev {
+			sub = thseq
+		}
+		var ok bool
+		// tcpdump reads option kinds and lengths as far as bytes were
+		// captured, also past the header.
+		b, ok = appendTCPOptions(b, data[20:], hlen-20, sub, len(data) >= hlen+length)
+		if !ok {
+			return b
+		}
+	}
+	b = append(b, ", length "...)
+	b = appendInt(b, length)
+	if length == 0 {
+		return b
+	}
+	if len(data) < hlen {
+		// Options ended early (eol) but the header was not all captured.
+		b = append(b, " [remaining caplen("...)
+		b = appendInt(b, len(data))
+		b = append(b, ") < header length("...)
+		b = appendInt(b, hlen)
+		return append(b, ")] [|tcp]"...)
+	}
+	payload := data[hlen:]
+	if length < len(payload) {
+		payload = payload[:length]
+	}
+	return appendTCPApp(b, sport, dport, payload, length)
+}
+
+// appendTCPFlags appends the flags in tcpdump's order and letters.
+func appendTCPFlags(b []byte, f uint8) []byte {
+	if f == 0 {
+		return append(b, "none"...)
+	}
+	const letters = "FSRP.UEW"
+	for i := 0; i < 8; i++ {
+		if f&(1<<i) != 0 {
+			b = append(b, letters[i])
+		}
+	}
+	return b
+}
+
+// tcpOptionName is tcpdump's name for a TCP option kind.
+func tcpOptionName(b []byte, kind uint8) []byte {
+	switch kind {
+	case 0:
+		return append(b, "eol"...)
+	case 1:
+		return append(b, "nop"...)
+	case 2:
+		return append(b, "mss"...)
+	case 3:
+		return append(b, "wscale"...)
+	case 4:
+		return append(b, "sackOK"...)
+	case 5:
+		return append(b, "sack"...)
+	case 6:
+		return append(b, "echo"...)
+	case 7:
+		return append(b, "echoreply"...)
+	case 8:
+		return append(b, "TS"...)
+	case 11:
+		return append(b, "cc"...)
+	case 12:
+		return append(b, "ccnew"...)
+	case 13:
+		return b // tcpdump's name for CC.ECHO is empty
+	case 19:
+		return append(b, "md5"...)
+	case 20:
+		return append(b, "scps"...)
+	case 28:
+		return append(b, "uto"...)
+	case 29:
+		return append(b, "tcp-ao"...)
+	case 30:
+		return append(b, "mptcp"...)
+	case 34:
+		return append(b, "tfo"...)
+	case 254:
+		return append(b, "exp"...)
+	}
+	b = append(b, "unknown-"...)
+	return appendUint(b, uint64(kind))
+}
+
+// appendTCPOptions prints the options as tcpdump does: opts is the captured
+// part of the option bytes, hlen their length according to the header, sub
+// the number subtracted from SACK edges, whole whether the segment was
+// captured whole. It reports false when printing must stop (damaged or
+// truncated options; the marker is printed).
+func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) ([]byte, bool) {
+	b = append(b, ", options ["...)
+	var ch byte
+	cp := 0
+	// lenCheck mirrors tcpdump's LENCHECK: l more bytes must be announced
+	// by the header (else "[bad opt]") and captured (else "[|tcp]").
+	const (
+		okay = iota
+		bad
+		trunc
+	)
+	lenCheck := func(l int) int {
+		if l > hlen {
+			return bad
+		}
+		if cp+l > len(opts) {
+			return trunc
+		}
+		return okay
+	}
+	end := func(b []byte, how int) ([]byte, bool) {
+		if how == bad {
+			b = append(b, "[bad opt]"...)
+			if ch != 0 {
+				b = append(b, ']')
+			}
+			return b, false
+		}
+		b = append(b, " [|tcp]"...)
+		if ch != 0 {
+			b = append(b, '>')
+		}
+		return b, false
+	}
+	for hlen > 0 {
+		if ch != 0 {
+			b = append(b, ch)
+		}
+		if cp >= len(opts) {
+			// tcpdump's GET_U_1 fails here: its top level prints the
+			// marker, without the '>' of the option printer.
+			return append(b, " [|tcp]"...), false
+		}
+		opt := opts[cp]
+		cp++
+		var ln int
+		if opt == 0 || opt == 1 {
+			ln = 1
+		} else {
+			if cp >= len(opts) {
+				return append(b, " [|tcp]"...), false
+			}
+			ln = int(opts[cp])
+			cp++
+			if ln < 2 || ln > hlen {
+				return end(b, bad)
+			}
+			hlen--
+		}
+		hlen--
+		b = tcpOptionName(b, opt)
+		datalen := 0
+		switch opt {
+		case 2: // mss
+			datalen = 2
+			if r := lenCheck(2); r != okay {
+				return end(b, r)
+			}
+			b = append(b, ' ')
+			b = appendUint(b, uint64(be16(opts[cp:])))
+		case 3: // wscale
+			datalen = 1
+			if r := lenCheck(1); r != okay {
+				return end(b, r)
+			}
+			b = append(b, ' ')
+			b = appendUint(b, uint64(opts[cp]))
+		case 5: // sack
+			datalen = ln - 2
+			if datalen%8 != 0 {
+				b = append(b, " invalid sack"...)
+			} else {
+				b = append(b, ' ')
+				b = appendInt(b, datalen/8)
+				b = append(b, ' ')
+				for i := 0; i < datalen; i += 8 {
+					if r := lenCheck(i + 4); r != okay {
+						return end(b, r)
+					}
+					s := be32(opts[cp+i:]) - sub
+					if r := lenCheck(i + 8); r != okay {
+						return end(b, r)
+					}
+					e := be32(opts[cp+i+4:]) - sub
+					b = append(b, '{')
+					b = appendUint(b, uint64(s))
+					b = append(b, ':')
+					b = appendUint(b, uint64(e))
+					b = append(b, '}')
+				}
+			}
+		case 6, 7, 11, 12, 13: // echo, echoreply, cc, ccnew, ccecho
+			datalen = 4
+			if r := lenCheck(4); r != okay {
+				return end(b, r)
+			}
+			b = append(b, ' ')
+			b = appendUint(b, uint64(be32(opts[cp:])))
+		case 8: // timestamps
+			datalen = 8
+			if r := lenCheck(8); r != okay {
+				return end(b, r)
+			}
+			b = append(b, " val "...)
+			b = appendUint(b, uint64(be32(opts[cp:])))
+			b = append(b, " ecr "...)
+			b = appendUint(b, uint64(be32(opts[cp+4:])))
+		case 19: // md5 signature
+			datalen = 16
+			if r := lenCheck(16); r != okay {
+				return end(b, r)
+			}
+			// tcpdump cannot check signatures without -M.
+			if whole {
+				b = append(b, " shared secret not supplied with -M, can't check - "...)
+			} else {
+				b = append(b, " snaplen too short, can't check - "...)
+			}
+			b = appendHexBytes(b, opts[cp:cp+16], 0)
+		case 20: // scps
+			datalen = 2
+			if r := lenCheck(2); r != okay {
+				return end(b, r)
+			}
+			b = append(b, " cap "...)
+			b = appendHex(b, uint64(opts[cp]), 2)
+			b = append(b, " id "...)
+			b = appendUint(b, uint64(opts[cp+1]))
+		case 29: // tcp-ao
+			datalen = ln - 2
+			if datalen < 2 {
+				b = append(b, " (invalid)"...)
+				break
+			}
+			if r := lenCheck(1); r != okay {
+				return end(b, r)
+			}
+			b = append(b, " keyid "...)
+			b = appendUint(b, uint64(opts[cp]))
+			if r := lenCheck(2); r != okay {
+				return end(b, r)
+			}
+			b = append(b, " rnextkeyid "...)
+			b = appendUint(b, uint64(opts[cp+1]))
+			if datalen > 2 {
+				b = append(b, " mac 0x"...)
+				for i := 2; i < datalen; i++ {
+					if r := lenCheck(i + 1); r != okay {
+						return end(b, r)
+					}
+					b = appendHex(b, uint64(opts[cp+i]), 2)
+				}
+			}
+		case 0, 1, 4:
+		case 28: // user timeout
+			datalen = 2
+			if r := lenCheck(2); r != okay {
+				return end(b, r)
+			}
+			v := uint64(be16(opts[cp:]))
+			b = append(b, " 0x"...)
+			b = appendHex(b, v, 1)
+			if v&1 != 0 {
+				v = (v >> 1) * 60
+			} else {
+				v >>= 1
+			}
+			b = append(b, ' ')
+			b = appendUint(b, v)
+		case 30: // multipath TCP: the subtype only
+			datalen = ln - 2
+			if r := lenCheck(datalen); r != okay {
+				return end(b, r)
+			}
+			if datalen < 1 {
+				return end(b, bad)
+			}
+			b = append(b, ' ')
+			b = appendInt(b, ln)
+			b = append(b, ' ')
+			b = append(b, mptcpSubtype(opts[cp]>>4)...)
+		case 34: // fast open
+			datalen = ln - 2
+			if r := lenCheck(datalen); r != okay {
+				return end(b, r)
+			}
+			b = append(b, ' ')
+			b = appendFastOpen(b, opts[cp:cp+datalen])
+		case 254: // experimental (RFC 6994)
+			datalen = ln - 2
+			if r := lenCheck(datalen); r != okay {
+				return end(b, r)
+			}
+			if datalen < 2 {
+				return end(b, bad)
+			}
+			magic := be16(opts[cp:])
+			b = append(b, '-')
+			if magic == 0xf989 {
+				b = append(b, "tfo"...)
+				b = appendFastOpen(b, opts[cp+2:cp+datalen])
+			} else {
+				b = appendHex(b, uint64(magic), 4)
+			}
+		default:
+			datalen = ln - 2
+			if datalen > 0 {
+				b = append(b, " 0x"...)
+			}
+			for i := 0; i < datalen; i++ {
+				if r := lenCheck(i + 1); r != okay {
+					return end(b, r)
+				}
+				b = appendHex(b, uint64(opts[cp+i]), 2)
+			}
+		}
+		cp += datalen
+		hlen -= datalen
+		datalen++
+		if opt != 0 && opt != 1 {
+			datalen++
+		}
+		if datalen != ln {
+			b = append(b, "[len "...)
+			b = appendInt(b, ln)
+			b = append(b, ']')
+		}
+		ch = ','
+		if opt == 0 {
+			break
+		}
+	}
+	return append(b, ']'), true
+}
+
+func appendFastOpen(b []byte, c []byte) []byte {
+	if len(c) == 0 {
+		return append(b, " cookiereq"...)
+	}
+	if len(c)%2 != 0 || len(c) < 4 || len(c) > 16 {
+		return append(b, " (invalid)"...)
+	}
+	b = append(b, " cookie "...)
+	return appendHexBytes(b, c, 0)
+}
+
+func mptcpSubtype(s uint8) string {
+	switch s {
+	case 0:
+		return "capable"
+	case 1:
+		return "join"
+	case 2:
+		return "dss"
+	case 3:
+		return "add-addr"
+	case 4:
+		return "rem-addr"
+	case 5:
+		return "prio"
+	case 6:
+		return "fail"
+	case 7:
+		return "fast-close"
+	case 8:
+		return "tcprst"
+	}
+	return "unknown"
+}
+
+// appendTCPApp prints the application protocols tcpdump recognises by port
+// in its default output and pcapcat too: the first line of HTTP, FTP, SMTP,
+// WHOIS and RTSP, SSH version strings, and BGP's name. The ports tcpdump
+// decodes otherwise (DNS, telnet, NFS, ...) print nothing more here.
+func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []byte {
+	is := func(port uint16) bool { return sport == port || dport == port }
+	switch {
+	case is(23):
+	case is(25):
+		b = append(b, ": SMTP"...)
+		return appendTxtProto(b, "smtp", payload, length, nil)
+	case is(43):
+		b = append(b, ": WHOIS"...)
+		return appendTxtProto(b, "whois", payload, length, nil)
+	case is(179):
+		return append(b, ": BGP"...)
+	case is(1723), is(6379):
+	case is(22):
+		return appendSSH(b, payload, length)
+	case is(139), is(445), is(10288), is(6633), is(6653):
+	case is(21):
+		b = append(b, ": FTP"...)
+		return appendTxtProto(b, "ftp", payload, length, nil)
+	case is(80), is(8080):
+		b = append(b, ": HTTP"...)
+		return appendTxtProto(b, "http", payload, length, httpCommands)
+	case is(554), is(8554):
+		b = append(b, ": RTSP"...)
+		return appendTxtProto(b, "rtsp", payload, length, rtspCommands)
+	}
+	return b
+}
+
+var httpCommands = []string{"GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST",
+	"BCOPY", "BMOVE", "MKCOL", "TRACE", "LABEL", "MERGE", "DELETE", "SEARCH", "UNLOCK",
+	"REPORT", "UPDATE", "NOTIFY", "BDELETE", "CONNECT", "OPTIONS", "CHECKIN", "PROPFIND",
+	"CHECKOUT", "CCM_POST", "SUBSCRIBE", "PROPPATCH", "BPROPFIND", "BPROPPATCH",
+	"UNCHECKOUT", "MKACTIVITY", "MKWORKSPACE", "UNSUBSCRIBE", "RPC_CONNECT",
+	"VERSION-CONTROL", "BASELINE-CONTROL"}
+
+var rtspCommands = []string{"DESCRIBE", "ANNOUNCE", "GET_PARAMETER", "OPTIONS", "PAUSE",
+	"PLAY", "RECORD", "REDIRECT", "SETUP", "SET_PARAMETER", "TEARDOWN"}
+
+func isPrint(c byte) bool { return c >= 0x20 && c < 0x7f }
+
+// fetchToken is tcpdump's fetch_token: the token at idx, and the index after
+// it and its trailing blanks, or 0. Reading past the captured bytes ends
+// the token like an error.
+func fetchToken(p []byte, idx, length int) (tok []byte, next int) {
+	start := idx
+	for ; idx < length; idx++ {
+		if idx >= len(p) {
+			return nil, 0
+		}
+		c := p[idx]
+		if c >= 0x80 {
+			return nil, 0
+		}
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
+			break
+		}
+		if !isPrint(c) || idx-start+2 > 129 {
+			return nil, 0
+		}
+	}
+	if idx == start {
+		return nil, 0
+	}
+	tok = p[start:idx]
+	for ; idx < length && idx < len(p); idx++ {
+		c := p[idx]
+		if c == '\r' || c == '\n' || !isPrint(c) || (c != ' ' && c != '\t') {
+			break
+		}
+	}
+	return tok, idx
+}
+
+// appendTxtProto is tcpdump's txtproto_print without -v: the protocol name
+// is already printed; when the payload looks like a request (a command of
+// cmds) or a response (a 3-digit code), or cmds is nil, the first line
+// follows. proto names the truncation marker.
+func appendTxtProto(b []byte, proto string, p []byte, length int, cmds []string) []byte {
+	printThis := cmds == nil
+	if cmds != nil {
+		tok, idx := fetchToken(p, 0, length)
+		if idx != 0 {
+			for _, c := range cmds {
+				if len(c) == len(tok) && bytes.EqualFold([]byte(c), tok) {
+					printThis = true
+					break
+				}
+			}
+			tok, idx = fetchToken(p, idx, length)
+			if idx != 0 && len(tok) == 3 && isDigit(tok[0]) && isDigit(tok[1]) && isDigit(tok[2]) {
+				printThis = true
+			}
+		}
+	}
+	if !printThis {
+		return b
+	}
+	// print_txt_line: the line up to LF or CR LF, if all printable.
+	idx := 0
+	for idx < length {
+		if idx >= len(p) {
+			b = append(b, " [|"...)
+			b = append(b, proto...)
+			return append(b, ']')
+		}
+		c := p[idx]
+		switch {
+		case c == '\n':
+			b = append(b, ": "...)
+			return append(b, p[:idx]...)
+		case c == '\r':
+			if idx+1 >= length {
+				return b
+			}
+			if idx+1 >= len(p) {
+				b = append(b, " [|"...)
+				b = append(b, proto...)
+				return append(b, ']')
+			}
+			if p[idx+1] == '\n' {
+				b = append(b, ": "...)
+				return append(b, p[:idx]...)
+			}
+			return b
+		case !isPrint(c) && c != '\t':
+			return b
+		}
+		idx++
+	}
+	// A line without its end: tcpdump prints it and marks it truncated.
+	b = append(b, ": "...)
+	b = append(b, p[:idx]...)
+	b = append(b, " [|"...)
+	b = append(b, proto...)
+	return append(b, ']')
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// appendSSH prints an SSH version line ("SSH-2.0-...") as tcpdump does,
+// and its truncation marker when the bytes it reads were not captured.
+func appendSSH(b []byte, p []byte, length int) []byte {
+	for idx, want := range []byte("SSH-") {
+		if idx >= len(p) {
+			return append(b, " [|ssh]"...)
+		}
+		if p[idx] != want {
+			return b
+		}
+	}
+	for idx := 4; idx < length; idx++ {
+		if idx >= len(p) {
+			return append(b, " [|ssh]"...)
+		}
+		c := p[idx]
+		switch {
+		case c == '\n':
+			b = append(b, ": SSH: "...)
+			return append(b, p[:idx]...)
+		case c == '\r':
+			if idx+1 >= length {
+				return b
+			}
+			if idx+1 >= len(p) {
+				return append(b, " [|ssh]"...)
+			}
+			if p[idx+1] == '\n' {
+				b = append(b, ": SSH: "...)
+				return append(b, p[:idx]...)
+			}
+			return b
+		case !isPrint(c):
+			return b
+		}
+	}
+	return b
+}
+
+// sameStart reports whether two slices start at the same byte.
+func sameStart(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
+}

@@ -1,0 +1,257 @@
+package main
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"tcpregress.dev/pcap"
+)
+
+// These tests hold pcapcat to tcpdump 4.99's output. The intended
+// differences (README.md, "Differences from tcpdump") are excluded where a
+// comparison would meet them.
+
+// checkNoBug fails when pcapcat reported a panic: a panic on any input is
+// a bug, even though the run survives it.
+func checkNoBug(t *testing.T, stdout, stderr string) {
+	t.Helper()
+	if strings.Contains(stdout, "pcapcat bug") || strings.Contains(stderr, "internal error") {
+		t.Errorf("pcapcat panicked while decoding:\n%s", firstLines(stderr+stdout, 5))
+	}
+}
+
+func firstLines(s string, n int) string {
+	ls := strings.SplitN(s, "\n", n+1)
+	if len(ls) > n {
+		ls = ls[:n]
+	}
+	return strings.Join(ls, "\n")
+}
+
+// TestLineCountMatchesTcpdump prints every shared capture and every file of
+// the tcpdump corpus: one line per packet, as many as tcpdump --count
+// counts; files tcpdump cannot read completely fail with an error naming
+// them.
+func TestLineCountMatchesTcpdump(t *testing.T) {
+	for _, f := range captures(t) {
+		t.Run("file="+filepath.Base(f), func(t *testing.T) {
+			want, ok := tcpdumpCount(t, f)
+			code, out, errOut := runCLI(t, nil, f)
+			checkNoBug(t, out, errOut)
+			if got := strings.Count(out, "\n"); got != want {
+				t.Errorf("%d lines, tcpdump counts %d packets", got, want)
+			}
+			if ok && code != 0 {
+				t.Errorf("exit %d, stderr %q; tcpdump reads the file", code, errOut)
+			}
+			if !ok {
+				if code != 1 {
+					t.Errorf("exit %d, want 1: tcpdump cannot read the file completely", code)
+				}
+				if !strings.Contains(errOut, f) {
+					t.Errorf("stderr %q does not name %s", errOut, f)
+				}
+			}
+		})
+	}
+}
+
+// tcpFields are the fields of a TCP line that must agree with tcpdump.
+type tcpFields struct {
+	ip, src, dst, flags, seq, ack, win, length string
+}
+
+var tcpLine = regexp.MustCompile(`^\S+ (IP6?) (?:truncated-ip6? - \d+ bytes missing! ?)?(\S+) > (\S+): Flags \[([^\]]*)\](?:, seq (\d+(?::\d+)?))?(?:, ack (\d+))?, win (\d+)`)
+var tcpLength = regexp.MustCompile(`, length (\d+)`)
+
+func parseTCP(line string) (tcpFields, bool) {
+	m := tcpLine.FindStringSubmatch(line)
+	if m == nil {
+		return tcpFields{}, false
+	}
+	f := tcpFields{ip: m[1], src: m[2], dst: m[3], flags: m[4], seq: m[5], ack: m[6], win: m[7]}
+	if l := tcpLength.FindAllStringSubmatch(line, -1); l != nil {
+		f.length = l[len(l)-1][1]
+	}
+	return f, true
+}
+
+// TestTCPFieldsMatchTcpdump compares addresses, ports, flags, sequence and
+// acknowledgement numbers, window and length of every TCP packet over IPv4
+// and IPv6 with tcpdump -nn -S, for the shared captures and the corpus.
+func TestTCPFieldsMatchTcpdump(t *testing.T) {
+	total := 0
+	for _, f := range captures(t) {
+		theirs, _, _ := tcpdump(t, "-#", "-nn", "-S", "-r", f)
+		_, ours, _ := runCLI(t, nil, "-#", "-S", f)
+		tl, ol := numbered(theirs), numbered(ours)
+		for n, line := range tl {
+			want, ok := parseTCP(line)
+			if !ok {
+				continue
+			}
+			total++
+			got, ok := parseTCP(ol[n])
+			if !ok || got != want {
+				t.Errorf("%s packet %d:\n tcpdump: %s\n pcapcat: %s", f, n, line, ol[n])
+			}
+		}
+	}
+	t.Logf("%d TCP packets compared", total)
+	if total < 50 {
+		t.Errorf("only %d TCP packets compared", total)
+	}
+}
+
+// TestOutputMatchesTcpdump compares whole outputs byte for byte with
+// tcpdump -nn for the shared captures under many flag sets. DNS is left out
+// with a filter (pcapcat prints "UDP, length N" for it, see README.md),
+// which tests -f too.
+func TestOutputMatchesTcpdump(t *testing.T) {
+	files := []string{"ethernet.pcap", "linux-sll.pcap", "loopback-null.pcap", "raw-ipv4.pcap",
+		"nanosecond.pcap", "ng.pcapng", "snaplen.pcap", "truncated.pcap", "truncated-header.pcap", "empty.pcap"}
+	flagSets := [][]string{nil, {"-e"}, {"-S"}, {"-t"}, {"-tt"}, {"-ttt"}, {"-tttt"}, {"-ttttt"}, {"-#"},
+		{"-x"}, {"-xx"}, {"-X"}, {"-XX"}, {"--nano"}, {"-e", "-S", "-tttt", "--nano"}, {"-c", "7"}}
+	const filter = "not port 53"
+	for _, name := range files {
+		path := filepath.Join(testdataDir, name)
+		for _, flags := range flagSets {
+			t.Run("file="+name+"/flags="+strings.Join(flags, " "), func(t *testing.T) {
+				args := append(append([]string{"-nn"}, flags...), "-r", path, filter)
+				want, _, _ := tcpdump(t, args...)
+				_, got, errOut := runCLI(t, nil, append(append([]string{}, flags...), "-f", filter, path)...)
+				checkNoBug(t, got, errOut)
+				if got != want {
+					t.Errorf("tcpdump %s:\n%s\npcapcat:\n%s", strings.Join(args, " "), want, got)
+				}
+			})
+		}
+	}
+}
+
+// intended matches tcpdump lines that pcapcat prints differently on
+// purpose: application protocols it does not decode and protocols it
+// summarises from gopacket (README.md).
+var intended = regexp.MustCompile(`\.53: |\.53 > |domain|Null >|DSAP|SSAP|igrp|PGM|EGP|VRRP|RSVP|sctp|Loopback|GRE|PIM|OSPF|EIGRP|IGMP|igmp|mobil|IPComp|node information|who-are-you|ESP|ipcomp|mptcp`)
+
+// compareNumbered compares tcpdump -# and pcapcat -# lines (see numbered)
+// packet by packet, skipping the intended differences, and returns the
+// number of packets compared.
+func compareNumbered(t *testing.T, tl, ol map[int]string, max int) int {
+	t.Helper()
+	n, bad := 0, 0
+	for k, want := range tl {
+		if intended.MatchString(want) {
+			continue
+		}
+		n++
+		if got := ol[k]; got != want {
+			bad++
+			if bad <= max {
+				t.Errorf("packet %d:\n tcpdump: %q\n pcapcat: %q", k, want, got)
+			}
+		}
+	}
+	if bad > max {
+		t.Errorf("... %d mismatches in all", bad)
+	}
+	return n
+}
+
+// TestDamagedPacketsMatchTcpdump cuts every frame of ethernet.pcap and of
+// hand-made frames for many protocol corners at every length, and shortens
+// their wire lengths, and compares every line with tcpdump: the damage must
+// be marked as tcpdump marks it ([|tcp], truncated-ip, bad hdr length...).
+func TestDamagedPacketsMatchTcpdump(t *testing.T) {
+	frames := append(captureFrames(t, "ethernet.pcap"), extraFrames()...)
+	var cut, short []record
+	for _, f := range frames {
+		for c := 0; c < len(f); c++ {
+			cut = append(cut, record{f[:c], len(f)})
+		}
+		for w := 14; w < len(f); w++ {
+			short = append(short, record{f[:w], w})
+		}
+		cut = append(cut, record{f, len(f)})
+	}
+	for _, tc := range []struct {
+		name string
+		recs []record
+	}{{"cut", cut}, {"short", short}} {
+		t.Run("damage="+tc.name, func(t *testing.T) {
+			path := writeCapture(t, tc.name+".pcap", pcap.LinkTypeEthernet, tc.recs)
+			theirs, _, _ := tcpdump(t, "-#", "-t", "-nn", "-r", path)
+			_, ours, errOut := runCLI(t, nil, "-#", "-t", path)
+			checkNoBug(t, ours, errOut)
+			n := compareNumbered(t, numbered(theirs), numbered(ours), 20)
+			t.Logf("%d of %d packets compared", n, len(tc.recs))
+		})
+	}
+}
+
+// TestMutatedPacketsDoNotPanic flips random bytes of the frames (seeded,
+// replayable) and checks that every packet still gets exactly one line and
+// nothing panics, and that the lines of the protocols pcapcat mirrors still
+// match tcpdump's.
+func TestMutatedPacketsDoNotPanic(t *testing.T) {
+	seed := uint64(20240101)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	frames := append(captureFrames(t, "ethernet.pcap"), extraFrames()...)
+	var recs []record
+	for round := 0; round < 12; round++ {
+		for _, f := range frames {
+			b := append([]byte(nil), f...)
+			for k := 1 + rng.IntN(3); k > 0; k-- {
+				b[12+rng.IntN(len(b)-12)] = byte(rng.Uint32())
+			}
+			c := len(b)
+			if rng.IntN(3) == 0 {
+				c = rng.IntN(len(b) + 1)
+			}
+			recs = append(recs, record{b[:c], len(b)})
+		}
+	}
+	path := writeCapture(t, "mutated.pcap", pcap.LinkTypeEthernet, recs)
+	code, ours, errOut := runCLI(t, nil, "-#", "-t", path)
+	checkNoBug(t, ours, errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := strings.Count(ours, "\n"); got != len(recs) {
+		t.Errorf("%d lines for %d packets (seed %d)", got, len(recs), seed)
+	}
+	// The mutations reach protocols tcpdump decodes and pcapcat only
+	// summarises (LLC, unknown ethertypes): those lines are not compared.
+	theirs, _, _ := tcpdump(t, "-#", "-t", "-nn", "-r", path)
+	tl := numbered(theirs)
+	for k, l := range tl {
+		if strings.Contains(l, "ethertype") || strings.HasPrefix(l, "LLC") {
+			delete(tl, k)
+		}
+	}
+	compareNumbered(t, tl, numbered(ours), 10)
+}
+
+// TestSLL2MatchesTcpdump rewrites linux-sll.pcap's frames as Linux cooked
+// v2 frames and compares with tcpdump, which names the interface as this
+// host knows its index.
+func TestSLL2MatchesTcpdump(t *testing.T) {
+	var recs []record
+	for _, f := range captureFrames(t, "linux-sll.pcap") {
+		// SLL: type(2) hatype(2) halen(2) addr(8) proto(2). SLL2: proto(2)
+		// reserved(2) ifindex(4) hatype(2) type(1) halen(1) addr(8).
+		v2 := cat(f[14:16], []byte{0, 0}, u32(1), f[2:4], []byte{f[1], f[5]}, f[6:14], f[16:])
+		recs = append(recs, record{v2, len(v2)})
+	}
+	path := writeCapture(t, "sll2.pcap", pcap.LinkTypeLinuxSLL2, recs)
+	for _, flags := range [][]string{nil, {"-e"}, {"-xx"}} {
+		want, _, _ := tcpdump(t, append(append([]string{"-nn"}, flags...), "-r", path)...)
+		_, got, _ := runCLI(t, nil, append(flags, path)...)
+		if got != want {
+			t.Errorf("flags %q:\ntcpdump:\n%s\npcapcat:\n%s", flags, want, got)
+		}
+	}
+}

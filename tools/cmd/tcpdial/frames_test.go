@@ -1,0 +1,256 @@
+package main
+
+import (
+	"encoding/binary"
+	"net"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// Unit tests of the frame handling: the tcpdump-style formatter and the
+// port-translating link. No root needed.
+
+var (
+	macA  = net.HardwareAddr{0x02, 0, 0, 0, 0, 0xa}
+	macB  = net.HardwareAddr{0x02, 0, 0, 0, 0, 0xb}
+	local = netip.MustParseAddr("198.18.0.3")
+	peer  = netip.MustParseAddr("198.18.0.2")
+)
+
+// inetChecksum is the Internet checksum of b (RFC 1071).
+func inetChecksum(b []byte) uint16 {
+	var s uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		s += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	if len(b)%2 == 1 {
+		s += uint32(b[len(b)-1]) << 8
+	}
+	for s > 0xffff {
+		s = s&0xffff + s>>16
+	}
+	return ^uint16(s)
+}
+
+// ipv4Frame wraps an IPv4 payload in IPv4 and Ethernet headers.
+func ipv4Frame(src, dst netip.Addr, proto byte, payload []byte) []byte {
+	f := make([]byte, 0, 14+20+len(payload))
+	f = append(f, macB...)
+	f = append(f, macA...)
+	f = binary.BigEndian.AppendUint16(f, etherTypeIPv4)
+	ip := make([]byte, 20)
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(payload)))
+	binary.BigEndian.PutUint16(ip[6:], 0x4000) // DF
+	ip[8], ip[9] = 64, proto
+	s, d := src.As4(), dst.As4()
+	copy(ip[12:], s[:])
+	copy(ip[16:], d[:])
+	binary.BigEndian.PutUint16(ip[10:], inetChecksum(ip))
+	return append(append(f, ip...), payload...)
+}
+
+// tcpFrame builds a frame carrying seg with a correct checksum.
+func tcpFrame(src, dst netip.AddrPort, seg tcp.Segment) []byte {
+	seg.SrcPort, seg.DstPort = src.Port(), dst.Port()
+	b := seg.AppendTo(nil)
+	tcp.PutChecksum(src.Addr(), dst.Addr(), b)
+	return ipv4Frame(src.Addr(), dst.Addr(), protoTCP, b)
+}
+
+// tcpOf returns the TCP bytes of a frame built by tcpFrame.
+func tcpOf(f []byte) []byte { return f[14+20:] }
+
+func arpFrame(op uint16, sha net.HardwareAddr, spa netip.Addr, tha net.HardwareAddr, tpa netip.Addr) []byte {
+	f := append(append(append([]byte{}, macB...), macA...), 0x08, 0x06)
+	f = append(f, 0, 1, 0x08, 0, 6, 4)
+	f = binary.BigEndian.AppendUint16(f, op)
+	s, t := spa.As4(), tpa.As4()
+	f = append(append(append(f, sha...), s[:]...), tha...)
+	return append(f, t[:]...)
+}
+
+func TestFormatFrame(t *testing.T) {
+	ours, theirs := netip.AddrPortFrom(local, 49152), netip.AddrPortFrom(peer, 80)
+	// The SYN's options in the stack's wire order, built by hand.
+	syn := tcpFrame(ours, theirs, tcp.Segment{Seq: 1000, Flags: tcp.FlagSYN, Window: 65535})
+	opts := []byte{2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 7, 0, 0, 0, 0, 1, 3, 3, 7}
+	synTCP := append(append([]byte{}, tcpOf(syn)[:20]...), opts...)
+	synTCP[12] = byte((20+len(opts))/4) << 4
+	syn = ipv4Frame(local, peer, protoTCP, synTCP)
+
+	tests := []struct {
+		frame []byte
+		want  string
+	}{
+		{syn, "IP 198.18.0.3.49152 > 198.18.0.2.80: Flags [S], seq 1000, win 65535, options [mss 1460,sackOK,TS val 7 ecr 0,nop,wscale 7], length 0"},
+		{tcpFrame(theirs, ours, tcp.Segment{Seq: 5000, Ack: 1001, Flags: tcp.FlagSYN | tcp.FlagACK, Window: 65160, Options: tcp.Options{HasMSS: true, MSS: 1460}}),
+			"IP 198.18.0.2.80 > 198.18.0.3.49152: Flags [S.], seq 5000, ack 1001, win 65160, options [mss 1460], length 0"},
+		{tcpFrame(ours, theirs, tcp.Segment{Seq: 1001, Ack: 5001, Flags: tcp.FlagPSH | tcp.FlagACK, Window: 512, Payload: []byte("hello")}),
+			"IP 198.18.0.3.49152 > 198.18.0.2.80: Flags [P.], seq 1001:1006, ack 5001, win 512, length 5"},
+		{tcpFrame(theirs, ours, tcp.Segment{Seq: 5001, Ack: 1006, Flags: tcp.FlagACK, Window: 500}),
+			"IP 198.18.0.2.80 > 198.18.0.3.49152: Flags [.], ack 1006, win 500, length 0"},
+		{tcpFrame(ours, theirs, tcp.Segment{Seq: 1006, Ack: 5001, Flags: tcp.FlagFIN | tcp.FlagPSH | tcp.FlagACK, Window: 512}),
+			"IP 198.18.0.3.49152 > 198.18.0.2.80: Flags [FP.], seq 1006, ack 5001, win 512, length 0"},
+		{tcpFrame(theirs, ours, tcp.Segment{Seq: 0, Ack: 1001, Flags: tcp.FlagRST | tcp.FlagACK}),
+			"IP 198.18.0.2.80 > 198.18.0.3.49152: Flags [R.], seq 0, ack 1001, win 0, length 0"},
+		{tcpFrame(theirs, ours, tcp.Segment{Seq: 1, Ack: 2, Flags: tcp.FlagACK | tcp.FlagURG, Urgent: 3, Window: 9, Payload: []byte("abc"),
+			Options: tcp.Options{SACK: []tcp.SACKBlock{{Left: 10, Right: 20}, {Left: 30, Right: 40}}}}),
+			"IP 198.18.0.2.80 > 198.18.0.3.49152: Flags [.U], seq 1:4, ack 2, win 9, urg 3, options [nop,nop,sack 2 {10:20}{30:40}], length 3"},
+		{arpFrame(1, macA, local, make(net.HardwareAddr, 6), peer), "ARP, Request who-has 198.18.0.2 tell 198.18.0.3, length 28"},
+		{arpFrame(2, macB, peer, macA, local), "ARP, Reply 198.18.0.2 is-at 02:00:00:00:00:0b, length 28"},
+		{ipv4Frame(peer, local, protoICMP, []byte{8, 0, 0, 0, 0, 1, 0, 1}), "IP 198.18.0.2 > 198.18.0.3: ICMP echo request, length 8"},
+		{ipv4Frame(peer, local, 17, make([]byte, 12)), "IP 198.18.0.2 > 198.18.0.3: ip-proto-17 12"},
+		{[]byte{1, 2, 3}, "[|ether] length 3"},
+		{append(append(append([]byte{}, macB...), macA...), 0x86, 0xdd, 0x60), "ethertype 0x86dd, length 15"},
+		{syn[:14+20+10], "IP 198.18.0.3.49152 > 198.18.0.2.80: [|tcp] length 10"},
+	}
+	for _, tt := range tests {
+		if got := formatFrame(tt.frame); got != tt.want {
+			t.Errorf("got  %s\nwant %s", got, tt.want)
+		}
+	}
+}
+
+// FuzzFormatFrame: no input makes the formatter panic or loop.
+func FuzzFormatFrame(f *testing.F) {
+	ours, theirs := netip.AddrPortFrom(local, 49152), netip.AddrPortFrom(peer, 80)
+	f.Add(tcpFrame(ours, theirs, tcp.Segment{Seq: 1, Flags: tcp.FlagSYN, Options: tcp.Options{HasMSS: true, MSS: 1460, SACKPermitted: true, HasTimestamps: true, HasWScale: true, WScale: 7}}))
+	f.Add(arpFrame(1, macA, local, macB, peer))
+	f.Add(ipv4Frame(peer, local, protoICMP, []byte{3, 3, 0, 0, 0, 0, 0, 0}))
+	bad := tcpFrame(ours, theirs, tcp.Segment{Flags: tcp.FlagSYN, Options: tcp.Options{HasMSS: true, MSS: 1}})
+	bad[14+20+20+1] = 0 // option length 0
+	f.Add(bad)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s := formatFrame(b); s == "" {
+			t.Error("empty line")
+		}
+	})
+}
+
+// fakeLink records what is written and hands Read the frames it is given.
+type fakeLink struct {
+	written [][]byte
+	in      [][]byte
+}
+
+func (l *fakeLink) Read(fn func([][]byte)) error {
+	fn(l.in)
+	return nil
+}
+
+func (l *fakeLink) Write(f []byte) error {
+	l.written = append(l.written, append([]byte(nil), f...))
+	return nil
+}
+
+func (l *fakeLink) HardwareAddr() net.HardwareAddr { return macA }
+func (l *fakeLink) MTU() int                       { return 1500 }
+func (l *fakeLink) Close() error                   { return nil }
+
+// readVia returns what the stack reads through p when the wire brings in.
+func readVia(p *portLink, fake *fakeLink, in ...[]byte) [][]byte {
+	fake.in = nil
+	for _, f := range in {
+		fake.in = append(fake.in, append([]byte(nil), f...))
+	}
+	var got [][]byte
+	p.Read(func(frames [][]byte) {
+		for _, f := range frames {
+			got = append(got, append([]byte(nil), f...))
+		}
+	})
+	return got
+}
+
+func TestPortLink(t *testing.T) {
+	fake := &fakeLink{}
+	stackSide := netip.AddrPortFrom(local, 50000)
+	wire := netip.AddrPortFrom(local, 4242)
+	remote := netip.AddrPortFrom(peer, 80)
+	p := newPortLink(fake, local, remote, 4242)
+
+	// Before the SYN nothing is translated.
+	early := tcpFrame(remote, wire, tcp.Segment{Flags: tcp.FlagRST})
+	if got := readVia(p, fake, early); len(got) != 1 || string(got[0]) != string(early) {
+		t.Error("a frame before the SYN was changed")
+	}
+
+	// The stack's SYN leaves from 4242, with a valid checksum.
+	p.Write(tcpFrame(stackSide, remote, tcp.Segment{Seq: 1, Flags: tcp.FlagSYN, Window: 1000, Options: tcp.Options{HasMSS: true, MSS: 1460}}))
+	out := tcpOf(fake.written[0])
+	if sp := binary.BigEndian.Uint16(out); sp != 4242 || !tcp.VerifyChecksum(local, peer, out) {
+		t.Errorf("SYN on the wire: source port %d, checksum ok %v", sp, tcp.VerifyChecksum(local, peer, out))
+	}
+
+	// The SYN-ACK to 4242 reaches the stack at 50000; one to 50000 on the
+	// wire is dropped; others pass as they are.
+	synack := tcpFrame(remote, wire, tcp.Segment{Seq: 9, Ack: 2, Flags: tcp.FlagSYN | tcp.FlagACK, Window: 1000, Payload: []byte("odd")})
+	direct := tcpFrame(remote, stackSide, tcp.Segment{Seq: 10, Ack: 2, Flags: tcp.FlagACK})
+	other := tcpFrame(netip.AddrPortFrom(peer, 81), wire, tcp.Segment{Flags: tcp.FlagACK})
+	arp := arpFrame(1, macB, peer, make(net.HardwareAddr, 6), local)
+	got := readVia(p, fake, synack, direct, other, arp)
+	if len(got) != 3 {
+		t.Fatalf("the stack read %d frames, want 3 (the frame to its own port dropped)", len(got))
+	}
+	in := tcpOf(got[0])
+	if dp := binary.BigEndian.Uint16(in[2:]); dp != 50000 || !tcp.VerifyChecksum(peer, local, in) {
+		t.Errorf("SYN-ACK at the stack: destination port %d, checksum ok %v", dp, tcp.VerifyChecksum(peer, local, in))
+	}
+	if string(got[1]) != string(other) || string(got[2]) != string(arp) {
+		t.Error("an unrelated frame was changed")
+	}
+
+	// An ICMP error quoting our segment from 4242 is delivered quoting 50000,
+	// its checksum still valid.
+	quoted := ipv4Frame(local, peer, protoTCP, tcpOf(fake.written[0])[:8])[14:]
+	icmp := append([]byte{3, 1, 0, 0, 0, 0, 0, 0}, quoted...)
+	binary.BigEndian.PutUint16(icmp[2:], inetChecksum(icmp))
+	got = readVia(p, fake, ipv4Frame(peer, local, protoICMP, icmp))
+	msg := got[0][14+20:]
+	if qp := binary.BigEndian.Uint16(msg[8+20:]); qp != 50000 || inetChecksum(msg) != 0 {
+		t.Errorf("ICMP at the stack: quoted port %d, checksum ok %v", qp, inetChecksum(msg) == 0)
+	}
+
+	// Later segments of the connection keep the mapping; others are left.
+	p.Write(tcpFrame(stackSide, remote, tcp.Segment{Seq: 2, Ack: 10, Flags: tcp.FlagACK | tcp.FlagPSH, Payload: []byte("x")}))
+	p.Write(tcpFrame(netip.AddrPortFrom(local, 50001), remote, tcp.Segment{Flags: tcp.FlagRST}))
+	if sp := binary.BigEndian.Uint16(tcpOf(fake.written[1])); sp != 4242 || !tcp.VerifyChecksum(local, peer, tcpOf(fake.written[1])) {
+		t.Errorf("data on the wire from port %d", sp)
+	}
+	if sp := binary.BigEndian.Uint16(tcpOf(fake.written[2])); sp != 50001 {
+		t.Errorf("another connection's segment was translated to %d", sp)
+	}
+}
+
+func TestReplace16(t *testing.T) {
+	// Every old and new value keeps a valid checksum, including the 0xffff
+	// and 0x0000 corner cases of one's complement arithmetic.
+	b := []byte{0x12, 0x34, 0, 0, 0xab, 0xcd, 0xff, 0xff}
+	for _, v := range []uint16{0, 1, 0xffff, 0xfffe, 0x8000, 0x1234} {
+		for _, old := range []uint16{0, 0xffff, 0x4242} {
+			binary.BigEndian.PutUint16(b[4:], old)
+			binary.BigEndian.PutUint16(b[2:], 0)
+			binary.BigEndian.PutUint16(b[2:], inetChecksum(b))
+			replace16(b, 4, 2, v)
+			if inetChecksum(b) != 0 && inetChecksum(b) != 0xffff {
+				t.Errorf("old %#x new %#x: checksum no longer valid", old, v)
+			}
+		}
+	}
+}
+
+func TestLookupService(t *testing.T) {
+	db := "# comment\nssh\t\t22/tcp\t\t\t# SSH\nhttp 80/tcp www\ndomain 53/udp\n"
+	for _, tt := range []struct {
+		port uint16
+		want string
+	}{{22, "ssh"}, {80, "http"}, {53, "*"}, {9, "*"}} {
+		if got := lookupService(strings.NewReader(db), tt.port); got != tt.want {
+			t.Errorf("port %d: %q, want %q", tt.port, got, tt.want)
+		}
+	}
+}

@@ -409,7 +409,7 @@ func (c *Conn) Info() tcp.Info {
 }
 
 // dial opens an active connection and waits for the handshake.
-func (s *Stack) dial(ctx context.Context, remote netip.AddrPort) (*Conn, error) {
+func (s *Stack) dial(ctx context.Context, localPort uint16, remote netip.AddrPort) (*Conn, error) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -420,6 +420,13 @@ func (s *Stack) dial(ctx context.Context, remote netip.AddrPort) (*Conn, error) 
 		return nil, os.NewSyscallError("connect", syscall.ENETUNREACH)
 	}
 	local, err := s.ephemeral(remote)
+	if localPort != 0 {
+		local, err = netip.AddrPortFrom(s.addr, localPort), nil
+		_, busy := s.conns[fourTuple{local, remote}]
+		if _, listening := s.listeners[localPort]; busy || listening {
+			err = os.NewSyscallError("connect", syscall.EADDRINUSE)
+		}
+	}
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err

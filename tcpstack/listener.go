@@ -209,6 +209,13 @@ func (s *Stack) DialContext(ctx context.Context, network, address string) (net.C
 
 // DialTCP is DialContext returning the *Conn.
 func (s *Stack) DialTCP(ctx context.Context, network, address string) (*Conn, error) {
+	return s.DialTCPFrom(ctx, network, 0, address)
+}
+
+// DialTCPFrom is DialTCP from a chosen local port (0: an ephemeral one). A
+// port that a connection to the same peer or a listener already uses fails
+// with EADDRINUSE.
+func (s *Stack) DialTCPFrom(ctx context.Context, network string, localPort uint16, address string) (*Conn, error) {
 	if network != "tcp" && network != "tcp4" {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
 	}
@@ -220,7 +227,7 @@ func (s *Stack) DialTCP(ctx context.Context, network, address string) (*Conn, er
 	if !ap.Addr().Is4() {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %s is not IPv4", ap.Addr())}
 	}
-	c, err := s.dial(ctx, ap)
+	c, err := s.dial(ctx, localPort, ap)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Source: net.TCPAddrFromAddrPort(netip.AddrPortFrom(s.addr, 0)), Addr: net.TCPAddrFromAddrPort(ap), Err: err}
 	}

@@ -402,6 +402,31 @@ func TestStackCloseResetsEverything(t *testing.T) {
 	}
 }
 
+func TestDialFromPort(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	c, err := a.DialTCPFrom(t.Context(), "tcp", 4242, "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := c.LocalAddr().(*net.TCPAddr).Port; p != 4242 {
+		t.Fatalf("local port %d, want 4242", p)
+	}
+	if _, err := a.DialTCPFrom(t.Context(), "tcp", 4242, "198.18.0.2:80"); !errors.Is(err, syscall.EADDRINUSE) {
+		t.Fatalf("second dial from the same port to the same peer: %v", err)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	la, lb := pipe.New(macA, macB, pipe.Faults{})
 	defer la.Close()

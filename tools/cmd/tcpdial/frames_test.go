@@ -10,8 +10,8 @@ import (
 	"tcpregress.dev/tcpstack/tcp"
 )
 
-// Unit tests of the frame handling: the tcpdump-style formatter and the
-// port-translating link. No root needed.
+// Unit tests of the frame handling: the tcpdump-style formatter. No root
+// needed.
 
 var (
 	macA  = net.HardwareAddr{0x02, 0, 0, 0, 0, 0xa}
@@ -131,117 +131,6 @@ func FuzzFormatFrame(f *testing.F) {
 	})
 }
 
-// fakeLink records what is written and hands Read the frames it is given.
-type fakeLink struct {
-	written [][]byte
-	in      [][]byte
-}
-
-func (l *fakeLink) Read(fn func([][]byte)) error {
-	fn(l.in)
-	return nil
-}
-
-func (l *fakeLink) Write(f []byte) error {
-	l.written = append(l.written, append([]byte(nil), f...))
-	return nil
-}
-
-func (l *fakeLink) HardwareAddr() net.HardwareAddr { return macA }
-func (l *fakeLink) MTU() int                       { return 1500 }
-func (l *fakeLink) Close() error                   { return nil }
-
-// readVia returns what the stack reads through p when the wire brings in.
-func readVia(p *portLink, fake *fakeLink, in ...[]byte) [][]byte {
-	fake.in = nil
-	for _, f := range in {
-		fake.in = append(fake.in, append([]byte(nil), f...))
-	}
-	var got [][]byte
-	p.Read(func(frames [][]byte) {
-		for _, f := range frames {
-			got = append(got, append([]byte(nil), f...))
-		}
-	})
-	return got
-}
-
-func TestPortLink(t *testing.T) {
-	fake := &fakeLink{}
-	stackSide := netip.AddrPortFrom(local, 50000)
-	wire := netip.AddrPortFrom(local, 4242)
-	remote := netip.AddrPortFrom(peer, 80)
-	p := newPortLink(fake, local, remote, 4242)
-
-	// Before the SYN nothing is translated.
-	early := tcpFrame(remote, wire, tcp.Segment{Flags: tcp.FlagRST})
-	if got := readVia(p, fake, early); len(got) != 1 || string(got[0]) != string(early) {
-		t.Error("a frame before the SYN was changed")
-	}
-
-	// The stack's SYN leaves from 4242, with a valid checksum.
-	p.Write(tcpFrame(stackSide, remote, tcp.Segment{Seq: 1, Flags: tcp.FlagSYN, Window: 1000, Options: tcp.Options{HasMSS: true, MSS: 1460}}))
-	out := tcpOf(fake.written[0])
-	if sp := binary.BigEndian.Uint16(out); sp != 4242 || !tcp.VerifyChecksum(local, peer, out) {
-		t.Errorf("SYN on the wire: source port %d, checksum ok %v", sp, tcp.VerifyChecksum(local, peer, out))
-	}
-
-	// The SYN-ACK to 4242 reaches the stack at 50000; one to 50000 on the
-	// wire is dropped; others pass as they are.
-	synack := tcpFrame(remote, wire, tcp.Segment{Seq: 9, Ack: 2, Flags: tcp.FlagSYN | tcp.FlagACK, Window: 1000, Payload: []byte("odd")})
-	direct := tcpFrame(remote, stackSide, tcp.Segment{Seq: 10, Ack: 2, Flags: tcp.FlagACK})
-	other := tcpFrame(netip.AddrPortFrom(peer, 81), wire, tcp.Segment{Flags: tcp.FlagACK})
-	arp := arpFrame(1, macB, peer, make(net.HardwareAddr, 6), local)
-	got := readVia(p, fake, synack, direct, other, arp)
-	if len(got) != 3 {
-		t.Fatalf("the stack read %d frames, want 3 (the frame to its own port dropped)", len(got))
-	}
-	in := tcpOf(got[0])
-	if dp := binary.BigEndian.Uint16(in[2:]); dp != 50000 || !tcp.VerifyChecksum(peer, local, in) {
-		t.Errorf("SYN-ACK at the stack: destination port %d, checksum ok %v", dp, tcp.VerifyChecksum(peer, local, in))
-	}
-	if string(got[1]) != string(other) || string(got[2]) != string(arp) {
-		t.Error("an unrelated frame was changed")
-	}
-
-	// An ICMP error quoting our segment from 4242 is delivered quoting 50000,
-	// its checksum still valid.
-	quoted := ipv4Frame(local, peer, protoTCP, tcpOf(fake.written[0])[:8])[14:]
-	icmp := append([]byte{3, 1, 0, 0, 0, 0, 0, 0}, quoted...)
-	binary.BigEndian.PutUint16(icmp[2:], inetChecksum(icmp))
-	got = readVia(p, fake, ipv4Frame(peer, local, protoICMP, icmp))
-	msg := got[0][14+20:]
-	if qp := binary.BigEndian.Uint16(msg[8+20:]); qp != 50000 || inetChecksum(msg) != 0 {
-		t.Errorf("ICMP at the stack: quoted port %d, checksum ok %v", qp, inetChecksum(msg) == 0)
-	}
-
-	// Later segments of the connection keep the mapping; others are left.
-	p.Write(tcpFrame(stackSide, remote, tcp.Segment{Seq: 2, Ack: 10, Flags: tcp.FlagACK | tcp.FlagPSH, Payload: []byte("x")}))
-	p.Write(tcpFrame(netip.AddrPortFrom(local, 50001), remote, tcp.Segment{Flags: tcp.FlagRST}))
-	if sp := binary.BigEndian.Uint16(tcpOf(fake.written[1])); sp != 4242 || !tcp.VerifyChecksum(local, peer, tcpOf(fake.written[1])) {
-		t.Errorf("data on the wire from port %d", sp)
-	}
-	if sp := binary.BigEndian.Uint16(tcpOf(fake.written[2])); sp != 50001 {
-		t.Errorf("another connection's segment was translated to %d", sp)
-	}
-}
-
-func TestReplace16(t *testing.T) {
-	// Every old and new value keeps a valid checksum, including the 0xffff
-	// and 0x0000 corner cases of one's complement arithmetic.
-	b := []byte{0x12, 0x34, 0, 0, 0xab, 0xcd, 0xff, 0xff}
-	for _, v := range []uint16{0, 1, 0xffff, 0xfffe, 0x8000, 0x1234} {
-		for _, old := range []uint16{0, 0xffff, 0x4242} {
-			binary.BigEndian.PutUint16(b[4:], old)
-			binary.BigEndian.PutUint16(b[2:], 0)
-			binary.BigEndian.PutUint16(b[2:], inetChecksum(b))
-			replace16(b, 4, 2, v)
-			if inetChecksum(b) != 0 && inetChecksum(b) != 0xffff {
-				t.Errorf("old %#x new %#x: checksum no longer valid", old, v)
-			}
-		}
-	}
-}
 
 func TestLookupService(t *testing.T) {
 	db := "# comment\nssh\t\t22/tcp\t\t\t# SSH\nhttp 80/tcp www\ndomain 53/udp\n"

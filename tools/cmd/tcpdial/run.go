@@ -86,9 +86,6 @@ func (c *tcpdialCmd) Run(kctx *kong.Context, stdin io.Reader, log zerolog.Logger
 		tap = &tapLink{Link: link, dump: dump, log: tapLog}
 		link = tap
 	}
-	if c.SrcPort != 0 {
-		link = newPortLink(link, c.source, c.remote, uint16(c.SrcPort))
-	}
 	st, err := tcpstack.New(tcpstack.Config{
 		Link:    link,
 		Addr:    ls.prefix,
@@ -181,7 +178,7 @@ func (s *session) dial(st *tcpstack.Stack, stdin io.Reader) error {
 		ctx, cancel = context.WithTimeout(ctx, c.Wait.d)
 		defer cancel()
 	}
-	conn, err := st.DialTCP(ctx, "tcp4", c.remote.String())
+	conn, err := st.DialTCPFrom(ctx, "tcp4", uint16(c.SrcPort), c.remote.String())
 	if err != nil {
 		if s.ctx.Err() != nil {
 			return s.interrupted(" while connecting")

@@ -131,7 +131,6 @@ func FuzzFormatFrame(f *testing.F) {
 	})
 }
 
-
 func TestLookupService(t *testing.T) {
 	db := "# comment\nssh\t\t22/tcp\t\t\t# SSH\nhttp 80/tcp www\ndomain 53/udp\n"
 	for _, tt := range []struct {

@@ -4,11 +4,15 @@ GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export GO
 export PATH := $(dir $(GO)):$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X tcpregress.dev/tools/internal/cli.Version=$(VERSION)
+LDFLAGS := -X tcpregress.dev/tools/internal/cli.Version=$(VERSION) -X tcpregress.dev/conformance/internal/cli.Version=$(VERSION)
 BENCHDIR ?= $(CURDIR)/.bench
 FUZZTIME ?= 10s
 
-.PHONY: all deps build test bench fuzz lint clean testdata conformance
+.PHONY: all deps build test bench fuzz lint clean testdata conformance agents
+
+# make conformance [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
+TARGET ?= local
+CONFORMANCE_OUT ?= conformance-report
 
 all: build
 
@@ -17,7 +21,7 @@ deps:
 
 build: deps
 	@mkdir -p bin
-	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ ./tools/cmd/...
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ ./tools/cmd/... ./conformance/cmd/tcpregress
 
 test: deps
 	@bash scripts/test.sh
@@ -30,13 +34,22 @@ fuzz: deps
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./pcap/... ./tcpstack/... ./tools/... ./benchmarks/...
+	$(GO) vet ./pcap/... ./tcpstack/... ./tools/... ./benchmarks/... ./conformance/...
 
 testdata:
 	$(GO) run ./benchmarks/cmd/gencaptures -out testdata
 
-conformance: deps
-	@echo "conformance: the suite (issue 5) has not landed yet; see README.md" >&2; exit 1
+conformance: build
+	@mkdir -p $(CONFORMANCE_OUT)
+	./bin/tcpregress run --target $(TARGET) \
+	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
+	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
+	  $(if $(filter local,$(TARGET)),--expect conformance/expect/linux.txt) \
+	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml \
+	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
+
+agents:
+	@bash scripts/agents.sh
 
 clean:
 	rm -rf bin $(BENCHDIR) conformance-report

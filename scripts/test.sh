@@ -15,7 +15,7 @@ fi
 # Race-detected packages: the ones with goroutines and shared state.
 race=(./pcap/)
 # The rest: pure code and CLIs (the sans-IO engine has no goroutines).
-plain=(./pcap/hexdump/... ./tools/... ./benchmarks/... ./tcpstack/...)
+plain=(./pcap/hexdump/... ./tools/... ./benchmarks/... ./tcpstack/... ./conformance/...)
 
 status=0
 "$GO" test -race -count=1 -timeout 20m "${race[@]}" || status=1

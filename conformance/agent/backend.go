@@ -1,0 +1,70 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+)
+
+// Backend makes the socket calls of the protocol. fds are the backend's own
+// (kernel descriptors or fake ones); the server checks that a control
+// connection only uses the fds it made. Errors should wrap a syscall.Errno
+// (the server sends its name) or come from [Unsupported]. A timeout of 0
+// means none; ctx ends when the control connection or the server does, and
+// blocked calls must then return promptly.
+//
+// The server calls a Backend from one goroutine per control connection, so
+// its methods must be safe for concurrent use on different fds.
+type Backend interface {
+	Hello() Hello
+	Socket() (FD, error)
+	Bind(fd FD, addr netip.AddrPort) (netip.AddrPort, error)
+	Listen(fd FD, backlog int) error
+	Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error)
+	Connect(ctx context.Context, fd FD, addr netip.AddrPort, timeout time.Duration) error
+	SetSockopt(fd FD, name string, value int) error
+	GetSockopt(fd FD, name string) (int, error)
+	// Read returns an empty slice and no error at EOF.
+	Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error)
+	Write(ctx context.Context, fd FD, data []byte) (int, error)
+	SendOOB(fd FD, data []byte) (int, error)
+	// Shutdown takes "rd", "wr" or "rdwr".
+	Shutdown(fd FD, how string) error
+	Close(fd FD) error
+	TCPInfo(fd FD) (TCPInfo, error)
+}
+
+// toResponse fills the error fields of r from err.
+func errorResponse(r *Response, err error) {
+	r.OK = false
+	r.Error = err.Error()
+	r.Unsupported = errors.Is(err, ErrUnsupported)
+	var en syscall.Errno
+	switch {
+	case errors.As(err, &en):
+		r.Errno = ErrnoName(en)
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		r.Errno = "EAGAIN"
+	case errors.Is(err, context.DeadlineExceeded):
+		r.Errno = "ETIMEDOUT"
+	case errors.Is(err, context.Canceled):
+		r.Errno = "ECANCELED"
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		r.Errno = "EIO"
+	case r.Unsupported:
+		r.Errno = "ENOPROTOOPT"
+	default:
+		r.Errno = "EIO"
+	}
+}
+
+func deadlineOf(timeout time.Duration) time.Time {
+	if timeout <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(timeout)
+}

@@ -1,0 +1,122 @@
+// Package agent is the conformance suite's remote hand on a target: a small
+// server that makes socket calls (socket, bind, listen, accept, connect,
+// setsockopt, read, write, shutdown, close, TCP_INFO) on a tester's request,
+// its backends, and the Go client the suite drives it with. packetdrill's
+// remote mode and gVisor's packetimpact DUT work the same way.
+//
+// # Protocol
+//
+// The tester opens one TCP connection to the agent. It carries JSON lines,
+// one request object per line from the tester and one response object per
+// line from the agent, in the order of the requests. Requests are handled
+// one at a time; a blocking call (accept, connect, read) holds up the
+// requests behind it. A line may be at most 64 MiB long.
+//
+// Every request has "id" (an integer, echoed in the response) and "op".
+// Every response has "id" and "ok"; a failed one also has "errno" (the
+// symbolic name of the error, such as "ECONNREFUSED"), "error" (a message
+// for people) and, when the platform or stack lacks the feature asked for,
+// "unsupported": true.
+//
+//	{"id": 7, "op": "connect", "fd": 3, "addr": "198.18.0.1:40000", "timeout_ms": 3000}
+//	{"id": 7, "ok": false, "errno": "ECONNREFUSED", "error": "connect: connection refused"}
+//
+// The ops, their request fields and the fields of a successful response:
+//
+//	op          request                              response
+//	hello       -                                    os, kernel, stack, options
+//	socket      -                                    fd
+//	bind        fd, addr                             addr
+//	listen      fd, backlog                          -
+//	accept      fd, timeout_ms                       fd, addr
+//	connect     fd, addr, timeout_ms                 -
+//	setsockopt  fd, name, value                      -
+//	getsockopt  fd, name                             value
+//	read        fd, size, timeout_ms                 data
+//	write       fd, data                             n
+//	send_oob    fd, data                             n
+//	shutdown    fd, how                              -
+//	close       fd                                   -
+//	tcp_info    fd                                   info
+//
+// Fields:
+//
+//   - os: the agent's runtime.GOOS ("linux", "freebsd", "darwin").
+//   - kernel: the kernel release (uname -r).
+//   - stack: "kernel" (the host's TCP through its sockets) or "tcpstack"
+//     (this project's userland stack).
+//   - options: the option names setsockopt and getsockopt support here.
+//   - fd: a socket of this control connection. "socket" makes a TCP/IPv4
+//     socket; "accept" returns the accepted connection's. An fd is valid
+//     only on the control connection that made it: any other answers EBADF.
+//     The sockets a control connection made are closed when it ends.
+//   - addr: "IP:PORT", IPv4. In bind, port 0 means any; the response
+//     carries the address bound (with the tcpstack backend, port 0 stays 0
+//     until listen or connect picks one). In accept's response, the peer.
+//   - backlog: listen's backlog (the tcpstack backend has one per stack).
+//   - timeout_ms: how long accept, connect or read wait, in milliseconds;
+//     0 or absent waits until the control connection ends. accept and read
+//     answer EAGAIN when it runs out, connect ETIMEDOUT.
+//   - name, value: an option name and its integer value (see below).
+//   - size: the most bytes read returns; default 65536, at most 16 MiB.
+//   - data: bytes in standard base64. In read's response, "" means EOF (the
+//     peer's FIN was read); data is always present there.
+//   - n: the bytes written. write sends all of data unless an error ends it
+//     early (then the error is returned, not n); send_oob sends with MSG_OOB
+//     in one call and may send fewer.
+//   - how: "rd", "wr" or "rdwr" (SHUT_RD, SHUT_WR, SHUT_RDWR).
+//   - info: TCP_INFO in a portable form: "state" (the RFC 9293 name, such
+//     as "ESTABLISHED" or "SYN-RECEIVED"), "rtt_us" and "rto_us"
+//     (microseconds), "snd_mss" and "rcv_mss" (bytes), "snd_cwnd"
+//     (segments), "retransmits" (consecutive timeouts of the current
+//     segment), "options" (the Linux TCPI_OPT_ bits: 1 timestamps, 2 SACK,
+//     4 window scale, 8 ECN). Only Linux and tcpstack have it; elsewhere it
+//     is unsupported.
+//
+// Option names: SO_RCVBUF, SO_SNDBUF, SO_LINGER (value in seconds, -1 means
+// off; getsockopt answers -1 when off), SO_KEEPALIVE, SO_REUSEADDR,
+// TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (seconds
+// and counts), TCP_USER_TIMEOUT (milliseconds), IP_TOS, IP_TTL. Boolean
+// options take 0 or 1. An option the platform or stack lacks answers
+// {"ok": false, "errno": "ENOPROTOOPT", "unsupported": true}; an unknown
+// name answers the same.
+//
+// By backend: the Linux kernel has them all; FreeBSD and macOS lack
+// TCP_USER_TIMEOUT (macOS's TCP_KEEPIDLE is its TCP_KEEPALIVE, its
+// SO_LINGER is SO_LINGER_SEC); tcpstack has SO_LINGER (0 resets on close,
+// other values keep the orderly close), SO_KEEPALIVE, TCP_NODELAY,
+// TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT and a read-only
+// TCP_MAXSEG (the send MSS). SO_REUSEADDR is not set unless asked for.
+//
+// Errors: "errno" is the name of the errno (unix.ErrnoName on the agent's
+// platform, so names and not numbers cross platforms): ECONNREFUSED,
+// ECONNRESET, ETIMEDOUT (connect timeout), EAGAIN (accept or read timeout),
+// EPIPE, EADDRINUSE, EINVAL, ... Requests the agent cannot take answer with
+// these, and the connection carries on:
+//
+//   - a line that is not a JSON object: EINVAL, "id" 0 unless one could be
+//     read from the line;
+//   - an unknown op: ENOSYS;
+//   - a missing or bad field (address, how, value): EINVAL;
+//   - an fd this connection does not own: EBADF;
+//   - an unsupported op of the backend (send_oob on tcpstack): EOPNOTSUPP
+//     with "unsupported": true.
+//
+// # Server, backends, client
+//
+// [Serve] (or a [Server], which adds a logger) answers control connections
+// on a listener with a [Backend]:
+// [KernelBackend] uses the host's kernel sockets through golang.org/x/sys/unix
+// (pure Go, so the agent cross-compiles with CGO_ENABLED=0 for Linux,
+// FreeBSD and macOS); [StackBackend] (cgo builds only) uses a
+// tcpstack.Stack.
+//
+// [Client] is the tester's side ([Dial], or [NewClient] over a connection
+// made elsewhere, such as inside a network namespace): one method per op,
+// [Client.Do] for raw requests, [Client.Disconnect] to hang up (Close is the
+// socket call). Failed calls return an *[Error] that matches, with
+// errors.Is, [ErrUnsupported] and the syscall.Errno of the same name on the
+// tester's platform (errors.Is(err, syscall.ECONNREFUSED)); [Errno] returns
+// the name, for cases that check the errno instead of failing on it. A call
+// whose context ends first disconnects the client ([ErrClientClosed]).
+package agent

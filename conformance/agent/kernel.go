@@ -1,0 +1,261 @@
+//go:build linux || darwin || freebsd
+
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// KernelBackend returns the backend over the host kernel's sockets (pure Go,
+// golang.org/x/sys/unix). Sockets are non-blocking; accept, connect, read
+// and write wait with poll(2).
+func KernelBackend() Backend { return kernelBackend{} }
+
+type kernelBackend struct{}
+
+// pollSlice bounds each poll so that a cancelled context is noticed.
+const pollSlice = 50 * time.Millisecond
+
+func (kernelBackend) Hello() Hello {
+	h := Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "kernel"}
+	for _, n := range optionNames {
+		if o, ok := sockopts[n]; ok && o.opt >= 0 {
+			h.Options = append(h.Options, n)
+		}
+	}
+	return h
+}
+
+func (kernelBackend) Socket() (FD, error) {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_TCP)
+	if err != nil {
+		return 0, err
+	}
+	unix.CloseOnExec(fd)
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return 0, err
+	}
+	return FD(fd), nil
+}
+
+func sockaddr(ap netip.AddrPort) *unix.SockaddrInet4 {
+	return &unix.SockaddrInet4{Port: int(ap.Port()), Addr: ap.Addr().As4()}
+}
+
+func addrPort(sa unix.Sockaddr) netip.AddrPort {
+	if s, ok := sa.(*unix.SockaddrInet4); ok {
+		return netip.AddrPortFrom(netip.AddrFrom4(s.Addr), uint16(s.Port))
+	}
+	return netip.AddrPort{}
+}
+
+func (kernelBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
+	if err := unix.Bind(int(fd), sockaddr(ap)); err != nil {
+		return netip.AddrPort{}, err
+	}
+	sa, err := unix.Getsockname(int(fd))
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	return addrPort(sa), nil
+}
+
+func (kernelBackend) Listen(fd FD, backlog int) error {
+	return unix.Listen(int(fd), backlog)
+}
+
+// wait polls fd for events until deadline (zero: none) or ctx ends. It
+// returns the errno to report on a timeout.
+func wait(ctx context.Context, fd FD, events int16, deadline time.Time, timeoutErr syscall.Errno) error {
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		slice := pollSlice
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return timeoutErr
+			}
+			slice = min(slice, left)
+		}
+		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
+		n, err := unix.Poll(fds, ms)
+		if err != nil && err != unix.EINTR {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
+}
+
+func retry(err error) bool { return err == unix.EAGAIN || err == unix.EINTR }
+
+func (kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error) {
+	deadline := deadlineOf(timeout)
+	for {
+		nfd, sa, err := unix.Accept(int(fd))
+		if err == nil {
+			unix.CloseOnExec(nfd)
+			if err := unix.SetNonblock(nfd, true); err != nil {
+				unix.Close(nfd)
+				return 0, netip.AddrPort{}, err
+			}
+			return FD(nfd), addrPort(sa), nil
+		}
+		if !retry(err) && err != unix.ECONNABORTED {
+			return 0, netip.AddrPort{}, err
+		}
+		if err := wait(ctx, fd, unix.POLLIN, deadline, unix.EAGAIN); err != nil {
+			return 0, netip.AddrPort{}, err
+		}
+	}
+}
+
+func (kernelBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
+	err := unix.Connect(int(fd), sockaddr(ap))
+	switch err {
+	case nil:
+		return nil
+	case unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
+	default:
+		return err
+	}
+	if err := wait(ctx, fd, unix.POLLOUT, deadlineOf(timeout), unix.ETIMEDOUT); err != nil {
+		return err
+	}
+	soerr, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
+	if err != nil {
+		return err
+	}
+	if soerr != 0 {
+		return syscall.Errno(soerr)
+	}
+	return nil
+}
+
+func (kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error) {
+	deadline := deadlineOf(timeout)
+	buf := make([]byte, size)
+	for {
+		n, err := unix.Read(int(fd), buf)
+		if err == nil {
+			return buf[:n], nil
+		}
+		if !retry(err) {
+			return nil, err
+		}
+		if err := wait(ctx, fd, unix.POLLIN, deadline, unix.EAGAIN); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (kernelBackend) Write(ctx context.Context, fd FD, data []byte) (int, error) {
+	written := 0
+	for written < len(data) || len(data) == 0 {
+		n, err := unix.Write(int(fd), data[written:])
+		if n > 0 {
+			written += n
+		}
+		if err == nil {
+			if len(data) == 0 {
+				break
+			}
+			continue
+		}
+		if !retry(err) {
+			return written, err
+		}
+		if err := wait(ctx, fd, unix.POLLOUT, time.Time{}, unix.EAGAIN); err != nil {
+			return written, err
+		}
+	}
+	return written, nil
+}
+
+func (kernelBackend) SendOOB(fd FD, data []byte) (int, error) {
+	for {
+		n, err := unix.SendmsgN(int(fd), data, nil, nil, unix.MSG_OOB)
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
+}
+
+func (kernelBackend) Shutdown(fd FD, how string) error {
+	h := map[string]int{"rd": unix.SHUT_RD, "wr": unix.SHUT_WR, "rdwr": unix.SHUT_RDWR}[how]
+	return unix.Shutdown(int(fd), h)
+}
+
+func (kernelBackend) Close(fd FD) error { return unix.Close(int(fd)) }
+
+// sockopt is a socket option of the platform; opt < 0 means absent.
+type sockopt struct {
+	level, opt int
+}
+
+const soLingerName = "SO_LINGER"
+
+func lookupOpt(name string) (sockopt, error) {
+	o, ok := sockopts[name]
+	if !ok {
+		return sockopt{}, Unsupported(unix.ENOPROTOOPT, "option %q: unknown", name)
+	}
+	if o.opt < 0 {
+		return sockopt{}, Unsupported(unix.ENOPROTOOPT, "option %s: not on %s", name, runtime.GOOS)
+	}
+	return o, nil
+}
+
+func (kernelBackend) SetSockopt(fd FD, name string, value int) error {
+	o, err := lookupOpt(name)
+	if err != nil {
+		return err
+	}
+	if name == soLingerName {
+		l := &unix.Linger{}
+		if value >= 0 {
+			l.Onoff, l.Linger = 1, int32(value)
+		}
+		return unix.SetsockoptLinger(int(fd), o.level, o.opt, l)
+	}
+	return unix.SetsockoptInt(int(fd), o.level, o.opt, value)
+}
+
+func (kernelBackend) GetSockopt(fd FD, name string) (int, error) {
+	o, err := lookupOpt(name)
+	if err != nil {
+		return 0, err
+	}
+	if name == soLingerName {
+		l, err := unix.GetsockoptLinger(int(fd), o.level, o.opt)
+		if err != nil {
+			return 0, err
+		}
+		if l.Onoff == 0 {
+			return -1, nil
+		}
+		return int(l.Linger), nil
+	}
+	return unix.GetsockoptInt(int(fd), o.level, o.opt)
+}
+
+func (kernelBackend) TCPInfo(fd FD) (TCPInfo, error) {
+	info, err := tcpInfo(fd)
+	if err != nil && !errors.Is(err, ErrUnsupported) {
+		return info, fmt.Errorf("getsockopt TCP_INFO: %w", err)
+	}
+	return info, err
+}

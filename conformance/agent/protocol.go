@@ -1,0 +1,169 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Request is one request line of the protocol (see the package doc).
+type Request struct {
+	ID        int64  `json:"id"`
+	Op        string `json:"op"`
+	FD        FD     `json:"fd,omitempty"`
+	Addr      string `json:"addr,omitempty"`
+	Backlog   int    `json:"backlog,omitempty"`
+	TimeoutMS int64  `json:"timeout_ms,omitempty"`
+	Name      string `json:"name,omitempty"`
+	Value     *int   `json:"value,omitempty"`
+	Size      int    `json:"size,omitempty"`
+	Data      []byte `json:"data,omitempty"`
+	How       string `json:"how,omitempty"`
+}
+
+// Response is one response line of the protocol (see the package doc).
+type Response struct {
+	ID          int64    `json:"id"`
+	OK          bool     `json:"ok"`
+	Errno       string   `json:"errno,omitempty"`
+	Error       string   `json:"error,omitempty"`
+	Unsupported bool     `json:"unsupported,omitempty"`
+	FD          FD       `json:"fd,omitempty"`
+	Addr        string   `json:"addr,omitempty"`
+	Value       *int     `json:"value,omitempty"`
+	Data        *[]byte  `json:"data,omitempty"`
+	N           *int     `json:"n,omitempty"`
+	Info        *TCPInfo `json:"info,omitempty"`
+
+	// hello
+	OS      string   `json:"os,omitempty"`
+	Kernel  string   `json:"kernel,omitempty"`
+	Stack   string   `json:"stack,omitempty"`
+	Options []string `json:"options,omitempty"`
+}
+
+// FD is a socket of the agent, valid on the control connection that made it.
+type FD int
+
+// Hello describes the agent's platform and stack.
+type Hello struct {
+	OS      string   `json:"os"`     // runtime.GOOS
+	Kernel  string   `json:"kernel"` // kernel release
+	Stack   string   `json:"stack"`  // "kernel" or "tcpstack"
+	Options []string `json:"options"`
+}
+
+// TCPInfo is the portable part of TCP_INFO.
+type TCPInfo struct {
+	State       string `json:"state"` // RFC 9293 name: "ESTABLISHED", "SYN-SENT", ...
+	RTTUs       int64  `json:"rtt_us"`
+	RTOUs       int64  `json:"rto_us"`
+	SndMSS      int    `json:"snd_mss"`
+	RcvMSS      int    `json:"rcv_mss"`
+	SndCwnd     int    `json:"snd_cwnd"` // segments
+	Retransmits int    `json:"retransmits"`
+	Options     int    `json:"options"` // TCPIOpt* bits
+}
+
+// The bits of TCPInfo.Options (Linux's TCPI_OPT_ values).
+const (
+	TCPIOptTimestamps = 1
+	TCPIOptSACK       = 2
+	TCPIOptWScale     = 4
+	TCPIOptECN        = 8
+)
+
+// Option names (see the package doc for their values).
+var optionNames = []string{
+	"SO_RCVBUF", "SO_SNDBUF", "SO_LINGER", "SO_KEEPALIVE", "SO_REUSEADDR",
+	"TCP_NODELAY", "TCP_MAXSEG", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
+	"TCP_USER_TIMEOUT", "IP_TOS", "IP_TTL",
+}
+
+// ErrUnsupported matches errors for features the target's platform or stack
+// lacks (an option, tcp_info, send_oob). It also matches
+// errors.ErrUnsupported.
+var ErrUnsupported = fmt.Errorf("agent: unsupported: %w", errors.ErrUnsupported)
+
+// Error is a failed agent call as the agent reported it.
+type Error struct {
+	Op          string // the request's op
+	Errno       string // the errno's name, such as "ECONNREFUSED"; may be empty
+	Msg         string // the agent's message
+	Unsupported bool   // the feature is absent on the target
+}
+
+func (e *Error) Error() string {
+	s := "agent: " + e.Op + ": " + e.Msg
+	if e.Errno != "" {
+		s += " (" + e.Errno + ")"
+	}
+	return s
+}
+
+// Is reports whether e matches target: ErrUnsupported (and
+// errors.ErrUnsupported) when Unsupported is set, a syscall.Errno when its
+// name on this platform is e.Errno (so errors.Is(err, syscall.ECONNREFUSED)
+// works whatever the agent's platform numbers it), os.ErrDeadlineExceeded
+// for EAGAIN.
+func (e *Error) Is(target error) bool {
+	switch target {
+	case ErrUnsupported, errors.ErrUnsupported:
+		return e.Unsupported
+	}
+	if target == os.ErrDeadlineExceeded {
+		return e.Errno == "EAGAIN"
+	}
+	if en, ok := target.(syscall.Errno); ok {
+		return e.Errno != "" && ErrnoName(en) == e.Errno
+	}
+	return false
+}
+
+// Errno returns the errno name an agent call failed with ("ECONNREFUSED"),
+// or "" for nil and for errors that are not the agent's. It is for the cases
+// that check the errno rather than fail on any error.
+func Errno(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Errno
+	}
+	return ""
+}
+
+// ErrnoName returns the symbolic name of errno on this platform, such as
+// "ECONNREFUSED", or "errno N" when the platform's table has none.
+func ErrnoName(errno syscall.Errno) string {
+	if n := unix.ErrnoName(errno); n != "" {
+		// EAGAIN and EWOULDBLOCK share a number; keep the name the
+		// protocol documents.
+		if errno == unix.EAGAIN {
+			return "EAGAIN"
+		}
+		if errno == unix.EOPNOTSUPP {
+			return "EOPNOTSUPP"
+		}
+		return n
+	}
+	return fmt.Sprintf("errno %d", int(errno))
+}
+
+// unsupportedError is what backends return for a feature they lack.
+type unsupportedError struct {
+	errno syscall.Errno
+	msg   string
+}
+
+func (e *unsupportedError) Error() string { return e.msg + ": " + e.errno.Error() }
+func (e *unsupportedError) Unwrap() []error {
+	return []error{e.errno, ErrUnsupported}
+}
+
+// Unsupported returns the error a Backend returns for an option it lacks
+// (errno ENOPROTOOPT) or, with errno EOPNOTSUPP, an operation it lacks.
+func Unsupported(errno syscall.Errno, format string, args ...any) error {
+	return &unsupportedError{errno: errno, msg: fmt.Sprintf(format, args...)}
+}

@@ -1,0 +1,420 @@
+//go:build cgo
+
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"tcpregress.dev/tcpstack"
+)
+
+// StackBackend returns the backend over s, this project's userland stack:
+// sockets are Go objects behind fake fds. It has TCP_NODELAY, SO_KEEPALIVE,
+// TCP_KEEPIDLE/INTVL/CNT, SO_LINGER (0 means reset on close; other values
+// keep the orderly close), TCP_USER_TIMEOUT and, read-only, TCP_MAXSEG;
+// every other option, and send_oob, is unsupported. Options set before
+// connect or accept are applied to the connection once it exists; those set
+// on a listener are applied to the connections it accepts.
+//
+// (It needs cgo only because tcpstack's links do, through pcap; the
+// backend itself uses no C.)
+func StackBackend(s *tcpstack.Stack) Backend {
+	return &stackBackend{s: s, socks: map[FD]*stackSock{}, next: 3}
+}
+
+// stackOptions are the options StackBackend supports.
+var stackOptions = []string{
+	"SO_LINGER", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_MAXSEG",
+	"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
+}
+
+type stackBackend struct {
+	s     *tcpstack.Stack
+	mu    sync.Mutex
+	socks map[FD]*stackSock
+	next  FD
+}
+
+// stackSock is one fake socket. Only its control connection uses it, one
+// request at a time, so its fields need no lock.
+type stackSock struct {
+	port uint16
+	ln   *tcpstack.Listener
+	conn *tcpstack.Conn
+	// opts holds the values set, applied to conn (now or once it exists).
+	opts map[string]int
+}
+
+func (b *stackBackend) Hello() Hello {
+	return Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "tcpstack", Options: stackOptions}
+}
+
+func (b *stackBackend) add(s *stackSock) FD {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	fd := b.next
+	b.next++
+	b.socks[fd] = s
+	return fd
+}
+
+func (b *stackBackend) sock(fd FD) (*stackSock, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.socks[fd]
+	if s == nil {
+		return nil, syscall.EBADF
+	}
+	return s, nil
+}
+
+func (b *stackBackend) Socket() (FD, error) {
+	return b.add(&stackSock{opts: map[string]int{}}), nil
+}
+
+func (b *stackBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return netip.AddrPort{}, err
+	}
+	if s.ln != nil || s.conn != nil || s.port != 0 {
+		return netip.AddrPort{}, syscall.EINVAL
+	}
+	if a := ap.Addr(); !a.IsUnspecified() && a != b.s.Addr() {
+		return netip.AddrPort{}, syscall.EADDRNOTAVAIL
+	}
+	s.port = ap.Port()
+	return netip.AddrPortFrom(b.s.Addr(), s.port), nil
+}
+
+func (b *stackBackend) Listen(fd FD, backlog int) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	if s.conn != nil || s.ln != nil {
+		return syscall.EINVAL
+	}
+	ln, err := b.s.Listen("tcp4", fmt.Sprintf(":%d", s.port))
+	if err != nil {
+		return err
+	}
+	s.ln = ln
+	return nil
+}
+
+func tcpAddrPort(a net.Addr) netip.AddrPort {
+	if t, ok := a.(*net.TCPAddr); ok {
+		return t.AddrPort()
+	}
+	return netip.AddrPort{}
+}
+
+// timeoutErr maps a passed deadline to errno (EAGAIN or ETIMEDOUT).
+func timeoutErr(err error, errno syscall.Errno) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w (%v)", errno, err)
+	}
+	return err
+}
+
+// whileBlocked runs f with the deadline of timeout, moved to now when ctx
+// ends.
+func whileBlocked(ctx context.Context, timeout time.Duration, set func(time.Time) error, f func() error) error {
+	set(deadlineOf(timeout))
+	stop := context.AfterFunc(ctx, func() { set(time.Unix(1, 0)) })
+	err := f()
+	if !stop() && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	set(time.Time{})
+	return err
+}
+
+func (b *stackBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return 0, netip.AddrPort{}, err
+	}
+	if s.ln == nil {
+		return 0, netip.AddrPort{}, syscall.EINVAL
+	}
+	var c *tcpstack.Conn
+	err = whileBlocked(ctx, timeout, s.ln.SetDeadline, func() error {
+		var err error
+		c, err = s.ln.AcceptTCP()
+		return err
+	})
+	if err != nil {
+		return 0, netip.AddrPort{}, timeoutErr(err, syscall.EAGAIN)
+	}
+	ns := &stackSock{conn: c, opts: map[string]int{}}
+	for k, v := range s.opts {
+		ns.opts[k] = v
+		if err := applyOpt(c, k, v, s.opts["SO_KEEPALIVE"] != 0); err != nil {
+			c.Close()
+			return 0, netip.AddrPort{}, err
+		}
+	}
+	return b.add(ns), tcpAddrPort(c.RemoteAddr()), nil
+}
+
+func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	if s.conn != nil {
+		return syscall.EISCONN
+	}
+	if s.ln != nil {
+		return syscall.EINVAL
+	}
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	c, err := b.s.DialTCPFrom(ctx, "tcp4", s.port, ap.String())
+	if err != nil {
+		return timeoutErr(err, syscall.ETIMEDOUT)
+	}
+	s.conn = c
+	for k, v := range s.opts {
+		if err := applyOpt(c, k, v, s.opts["SO_KEEPALIVE"] != 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func optUnsupported(name string) error {
+	return Unsupported(syscall.ENOPROTOOPT, "option %s: not in tcpstack", name)
+}
+
+// applyOpt sets an option on a connection.
+// keepAlive is whether SO_KEEPALIVE is on: on Linux the keep-alive timers
+// do not turn probes on by themselves.
+func applyOpt(c *tcpstack.Conn, name string, v int, keepAlive bool) error {
+	switch name {
+	case "TCP_NODELAY":
+		return c.SetNoDelay(v != 0)
+	case "SO_KEEPALIVE":
+		return c.SetKeepAlive(v != 0)
+	case "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT":
+		cfg := net.KeepAliveConfig{Enable: keepAlive}
+		switch name {
+		case "TCP_KEEPIDLE":
+			cfg.Idle = time.Duration(v) * time.Second
+		case "TCP_KEEPINTVL":
+			cfg.Interval = time.Duration(v) * time.Second
+		case "TCP_KEEPCNT":
+			cfg.Count = v
+		}
+		// tcpstack keeps the parameters that are not above zero.
+		if cfg.Idle == 0 {
+			cfg.Idle = -1
+		}
+		if cfg.Interval == 0 {
+			cfg.Interval = -1
+		}
+		if cfg.Count == 0 {
+			cfg.Count = -1
+		}
+		return c.SetKeepAliveConfig(cfg)
+	case "SO_LINGER":
+		if v < 0 {
+			v = -1
+		}
+		return c.SetLinger(v)
+	case "TCP_USER_TIMEOUT":
+		return c.SetUserTimeout(time.Duration(v) * time.Millisecond)
+	}
+	return optUnsupported(name)
+}
+
+func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	switch name {
+	case "TCP_NODELAY", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL",
+		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT":
+	case "TCP_MAXSEG":
+		return Unsupported(syscall.ENOPROTOOPT, "option TCP_MAXSEG: read-only in tcpstack")
+	default:
+		return optUnsupported(name)
+	}
+	if value < 0 && name != "SO_LINGER" {
+		return syscall.EINVAL
+	}
+	if s.conn != nil {
+		ka := s.opts["SO_KEEPALIVE"] != 0
+		if name == "SO_KEEPALIVE" {
+			ka = value != 0
+		}
+		if err := applyOpt(s.conn, name, value, ka); err != nil {
+			return err
+		}
+	}
+	s.opts[name] = value
+	return nil
+}
+
+func (b *stackBackend) GetSockopt(fd FD, name string) (int, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return 0, err
+	}
+	switch name {
+	case "TCP_MAXSEG":
+		if s.conn == nil {
+			return 0, syscall.ENOTCONN
+		}
+		return s.conn.Info().SndMSS, nil
+	case "SO_LINGER":
+		if v, ok := s.opts[name]; ok {
+			return v, nil
+		}
+		return -1, nil
+	case "TCP_NODELAY":
+		if v, ok := s.opts[name]; ok {
+			return v, nil
+		}
+		return 1, nil // tcpstack's default, as Go's net
+	case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+		// tcpstack does not report these; answer what was set.
+		return s.opts[name], nil
+	}
+	return 0, optUnsupported(name)
+}
+
+func (b *stackBackend) conn(fd FD) (*tcpstack.Conn, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return nil, err
+	}
+	if s.conn == nil {
+		return nil, syscall.ENOTCONN
+	}
+	return s.conn, nil
+}
+
+func (b *stackBackend) Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error) {
+	c, err := b.conn(fd)
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, size)
+	var n int
+	err = whileBlocked(ctx, timeout, c.SetReadDeadline, func() error {
+		var err error
+		n, err = c.Read(buf)
+		return err
+	})
+	if errors.Is(err, io.EOF) {
+		return []byte{}, nil
+	}
+	if err != nil && n == 0 {
+		return nil, timeoutErr(err, syscall.EAGAIN)
+	}
+	return buf[:n], nil
+}
+
+func (b *stackBackend) Write(ctx context.Context, fd FD, data []byte) (int, error) {
+	c, err := b.conn(fd)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = whileBlocked(ctx, 0, c.SetWriteDeadline, func() error {
+		var err error
+		n, err = c.Write(data)
+		return err
+	})
+	return n, err
+}
+
+func (b *stackBackend) SendOOB(fd FD, data []byte) (int, error) {
+	if _, err := b.conn(fd); err != nil {
+		return 0, err
+	}
+	return 0, Unsupported(syscall.EOPNOTSUPP, "send_oob: tcpstack has no urgent data")
+}
+
+func (b *stackBackend) Shutdown(fd FD, how string) error {
+	c, err := b.conn(fd)
+	if err != nil {
+		return err
+	}
+	if how == "rd" || how == "rdwr" {
+		if err := c.CloseRead(); err != nil {
+			return err
+		}
+	}
+	if how == "wr" || how == "rdwr" {
+		return c.CloseWrite()
+	}
+	return nil
+}
+
+func (b *stackBackend) Close(fd FD) error {
+	b.mu.Lock()
+	s := b.socks[fd]
+	delete(b.socks, fd)
+	b.mu.Unlock()
+	switch {
+	case s == nil:
+		return syscall.EBADF
+	case s.conn != nil:
+		s.conn.Close()
+	case s.ln != nil:
+		s.ln.Close()
+	}
+	return nil
+}
+
+func (b *stackBackend) TCPInfo(fd FD) (TCPInfo, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return TCPInfo{}, err
+	}
+	switch {
+	case s.ln != nil:
+		return TCPInfo{State: "LISTEN"}, nil
+	case s.conn == nil:
+		return TCPInfo{State: "CLOSED"}, nil
+	}
+	in := s.conn.Info()
+	ti := TCPInfo{
+		State:       in.State.String(),
+		RTTUs:       in.RTT.Microseconds(),
+		RTOUs:       in.RTO.Microseconds(),
+		SndMSS:      in.SndMSS,
+		RcvMSS:      in.RcvMSS,
+		Retransmits: in.Retransmits,
+	}
+	if in.SndMSS > 0 {
+		ti.SndCwnd = in.Cwnd / in.SndMSS
+	}
+	if in.Timestamps {
+		ti.Options |= TCPIOptTimestamps
+	}
+	if in.SACK {
+		ti.Options |= TCPIOptSACK
+	}
+	if in.WindowScale {
+		ti.Options |= TCPIOptWScale
+	}
+	return ti, nil
+}

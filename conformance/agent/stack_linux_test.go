@@ -1,0 +1,150 @@
+//go:build cgo
+
+package agent
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+
+	"tcpregress.dev/tcpstack"
+	"tcpregress.dev/tcpstack/link/pcap"
+	"tcpregress.dev/tcpstack/netns"
+)
+
+// StackBackend with our stack on side A of a namespace pair (whose kernel
+// has no address) against the kernel on side B; the agent is served on
+// loopback.
+func TestStackBackendAgainstKernel(t *testing.T) {
+	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	us, peer := p.UnusedAddr(0), p.B.Addr.Addr()
+	var link *pcap.Link
+	if err := p.A.NS.Do(func() (err error) {
+		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: us})
+	if err != nil {
+		link.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := dial(t, serve(t, StackBackend(s)))
+	ctx := testCtx(t)
+
+	h := must(c.Hello(ctx))(t)
+	if h.Stack != "tcpstack" || len(h.Options) == 0 {
+		t.Errorf("hello %+v", h)
+	}
+
+	// Connect from a bound port to a kernel listener on side B.
+	var kl net.Listener
+	if err := p.B.NS.Do(func() (err error) {
+		kl, err = net.Listen("tcp4", netip.AddrPortFrom(peer, 0).String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer kl.Close()
+	fd := must(c.Socket(ctx))(t)
+	bound := must(c.BindAddr(ctx, fd, netip.AddrPortFrom(netip.IPv4Unspecified(), 40123)))(t)
+	if bound != netip.AddrPortFrom(us.Addr(), 40123) {
+		t.Errorf("bound %v", bound)
+	}
+	noErr(t, c.SetSockopt(ctx, fd, "TCP_NODELAY", 1))
+	noErr(t, c.SetSockopt(ctx, fd, "SO_KEEPALIVE", 1))
+	noErr(t, c.SetSockopt(ctx, fd, "TCP_KEEPIDLE", 30))
+	noErr(t, c.SetSockopt(ctx, fd, "TCP_USER_TIMEOUT", 5000))
+	noErr(t, c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second))
+	kc := must(kl.Accept())(t)
+	defer kc.Close()
+	if got := kc.RemoteAddr().(*net.TCPAddr).AddrPort(); got != bound {
+		t.Errorf("kernel sees %v, want the bound %v", got, bound)
+	}
+	if v := must(c.GetSockopt(ctx, fd, "TCP_KEEPIDLE"))(t); v != 30 {
+		t.Errorf("TCP_KEEPIDLE = %d", v)
+	}
+	if v := must(c.GetSockopt(ctx, fd, "TCP_MAXSEG"))(t); v <= 0 || v > 1460 {
+		t.Errorf("TCP_MAXSEG = %d", v)
+	}
+	if n := must(c.Write(ctx, fd, []byte("ping")))(t); n != 4 {
+		t.Errorf("wrote %d", n)
+	}
+	buf := make([]byte, 16)
+	kc.SetDeadline(time.Now().Add(5 * time.Second))
+	n := must(io.ReadAtLeast(kc, buf, 4))(t)
+	if string(buf[:n]) != "ping" {
+		t.Errorf("kernel read %q", buf[:n])
+	}
+	must(kc.Write([]byte("pong")))(t)
+	if d := must(c.Read(ctx, fd, 16, 5*time.Second))(t); string(d) != "pong" {
+		t.Errorf("read %q", d)
+	}
+	if _, err := c.Read(ctx, fd, 16, 50*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("read timeout: %v, want EAGAIN", err)
+	}
+	info := must(c.TCPInfo(ctx, fd))(t)
+	if info.State != "ESTABLISHED" || info.SndMSS <= 0 || info.SndCwnd <= 0 || info.RTOUs <= 0 {
+		t.Errorf("tcp_info %+v", info)
+	}
+	if _, err := c.SendOOB(ctx, fd, []byte("!")); !errors.Is(err, ErrUnsupported) || !errors.Is(err, syscall.EOPNOTSUPP) {
+		t.Errorf("send_oob: %v, want unsupported EOPNOTSUPP", err)
+	}
+	if err := c.SetSockopt(ctx, fd, "IP_TOS", 16); !errors.Is(err, ErrUnsupported) || !errors.Is(err, syscall.ENOPROTOOPT) {
+		t.Errorf("IP_TOS: %v, want unsupported ENOPROTOOPT", err)
+	}
+	noErr(t, c.Shutdown(ctx, fd, "wr"))
+	if _, err := kc.Read(buf); err != io.EOF {
+		t.Errorf("kernel read after shutdown wr: %v, want EOF", err)
+	}
+	kc.Close()
+	if d := must(c.Read(ctx, fd, 16, 5*time.Second))(t); len(d) != 0 {
+		t.Errorf("read %q, want EOF", d)
+	}
+	noErr(t, c.Close(ctx, fd))
+
+	// A closed port: the kernel's RST is ECONNREFUSED.
+	fd2 := must(c.Socket(ctx))(t)
+	if err := c.Connect(ctx, fd2, netip.AddrPortFrom(peer, 1), 5*time.Second); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("connect to a closed port: %v, want ECONNREFUSED", err)
+	}
+
+	// The kernel on B connects to a listener of the stack; SO_LINGER 0
+	// set on the listener makes the accepted connection's close a reset.
+	lfd := must(c.Socket(ctx))(t)
+	noErr(t, c.Bind(ctx, lfd, netip.AddrPortFrom(us.Addr(), 40200)))
+	noErr(t, c.Listen(ctx, lfd, 8))
+	noErr(t, c.SetSockopt(ctx, lfd, "SO_LINGER", 0))
+	if st := must(c.TCPInfo(ctx, lfd))(t); st.State != "LISTEN" {
+		t.Errorf("listener state %q", st.State)
+	}
+	if _, _, err := c.Accept(ctx, lfd, 50*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("accept timeout: %v, want EAGAIN", err)
+	}
+	var dc net.Conn
+	if err := p.B.NS.Do(func() (err error) {
+		dc, err = net.DialTimeout("tcp4", netip.AddrPortFrom(us.Addr(), 40200).String(), 5*time.Second)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	afd, from, err := c.Accept(ctx, lfd, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if from != dc.LocalAddr().(*net.TCPAddr).AddrPort() {
+		t.Errorf("accepted from %v, want %v", from, dc.LocalAddr())
+	}
+	noErr(t, c.Close(ctx, afd))
+	dc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := dc.Read(buf); !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("kernel read after a linger-0 close: %v, want ECONNRESET", err)
+	}
+}

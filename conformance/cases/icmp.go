@@ -1,0 +1,136 @@
+package cases
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"time"
+
+	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/probe"
+)
+
+// ICMP (RFC9293 §3.9.2.2, RFC1122 §4.2.3.9, RFC1191): errors about the
+// target's segments, sent as a router on the path would.
+
+func init() {
+	reg := func(id, title string, lvl suite.Level, req []string, run func(*T)) {
+		register(suite.Case{ID: id, Title: title, Level: lvl, Requirements: req}, run)
+	}
+	reg("icmp/frag-needed-lowers-segment-size", "fragmentation needed with a next-hop MTU makes the target resend in smaller segments", suite.MUST,
+		[]string{"RFC9293 MUST-54", "RFC1191 §6.1", "RFC9293 SHLD-6"}, fragNeeded)
+	reg("icmp/source-quench-ignored", "source quench is silently discarded", suite.MUST,
+		[]string{"RFC9293 MUST-55", "RFC6633 §2"}, func(t *T) { softError(t, 4, 0) })
+	reg("icmp/time-exceeded-no-abort", "time exceeded does not abort the connection", suite.MUST,
+		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 11, 0) })
+	reg("icmp/parameter-problem-no-abort", "parameter problem does not abort the connection", suite.MUST,
+		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 12, 0) })
+	reg("icmp/host-unreachable-no-abort", "host unreachable (a soft error) does not abort an established connection", suite.SHOULD,
+		[]string{"RFC9293 SHLD-25", "RFC1122 §4.2.3.9"}, func(t *T) { softError(t, 3, 1) })
+}
+
+// icmpAbout builds an ICMP error from the probe to the target quoting the
+// IP header and first 8 octets of the target's segment f; rest is the
+// "rest of header" word.
+func icmpAbout(src, dst netip.Addr, typ, code uint8, rest uint32, f probe.Frame) []byte {
+	quote := f.Raw[:min(len(f.Raw), f.IP.HeaderLen+8)]
+	msg := make([]byte, 8+len(quote))
+	msg[0], msg[1] = typ, code
+	binary.BigEndian.PutUint32(msg[4:], rest)
+	copy(msg[8:], quote)
+	binary.BigEndian.PutUint16(msg[2:], checksum(msg))
+	ip := make([]byte, 20+len(msg))
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(len(ip)))
+	ip[8], ip[9] = 64, 1
+	s, d := src.As4(), dst.As4()
+	copy(ip[12:], s[:])
+	copy(ip[16:], d[:])
+	binary.BigEndian.PutUint16(ip[10:], checksum(ip[:20]))
+	copy(ip[20:], msg)
+	return ip
+}
+
+func checksum(b []byte) uint16 {
+	var sum uint32
+	for i := 0; i+1 < len(b); i += 2 {
+		sum += uint32(binary.BigEndian.Uint16(b[i:]))
+	}
+	if len(b)%2 == 1 {
+		sum += uint32(b[len(b)-1]) << 8
+	}
+	for sum > 0xffff {
+		sum = sum>>16 + sum&0xffff
+	}
+	return ^uint16(sum)
+}
+
+// fragNeeded: RFC9293 MUST-54, RFC1191 §6.1. Fragmentation needed, quoting the target's
+// segment, with an MTU 200 octets below it: the segment is resent within that MTU.
+func fragNeeded(t *T) {
+	b := newBench(t)
+	c, fd := b.open(probe.ConnConfig{})
+	go b.a.Write(b.ctx, fd, pattern(4000, 'M'))
+	f := b.expect(c, data, "a full-sized segment")
+	if !f.IP.DF {
+		b.Unsupported("the target does not set DF: no path MTU discovery")
+	}
+	mtu := f.IP.TotalLen - 200
+	if mtu < 576 {
+		b.Skipf("the target's segments (%d octets) are too small to lower", f.IP.TotalLen)
+	}
+	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 4, uint32(mtu), f)); err != nil {
+		b.Errorf("probe: send ICMP: %v", err)
+	}
+	g := b.expect(c, probe.And(data, probe.Seq(f.TCP.Seq)), "the segment resent")
+	if g.IP.TotalLen > mtu {
+		b.Fatalf("resent segment of %d octets, the path MTU is %d", g.IP.TotalLen, mtu)
+	}
+}
+
+// softError sends an ICMP error about the target's last segment and shows
+// the connection still carries data both ways.
+func softError(t *T, typ, code uint8) {
+	b := newBench(t)
+	c, fd := b.open(probe.ConnConfig{})
+	b.write(fd, []byte("before"))
+	f := b.expect(c, data, "data")
+	b.ack(c)
+	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, typ, code, 0, f)); err != nil {
+		b.Errorf("probe: send ICMP: %v", err)
+	}
+	b.sendData(c, []byte("still"))
+	b.readExpect(fd, []byte("still"))
+	b.write(fd, []byte("after"))
+	if _, err := c.Expect(probe.And(data, probe.Payload([]byte("after")))); err != nil {
+		b.Fatalf("after ICMP %d/%d the target sent no more data: %v", typ, code, err)
+	}
+}
+
+func init() {
+	register(suite.Case{ID: "icmp/port-unreachable-aborts-syn-sent", Title: "port unreachable for a SYN (a hard error) ends the connection attempt",
+		Level: suite.SHOULD, Requirements: []string{"RFC1122 §4.2.3.9", "RFC9293 MUST-54"}}, portUnreachable)
+}
+
+// portUnreachable: RFC1122 §4.2.3.9. Destination unreachable codes 2-4 are hard
+// errors: the target's connect fails at once instead of retransmitting its SYN.
+func portUnreachable(t *T) {
+	b := newBench(t)
+	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
+	if err != nil {
+		b.Errorf("probe: %v", err)
+	}
+	_, done := b.connecting(b.port, nil)
+	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
+	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 3, 0, syn)); err != nil {
+		b.Errorf("probe: send ICMP: %v", err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			b.Fatalf("connect succeeded after port unreachable")
+		}
+		b.Logf("connect: %v", err)
+	case <-time.After(2500 * time.Millisecond):
+		b.Fatalf("connect still pending 2.5 s after port unreachable")
+	}
+}

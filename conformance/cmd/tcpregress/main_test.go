@@ -1,0 +1,110 @@
+//go:build cgo
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"tcpregress.dev/tcpstack/netns"
+)
+
+func runTest(args ...string) (int, string, string) {
+	var stdout, stderr bytes.Buffer
+	code := run(args, &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
+}
+
+func TestUsage(t *testing.T) {
+	for _, tt := range []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"--bogus"}, 2, "tcpregress: unknown flag --bogus"},
+		{[]string{"run", "--level", "often"}, 2, "tcpregress: --level must be one of"},
+		{[]string{"run", "-j", "0"}, 2, "tcpregress: run: -j 0: want 1 or more"},
+		{[]string{"run", "--agent", "h:1"}, 2, "tcpregress: run: --agent, --iface, --src-ip and --gateway are for a remote --target"},
+		{[]string{"run", "--target", "not-an-ip"}, 2, "tcpregress: run: --target \"not-an-ip\""},
+		{[]string{"run", "--target", "192.0.2.1", "--agent", "h:1", "--iface", "x", "--src-ip", "192.0.2.9"}, 2, "tcpregress: run: --src-ip"},
+		{[]string{"run", "--sysctl", "novalue"}, 2, "tcpregress: run: --sysctl \"novalue\""},
+		{[]string{"run", "--run", "("}, 2, "tcpregress: --run \"(\""},
+		{[]string{"run", "--run", "^no-such-case$"}, 2, "tcpregress: no case matches"},
+		{[]string{"list", "--run", "("}, 2, "tcpregress: --run \"(\""},
+	} {
+		code, _, stderr := runTest(tt.args...)
+		if code != tt.code || !strings.HasPrefix(stderr, tt.stderr) {
+			t.Errorf("%q: exit %d, stderr %q; want %d, %q…", tt.args, code, stderr, tt.code, tt.stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := runTest("-V")
+	if code != 0 || !strings.HasPrefix(stdout, "tcpregress ") {
+		t.Errorf("-V: exit %d, %q", code, stdout)
+	}
+}
+
+func TestList(t *testing.T) {
+	code, stdout, stderr := runTest("list", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var cases []listEntry
+	if err := json.Unmarshal([]byte(stdout), &cases); err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) == 0 {
+		t.Fatal("no cases listed")
+	}
+	for _, c := range cases {
+		if c.ID == "" || c.Level == "" || c.Area == "" {
+			t.Errorf("incomplete case %+v", c)
+		}
+	}
+	code, stdout, _ = runTest("list", "--level", "must")
+	if code != 0 || !strings.HasPrefix(stdout, "ID") || strings.Contains(stdout, " FEATURE ") {
+		t.Errorf("list --level must: exit %d\n%s", code, stdout)
+	}
+}
+
+// TestRunLocal runs one fast case against the local kernel target and
+// checks the exit status and the report files.
+func TestRunLocal(t *testing.T) {
+	netns.RequireRoot(t)
+	code, stdout, _ := runTest("list")
+	if code != 0 || !strings.Contains(stdout, "handshake/three-way") {
+		t.Skip("no handshake/three-way case to run")
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runTest("run", "--run", "^handshake/three-way$", "--tap",
+		"--json", filepath.Join(dir, "r", "report.json"), "--junit", filepath.Join(dir, "junit.xml"), "--pcap-dir", filepath.Join(dir, "pcap"))
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.HasPrefix(stdout, "TAP version 13\n1..1\nok 1 - handshake/three-way") {
+		t.Errorf("TAP:\n%s", stdout)
+	}
+	if !strings.Contains(stderr, "1 passed, 0 failed") {
+		t.Errorf("console report:\n%s", stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "r", "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Target  struct{ Kind string }
+		Summary map[string]int
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Target.Kind != "kernel" || rep.Summary["PASS"] != 1 {
+		t.Errorf("report.json: %v %+v", err, rep)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,232 @@
+//go:build cgo
+
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/alecthomas/kong"
+	"github.com/rs/zerolog"
+
+	"tcpregress.dev/conformance/harness"
+	"tcpregress.dev/conformance/internal/cli"
+	"tcpregress.dev/conformance/report"
+	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/netns"
+)
+
+type runCmd struct {
+	Target  string        `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
+	Stack   string        `enum:"kernel,tcpstack" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace) or tcpstack (our userland stack)."`
+	Filter  string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
+	Level   string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
+	Jobs    int           `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
+	Sysctl  []string      `placeholder:"KEY=VALUE" help:"Set a sysctl in the local target's namespace (repeatable)."`
+	Expect  string        `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
+	JSON    string        `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
+	JUnit   string        `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
+	TAP     bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
+	PcapDir string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
+	Timeout time.Duration `default:"30s" help:"Time limit of a case that sets none."`
+
+	Agent   string `placeholder:"HOST:PORT" help:"Remote target: the agent's control address."`
+	Iface   string `placeholder:"IF" help:"Remote target: the local interface facing the target."`
+	SrcIP   string `name:"src-ip" placeholder:"IP/NN" help:"Remote target: the tester's address and prefix on --iface, one no local interface owns."`
+	Gateway string `placeholder:"IP" help:"Remote target: the next hop when the target is off --src-ip's subnet."`
+
+	srcIP   netip.Prefix
+	gateway netip.Addr
+}
+
+func (c *runCmd) Help() string {
+	return `Runs the cases against a target and reports the verdicts, the summary and the
+requirement coverage. The local target (the default) builds a pair of network
+namespaces joined by a veth pair: the tester's userland stack on one side, the
+target (the Linux kernel, or our tcpstack with --stack tcpstack) and its agent on
+the other; everything is removed afterwards, also on SIGINT or SIGTERM. A remote
+target runs 'tcpregress agent' itself. Needs root.
+
+Exit status: 0 when no case failed unexpectedly, 1 otherwise, 2 on usage errors.`
+}
+
+// Validate checks the flags that go together.
+func (c *runCmd) Validate() error {
+	if c.Jobs < 1 {
+		return fmt.Errorf("-j %d: want 1 or more", c.Jobs)
+	}
+	if c.Timeout <= 0 {
+		return fmt.Errorf("--timeout %v: want a positive duration", c.Timeout)
+	}
+	if c.Target == "local" {
+		if c.Agent != "" || c.Iface != "" || c.SrcIP != "" || c.Gateway != "" {
+			return errors.New("--agent, --iface, --src-ip and --gateway are for a remote --target")
+		}
+		for _, kv := range c.Sysctl {
+			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {
+				return fmt.Errorf("--sysctl %q: want KEY=VALUE", kv)
+			}
+		}
+		return nil
+	}
+	if a, err := netip.ParseAddr(c.Target); err != nil || !a.Is4() {
+		return fmt.Errorf("--target %q: want local or an IPv4 address", c.Target)
+	}
+	if c.Stack != "kernel" {
+		return errors.New("--stack applies to the local target; a remote target's agent decides its stack")
+	}
+	if len(c.Sysctl) > 0 {
+		return errors.New("--sysctl applies to the local target only")
+	}
+	if c.Agent == "" || c.Iface == "" || c.SrcIP == "" {
+		return errors.New("a remote --target needs --agent HOST:PORT, --iface IF and --src-ip IP/NN")
+	}
+	p, err := netip.ParsePrefix(c.SrcIP)
+	if err != nil || !p.Addr().Is4() {
+		return fmt.Errorf("--src-ip %q: want IPv4/NN, such as 192.0.2.10/24", c.SrcIP)
+	}
+	c.srcIP = p
+	if c.Gateway != "" {
+		g, err := netip.ParseAddr(c.Gateway)
+		if err != nil || !g.Is4() {
+			return fmt.Errorf("--gateway %q: want an IPv4 address", c.Gateway)
+		}
+		c.gateway = g
+	}
+	c.Jobs = 1 // one tester address
+	return nil
+}
+
+func usageError(err error) error { return &cli.UsageError{Err: err} }
+
+// failedError ends a run whose cases failed unexpectedly: exit status 1.
+type failedError struct{ n int }
+
+func (e failedError) Error() string {
+	return fmt.Sprintf("%d case(s) failed unexpectedly", e.n)
+}
+
+func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
+	cases, err := suite.Select(suite.Cases(), c.Filter, c.Level)
+	if err != nil {
+		return usageError(err)
+	}
+	if len(cases) == 0 {
+		return usageError(errors.New("no case matches --run and --level"))
+	}
+	var exp suite.Expectations
+	if c.Expect != "" {
+		if exp, err = suite.LoadExpectations(c.Expect); err != nil {
+			return err
+		}
+		for _, id := range exp.Unknown(suite.Cases()) {
+			log.Warn().Str("case", id).Str("file", c.Expect).Msg("expectation for an unknown case")
+		}
+	}
+	if err := harness.CheckRoot(); err != nil {
+		return err
+	}
+
+	stop := netns.HandleSignals() // removes the namespaces and exits on SIGINT/SIGTERM
+	defer stop()
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+
+	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, Jobs: c.Jobs, Logger: log,
+		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
+	var env *suite.Env
+	var cleanup func()
+	if c.Target == "local" {
+		env, cleanup, err = harness.Local(ctx, hopts)
+	} else {
+		env, cleanup, err = harness.Remote(ctx, hopts)
+	}
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	console := kctx.Stdout
+	if c.TAP {
+		console = kctx.Stderr
+	}
+	progress := report.NewProgress(kctx.Stderr, len(cases), report.IsTerminal(kctx.Stderr))
+	started := time.Now()
+	results := suite.Run(ctx, cases, *env, suite.Options{
+		Jobs: c.Jobs, Timeout: c.Timeout, PcapDir: c.PcapDir, Expect: exp,
+		OnStart: progress.Start, OnDone: progress.Done,
+	})
+	progress.Finish()
+	cleanup()
+	rep := &report.Report{Target: env.Target, Started: started, Duration: time.Since(started), Results: results}
+
+	if c.PcapDir != "" {
+		for _, r := range results {
+			if r.Verdict == suite.FAIL || r.Verdict == suite.ERROR {
+				name := strings.TrimSuffix(suite.PcapName(r.ID), ".pcap") + ".txt"
+				text := fmt.Sprintf("%s %s: %s\n%s", r.ID, r.Verdict, r.Message, r.Trace)
+				if err := writeFile(filepath.Join(c.PcapDir, name), func(w io.Writer) error { _, err := io.WriteString(w, text); return err }); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := report.Console(console, rep); err != nil {
+		return err
+	}
+	if c.TAP {
+		if err := report.TAP(kctx.Stdout, rep); err != nil {
+			return err
+		}
+	}
+	if c.JSON != "" {
+		if err := writeFile(c.JSON, func(w io.Writer) error { return report.JSON(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if c.JUnit != "" {
+		if err := writeFile(c.JUnit, func(w io.Writer) error { return report.JUnit(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return errors.New("interrupted")
+	}
+	n := 0
+	for _, r := range results {
+		if r.Failed() {
+			n++
+		}
+	}
+	if n > 0 {
+		return failedError{n}
+	}
+	return nil
+}
+
+// writeFile writes a report file, making its directory.
+func writeFile(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "." {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return f.Close()
+}

@@ -1,0 +1,24 @@
+module tcpregress.dev/conformance
+
+go 1.26.0
+
+require (
+	github.com/alecthomas/kong v1.17.0
+	github.com/rs/zerolog v1.35.1
+	go.uber.org/goleak v1.3.0
+	golang.org/x/sys v0.50.0
+	tcpregress.dev/tcpstack v0.0.0-00010101000000-000000000000
+)
+
+require (
+	github.com/gopacket/gopacket v1.7.7 // indirect
+	github.com/mattn/go-colorable v0.1.14 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
+	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000 // indirect
+)
+
+// The workspace (go.work) supplies the sibling modules; the replaces keep
+// GOWORK=off builds and go mod tidy working.
+replace tcpregress.dev/pcap => ../pcap
+
+replace tcpregress.dev/tcpstack => ../tcpstack

@@ -1,0 +1,363 @@
+// Package harness sets up what a conformance run needs: the tester's
+// userland stacks and probes, the target, and the agent that drives it.
+//
+// [Local] builds a throwaway namespace pair: side A holds the tester's
+// userland stacks (the kernel of A has no IPv4 address, so it stays out of
+// the way), side B the target — the Linux kernel of B, or our own tcpstack
+// with --stack tcpstack. The agent serves in this process: its sockets are
+// made inside B, and its control connection runs over B's loopback, never
+// over the test link. [Remote] puts the tester on a real interface and
+// reaches an agent already running on the target host.
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/rs/zerolog"
+
+	"tcpregress.dev/conformance/agent"
+	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack"
+	pcaplink "tcpregress.dev/tcpstack/link/pcap"
+	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/probe"
+)
+
+// ErrNeedRoot is returned by [Local] and [Remote] when the process is not
+// root.
+var ErrNeedRoot = errors.New("run needs root (network namespaces and raw capture): run it with sudo")
+
+// Options shape a target.
+type Options struct {
+	// Stack is the local target: "kernel" (default) or "tcpstack".
+	Stack string
+	// Sysctls are KEY=VALUE settings applied in the target's namespace
+	// (local kernel target only).
+	Sysctls []string
+	// Jobs is how many tester stacks to make, one per case running at
+	// once (a stack carries one probe at a time). Default 1. Remote
+	// targets get one.
+	Jobs int
+	// Logger receives the harness's and the stacks' events.
+	Logger zerolog.Logger
+
+	// Remote target: Target is the host's address on the test link,
+	// Agent the agent's control address (HOST:PORT), Iface the local
+	// interface facing the target, SrcIP the tester's address and prefix
+	// on it (an address no local interface owns), Gateway the next hop
+	// when the target is not on SrcIP's subnet.
+	Target  string
+	Agent   string
+	Iface   string
+	SrcIP   netip.Prefix
+	Gateway netip.Addr
+	// Namespace, when set, is where a remote target's tester lives: its
+	// link is opened and the agent dialled inside it (tests; the CLI uses
+	// the current namespace).
+	Namespace *netns.Namespace
+}
+
+// CheckRoot returns ErrNeedRoot unless the process runs as root.
+func CheckRoot() error {
+	if os.Geteuid() != 0 {
+		return ErrNeedRoot
+	}
+	return nil
+}
+
+// teardown runs cleanup functions in reverse order, once.
+type teardown struct {
+	once sync.Once
+	fns  []func()
+}
+
+func (t *teardown) add(fn func()) { t.fns = append(t.fns, fn) }
+
+func (t *teardown) run() {
+	t.once.Do(func() {
+		for i := len(t.fns) - 1; i >= 0; i-- {
+			t.fns[i]()
+		}
+	})
+}
+
+// pool hands out tester stacks, one case at a time each.
+type pool struct {
+	stacks chan *tcpstack.Stack
+	log    zerolog.Logger
+}
+
+func newPool(stacks []*tcpstack.Stack, log zerolog.Logger) *pool {
+	p := &pool{stacks: make(chan *tcpstack.Stack, len(stacks)), log: log}
+	for _, s := range stacks {
+		p.stacks <- s
+	}
+	return p
+}
+
+func (p *pool) newProbe(ports []uint16) (*probe.Probe, func()) {
+	s := <-p.stacks
+	pr := probe.New(s, probe.Config{Ports: ports, Logger: p.log})
+	var once sync.Once
+	return pr, func() { once.Do(func() { p.stacks <- s }) }
+}
+
+// nsKernel is the kernel backend with its sockets made inside a namespace:
+// a socket stays in the namespace it was made in, so only Socket needs to
+// enter it (accepted sockets belong to their listener's namespace).
+type nsKernel struct {
+	agent.Backend
+	ns *netns.Namespace
+}
+
+func (b nsKernel) Socket() (agent.FD, error) {
+	var fd agent.FD
+	err := b.ns.Do(func() error {
+		var err error
+		fd, err = b.Backend.Socket()
+		return err
+	})
+	return fd, err
+}
+
+// Local sets up the local target: a namespace pair, opts.Jobs tester
+// stacks with probes on side A, the target on side B and the agent. The
+// cleanup function removes everything; call it also after an error is
+// impossible (it is nil then). Call netns.HandleSignals first so that a
+// signal removes the namespaces too.
+func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
+	if err := CheckRoot(); err != nil {
+		return nil, nil, err
+	}
+	kind := opts.Stack
+	if kind == "" {
+		kind = "kernel"
+	}
+	if kind != "kernel" && kind != "tcpstack" {
+		return nil, nil, fmt.Errorf("--stack %q: want kernel or tcpstack", kind)
+	}
+	if kind == "tcpstack" && len(opts.Sysctls) > 0 {
+		return nil, nil, fmt.Errorf("--sysctl applies to the kernel target only, not to --stack tcpstack")
+	}
+	jobs := max(opts.Jobs, 1)
+	log := opts.Logger
+	netns.Sweep()
+
+	td := &teardown{}
+	fail := func(err error) (*suite.Env, func(), error) {
+		td.run()
+		return nil, nil, err
+	}
+	pair, err := netns.NewPair(netns.Config{NoAddrA: true})
+	if err != nil {
+		return fail(fmt.Errorf("namespace pair: %w", err))
+	}
+	td.add(func() { pair.Close() })
+	log.Debug().Str("a", pair.A.NS.Name).Str("b", pair.B.NS.Name).Str("net", pair.Net.String()).Msg("namespace pair")
+
+	// The tester: one stack per job, each on its own address.
+	var stacks []*tcpstack.Stack
+	for i := range jobs {
+		s, err := openStack(pair.A.NS, pair.A.Veth, pair.UnusedAddr(i), log.With().Str("side", "tester").Logger())
+		if err != nil {
+			return fail(fmt.Errorf("tester stack: %w", err))
+		}
+		td.add(func() { s.Close() })
+		stacks = append(stacks, s)
+	}
+
+	target := suite.Target{Name: "local", Kind: kind, Sysctls: map[string]string{}}
+	var backend agent.Backend
+	switch kind {
+	case "kernel":
+		target.Addr = pair.B.Addr.Addr()
+		for _, kv := range opts.Sysctls {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return fail(fmt.Errorf("--sysctl %q: want KEY=VALUE", kv))
+			}
+			if out, err := pair.B.NS.Run("sysctl", "-w", kv); err != nil {
+				return fail(fmt.Errorf("sysctl -w %s in the target's namespace: %w: %s", kv, err, strings.TrimSpace(out)))
+			}
+			target.Sysctls[k] = v
+		}
+		backend = nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}
+	case "tcpstack":
+		// Our stack on side B: the kernel of B must not own its address,
+		// or it would answer the tester with resets.
+		if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
+			return fail(fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out)))
+		}
+		addr := pair.UnusedAddr(jobs)
+		s, err := openStack(pair.B.NS, pair.B.Veth, addr, log.With().Str("side", "target").Logger())
+		if err != nil {
+			return fail(fmt.Errorf("target stack: %w", err))
+		}
+		td.add(func() { s.Close() })
+		target.Addr = addr.Addr()
+		if backend, err = stackBackend(s); err != nil {
+			return fail(err)
+		}
+	}
+
+	// The agent, on B's loopback.
+	var ln net.Listener
+	if err := pair.B.NS.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", "127.0.0.1:0")
+		return err
+	}); err != nil {
+		return fail(fmt.Errorf("agent listener in the target's namespace: %w", err))
+	}
+	actx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- agent.Serve(actx, ln, backend) }()
+	td.add(func() {
+		cancel()
+		if err := <-served; err != nil {
+			log.Warn().Err(err).Msg("agent")
+		}
+	})
+	agentAddr := ln.Addr().String()
+	dial := func(ctx context.Context) (*agent.Client, error) {
+		var c net.Conn
+		err := pair.B.NS.Do(func() error {
+			var d net.Dialer
+			var err error
+			c, err = d.DialContext(ctx, "tcp4", agentAddr)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dialling the agent at %s: %w", agentAddr, err)
+		}
+		return agent.NewClient(c), nil
+	}
+	if err := hello(ctx, dial, &target); err != nil {
+		return fail(err)
+	}
+	log.Info().Str("target", target.Addr.String()).Str("kind", kind).Int("stacks", jobs).Msg("local target ready")
+	env := &suite.Env{NewProbe: newPool(stacks, log).newProbe, DialAgent: dial, Target: target}
+	return env, td.run, nil
+}
+
+// openStack opens a userland stack at addr on iface inside ns.
+func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, log zerolog.Logger) (*tcpstack.Stack, error) {
+	var link *pcaplink.Link
+	if err := ns.Do(func() error {
+		var err error
+		link, err = pcaplink.Open(iface, addr.Addr(), pcaplink.Options{})
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: addr, Logger: log})
+	if err != nil {
+		link.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// hello asks the agent who it is and fills t.
+func hello(ctx context.Context, dial func(context.Context) (*agent.Client, error), t *suite.Target) error {
+	c, err := dial(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Disconnect()
+	h, err := c.Hello(ctx)
+	if err != nil {
+		return fmt.Errorf("agent hello: %w", err)
+	}
+	t.OS, t.Kernel = h.OS, h.Kernel
+	if h.Stack != "" && t.Kind != "" && h.Stack != t.Kind {
+		return fmt.Errorf("the agent drives %q, not the %q target asked for", h.Stack, t.Kind)
+	}
+	if t.Kind == "" {
+		t.Kind = h.Stack
+	}
+	return nil
+}
+
+// Remote sets up a remote target: the tester's stack on opts.Iface at
+// opts.SrcIP, the agent at opts.Agent, reached through the kernel.
+func Remote(ctx context.Context, opts Options) (*suite.Env, func(), error) {
+	if err := CheckRoot(); err != nil {
+		return nil, nil, err
+	}
+	target, err := netip.ParseAddr(opts.Target)
+	if err != nil || !target.Is4() {
+		return nil, nil, fmt.Errorf("--target %q: want the target's IPv4 address", opts.Target)
+	}
+	if opts.Agent == "" || opts.Iface == "" || !opts.SrcIP.IsValid() {
+		return nil, nil, fmt.Errorf("a remote target needs --agent HOST:PORT, --iface IF and --src-ip IP/NN")
+	}
+	if len(opts.Sysctls) > 0 {
+		return nil, nil, fmt.Errorf("--sysctl applies to the local target only; set them on %s yourself", opts.Target)
+	}
+	in := func(fn func() error) error { return fn() }
+	if opts.Namespace != nil {
+		in = opts.Namespace.Do
+	} else if err := checkUnowned(opts.SrcIP.Addr()); err != nil {
+		return nil, nil, err
+	}
+	log := opts.Logger
+	var link *pcaplink.Link
+	err = in(func() error {
+		var err error
+		link, err = pcaplink.Open(opts.Iface, opts.SrcIP.Addr(), pcaplink.Options{})
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("tester link on %s: %w", opts.Iface, err)
+	}
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: opts.SrcIP, Gateway: opts.Gateway, Logger: log.With().Str("side", "tester").Logger()})
+	if err != nil {
+		link.Close()
+		return nil, nil, fmt.Errorf("tester stack: %w", err)
+	}
+	cleanup := func() { s.Close() }
+	dial := func(ctx context.Context) (*agent.Client, error) {
+		var c net.Conn
+		err := in(func() error {
+			var d net.Dialer
+			var err error
+			c, err = d.DialContext(ctx, "tcp", opts.Agent)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("dialling the agent at %s: %w", opts.Agent, err)
+		}
+		return agent.NewClient(c), nil
+	}
+	t := suite.Target{Name: opts.Target, Addr: target, Sysctls: map[string]string{}}
+	if err := hello(ctx, dial, &t); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return &suite.Env{NewProbe: newPool([]*tcpstack.Stack{s}, log).newProbe, DialAgent: dial, Target: t}, cleanup, nil
+}
+
+// checkUnowned refuses a tester address a local interface owns: the kernel
+// would answer the target's segments with resets.
+func checkUnowned(a netip.Addr) error {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil // nothing to check against
+	}
+	for _, ia := range addrs {
+		if n, ok := ia.(*net.IPNet); ok {
+			if ip, ok := netip.AddrFromSlice(n.IP); ok && ip.Unmap() == a {
+				return fmt.Errorf("--src-ip %s is owned by a local interface; the kernel would reset the target's segments: pick an unused address", a)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,175 @@
+package harness
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os/exec"
+	"testing"
+	"time"
+
+	"tcpregress.dev/conformance/agent"
+	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/probe"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// synCase has the agent listen on a fresh port and expects the target's
+// SYN-ACK to the probe's SYN.
+var synCase = suite.Case{
+	ID: "harness/listen-syn-synack", Title: "A listener answers a SYN with a SYN-ACK", Area: "harness",
+	Level: suite.MUST, Requirements: []string{"RFC9293 MUST-10"}, Timeout: 10 * time.Second,
+	Run: func(t *suite.T) {
+		ctx := t.Context()
+		a := t.Agent()
+		port := t.Port()
+		fd, err := a.Socket(ctx)
+		if err != nil {
+			t.Errorf("socket: %v", err)
+		}
+		if err := a.Bind(ctx, fd, netip.AddrPortFrom(t.Target().Addr, port)); err != nil {
+			t.Errorf("bind: %v", err)
+		}
+		if err := a.Listen(ctx, fd, 8); err != nil {
+			t.Errorf("listen: %v", err)
+		}
+		c, err := t.Probe().NewConn(netip.AddrPortFrom(t.Target().Addr, port), probe.ConnConfig{LocalPort: port})
+		if err != nil {
+			t.Errorf("conn: %v", err)
+		}
+		if err := c.SendLine("S 0:0(0) win 65535 <mss 1460>"); err != nil {
+			t.Errorf("send: %v", err)
+		}
+		f, err := c.Expect(probe.Flags(tcp.FlagSYN | tcp.FlagACK))
+		if err != nil {
+			t.Fatalf("no SYN-ACK: %v", err)
+		}
+		t.Logf("got %s", f.String())
+		c.Close()
+	},
+}
+
+// failCase expects what never comes, to exercise the pcap of a FAIL.
+var failCase = suite.Case{
+	ID: "harness/closed-port-synack", Area: "harness", Level: suite.MUST, Timeout: 10 * time.Second,
+	Run: func(t *suite.T) {
+		port := t.Port()
+		c, err := t.Probe().NewConn(netip.AddrPortFrom(t.Target().Addr, port), probe.ConnConfig{LocalPort: port, Timeout: 300 * time.Millisecond})
+		if err != nil {
+			t.Errorf("conn: %v", err)
+		}
+		c.SendLine("S 0:0(0) win 65535 <mss 1460>")
+		if _, err := c.Expect(probe.Flags(tcp.FlagSYN | tcp.FlagACK)); err != nil {
+			t.Fatalf("no SYN-ACK (on purpose: the port is closed): %v", err)
+		}
+	},
+}
+
+func check(t *testing.T, res []suite.Result) {
+	t.Helper()
+	if res[0].Verdict != suite.PASS {
+		t.Errorf("%s: %s %s\n%s", res[0].ID, res[0].Verdict, res[0].Message, res[0].Trace)
+	}
+	if len(res) > 1 && (res[1].Verdict != suite.FAIL || res[1].Pcap == "") {
+		t.Errorf("%s: %s %q pcap %q\n%s", res[1].ID, res[1].Verdict, res[1].Message, res[1].Pcap, res[1].Trace)
+	}
+}
+
+func TestLocal(t *testing.T) {
+	netns.RequireRoot(t)
+	ctx := context.Background()
+	env, cleanup, err := Local(ctx, Options{Jobs: 2, Sysctls: []string{"net.ipv4.tcp_timestamps=0"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	if env.Target.Kind != "kernel" || env.Target.OS != "linux" || env.Target.Sysctls["net.ipv4.tcp_timestamps"] != "0" {
+		t.Errorf("target %+v", env.Target)
+	}
+	res := suite.Run(ctx, []suite.Case{synCase, failCase}, *env, suite.Options{Jobs: 2, PcapDir: t.TempDir()})
+	check(t, res)
+	cleanup()
+}
+
+func TestLocalBadSysctl(t *testing.T) {
+	netns.RequireRoot(t)
+	if _, _, err := Local(context.Background(), Options{Sysctls: []string{"net.ipv4.no_such_thing=1"}}); err == nil {
+		t.Fatal("a bad sysctl was accepted")
+	}
+}
+
+// TestRemote sets a remote target up by hand: the tester in namespace A on
+// the test link, the agent in B reached over a second veth pair through
+// the kernels of A and B.
+func TestRemote(t *testing.T) {
+	netns.RequireRoot(t)
+	pair := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	ca, cb := "ctl-a", "ctl-b"
+	for _, args := range [][]string{
+		{"link", "add", ca, "netns", pair.A.NS.Name, "type", "veth", "peer", "name", cb, "netns", pair.B.NS.Name},
+		{"-n", pair.A.NS.Name, "addr", "add", "10.254.0.1/30", "dev", ca},
+		{"-n", pair.B.NS.Name, "addr", "add", "10.254.0.2/30", "dev", cb},
+		{"-n", pair.A.NS.Name, "link", "set", ca, "up"},
+		{"-n", pair.B.NS.Name, "link", "set", cb, "up"},
+	} {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %v: %v: %s", args, err, out)
+		}
+	}
+	var ln net.Listener
+	if err := pair.B.NS.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", "10.254.0.2:0")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- agent.Serve(ctx, ln, nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}) }()
+	t.Cleanup(func() { cancel(); <-served })
+
+	env, cleanup, err := Remote(ctx, Options{
+		Target: pair.B.Addr.Addr().String(), Agent: ln.Addr().String(),
+		Iface: pair.A.Veth, SrcIP: pair.UnusedAddr(0), Namespace: pair.A.NS,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	res := suite.Run(ctx, []suite.Case{synCase}, *env, suite.Options{})
+	check(t, res)
+}
+
+func TestRemoteUsage(t *testing.T) {
+	netns.RequireRoot(t)
+	for _, o := range []Options{
+		{Target: "example.org", Agent: "x:1", Iface: "lo", SrcIP: netip.MustParsePrefix("192.0.2.9/24")},
+		{Target: "192.0.2.1"},
+		{Target: "192.0.2.1", Agent: "x:1", Iface: "lo", SrcIP: netip.MustParsePrefix("127.0.0.1/8")},
+	} {
+		if _, _, err := Remote(context.Background(), o); err == nil {
+			t.Errorf("%+v accepted", o)
+		} else {
+			t.Log(err)
+		}
+	}
+}
+
+func TestLocalTCPStack(t *testing.T) {
+	netns.RequireRoot(t)
+	ctx := context.Background()
+	if _, _, err := Local(ctx, Options{Stack: "tcpstack", Sysctls: []string{"a=b"}}); err == nil {
+		t.Error("--sysctl with --stack tcpstack accepted")
+	}
+	env, cleanup, err := Local(ctx, Options{Stack: "tcpstack"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	if env.Target.Kind != "tcpstack" {
+		t.Errorf("target %+v", env.Target)
+	}
+	check(t, suite.Run(ctx, []suite.Case{synCase}, *env, suite.Options{}))
+}

@@ -1,0 +1,185 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"tcpregress.dev/conformance/suite"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func sample() *Report {
+	return &Report{
+		Target: suite.Target{Name: "local", Kind: "kernel", OS: "linux", Kernel: "6.12.0",
+			Sysctls: map[string]string{"net.ipv4.tcp_sack": "0"}},
+		Started:  time.Date(2026, 11, 26, 1, 2, 3, 0, time.UTC),
+		Duration: 4321 * time.Millisecond,
+		Results: []suite.Result{
+			{ID: "handshake/syn-closed-port-rst", Title: "A SYN to a closed port gets a RST", Area: "handshake", Level: suite.MUST,
+				Requirements: []string{"RFC9293 MUST-8", "RFC9293 MUST-10", "RFC9293 §3.10.7.4", "RFC9293 MUST-99"}, Verdict: suite.PASS, Expected: true, Duration: 12 * time.Millisecond},
+			{ID: "handshake/simultaneous-open", Title: "Simultaneous open", Area: "handshake", Level: suite.MUST,
+				Requirements: []string{"RFC9293 MUST-10"}, Verdict: suite.FAIL, Duration: 3 * time.Second,
+				Message: "no SYN-ACK: got R. 0:0(0) ack 1", Trace: "   0.000s sent S 0:0(0)\nframes:\nIP 198.18.0.3.20000 > 198.18.0.2.20000: Flags [S]\n",
+				Pcap: "pcap/handshake_simultaneous-open.pcap"},
+			{ID: "options/mss-<default>", Title: "MSS & default", Area: "options", Level: suite.SHOULD,
+				Requirements: []string{"RFC9293 SHLD-5", "RFC6691 §2"}, Verdict: suite.ERROR, Expected: true, Duration: 5 * time.Millisecond,
+				Message: "agent: connection refused"},
+			{ID: "options/wscale", Title: "Window scale", Area: "options", Level: suite.MAY,
+				Requirements: []string{"RFC7323 §2.2"}, Verdict: suite.UNSUPPORTED, Expected: true, Message: "no window scaling"},
+			{ID: "keepalive/idle", Title: "Keep-alive # idle", Area: "keepalive", Level: suite.FEATURE,
+				Requirements: []string{"RFC9293 MAY-5"}, Verdict: suite.SKIP, Expected: true, Message: "needs TCP_KEEPIDLE"},
+			{ID: "data/urgent", Title: "Urgent data", Area: "data", Level: suite.MUST,
+				Requirements: []string{"RFC9293 MUST-30"}, Verdict: suite.PASS, Expected: false, Duration: time.Millisecond,
+				Message: "unexpected pass (expected FAIL: old kernel)"},
+		},
+	}
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test -update rewrites it):\n%s", name, got)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		write func(*bytes.Buffer, *Report) error
+	}{
+		{"report.txt", func(b *bytes.Buffer, r *Report) error { return Console(b, r) }},
+		{"report.json", func(b *bytes.Buffer, r *Report) error { return JSON(b, r) }},
+		{"junit.xml", func(b *bytes.Buffer, r *Report) error { return JUnit(b, r) }},
+		{"report.tap", func(b *bytes.Buffer, r *Report) error { return TAP(b, r) }},
+		{"progress.txt", func(b *bytes.Buffer, r *Report) error {
+			p := NewProgress(b, len(r.Results), false)
+			for _, res := range r.Results {
+				p.Start(suite.Case{ID: res.ID})
+				p.Done(res)
+			}
+			p.Finish()
+			return nil
+		}},
+		{"progress-tty.txt", func(b *bytes.Buffer, r *Report) error {
+			p := NewProgress(b, len(r.Results), true)
+			for _, res := range r.Results {
+				p.Start(suite.Case{ID: res.ID})
+				p.Done(res)
+			}
+			p.Finish()
+			return nil
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.write(&b, sample()); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, tt.name, b.Bytes())
+		})
+	}
+}
+
+// TestJSONFields checks the names other tooling reads.
+func TestJSONFields(t *testing.T) {
+	var b bytes.Buffer
+	if err := JSON(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	keys := func(v any) []string {
+		var ks []string
+		for k := range v.(map[string]any) {
+			ks = append(ks, k)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+	for _, tt := range []struct {
+		v    any
+		want []string
+	}{
+		{m, []string{"coverage", "duration_ms", "results", "started", "summary", "target"}},
+		{m["target"], []string{"kernel", "kind", "name", "os", "sysctls"}},
+		{m["results"].([]any)[0], []string{"duration_ms", "expected", "id", "level", "message", "pcap", "requirements", "title", "verdict"}},
+		{m["summary"], []string{"ERROR", "FAIL", "PASS", "SKIP", "UNSUPPORTED"}},
+		{m["coverage"].(map[string]any)["RFC9293"], []string{"MAY", "MUST", "SHOULD"}},
+		{m["coverage"].(map[string]any)["RFC9293"].(map[string]any)["MUST"], []string{"covered", "passed", "total"}},
+	} {
+		if got := keys(tt.v); !slices.Equal(got, tt.want) {
+			t.Errorf("keys %v; want %v", got, tt.want)
+		}
+	}
+}
+
+func TestCoverage(t *testing.T) {
+	cov := ComputeCoverage(sample().Results)
+	must := cov["RFC9293"]["MUST"]
+	if must.Total != 69 || !slices.Equal(must.Covered, []string{"MUST-8", "MUST-10", "MUST-30"}) ||
+		!slices.Equal(must.Passed, []string{"MUST-8", "MUST-30"}) {
+		t.Errorf("RFC9293 MUST: %+v", must)
+	}
+	if s := cov["RFC9293"]["SHOULD"]; s.Total != 32 || !slices.Equal(s.Covered, []string{"SHLD-5"}) || len(s.Passed) != 0 {
+		t.Errorf("RFC9293 SHOULD: %+v", s)
+	}
+	if m := cov["RFC9293"]["MAY"]; m.Total != 18 {
+		t.Errorf("RFC9293 MAY total %d; want 18", m.Total)
+	}
+	if o := cov["RFC6691"]["SHOULD"]; o == nil || o.Total != 1 || o.Covered[0] != "§2" {
+		t.Errorf("RFC6691: %+v", o)
+	}
+	if got := cov.RFCs(); got[0] != "RFC9293" {
+		t.Errorf("RFCs() = %v", got)
+	}
+	for _, tt := range []struct{ in, rfc, level, label string }{
+		{"RFC9293 SHOULD-3", "RFC9293", "SHOULD", "SHLD-3"},
+		{"rfc9293 must-7", "RFC9293", "MUST", "MUST-7"},
+		{"RFC5961 §3.2", "RFC5961", "MAY", "§3.2"},
+		{"RFC1122", "RFC1122", "MAY", "RFC1122"},
+	} {
+		rfc, level, label, ok := ParseRequirement(tt.in, suite.MAY)
+		if !ok || rfc != tt.rfc || level != tt.level || label != tt.label {
+			t.Errorf("ParseRequirement(%q) = %q %q %q", tt.in, rfc, level, label)
+		}
+	}
+}
+
+func TestJUnitParses(t *testing.T) {
+	var b bytes.Buffer
+	if err := JUnit(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	var s junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Tests != 6 || s.Fails != 1 || s.Errors != 0 || len(s.Suites) != 4 {
+		t.Errorf("tests %d failures %d errors %d suites %d", s.Tests, s.Fails, s.Errors, len(s.Suites))
+	}
+	if !strings.Contains(b.String(), "Flags [S]") {
+		t.Error("the failure lacks its trace")
+	}
+}

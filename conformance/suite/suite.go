@@ -1,0 +1,184 @@
+// Package suite holds what a conformance case is and sees — [Case], [Level],
+// [T], the registry ([Register], [Cases]) — and [Run], which executes cases
+// against a target and returns their [Result]s.
+//
+// Cases register themselves from init functions in package cases. Each case
+// runs in its own goroutine; the methods of [T] that end a case (Fatalf,
+// Errorf, Unsupported, Skipf) stop that goroutine with runtime.Goexit, like
+// those of testing.T, so they must be called from the case's goroutine.
+package suite
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"tcpregress.dev/conformance/agent"
+	"tcpregress.dev/tcpstack/probe"
+)
+
+// Level is how strongly the RFC asks for what a case checks.
+type Level string
+
+// Levels.
+const (
+	MUST    Level = "MUST"
+	SHOULD  Level = "SHOULD"
+	MAY     Level = "MAY"
+	FEATURE Level = "FEATURE"
+)
+
+// Case is one conformance test.
+type Case struct {
+	ID           string // stable, e.g. "handshake/syn-closed-port-rst"
+	Title        string
+	Area         string // "handshake", "options", "data", ...
+	Level        Level
+	Requirements []string      // "RFC9293 MUST-8", "RFC5961 §3.2", ...
+	Timeout      time.Duration // 0: the run's default
+	Run          func(t *T)
+}
+
+// Verdict is the outcome of a case.
+type Verdict string
+
+// Verdicts.
+const (
+	PASS        Verdict = "PASS"
+	FAIL        Verdict = "FAIL"
+	UNSUPPORTED Verdict = "UNSUPPORTED"
+	SKIP        Verdict = "SKIP"
+	ERROR       Verdict = "ERROR"
+)
+
+// Verdicts lists the verdicts in report order.
+var Verdicts = []Verdict{PASS, FAIL, UNSUPPORTED, SKIP, ERROR}
+
+// Target describes the stack under test.
+type Target struct {
+	Name, Kind, OS, Kernel string
+	Addr                   netip.Addr // the target's IPv4 address on the test link
+	Sysctls                map[string]string
+}
+
+// Result is what running a case gave.
+type Result struct {
+	ID, Title    string
+	Level        Level
+	Area         string
+	Requirements []string
+	Verdict      Verdict
+	// Expected reports that the verdict is the one expected: PASS,
+	// UNSUPPORTED or SKIP without an expectation, or the verdict of the
+	// case's line in the expectations file.
+	Expected bool
+	Duration time.Duration
+	Message  string
+	Trace    string // T.Logf lines, then the probe's frames in tcpdump grammar
+	Pcap     string // path of the capture written for a FAIL or an ERROR
+}
+
+// Failed reports whether r is a failure nobody expected: FAIL or ERROR
+// without a matching expectation. A run with one exits with status 1.
+func (r Result) Failed() bool {
+	return (r.Verdict == FAIL || r.Verdict == ERROR) && !r.Expected
+}
+
+// UnexpectedPass reports whether r passed although a non-PASS verdict was
+// expected.
+func (r Result) UnexpectedPass() bool { return r.Verdict == PASS && !r.Expected }
+
+// AnyFailed reports whether one of results is [Result.Failed].
+func AnyFailed(results []Result) bool {
+	for i := range results {
+		if results[i].Failed() {
+			return true
+		}
+	}
+	return false
+}
+
+var registry = struct {
+	sync.Mutex
+	cases map[string]Case
+}{cases: map[string]Case{}}
+
+// Register adds c to the registry. It is meant for init functions and
+// panics on a case without ID or Run, or whose ID is taken.
+func Register(c Case) {
+	if c.ID == "" || c.Run == nil {
+		panic(fmt.Sprintf("suite: Register: case %q needs an ID and a Run function", c.ID))
+	}
+	switch c.Level {
+	case MUST, SHOULD, MAY, FEATURE:
+	default:
+		panic(fmt.Sprintf("suite: Register: case %q has level %q; want MUST, SHOULD, MAY or FEATURE", c.ID, c.Level))
+	}
+	registry.Lock()
+	defer registry.Unlock()
+	if _, dup := registry.cases[c.ID]; dup {
+		panic(fmt.Sprintf("suite: Register: duplicate case ID %q", c.ID))
+	}
+	registry.cases[c.ID] = c
+}
+
+// Cases returns the registered cases sorted by ID.
+func Cases() []Case {
+	registry.Lock()
+	defer registry.Unlock()
+	cs := make([]Case, 0, len(registry.cases))
+	for _, c := range registry.cases {
+		cs = append(cs, c)
+	}
+	SortCases(cs)
+	return cs
+}
+
+// SortCases sorts cs by ID.
+func SortCases(cs []Case) {
+	sort.Slice(cs, func(i, j int) bool { return cs[i].ID < cs[j].ID })
+}
+
+// Env is what a run needs from the harness. Every field may be nil or zero
+// for cases that do not use it (the suite's own tests use none).
+type Env struct {
+	// NewProbe returns a probe on a tester stack that takes the segments
+	// for ports only (probe.Config.Ports), and release, which the suite
+	// calls once when the case is over, after closing the probe. A stack
+	// holds one probe at a time (tcpstack has one raw handler), so a harness
+	// running cases in parallel keeps a pool of stacks and NewProbe may
+	// wait for one. Nil: cases get a nil probe.
+	NewProbe func(ports []uint16) (p *probe.Probe, release func())
+	// DialAgent opens a control connection to the target's agent; each
+	// case that calls T.Agent gets its own. Nil: cases get a nil client.
+	DialAgent func(ctx context.Context) (*agent.Client, error)
+	// Target is the stack under test.
+	Target Target
+}
+
+// Options shape a run.
+type Options struct {
+	// Jobs is how many cases run at once; default 1.
+	Jobs int
+	// Timeout bounds a case whose Case.Timeout is zero; default 30 s.
+	Timeout time.Duration
+	// PcapDir, when set, receives CASE-ID.pcap (slashes become "_") for
+	// every FAIL and ERROR.
+	PcapDir string
+	// Expect holds the expected non-PASS verdicts.
+	Expect Expectations
+	// Ports is the range T.Port hands ports out of; default 20000-39999
+	// (below the 40000 and up the probe picks by itself).
+	PortFirst, PortLast uint16
+	// OnStart and OnDone are called as cases start and end, from the
+	// case's worker goroutine (OnDone after the result is complete).
+	OnStart func(c Case)
+	OnDone  func(r Result)
+}
+
+// DefaultTimeout bounds a case when neither the case nor the run sets a
+// timeout.
+const DefaultTimeout = 30 * time.Second

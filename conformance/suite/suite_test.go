@@ -1,0 +1,220 @@
+package suite
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// selfCases are fake cases touching neither probe nor agent.
+func selfCases(block chan struct{}) []Case {
+	return []Case{
+		{ID: "self/pass", Area: "self", Level: MUST, Requirements: []string{"RFC9293 MUST-1"}, Run: func(t *T) {
+			t.Logf("sent nothing, all fine")
+		}},
+		{ID: "self/fail", Area: "self", Level: MUST, Run: func(t *T) {
+			t.Fatalf("no SYN-ACK after %d tries", 3)
+			panic("not reached")
+		}},
+		{ID: "self/error", Area: "self", Level: SHOULD, Run: func(t *T) {
+			t.Errorf("bench broke")
+		}},
+		{ID: "self/panic", Area: "self", Level: MUST, Run: func(t *T) {
+			var m map[string]int
+			m["x"] = 1
+		}},
+		{ID: "self/timeout", Area: "self", Level: MAY, Timeout: 50 * time.Millisecond, Run: func(t *T) {
+			<-t.Context().Done()
+		}},
+		{ID: "self/hang", Area: "self", Level: MAY, Timeout: 50 * time.Millisecond, Run: func(t *T) {
+			<-block // ignores its context
+		}},
+		{ID: "self/late-verdict", Area: "self", Level: MAY, Timeout: 50 * time.Millisecond, Run: func(t *T) {
+			<-t.Context().Done()
+			t.Fatalf("nothing came (because the probe was closed)")
+		}},
+		{ID: "self/unsupported", Area: "self", Level: FEATURE, Run: func(t *T) {
+			t.Unsupported("no %s", "TCP_USER_TIMEOUT")
+		}},
+		{ID: "self/skip", Area: "self", Level: MAY, Run: func(t *T) {
+			t.Skipf("not today")
+		}},
+		{ID: "self/goexit-from-helper", Area: "self", Level: MAY, Run: func(t *T) {
+			t.Logf("port %d then %d", t.Port(), t.Port())
+			if t.Probe() != nil || t.Agent() != nil {
+				t.Errorf("want a nil probe and agent")
+			}
+		}},
+	}
+}
+
+func TestRunVerdicts(t *testing.T) {
+	graceAfterTimeout = 50 * time.Millisecond
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	exp, err := ParseExpectations(strings.NewReader("# known\nself/error ERROR bench\nself/pass FAIL wrong on purpose\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	started, done := 0, 0
+	res := Run(context.Background(), selfCases(block), Env{Target: Target{Name: "fake"}}, Options{
+		Jobs: 3, Timeout: time.Second, Expect: exp,
+		OnStart: func(Case) { mu.Lock(); started++; mu.Unlock() },
+		OnDone:  func(Result) { mu.Lock(); done++; mu.Unlock() },
+	})
+	want := map[string]struct {
+		v        Verdict
+		expected bool
+		msg      string
+	}{
+		"self/pass":               {PASS, false, "unexpected pass"},
+		"self/fail":               {FAIL, false, "no SYN-ACK after 3 tries"},
+		"self/error":              {ERROR, true, "bench broke"},
+		"self/panic":              {ERROR, false, "panic: assignment to entry in nil map"},
+		"self/timeout":            {ERROR, false, "timed out after 50ms"},
+		"self/hang":               {ERROR, false, "timed out after 50ms"},
+		"self/late-verdict":       {ERROR, false, "timed out after 50ms"},
+		"self/unsupported":        {UNSUPPORTED, true, "no TCP_USER_TIMEOUT"},
+		"self/skip":               {SKIP, true, "not today"},
+		"self/goexit-from-helper": {PASS, true, ""},
+	}
+	if len(res) != len(want) || started != len(want) || done != len(want) {
+		t.Fatalf("%d results, %d started, %d done; want %d", len(res), started, done, len(want))
+	}
+	for _, r := range res {
+		w := want[r.ID]
+		if r.Verdict != w.v || r.Expected != w.expected || !strings.HasPrefix(r.Message, w.msg) {
+			t.Errorf("%s: %s expected=%v %q; want %s expected=%v %q…", r.ID, r.Verdict, r.Expected, r.Message, w.v, w.expected, w.msg)
+		}
+	}
+	byID := map[string]Result{}
+	for _, r := range res {
+		byID[r.ID] = r
+	}
+	if tr := byID["self/panic"].Trace; !strings.Contains(tr, "goroutine") || !strings.Contains(tr, "suite_test.go") {
+		t.Errorf("panic trace lacks the stack:\n%s", tr)
+	}
+	if tr := byID["self/pass"].Trace; !strings.Contains(tr, "sent nothing, all fine") {
+		t.Errorf("trace %q lacks the Logf line", tr)
+	}
+	if !byID["self/pass"].UnexpectedPass() || !AnyFailed(res) || byID["self/error"].Failed() {
+		t.Errorf("UnexpectedPass/AnyFailed/Failed disagree with the verdicts")
+	}
+}
+
+func TestPortsUnique(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[uint16]string{}
+	var cs []Case
+	for i := range 20 {
+		cs = append(cs, Case{ID: "p/" + string(rune('a'+i)), Level: MUST, Run: func(t *T) {
+			for range 3 {
+				p := t.Port()
+				mu.Lock()
+				if other, dup := seen[p]; dup {
+					mu.Unlock()
+					t.Fatalf("port %d also given to %s", p, other)
+				}
+				seen[p] = t.c.ID
+				mu.Unlock()
+			}
+		}})
+	}
+	for _, r := range Run(context.Background(), cs, Env{}, Options{Jobs: 4, PortFirst: 30000, PortLast: 30059}) {
+		if r.Verdict != PASS {
+			t.Errorf("%s: %s %s", r.ID, r.Verdict, r.Message)
+		}
+	}
+	if len(seen) != 60 {
+		t.Errorf("%d ports; want 60", len(seen))
+	}
+	// One more port than the range holds: the case ends with ERROR.
+	seen = map[uint16]string{}
+	r := Run(context.Background(), cs[:1], Env{}, Options{PortFirst: 30000, PortLast: 30001})
+	if r[0].Verdict != ERROR || !strings.Contains(r[0].Message, "port range") {
+		t.Errorf("exhausted range: %s %q", r[0].Verdict, r[0].Message)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	res := Run(ctx, selfCases(nil)[:2], Env{}, Options{})
+	for _, r := range res {
+		if r.Verdict != SKIP || r.Message != "run cancelled" {
+			t.Errorf("%s: %s %q", r.ID, r.Verdict, r.Message)
+		}
+	}
+}
+
+func TestRegister(t *testing.T) {
+	registry.Lock()
+	saved := registry.cases
+	registry.cases = map[string]Case{}
+	registry.Unlock()
+	t.Cleanup(func() { registry.Lock(); registry.cases = saved; registry.Unlock() })
+
+	Register(Case{ID: "b/x", Level: MUST, Run: func(*T) {}})
+	Register(Case{ID: "a/y", Level: MAY, Run: func(*T) {}})
+	if cs := Cases(); len(cs) != 2 || cs[0].ID != "a/y" {
+		t.Errorf("Cases() = %v; want a/y, b/x", cs)
+	}
+	for _, c := range []Case{
+		{ID: "b/x", Level: MUST, Run: func(*T) {}},
+		{ID: "c/z", Level: "OFTEN", Run: func(*T) {}},
+		{ID: "", Level: MUST, Run: func(*T) {}},
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("Register(%q, %q) did not panic", c.ID, c.Level)
+				}
+			}()
+			Register(c)
+		}()
+	}
+}
+
+func TestSelect(t *testing.T) {
+	cs := []Case{{ID: "a/1", Level: MUST}, {ID: "a/2", Level: SHOULD}, {ID: "b/1", Level: MAY}, {ID: "b/2", Level: FEATURE}}
+	for _, tt := range []struct {
+		run, level string
+		want       int
+	}{{"", "all", 4}, {"", "must", 1}, {"", "should", 2}, {"", "may", 3}, {"^b/", "", 2}, {"^b/", "should", 0}} {
+		got, err := Select(cs, tt.run, tt.level)
+		if err != nil || len(got) != tt.want {
+			t.Errorf("Select(%q, %q) = %d cases, %v; want %d", tt.run, tt.level, len(got), err, tt.want)
+		}
+	}
+	if _, err := Select(cs, "(", ""); err == nil {
+		t.Error("bad regexp accepted")
+	}
+	if _, err := Select(cs, "", "often"); err == nil {
+		t.Error("bad level accepted")
+	}
+}
+
+func TestExpectations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.txt")
+	os.WriteFile(path, []byte("a/1 fail   kernel bug 123 # note\n\n# c\nzz/9 SKIP\n"), 0o644)
+	exp, err := LoadExpectations(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if x := exp["a/1"]; x.Verdict != FAIL || x.Reason != "kernel bug 123" {
+		t.Errorf("a/1: %+v", x)
+	}
+	if u := exp.Unknown([]Case{{ID: "a/1"}}); len(u) != 1 || u[0] != "zz/9" {
+		t.Errorf("Unknown = %v", u)
+	}
+	for _, bad := range []string{"a/1\n", "a/1 MAYBE\n", "a/1 PASS\na/1 FAIL\n"} {
+		if _, err := ParseExpectations(strings.NewReader(bad)); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

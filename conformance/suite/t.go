@@ -1,0 +1,127 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"tcpregress.dev/conformance/agent"
+	"tcpregress.dev/tcpstack/probe"
+)
+
+// T is what a case gets: the probe on the tester's stack, the agent that
+// drives the target, and the verdict calls. Logf may be called from any
+// goroutine; the methods that end the case (Fatalf, Errorf, Unsupported,
+// Skipf) only from the case's own goroutine, like testing.T's FailNow.
+type T struct {
+	c     Case
+	ctx   context.Context
+	env   *Env
+	ports *portAllocator
+	start time.Time
+	probe *probe.Probe
+	// releaseProbe gives the probe's stack back to the harness.
+	releaseProbe func()
+	target       Target
+
+	mu       sync.Mutex
+	log      strings.Builder
+	verdict  Verdict
+	message  string
+	agent    *agent.Client
+	agentErr error
+	closed   bool
+
+	reserved     uint16
+	reservedUsed bool
+}
+
+// Probe returns the case's probe: it takes the segments of the case's
+// ports (those from Port) only. Nil when the run has no probe.
+func (t *T) Probe() *probe.Probe { return t.probe }
+
+// Agent returns the case's control connection to the target's agent,
+// dialled on first use. A failure to dial ends the case with ERROR.
+func (t *T) Agent() *agent.Client {
+	t.mu.Lock()
+	if t.agent != nil || t.env.DialAgent == nil {
+		a := t.agent
+		t.mu.Unlock()
+		return a
+	}
+	t.mu.Unlock()
+	c, err := t.env.DialAgent(t.ctx)
+	if err != nil {
+		t.Errorf("agent: %v", err)
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		c.Disconnect()
+		return nil
+	}
+	t.agent = c
+	return c
+}
+
+// Target describes the stack under test.
+func (t *T) Target() Target { return t.target }
+
+// Context ends at the case's timeout (or when the run is cancelled).
+func (t *T) Context() context.Context { return t.ctx }
+
+// Port returns a port no other case of the run uses, claimed for the
+// case's probe: use it on the probe's side (probe.ConnConfig.LocalPort,
+// Probe.Listen) and on the target's (the agent's bind address).
+func (t *T) Port() uint16 {
+	t.mu.Lock()
+	if !t.reservedUsed {
+		// The first port was reserved when the probe was made.
+		t.reservedUsed = true
+		t.mu.Unlock()
+		return t.reserved
+	}
+	t.mu.Unlock()
+	p, ok := t.ports.next()
+	if !ok {
+		t.Errorf("suite: the port range is used up")
+	}
+	if t.probe != nil {
+		t.probe.Claim(p)
+	}
+	return p
+}
+
+// Logf adds a line to the case's trace: what was sent, expected, came.
+func (t *T) Logf(format string, args ...any) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fmt.Fprintf(&t.log, "%8.3fs %s\n", time.Since(t.start).Seconds(), strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
+}
+
+// Fatalf ends the case with FAIL: the target did not do what is required.
+func (t *T) Fatalf(format string, args ...any) { t.end(FAIL, format, args...) }
+
+// Errorf ends the case with ERROR: the bench, not the target, failed.
+func (t *T) Errorf(format string, args ...any) { t.end(ERROR, format, args...) }
+
+// Unsupported ends the case with UNSUPPORTED: an optional feature the
+// target does not offer.
+func (t *T) Unsupported(format string, args ...any) { t.end(UNSUPPORTED, format, args...) }
+
+// Skipf ends the case with SKIP.
+func (t *T) Skipf(format string, args ...any) { t.end(SKIP, format, args...) }
+
+func (t *T) end(v Verdict, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	t.mu.Lock()
+	if t.verdict == "" {
+		t.verdict, t.message = v, msg
+	}
+	t.mu.Unlock()
+	t.Logf("%s: %s", v, msg)
+	runtime.Goexit()
+}

@@ -13,6 +13,7 @@ FUZZTIME ?= 10s
 # make conformance [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
 TARGET ?= local
 CONFORMANCE_OUT ?= conformance-report
+JOBS ?= 2
 
 all: build
 
@@ -41,7 +42,7 @@ testdata:
 
 conformance: build
 	@mkdir -p $(CONFORMANCE_OUT)
-	./bin/tcpregress run --target $(TARGET) \
+	./bin/tcpregress run --target $(TARGET) -j $(JOBS) \
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
 	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
 	  $(if $(filter local,$(TARGET)),--expect conformance/expect/linux.txt) \

@@ -27,6 +27,8 @@ func init() {
 		[]string{"RFC5961 §4.2", "RFC9293 §3.10.7.4"}, synChallenge)
 	reg("reset/ack-of-unsent-data-ignored", "a segment acknowledging data never sent is dropped", suite.MUST,
 		[]string{"RFC5961 §5.2", "RFC9293 §3.10.7.4"}, ackUnsent)
+	reg("reset/ack-too-old-dropped", "a segment whose ACK is below SND.UNA - MAX.SND.WND is dropped and answered with an ACK", suite.MUST,
+		[]string{"RFC5961 §5.2", "RFC9293 §3.10.7.4"}, ackTooOld)
 	reg("reset/rst-in-listen-ignored", "a RST to a listener is ignored", suite.MUST,
 		[]string{"RFC9293 §3.10.7.2"}, rstInListen)
 	reg("reset/ack-in-listen-rst", "an ACK to a listener draws <SEQ=SEG.ACK><CTL=RST>", suite.MUST,
@@ -125,6 +127,28 @@ func ackUnsent(t *T) {
 	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt, Payload: []byte("good")})
 	b.readExpect(fd, []byte("good"))
 	b.expect(c, ackOf(st.SndNxt.Add(4)), "ACK of the good data")
+}
+
+// ackTooOld: RFC5961 §5.2 (RFC9293 §3.10.7.4, fifth step). The ACK value is acceptable
+// only in (SND.UNA - MAX.SND.WND) =< SEG.ACK =< SND.NXT; below that range the segment is
+// discarded and an ACK sent back. (RFC793 took such an ACK as a duplicate and processed
+// the segment's data: reset/ack-of-unsent-data-ignored checks only the upper bound,
+// which RFC793 had already.) 1.5 GiB below SND.UNA is below it whatever the window:
+// a scaled window is at most 2^30.
+func ackTooOld(t *T) {
+	b := newBench(t)
+	c, fd := b.open(probe.ConnConfig{})
+	st := c.State()
+	b.sendData(c, []byte("first"))
+	b.readExpect(fd, []byte("first"))
+	b.expect(c, ackOf(st.SndNxt.Add(5)), "ACK of the first data")
+	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(5), Ack: st.RcvNxt.Sub(3 << 29), Payload: []byte("BAD"), Keep: probe.FieldAck})
+	f := b.expect(c, probe.Flags(fACK), "ACK for the segment with a too old ACK")
+	if f.TCP.Ack != st.SndNxt.Add(5) {
+		b.Fatalf("ACK %v: the segment whose ACK is below SND.UNA - MAX.SND.WND was accepted", &f)
+	}
+	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(5), Payload: []byte("good")})
+	b.readExpect(fd, []byte("good"))
 }
 
 // rstInListen: RFC9293 §3.10.7.2. RSTs to a listener are ignored: it still accepts.

@@ -28,6 +28,7 @@ import (
 	pcaplink "tcpregress.dev/tcpstack/link/pcap"
 	"tcpregress.dev/tcpstack/netns"
 	"tcpregress.dev/tcpstack/probe"
+	"tcpregress.dev/tcpstack/tcp"
 )
 
 // ErrNeedRoot is returned by [Local] and [Remote] when the process is not
@@ -41,6 +42,11 @@ type Options struct {
 	// Sysctls are KEY=VALUE settings applied in the target's namespace
 	// (local kernel target only).
 	Sysctls []string
+	// StackTCP, when set, adjusts the TCP configuration of the
+	// --stack tcpstack target before the stack is made (option toggles
+	// such as tcp.Config.DisableSACK). It applies to the tcpstack target
+	// only: the kernel target takes Sysctls instead.
+	StackTCP func(*tcp.Config)
 	// Jobs is how many tester stacks to make, one per case running at
 	// once (a stack carries one probe at a time). Default 1. Remote
 	// targets get one.
@@ -146,6 +152,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	if kind == "tcpstack" && len(opts.Sysctls) > 0 {
 		return nil, nil, fmt.Errorf("--sysctl applies to the kernel target only, not to --stack tcpstack")
 	}
+	if kind != "tcpstack" && opts.StackTCP != nil {
+		return nil, nil, fmt.Errorf("--stack-option applies to --stack tcpstack only, not to the %s target", kind)
+	}
 	jobs := max(opts.Jobs, 1)
 	log := opts.Logger
 	netns.Sweep()
@@ -165,7 +174,7 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	// The tester: one stack per job, each on its own address.
 	var stacks []*tcpstack.Stack
 	for i := range jobs {
-		s, err := openStack(pair.A.NS, pair.A.Veth, pair.UnusedAddr(i), log.With().Str("side", "tester").Logger())
+		s, err := openStack(pair.A.NS, pair.A.Veth, pair.UnusedAddr(i), tcp.Config{}, log.With().Str("side", "tester").Logger())
 		if err != nil {
 			return fail(fmt.Errorf("tester stack: %w", err))
 		}
@@ -196,7 +205,11 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 			return fail(fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out)))
 		}
 		addr := pair.UnusedAddr(jobs)
-		s, err := openStack(pair.B.NS, pair.B.Veth, addr, log.With().Str("side", "target").Logger())
+		var cfg tcp.Config
+		if opts.StackTCP != nil {
+			opts.StackTCP(&cfg)
+		}
+		s, err := openStack(pair.B.NS, pair.B.Veth, addr, cfg, log.With().Str("side", "target").Logger())
 		if err != nil {
 			return fail(fmt.Errorf("target stack: %w", err))
 		}
@@ -247,8 +260,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	return env, td.run, nil
 }
 
-// openStack opens a userland stack at addr on iface inside ns.
-func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, log zerolog.Logger) (*tcpstack.Stack, error) {
+// openStack opens a userland stack at addr on iface inside ns, its
+// connections configured by cfg.
+func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, cfg tcp.Config, log zerolog.Logger) (*tcpstack.Stack, error) {
 	var link *pcaplink.Link
 	if err := ns.Do(func() error {
 		var err error
@@ -257,7 +271,7 @@ func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, log zerolog
 	}); err != nil {
 		return nil, err
 	}
-	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: addr, Logger: log})
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: addr, TCP: cfg, Logger: log})
 	if err != nil {
 		link.Close()
 		return nil, err
@@ -301,6 +315,9 @@ func Remote(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	}
 	if len(opts.Sysctls) > 0 {
 		return nil, nil, fmt.Errorf("--sysctl applies to the local target only; set them on %s yourself", opts.Target)
+	}
+	if opts.StackTCP != nil {
+		return nil, nil, fmt.Errorf("--stack-option applies to the local tcpstack target only; a remote target's agent decides its stack")
 	}
 	in := func(fn func() error) error { return fn() }
 	if opts.Namespace != nil {

@@ -32,6 +32,8 @@ func TestUsage(t *testing.T) {
 		{[]string{"run", "--target", "not-an-ip"}, 2, "tcpregress: run: --target \"not-an-ip\""},
 		{[]string{"run", "--target", "192.0.2.1", "--agent", "h:1", "--iface", "x", "--src-ip", "192.0.2.9"}, 2, "tcpregress: run: --src-ip"},
 		{[]string{"run", "--sysctl", "novalue"}, 2, "tcpregress: run: --sysctl \"novalue\""},
+		{[]string{"run", "--stack-option", "no-sack"}, 2, "tcpregress: run: --stack-option applies to the local --stack tcpstack target"},
+		{[]string{"run", "--stack", "tcpstack", "--stack-option", "no-sack,bogus"}, 2, "tcpregress: run: --stack-option \"bogus\": want one of"},
 		{[]string{"run", "--run", "("}, 2, "tcpregress: --run \"(\""},
 		{[]string{"run", "--run", "^no-such-case$"}, 2, "tcpregress: no case matches"},
 		{[]string{"list", "--run", "("}, 2, "tcpregress: --run \"(\""},
@@ -106,5 +108,28 @@ func TestRunLocal(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestRunStackOption: --stack-option no-sack turns the SACK case
+// UNSUPPORTED on the tcpstack target (an expected non-PASS: exit 0).
+func TestRunStackOption(t *testing.T) {
+	netns.RequireRoot(t)
+	dir := t.TempDir()
+	code, stdout, stderr := runTest("run", "--stack", "tcpstack", "--stack-option", "no-sack,no-delayed-ack",
+		"--run", "^handshake/synack-sack-permitted$", "--json", filepath.Join(dir, "report.json"))
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Target  struct{ Kind string }
+		Summary map[string]int
+	}
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Target.Kind != "tcpstack" || rep.Summary["UNSUPPORTED"] != 1 {
+		t.Errorf("report.json: %v %+v", err, rep)
 	}
 }

@@ -23,29 +23,32 @@ import (
 	"tcpregress.dev/conformance/report"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/tcp"
 )
 
 type runCmd struct {
-	Target  string        `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
-	Stack   string        `enum:"kernel,tcpstack" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace) or tcpstack (our userland stack)."`
-	Filter  string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
-	Level   string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
-	Jobs    int           `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
-	Sysctl  []string      `placeholder:"KEY=VALUE" help:"Set a sysctl in the local target's namespace (repeatable)."`
-	Expect  string        `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
-	JSON    string        `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
-	JUnit   string        `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
-	TAP     bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
-	PcapDir string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
-	Timeout time.Duration `default:"30s" help:"Time limit of a case that sets none."`
+	Target      string        `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
+	Stack       string        `enum:"kernel,tcpstack" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace) or tcpstack (our userland stack)."`
+	Filter      string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
+	Level       string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
+	Jobs        int           `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
+	Sysctl      []string      `placeholder:"KEY=VALUE" help:"Set a sysctl in the local target's namespace (repeatable)."`
+	StackOption []string      `name:"stack-option" placeholder:"OPT,..." help:"With --stack tcpstack: turn a feature of the target stack off (repeatable or comma-separated): no-sack, no-timestamps, no-wscale, no-delayed-ack, no-nagle. See the command's help."`
+	Expect      string        `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
+	JSON        string        `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
+	JUnit       string        `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
+	TAP         bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
+	PcapDir     string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
+	Timeout     time.Duration `default:"30s" help:"Time limit of a case that sets none."`
 
 	Agent   string `placeholder:"HOST:PORT" help:"Remote target: the agent's control address."`
 	Iface   string `placeholder:"IF" help:"Remote target: the local interface facing the target."`
 	SrcIP   string `name:"src-ip" placeholder:"IP/NN" help:"Remote target: the tester's address and prefix on --iface, one no local interface owns."`
 	Gateway string `placeholder:"IP" help:"Remote target: the next hop when the target is off --src-ip's subnet."`
 
-	srcIP   netip.Prefix
-	gateway netip.Addr
+	srcIP    netip.Prefix
+	gateway  netip.Addr
+	stackTCP func(*tcp.Config)
 }
 
 func (c *runCmd) Help() string {
@@ -56,6 +59,12 @@ target (the Linux kernel, or our tcpstack with --stack tcpstack) and its agent o
 the other; everything is removed afterwards, also on SIGINT or SIGTERM. A remote
 target runs 'tcpregress agent' itself. Needs root.
 
+Turning a feature off on the target turns the cases that need it UNSUPPORTED and
+leaves the others alone: on the kernel target with --sysctl (net.ipv4.tcp_sack=0,
+net.ipv4.tcp_timestamps=0, net.ipv4.tcp_window_scaling=0), on --stack tcpstack
+with --stack-option, whose names are:
+
+` + harness.StackOptionsHelp() + `
 Exit status: 0 when no case failed unexpectedly, 1 otherwise, 2 on usage errors.`
 }
 
@@ -66,6 +75,16 @@ func (c *runCmd) Validate() error {
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %v: want a positive duration", c.Timeout)
+	}
+	if len(c.StackOption) > 0 {
+		if c.Target != "local" || c.Stack != "tcpstack" {
+			return errors.New("--stack-option applies to the local --stack tcpstack target; use --sysctl for the kernel")
+		}
+		set, err := harness.StackOptions(c.StackOption)
+		if err != nil {
+			return err
+		}
+		c.stackTCP = set
 	}
 	if c.Target == "local" {
 		if c.Agent != "" || c.Iface != "" || c.SrcIP != "" || c.Gateway != "" {
@@ -141,7 +160,7 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 
-	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, Jobs: c.Jobs, Logger: log,
+	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, Jobs: c.Jobs, Logger: log,
 		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
 	var env *suite.Env
 	var cleanup func()

@@ -26,6 +26,8 @@ type Conn struct {
 	remote netip.AddrPort
 	lis    *Listener // the listener that accepted it, until it is accepted
 	tos    uint8
+	ttl    uint8        // IP TTL of its segments (guarded by s.mu)
+	route  *sourceRoute // the return source route, if any (guarded by s.mu)
 
 	// Guarded by s.mu.
 	gone       bool      // removed from the stack
@@ -69,6 +71,7 @@ func newConn(s *Stack, tcb *tcp.Conn, lis *Listener) *Conn {
 		local:       tcb.LocalAddr(),
 		remote:      tcb.RemoteAddr(),
 		lis:         lis,
+		ttl:         defaultTTL,
 		readable:    make(chan struct{}, 1),
 		writable:    make(chan struct{}, 1),
 		established: make(chan struct{}),
@@ -224,6 +227,27 @@ func (c *Conn) wait(ch chan struct{}, dl *deadline) error {
 // Write writes b to the connection, waiting for buffer space until the
 // write deadline. It returns len(b) unless an error ends the write early.
 func (c *Conn) Write(b []byte) (int, error) {
+	return c.write(b, false)
+}
+
+// WriteUrgent is Write for urgent data (send(2) with MSG_OOB): the octets
+// go inline, and the urgent pointer of the segments carrying them points to
+// the octet after the last one written (RFC9293 §3.8.5, MUST-30, MUST-31,
+// MUST-62; see [tcp.Conn.WriteUrgent]). b must not be empty. New
+// applications should not use urgent data (RFC9293 SHLD-13); it exists for
+// test benches and old protocols.
+func (c *Conn) WriteUrgent(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, opError("write", c.local, c.remote, syscall.EINVAL)
+	}
+	return c.write(b, true)
+}
+
+func (c *Conn) write(b []byte, urgent bool) (int, error) {
+	tcbWrite := c.tcb.Write
+	if urgent {
+		tcbWrite = c.tcb.WriteUrgent
+	}
 	written := 0
 	for {
 		c.s.mu.Lock()
@@ -235,7 +259,7 @@ func (c *Conn) Write(b []byte) (int, error) {
 			c.s.mu.Unlock()
 			return written, nil
 		}
-		n, err := c.tcb.Write(b[written:])
+		n, err := tcbWrite(b[written:])
 		written += n
 		if n > 0 {
 			c.s.flush(c, c.s.now())
@@ -367,9 +391,22 @@ func (c *Conn) SetKeepAliveConfig(cfg net.KeepAliveConfig) error {
 }
 
 // SetUserTimeout sets how long sent data may stay unacknowledged before the
-// connection fails with ETIMEDOUT (TCP_USER_TIMEOUT; RFC9293 MUST-21).
+// connection fails with ETIMEDOUT (TCP_USER_TIMEOUT; RFC9293 MUST-21). To
+// bound the handshake of an active open too, pass it to
+// [Stack.DialTCPOptions] in [DialOptions].UserTimeout.
 func (c *Conn) SetUserTimeout(d time.Duration) error {
 	return c.setopt(func(time.Time) { c.tcb.SetUserTimeout(d) })
+}
+
+// SetTTL sets the IP time-to-live of the connection's segments from the
+// next one on (IP_TTL; RFC9293 MUST-49, RFC1122 §3.2.1.7). To set the TTL of
+// an active open's SYN, use [DialOptions].TTL; of a listener's SYN-ACKs,
+// [ListenOptions].TTL. ttl must be 1 to 255.
+func (c *Conn) SetTTL(ttl int) error {
+	if ttl < 1 || ttl > 255 {
+		return opError("set", c.local, c.remote, syscall.EINVAL)
+	}
+	return c.setopt(func(time.Time) { c.ttl = uint8(ttl) })
 }
 
 // SetLinger with sec == 0 makes Close reset the connection instead of
@@ -409,7 +446,8 @@ func (c *Conn) Info() tcp.Info {
 }
 
 // dial opens an active connection and waits for the handshake.
-func (s *Stack) dial(ctx context.Context, localPort uint16, remote netip.AddrPort) (*Conn, error) {
+func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) (*Conn, error) {
+	localPort := o.LocalPort
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -432,12 +470,22 @@ func (s *Stack) dial(ctx context.Context, localPort uint16, remote netip.AddrPor
 		return nil, err
 	}
 	now := s.now()
-	tcb, err := tcp.Open(s.connConfig(local, remote), local, remote, now)
+	cfg := s.connConfig(local, remote)
+	if o.RecvBuffer > 0 {
+		cfg.RecvBuffer = o.RecvBuffer
+	}
+	tcb, err := tcp.Open(cfg, local, remote, now)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
 	}
+	if o.UserTimeout != 0 {
+		tcb.SetUserTimeout(o.UserTimeout)
+	}
 	c := newConn(s, tcb, nil)
+	if o.TTL != 0 {
+		c.ttl = o.TTL
+	}
 	s.conns[fourTuple{local, remote}] = c
 	s.flush(c, now)
 	s.mu.Unlock()
@@ -531,4 +579,13 @@ func (s *Stack) unreachable(hop netip.Addr) {
 			c.terminate(syscall.EHOSTUNREACH)
 		}
 	}
+}
+
+// setRoute saves r as the connection's return source route (RFC9293 MUST-53,
+// RFC1122 §4.2.3.8: "TCP MUST save the return route and use it for all
+// segments sent on this connection") and tells the engine the IP option
+// bytes each segment now carries, for the MSS. s.mu is held.
+func (c *Conn) setRoute(r *sourceRoute) {
+	c.route = r
+	c.tcb.SetIPOptionsLen(len(r.opt))
 }

@@ -14,8 +14,10 @@ var osErrDeadlineExceeded = os.ErrDeadlineExceeded
 
 // ICMP (RFC 792): echo requests are answered; destination-unreachable
 // messages are delivered to the connection they quote (RFC1122 §4.2.3.9):
-// fragmentation-needed lowers its MSS (RFC1191), the others are soft errors
-// that do not abort it and explain a later timeout.
+// fragmentation-needed lowers its MSS (RFC1191); protocol and port
+// unreachable (hard errors) abort a connection in SYN-SENT; the others, and
+// all of them for a synchronized connection, are soft errors that do not
+// abort it and explain a later timeout.
 
 const (
 	icmpEchoReply   = 0
@@ -97,5 +99,17 @@ func (s *Stack) inputUnreachable(b []byte, now time.Time) {
 		c.softErr = syscall.ECONNREFUSED
 	default:
 		c.softErr = syscall.EHOSTUNREACH
+	}
+	// RFC1122 §4.2.3.9: "Destination Unreachable -- codes 2-4: These are
+	// hard error conditions, so TCP SHOULD abort the connection" (code 4 is
+	// handled above). A connection attempt is aborted; a synchronized
+	// connection keeps the soft-error treatment RFC5461 §4 recommends
+	// against forged ICMP. The quoted sequence number was checked above.
+	if (code == 2 || code == 3) && c.tcb.State() == tcp.StateSynSent {
+		c.err = c.softErr
+		c.tcb.Abort()
+		s.flush(c, now)
+		s.remove(c)
+		c.terminate(c.softErr)
 	}
 }

@@ -243,3 +243,52 @@ func TestBacklog(t *testing.T) {
 	_ = errors.New
 	_ = syscall.EAGAIN
 }
+
+// TestICMPHardErrorSynSent: a port unreachable quoting our SYN is a hard
+// error (RFC1122 §4.2.3.9, codes 2-4: "TCP SHOULD abort the connection"):
+// the dial fails at once with ECONNREFUSED instead of retransmitting; one
+// quoting a sequence number not in flight is ignored.
+func TestICMPHardErrorSynSent(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	b.SetRawHandler(func([]byte, time.Time) bool { return true }) // silent peer
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		c, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
+		if err == nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	var cn *Conn
+	for cn == nil {
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("no connection in SYN-SENT")
+		}
+		time.Sleep(5 * time.Millisecond)
+		a.mu.Lock()
+		for _, c := range a.conns {
+			cn = c
+		}
+		a.mu.Unlock()
+	}
+	iss := cn.Info().SndUna
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), 3, 0, quote(cn, iss.Add(1000))))
+	select {
+	case err := <-done:
+		t.Fatalf("dial ended by an ICMP error quoting a sequence number not in flight: %v", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), 3, 0, quote(cn, iss)))
+	select {
+	case err := <-done:
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("dial: %v, want ECONNREFUSED", err)
+		}
+		if d := time.Since(start); d > 900*time.Millisecond {
+			t.Fatalf("dial failed after %v, not at the ICMP error", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("dial still pending 5 s after a port unreachable")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"syscall"
 	"time"
 
 	"tcpregress.dev/tcpstack/tcp"
@@ -20,6 +21,7 @@ type Listener struct {
 	addr netip.AddrPort
 
 	// Guarded by s.mu.
+	ttl     uint8   // of its connections' segments; 0: defaultTTL
 	pending int     // connections held and not accepted, SYN-RECEIVED included
 	queue   []*Conn // established, waiting for Accept
 	closed  bool
@@ -32,6 +34,23 @@ type Listener struct {
 // address is ":PORT" or "IP:PORT" with the stack's own IP (port 0 picks a
 // free one).
 func (s *Stack) Listen(network, address string) (*Listener, error) {
+	return s.ListenTCPOptions(network, address, ListenOptions{})
+}
+
+// ListenOptions are the settings of a listener that its connections take
+// from their SYN on: what setsockopt(2) on a listening socket does.
+type ListenOptions struct {
+	// RecvBuffer is the receive buffer (SO_RCVBUF) of the connections
+	// accepted, which bounds their windows and the window scale of their
+	// SYN-ACKs. Zero: the stack's tcp.Config.RecvBuffer.
+	RecvBuffer int
+	// TTL is the IP time-to-live of the connections' segments, SYN-ACK
+	// included (IP_TTL; RFC9293 MUST-49). Zero: 64.
+	TTL uint8
+}
+
+// ListenTCPOptions is Listen with the options of o.
+func (s *Stack) ListenTCPOptions(network, address string, o ListenOptions) (*Listener, error) {
 	if network != "tcp" && network != "tcp4" {
 		return nil, &net.OpError{Op: "listen", Net: network, Err: net.UnknownNetworkError(network)}
 	}
@@ -65,11 +84,15 @@ func (s *Stack) Listen(network, address string) (*Listener, error) {
 	if _, busy := s.listeners[uint16(port)]; busy {
 		return nil, &net.OpError{Op: "listen", Net: network, Addr: net.TCPAddrFromAddrPort(local), Err: errAddrInUse}
 	}
-	tl, err := tcp.NewListener(s.cfg.TCP, local)
+	cfg := s.cfg.TCP
+	if o.RecvBuffer > 0 {
+		cfg.RecvBuffer = o.RecvBuffer
+	}
+	tl, err := tcp.NewListener(cfg, local)
 	if err != nil {
 		return nil, err
 	}
-	l := &Listener{s: s, tcb: tl, addr: local, readyCh: make(chan struct{}, 1)}
+	l := &Listener{s: s, tcb: tl, addr: local, readyCh: make(chan struct{}, 1), ttl: o.TTL}
 	s.listeners[uint16(port)] = l
 	return l, nil
 }
@@ -192,6 +215,32 @@ func (l *Listener) SetDeadline(t time.Time) error {
 	return nil
 }
 
+// SetReadBuffer sets the receive buffer (SO_RCVBUF) of the connections
+// that arrive from now on; see [ListenOptions].RecvBuffer. Zero restores the
+// stack's default.
+func (l *Listener) SetReadBuffer(n int) error {
+	if n < 0 {
+		return &net.OpError{Op: "set", Net: "tcp", Addr: l.Addr(), Err: syscall.EINVAL}
+	}
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	l.tcb.SetRecvBuffer(n)
+	return nil
+}
+
+// SetTTL sets the IP time-to-live (IP_TTL) of the connections that arrive
+// from now on, SYN-ACK included; see [ListenOptions].TTL. ttl must be 1 to
+// 255.
+func (l *Listener) SetTTL(ttl int) error {
+	if ttl < 1 || ttl > 255 {
+		return &net.OpError{Op: "set", Net: "tcp", Addr: l.Addr(), Err: syscall.EINVAL}
+	}
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	l.ttl = uint8(ttl)
+	return nil
+}
+
 // Dial connects to address ("IP:PORT", IPv4) over network "tcp" or "tcp4".
 func (s *Stack) Dial(network, address string) (net.Conn, error) {
 	return s.DialContext(context.Background(), network, address)
@@ -216,6 +265,31 @@ func (s *Stack) DialTCP(ctx context.Context, network, address string) (*Conn, er
 // port that a connection to the same peer or a listener already uses fails
 // with EADDRINUSE.
 func (s *Stack) DialTCPFrom(ctx context.Context, network string, localPort uint16, address string) (*Conn, error) {
+	return s.DialTCPOptions(ctx, network, address, DialOptions{LocalPort: localPort})
+}
+
+// DialOptions are the settings of an active open that must be in place
+// before its first SYN goes out: what setsockopt(2) before connect(2) does.
+type DialOptions struct {
+	// LocalPort is the local port, as in DialTCPFrom (0: an ephemeral one).
+	LocalPort uint16
+	// UserTimeout is the connection's TCP_USER_TIMEOUT (see
+	// [Conn.SetUserTimeout]) from the first SYN on: an attempt unanswered
+	// for this long fails with ETIMEDOUT (RFC9293 MUST-21, MUST-22,
+	// MUST-23). Zero leaves the default (R2SYN for the attempt); negative
+	// means never.
+	UserTimeout time.Duration
+	// RecvBuffer is the connection's receive buffer (SO_RCVBUF), which
+	// bounds its window; the window scale offered in the SYN follows it.
+	// Zero: the stack's tcp.Config.RecvBuffer.
+	RecvBuffer int
+	// TTL is the IP time-to-live of the connection's segments, the SYN
+	// included (IP_TTL; RFC9293 MUST-49). Zero: 64.
+	TTL uint8
+}
+
+// DialTCPOptions is DialTCP with the options of o.
+func (s *Stack) DialTCPOptions(ctx context.Context, network, address string, o DialOptions) (*Conn, error) {
 	if network != "tcp" && network != "tcp4" {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
 	}
@@ -227,7 +301,7 @@ func (s *Stack) DialTCPFrom(ctx context.Context, network string, localPort uint1
 	if !ap.Addr().Is4() {
 		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %s is not IPv4", ap.Addr())}
 	}
-	c, err := s.dial(ctx, localPort, ap)
+	c, err := s.dial(ctx, o, ap)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: network, Source: net.TCPAddrFromAddrPort(netip.AddrPortFrom(s.addr, 0)), Addr: net.TCPAddrFromAddrPort(ap), Err: err}
 	}

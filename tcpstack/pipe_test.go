@@ -447,3 +447,200 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDialUserTimeout: a user timeout given before the SYN bounds the
+// connection attempt (RFC9293 MUST-22, MUST-23): toward a peer that
+// swallows every packet, the dial fails with ETIMEDOUT at 1 s, long before
+// the context's deadline and R2SYN.
+func TestDialUserTimeout(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	b.SetRawHandler(func([]byte, time.Time) bool { return true }) // silent peer
+	ctx, cancel := context.WithTimeout(t.Context(), 8*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := a.DialTCPOptions(ctx, "tcp", "198.18.0.2:80", DialOptions{UserTimeout: time.Second})
+	d := time.Since(start)
+	if !errors.Is(err, syscall.ETIMEDOUT) {
+		t.Fatalf("dial: %v after %v, want ETIMEDOUT", err, d)
+	}
+	if d < 900*time.Millisecond || d > 3*time.Second {
+		t.Fatalf("dial gave up after %v with a 1 s user timeout", d)
+	}
+}
+
+// TestWriteUrgent: urgent data goes inline with URG set and the urgent
+// pointer at the octet after it (RFC9293 §3.8.5, MUST-62); ordinary data
+// carries no URG.
+func TestWriteUrgent(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	type urg struct {
+		payload string
+		urgent  uint16
+	}
+	segs := make(chan urg, 16)
+	b.SetRawHandler(func(p []byte, _ time.Time) bool {
+		h, payload, ok := parseIPv4(p)
+		if !ok || h.protocol != protoTCP {
+			return false
+		}
+		if seg, err := tcp.Parse(payload); err == nil && len(seg.Payload) > 0 {
+			u := urg{payload: string(seg.Payload)}
+			if seg.Flags&tcp.FlagURG != 0 {
+				u.urgent = seg.Urgent
+			}
+			select {
+			case segs <- u:
+			default:
+			}
+		}
+		return false // the stack handles it too
+	})
+	l := listen(t, b, 80)
+	got := make(chan string, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		d, _ := io.ReadAll(c)
+		got <- string(d)
+	}()
+	c, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WriteUrgent(nil); err == nil {
+		t.Error("WriteUrgent of nothing succeeded")
+	}
+	if _, err := c.Write([]byte("ab")); err != nil {
+		t.Fatal(err)
+	}
+	if u := <-segs; u != (urg{"ab", 0}) {
+		t.Fatalf("ordinary data: %+v", u)
+	}
+	if _, err := c.WriteUrgent([]byte("!!!")); err != nil {
+		t.Fatal(err)
+	}
+	if u := <-segs; u != (urg{"!!!", 3}) {
+		t.Fatalf("urgent data: %+v, want URG with pointer 3", u)
+	}
+	c.Close()
+	if d := <-got; d != "ab!!!" {
+		t.Fatalf("received %q", d)
+	}
+}
+
+// TestSocketTTLAndRecvBuffer: IP_TTL (RFC9293 MUST-49) and SO_RCVBUF set
+// before the handshake, for a dial and for a listener, apply from the SYN
+// and SYN-ACK on; SetTTL changes the TTL of later segments.
+func TestSocketTTLAndRecvBuffer(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	type pkt struct {
+		ttl   uint8
+		flags tcp.Flags
+		win   uint16
+		data  int
+	}
+	peek := func(ch chan pkt) RawHandler {
+		return func(p []byte, _ time.Time) bool {
+			h, payload, ok := parseIPv4(p)
+			if !ok || h.protocol != protoTCP {
+				return false
+			}
+			if seg, err := tcp.Parse(payload); err == nil {
+				select {
+				case ch <- pkt{h.ttl, seg.Flags, seg.Window, len(seg.Payload)}:
+				default:
+				}
+			}
+			return false
+		}
+	}
+	atA, atB := make(chan pkt, 64), make(chan pkt, 64)
+	a.SetRawHandler(peek(atA))
+	b.SetRawHandler(peek(atB))
+	l, err := b.ListenTCPOptions("tcp", ":80", ListenOptions{RecvBuffer: 4096, TTL: 33})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(io.Discard, c)
+	}()
+	c, err := a.DialTCPOptions(t.Context(), "tcp", "198.18.0.2:80", DialOptions{TTL: 17, RecvBuffer: 8192})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if p := <-atB; p.flags != tcp.FlagSYN || p.ttl != 17 || p.win != 8192 {
+		t.Fatalf("SYN %+v, want TTL 17 and window 8192", p)
+	}
+	if p := <-atA; p.flags != tcp.FlagSYN|tcp.FlagACK || p.ttl != 33 || p.win != 4096 {
+		t.Fatalf("SYN-ACK %+v, want TTL 33 and window 4096", p)
+	}
+	if err := c.SetTTL(0); err == nil {
+		t.Error("SetTTL(0) succeeded")
+	}
+	if err := c.SetTTL(99); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write([]byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	for p := range atB {
+		if p.data > 0 {
+			if p.ttl != 99 {
+				t.Fatalf("data with TTL %d after SetTTL(99)", p.ttl)
+			}
+			break
+		}
+	}
+}
+
+// TestListenerSetReadBufferAndTTL: SO_RCVBUF and IP_TTL set on a listener
+// after Listen apply to the connections that arrive next.
+func TestListenerSetReadBufferAndTTL(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	synAcks := make(chan [2]int, 8)
+	a.SetRawHandler(func(p []byte, _ time.Time) bool {
+		if h, payload, ok := parseIPv4(p); ok && h.protocol == protoTCP {
+			if seg, err := tcp.Parse(payload); err == nil && seg.Flags&tcp.FlagSYN != 0 {
+				synAcks <- [2]int{int(h.ttl), int(seg.Window)}
+			}
+		}
+		return false
+	})
+	l := listen(t, b, 80)
+	if err := l.SetReadBuffer(4096); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.SetTTL(0); err == nil {
+		t.Error("SetTTL(0) succeeded")
+	}
+	if err := l.SetTTL(33); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	c, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if got := <-synAcks; got != [2]int{33, 4096} {
+		t.Fatalf("SYN-ACK TTL and window %v, want [33 4096]", got)
+	}
+}

@@ -290,7 +290,21 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 	}
 	local := netip.AddrPortFrom(h.dst, seg.DstPort)
 	remote := netip.AddrPortFrom(h.src, seg.SrcPort)
+	// A completed IP source route in a SYN is saved as the connection's
+	// return route (RFC9293 MUST-53, RFC1122 §4.2.3.8). Only SYNs set it:
+	// RFC1122's "If a different source route arrives in a later segment,
+	// the later definition SHOULD override the earlier one" is not
+	// followed, since any off-path host could then redirect an established
+	// connection with one forged segment (RFC7126 §4.3 and §4.4, on LSRR
+	// and SSRR, advise dropping such datagrams outright; see also RFC6274).
+	var route *sourceRoute
+	if seg.Flags&tcp.FlagSYN != 0 && len(h.options) > 0 {
+		route, _ = returnRoute(h.src, h.options)
+	}
 	if c := s.conns[fourTuple{local, remote}]; c != nil {
+		if route != nil && c.tcb.State() == tcp.StateSynSent {
+			c.setRoute(route)
+		}
 		c.tcb.Input(seg, now)
 		s.flush(c, now)
 		return
@@ -309,6 +323,12 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		}
 		if tcb != nil {
 			c := newConn(s, tcb, l)
+			if l.ttl != 0 {
+				c.ttl = l.ttl
+			}
+			if route != nil {
+				c.setRoute(route)
+			}
 			s.conns[fourTuple{local, remote}] = c
 			l.pending++
 			s.flush(c, now)
@@ -326,7 +346,7 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 // schedules its next deadline. s.mu is held.
 func (s *Stack) flush(c *Conn, now time.Time) {
 	c.tcb.Output(now, func(seg tcp.Segment) {
-		s.sendSegment(c.local.Addr(), c.remote.Addr(), &seg, c.tos)
+		s.sendSegmentRouted(c.local.Addr(), c.remote.Addr(), &seg, c.tos, c.ttl, c.route)
 	})
 	c.handleEvents(c.tcb.Events())
 	s.schedule(c)
@@ -334,16 +354,32 @@ func (s *Stack) flush(c *Conn, now time.Time) {
 
 // sendSegment wraps seg in IPv4 and Ethernet and sends it. s.mu is held.
 func (s *Stack) sendSegment(src, dst netip.Addr, seg *tcp.Segment, tos uint8) {
-	f := s.frame[:ethHeaderLen+ipv4MinLen]
+	s.sendSegmentRouted(src, dst, seg, tos, defaultTTL, nil)
+}
+
+// sendSegmentRouted is sendSegment along the source route r when it is not
+// nil: the IP header carries r's option and goes to r's first hop, while the
+// TCP checksum's pseudo-header keeps dst, the final destination, which the
+// route's last slot makes the IP destination again on arrival (as Linux
+// does; RFC8200 §8.1 states the same rule for IPv6 routing headers).
+// s.mu is held.
+func (s *Stack) sendSegmentRouted(src, dst netip.Addr, seg *tcp.Segment, tos, ttl uint8, r *sourceRoute) {
+	var opts []byte
+	hop := dst
+	if r != nil {
+		opts, hop = r.opt, r.hop
+	}
+	ipLen := ipv4MinLen + len(opts)
+	f := s.frame[:ethHeaderLen+ipLen]
 	f = seg.AppendTo(f)
-	tcpBytes := f[ethHeaderLen+ipv4MinLen:]
+	tcpBytes := f[ethHeaderLen+ipLen:]
 	tcp.PutChecksum(src, dst, tcpBytes)
 	s.ipID++
-	putIPv4(f[ethHeaderLen:], s.ipID, protoTCP, src, dst, len(tcpBytes), tos, defaultTTL)
+	putIPv4Options(f[ethHeaderLen:], s.ipID, protoTCP, src, hop, opts, len(tcpBytes), tos, ttl)
 	if e := s.log.Trace(); e.Enabled() {
 		e.Str("seg", seg.TCPDump(src, dst)).Msg("out")
 	}
-	s.sendIP(dst, f, true)
+	s.sendIP(hop, f, true)
 	s.frame = f[:0]
 }
 

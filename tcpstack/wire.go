@@ -82,6 +82,7 @@ type ipv4Header struct {
 	ttl       uint8
 	protocol  uint8
 	src, dst  netip.Addr
+	options   []byte // the options, b[20:headerLen]: valid while b is
 }
 
 func (h ipv4Header) fragment() bool {
@@ -111,6 +112,7 @@ func parseIPv4(b []byte) (ipv4Header, []byte, bool) {
 		protocol:  b[9],
 		src:       netip.AddrFrom4([4]byte(b[12:16])),
 		dst:       netip.AddrFrom4([4]byte(b[16:20])),
+		options:   b[ipv4MinLen:hl],
 	}
 	// Ethernet pads short frames: the payload ends at the total length.
 	return h, b[hl:tl], true
@@ -118,9 +120,17 @@ func parseIPv4(b []byte) (ipv4Header, []byte, bool) {
 
 // putIPv4 writes a 20-byte IPv4 header (no options, DF set) into b[:20].
 func putIPv4(b []byte, id uint16, proto uint8, src, dst netip.Addr, payloadLen int, tos, ttl uint8) {
-	b[0] = 0x45
+	putIPv4Options(b, id, proto, src, dst, nil, payloadLen, tos, ttl)
+}
+
+// putIPv4Options writes an IPv4 header with options (DF set) into
+// b[:20+len(opts)]; len(opts) must be a multiple of 4, at most 40. The
+// header checksum covers the options (RFC 791 §3.1).
+func putIPv4Options(b []byte, id uint16, proto uint8, src, dst netip.Addr, opts []byte, payloadLen int, tos, ttl uint8) {
+	hl := ipv4MinLen + len(opts)
+	b[0] = 0x40 | byte(hl/4)
 	b[1] = tos
-	binary.BigEndian.PutUint16(b[2:4], uint16(ipv4MinLen+payloadLen))
+	binary.BigEndian.PutUint16(b[2:4], uint16(hl+payloadLen))
 	binary.BigEndian.PutUint16(b[4:6], id)
 	binary.BigEndian.PutUint16(b[6:8], ipv4DF)
 	b[8] = ttl
@@ -129,7 +139,89 @@ func putIPv4(b []byte, id uint16, proto uint8, src, dst netip.Addr, payloadLen i
 	s, d := src.As4(), dst.As4()
 	copy(b[12:16], s[:])
 	copy(b[16:20], d[:])
-	binary.BigEndian.PutUint16(b[10:12], ^checksumFold(checksumSum(b[:20], 0)))
+	copy(b[ipv4MinLen:hl], opts)
+	binary.BigEndian.PutUint16(b[10:12], ^checksumFold(checksumSum(b[:hl], 0)))
+}
+
+// IP source routes (RFC 791 §3.1 LSRR and SSRR; RFC 1122 §3.2.1.8 (c),
+// §4.2.3.8; RFC9293 MUST-53).
+const (
+	ipOptEOL  = 0
+	ipOptNOP  = 1
+	ipOptLSRR = 131
+	ipOptSSRR = 137
+)
+
+// sourceRoute is the return route of a connection: the packets of the
+// connection go to hop, with opt (the source route option, padded to a
+// multiple of 4 octets) in their IP header.
+type sourceRoute struct {
+	hop netip.Addr
+	opt []byte
+}
+
+// returnRoute builds the return route for a datagram from h.src whose IP
+// options are opts, if they hold a completed source route (LSRR or SSRR whose
+// pointer is past its last address: RFC 1122 §3.2.1.8 (c), "the datagram has
+// reached its final destination; the option as received (the recorded
+// route) MUST be passed up to the transport layer ... This recorded route
+// will be reversed and used to form a return source route for reply
+// datagrams"). For a recorded route {G1, ..., Gn} the reply goes to Gn with
+// the option {>>Gn-1, ..., G1, S}, of the received type. "When a return
+// source route is built, it MUST be correctly formed even if the recorded
+// route included the source host" (case (B) of the same section: the option
+// received is then {S, G1, ..., Gn}): a first recorded address equal to the
+// source is left out, as Linux's ip_options_echo does; if nothing is left
+// (the route recorded only the source), the source is reached directly and
+// no route is returned. Malformed options, or a route not yet completed
+// (the stack is not the final destination and does not forward), give none.
+func returnRoute(src netip.Addr, opts []byte) (*sourceRoute, bool) {
+	for i := 0; i < len(opts); {
+		t := opts[i]
+		if t == ipOptEOL {
+			break
+		}
+		if t == ipOptNOP {
+			i++
+			continue
+		}
+		if i+1 >= len(opts) || opts[i+1] < 2 || i+int(opts[i+1]) > len(opts) {
+			return nil, false // malformed: an option runs past the header
+		}
+		o := opts[i : i+int(opts[i+1])]
+		i += len(o)
+		if t != ipOptLSRR && t != ipOptSSRR {
+			continue
+		}
+		// type, length, pointer, then addresses; the pointer (1-based) is
+		// at least 4 and past the length once the route is complete.
+		if len(o) < 3 || (len(o)-3)%4 != 0 || int(o[2]) < 4 || int(o[2]) <= len(o) {
+			return nil, false
+		}
+		var rec []netip.Addr
+		for j := 3; j+4 <= len(o); j += 4 {
+			rec = append(rec, netip.AddrFrom4([4]byte(o[j:j+4])))
+		}
+		if len(rec) > 0 && rec[0] == src {
+			rec = rec[1:] // RFC 1122 §3.2.1.8 case (B)
+		}
+		if len(rec) == 0 {
+			return nil, false
+		}
+		r := &sourceRoute{hop: rec[len(rec)-1]}
+		n := 3 + 4*len(rec)             // the reversed gateways, then the source
+		r.opt = make([]byte, (n+3)/4*4) // padded with EOL (RFC 791)
+		r.opt[0], r.opt[1], r.opt[2] = t, byte(n), 4
+		k := 3
+		for j := len(rec) - 2; j >= 0; j-- {
+			a := rec[j].As4()
+			k += copy(r.opt[k:], a[:])
+		}
+		a := src.As4()
+		copy(r.opt[k:], a[:])
+		return r, true
+	}
+	return nil, false
 }
 
 // checksum returns the Internet checksum of b (RFC 1071) starting from the

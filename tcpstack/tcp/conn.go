@@ -158,10 +158,12 @@ type Conn struct {
 	sb       scoreboard
 	sackRecv bool // loss recovery uses RFC6675
 
-	retransmits  int       // consecutive timeouts of the current segment
-	totalRetrans int       // segments retransmitted, all causes
-	firstRexmit  time.Time // when the current segment first timed out (R2)
-	synSentAt    time.Time // first SYN or SYN-ACK (R2SYN)
+	retransmits  int           // consecutive timeouts of the current segment
+	totalRetrans int           // segments retransmitted, all causes
+	firstRexmit  time.Time     // when the current segment first timed out (R2)
+	synSentAt    time.Time     // first SYN or SYN-ACK (R2SYN)
+	userTimeout  time.Duration // set by SetUserTimeout: bounds SYN retransmissions too (0: not set)
+	ipOptLen     int           // IP option bytes in every segment sent (SetIPOptionsLen)
 	synRexmitted bool
 	keepProbes   int
 	// The Timestamps clock at the last retransmission timeout; until the

@@ -52,6 +52,8 @@ func (c *Conn) negotiate(o *Options) {
 	if c.tsOK {
 		c.sndMSS -= 12
 	}
+	// "- IPoptionsize" (RFC9293 §3.7.1, RFC1122 §4.2.2.6).
+	c.sndMSS = max(c.sndMSS-c.ipOptLen, 1)
 	c.cc.setSMSS(c.sndMSS)
 }
 
@@ -109,7 +111,7 @@ func (c *Conn) sendSYN(now time.Time, emit func(Segment)) {
 		c.rtt.startTiming(c.sndNxt, now)
 	}
 	if !c.timers.running(timerRetransmit) {
-		c.timers.set(timerRetransmit, now.Add(c.rtt.rto())) // RFC6298 (5.1)
+		c.timers.set(timerRetransmit, c.synRexmitDeadline(now, c.rtt.rto())) // RFC6298 (5.1)
 	}
 	c.trace("tcp out", &seg)
 	emit(seg)

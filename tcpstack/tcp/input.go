@@ -48,6 +48,9 @@ func (c *Conn) Input(seg Segment, now time.Time) {
 func (c *Conn) inputSynchronized(seg Segment, now time.Time) {
 	rst := seg.Flags&FlagRST != 0
 	syn := seg.Flags&FlagSYN != 0
+	if syn && !rst && c.simultaneousSynAck(&seg) {
+		syn = false
+	}
 	origSeq := seg.Seq
 
 	if c.tsOK && !rst {
@@ -139,6 +142,28 @@ func (c *Conn) inputSynchronized(seg Segment, now time.Time) {
 		// window stands.
 		c.ackNow = true
 	}
+}
+
+// simultaneousSynAck recognizes, in the SYN-RECEIVED state of a simultaneous
+// open, the peer's SYN-ACK: RFC9293 §3.5 Figure 8 line 6, where
+// <SEQ=300><ACK=101><CTL=SYN,ACK> takes SYN-RECEIVED to ESTABLISHED (MUST-10).
+// Its SYN repeats the one already received (SEG.SEQ = IRS), so the sequence
+// test of §3.10.7.4 would refuse it and the handshake would hang until the
+// peer sent a bare ACK, which a peer that already considers itself
+// established has no reason to send. Like Linux (tcp_rcv_state_process,
+// TCP_SYN_RECV), a SYN-ACK with SEG.SEQ = IRS that acknowledges exactly our
+// SYN is taken as its ACK: the SYN is stripped and the segment processed from
+// RCV.NXT. Its window is not scaled (RFC7323 §2.2), so it is scaled down here
+// to be read with the negotiated shift (the next ACK restores precision).
+func (c *Conn) simultaneousSynAck(seg *Segment) bool {
+	if c.state != StateSynReceived || c.passive || seg.Flags&FlagACK == 0 ||
+		seg.Seq != c.irs || seg.Ack != c.iss.Add(1) {
+		return false
+	}
+	seg.Flags &^= FlagSYN
+	seg.Seq = seg.Seq.Add(1)
+	seg.Window >>= c.sndWScale
+	return true
 }
 
 // acceptable is the RFC9293 §3.10.7.4 sequence test:

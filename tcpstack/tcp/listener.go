@@ -128,3 +128,9 @@ func resetReply(seg Segment) Segment {
 	}
 	return r
 }
+
+// SetRecvBuffer sets the receive buffer of the connections the listener
+// creates from now on (SO_RCVBUF on a listening socket), which bounds their
+// windows and chooses the window scale of their SYN-ACKs. Zero restores the
+// default.
+func (l *Listener) SetRecvBuffer(n int) { l.cfg.RecvBuffer = max(n, 0) }

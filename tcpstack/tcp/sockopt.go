@@ -40,11 +40,58 @@ func (c *Conn) SetKeepAlive(on bool, idle, intvl time.Duration, cnt int, now tim
 // connection is closed with ETIMEDOUT (RFC9293 MUST-21: "An application MUST
 // be able to set the value for R2 for a particular connection"; Linux's
 // TCP_USER_TIMEOUT). Zero restores the default; negative means never.
+//
+// A user timeout also bounds the connection attempt: set before the
+// handshake completes (in SYN-SENT or SYN-RECEIVED), it replaces R2SYN, and
+// the retransmission timer is clamped so that the attempt fails with
+// ETIMEDOUT when it expires, not at the next backed-off retransmission.
+// Grounds: the user timeout is RFC 793's OPEN timeout (RFC 5482 §1), given
+// at OPEN for "all data submitted"; RFC9293 MUST-22 has SYN retransmissions
+// "handled in the general way just described for data retransmissions", and
+// MUST-23 lets the application "give up on the open attempt" before R2SYN's
+// 3 minutes. Linux's TCP_USER_TIMEOUT bounds SYN-SENT the same way. Zero
+// returns the attempt to R2SYN.
 func (c *Conn) SetUserTimeout(d time.Duration) {
+	c.userTimeout = d
 	if d == 0 {
 		d = DefaultR2
 	}
 	c.cfg.R2 = d
+	if (c.state == StateSynSent || c.state == StateSynReceived) && c.timers.running(timerRetransmit) && c.userTimeout > 0 {
+		if end := c.synSentAt.Add(c.userTimeout); end.Before(c.timers.at[timerRetransmit]) {
+			c.timers.set(timerRetransmit, end)
+		}
+	}
+}
+
+// synTimeout is R2 for the SYN or SYN-ACK: the user timeout when one is set,
+// otherwise R2SYN. Negative means never.
+func (c *Conn) synTimeout() time.Duration {
+	if c.userTimeout != 0 {
+		return c.userTimeout
+	}
+	return c.cfg.R2SYN
+}
+
+// synRexmitDeadline is when the retransmission timer of a SYN or SYN-ACK
+// armed at now for rto fires: at now+rto, but no later than the user
+// timeout's expiry (as Linux's tcp_clamp_rto_to_user_timeout), so that the
+// attempt is given up on time.
+func (c *Conn) synRexmitDeadline(now time.Time, rto time.Duration) time.Time {
+	at := now.Add(rto)
+	if c.userTimeout > 0 {
+		if end := c.synSentAt.Add(c.userTimeout); end.Before(at) {
+			at = maxTime(end, now)
+		}
+	}
+	return at
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // SetPathMTU lowers the send MSS to fit a path MTU learned from an ICMP
@@ -52,7 +99,7 @@ func (c *Conn) SetUserTimeout(d time.Duration) {
 // becomes mtu - 40, less the timestamp option when in use, and at least 88
 // bytes. It never raises the MSS. It reports whether the MSS changed.
 func (c *Conn) SetPathMTU(mtu int) bool {
-	mss := mtu - 40
+	mss := mtu - 40 - c.ipOptLen // IP options too (RFC9293 §3.7.1)
 	if c.tsOK {
 		mss -= 12
 	}
@@ -65,4 +112,18 @@ func (c *Conn) SetPathMTU(mtu int) bool {
 	c.sndMSS = mss
 	c.cc.smss = mss // cwnd stays: it is in bytes, not segments
 	return true
+}
+
+// SetIPOptionsLen tells the engine that every segment of the connection
+// goes out with n octets of IP options (a return source route: RFC9293
+// MUST-53), so that the effective send MSS leaves room for them: RFC9293
+// §3.7.1 (RFC1122 §4.2.2.6), "Eff.snd.MSS = min(SendMSS+20, MMS_S) -
+// TCPhdrsize - IPoptionsize". It may be called before or after the
+// handshake; a later call replaces the earlier size.
+func (c *Conn) SetIPOptionsLen(n int) {
+	n = max(n, 0)
+	delta := n - c.ipOptLen
+	c.ipOptLen = n
+	c.sndMSS = max(c.sndMSS-delta, 1)
+	c.cc.smss = c.sndMSS
 }

@@ -2,6 +2,7 @@ package tcp
 
 import (
 	"errors"
+	"fmt"
 	"syscall"
 	"testing"
 	"time"
@@ -58,5 +59,31 @@ func TestSetPathMTU(t *testing.T) {
 	h.Out(". 1:537(536) ack 1")
 	if !h.c.SetPathMTU(10) || h.c.Info().SndMSS != 88 {
 		t.Fatalf("mss %d", h.c.Info().SndMSS)
+	}
+}
+
+// TestSetIPOptionsLen: IP options carried in every segment (a return source
+// route) come off the effective send MSS (RFC9293 §3.7.1, "-
+// IPoptionsize"), whether set before the handshake or after.
+func TestSetIPOptionsLen(t *testing.T) {
+	h := established(t)
+	mss := h.c.Info().SndMSS
+	h.c.SetIPOptionsLen(12)
+	if got := h.c.Info().SndMSS; got != mss-12 {
+		t.Fatalf("mss %d, want %d", got, mss-12)
+	}
+	h.Write(make([]byte, 2000))
+	h.Out(fmt.Sprintf(". 1:%d(%d) ack 1", 1+mss-12, mss-12))
+	h.c.SetIPOptionsLen(0)
+	if got := h.c.Info().SndMSS; got != mss {
+		t.Fatalf("mss %d after removing the options, want %d", got, mss)
+	}
+	// Set in SYN-SENT, before the SYN-ACK: negotiate subtracts it.
+	h2 := newHarness(t, baseConfig()).open()
+	h2.c.SetIPOptionsLen(8)
+	h2.Drain()
+	h2.In("S. 0:0(0) ack 1 win 65535 <mss 1000>")
+	if got := h2.c.Info().SndMSS; got != 1000-8 {
+		t.Fatalf("mss %d after the handshake, want %d", got, 1000-8)
 	}
 }

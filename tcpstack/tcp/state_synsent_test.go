@@ -168,15 +168,32 @@ func TestSimultaneousOpen(t *testing.T) {
 	h.In("S 0:0(0) win 2000 <mss 1000>")
 	h.Out("S. 0:0(0) ack 1 win 65535 <mss 1000>")
 	h.Expect(StateSynReceived)
+	// Figure 8 line 6: the peer's SYN-ACK, whose SYN repeats the one
+	// received (SEG.SEQ = IRS), acknowledges ours and completes the
+	// handshake by itself; no bare ACK follows from a peer that is
+	// established already.
 	h.In("S. 0:0(0) ack 1 win 2000 <mss 1000>")
-	// The SYN-ACK is a duplicate of the peer's SYN as far as sequence space
-	// goes: it fails the sequence check and is answered with our SYN-ACK;
-	// the ACK that follows completes the handshake.
-	h.Out("S. 0:0(0) ack 1")
-	h.In(". 1:1(0) ack 1 win 2000")
 	h.None().Expect(StateEstablished)
 	if h.c.Passive() {
 		t.Fatal("passive")
+	}
+	// Data flows both ways.
+	h.In("P. 1:5(4) ack 1 win 2000")
+	h.Out(". 1:1(0) ack 5")
+	if got := string(h.ReadAll()); len(got) != 4 {
+		t.Fatalf("read %q", got)
+	}
+	h.Write([]byte("ok"))
+	h.Out("P. 1:3(2) ack 5")
+	// A SYN-ACK that does not acknowledge exactly our SYN, or whose SYN is
+	// not the one received, is still refused by the sequence check.
+	for _, line := range []string{"S. 0:0(0) ack 2 win 2000", "S. 5:5(0) ack 1 win 2000"} {
+		h3 := newHarness(t, baseConfig()).open()
+		h3.Drain()
+		h3.In("S 0:0(0) win 2000 <mss 1000>")
+		h3.Drain()
+		h3.In(line)
+		h3.Expect(StateSynReceived)
 	}
 	// RST in SYN-RECEIVED of an active open means refused (RFC9293
 	// §3.10.7.4).
@@ -203,4 +220,50 @@ func TestOpenInvalid(t *testing.T) {
 	if _, err := Open(Config{}, netip.AddrPort{}, netip.MustParseAddrPort("10.0.0.2:80"), testBase); !errors.Is(err, ErrInvalidEndpoint) {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// TestSynSentUserTimeout: a user timeout (TCP_USER_TIMEOUT) bounds the
+// connection attempt too (RFC9293 MUST-22, MUST-23's "the
+// application can ... give up on the open attempt sooner"): with 2 s, an
+// unanswered SYN is given up at 2 s with ETIMEDOUT, not at R2SYN, and not at
+// the next backed-off retransmission (3 s) either.
+func TestSynSentUserTimeout(t *testing.T) {
+	for _, when := range []string{"before the first SYN", "in SYN-SENT"} {
+		t.Run(when, func(t *testing.T) {
+			h := newHarness(t, baseConfig())
+			if when == "before the first SYN" {
+				c, err := Open(h.cfg, testLocal, testRemote, h.now)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.c = c
+				h.hook(c)
+				c.SetUserTimeout(2 * time.Second)
+				h.output()
+				h.Out("S 0:0(0)")
+			} else {
+				h.open().Out("S 0:0(0)")
+				h.At(500 * time.Millisecond)
+				h.c.SetUserTimeout(2 * time.Second)
+			}
+			h.At(time.Second).Out("S 0:0(0)") // first retransmission, RTO 1 s
+			h.At(1999 * time.Millisecond).None().Expect(StateSynSent)
+			if d, ok := h.c.NextDeadline(); !ok || d.Sub(testBase) != 2*time.Second {
+				t.Fatalf("next deadline %v, want the user timeout's expiry at 2s", d.Sub(testBase))
+			}
+			h.At(2 * time.Second).None().Expect(StateClosed)
+			if !errors.Is(h.c.Err(), syscall.ETIMEDOUT) {
+				t.Fatalf("err = %v", h.c.Err())
+			}
+		})
+	}
+	// Zero returns the attempt to R2SYN.
+	cfg := baseConfig()
+	cfg.R2SYN = 10 * time.Second
+	h := newHarness(t, cfg).open()
+	h.c.SetUserTimeout(2 * time.Second)
+	h.c.SetUserTimeout(0)
+	h.Drain()
+	h.At(9 * time.Second).Drain()
+	h.Expect(StateSynSent)
 }

@@ -159,8 +159,9 @@ func (c *Conn) onRetransmitTimeout(now time.Time) {
 	case StateSynSent, StateSynReceived:
 		// "SYN retransmissions MUST be handled in the general way just
 		// described for data retransmissions" (MUST-22), with R2 "at least
-		// ... 3 minutes" (MUST-23), counted from the first SYN.
-		if c.cfg.R2SYN > 0 && now.Sub(c.synSentAt) >= c.cfg.R2SYN {
+		// ... 3 minutes" (MUST-23), counted from the first SYN; an
+		// application's user timeout replaces it (see SetUserTimeout).
+		if r2 := c.synTimeout(); r2 > 0 && now.Sub(c.synSentAt) >= r2 {
 			c.close(errTimedOut)
 			return
 		}

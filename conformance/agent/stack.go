@@ -35,6 +35,7 @@ func StackBackend(s *tcpstack.Stack) Backend {
 var stackOptions = []string{
 	"SO_LINGER", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_MAXSEG",
 	"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
+	"SO_RCVBUF", "IP_TTL",
 }
 
 type stackBackend struct {
@@ -104,7 +105,7 @@ func (b *stackBackend) Listen(fd FD, backlog int) error {
 	if s.conn != nil || s.ln != nil {
 		return syscall.EINVAL
 	}
-	ln, err := b.s.Listen("tcp4", fmt.Sprintf(":%d", s.port))
+	ln, err := b.s.ListenTCPOptions("tcp4", fmt.Sprintf(":%d", s.port), tcpstack.ListenOptions{RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"])})
 	if err != nil {
 		return err
 	}
@@ -184,7 +185,11 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	c, err := b.s.DialTCPFrom(ctx, "tcp4", s.port, ap.String())
+	o := tcpstack.DialOptions{LocalPort: s.port, RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"])}
+	if v := s.opts["TCP_USER_TIMEOUT"]; v > 0 {
+		o.UserTimeout = time.Duration(v) * time.Millisecond
+	}
+	c, err := b.s.DialTCPOptions(ctx, "tcp4", ap.String(), o)
 	if err != nil {
 		return timeoutErr(err, syscall.ETIMEDOUT)
 	}
@@ -238,6 +243,10 @@ func applyOpt(c *tcpstack.Conn, name string, v int, keepAlive bool) error {
 		return c.SetLinger(v)
 	case "TCP_USER_TIMEOUT":
 		return c.SetUserTimeout(time.Duration(v) * time.Millisecond)
+	case "IP_TTL":
+		return c.SetTTL(v)
+	case "SO_RCVBUF":
+		return nil // fixed at the SYN
 	}
 	return optUnsupported(name)
 }
@@ -249,7 +258,7 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 	}
 	switch name {
 	case "TCP_NODELAY", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL",
-		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT":
+		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT", "SO_RCVBUF", "IP_TTL":
 	case "TCP_MAXSEG":
 		return Unsupported(syscall.ENOPROTOOPT, "option TCP_MAXSEG: read-only in tcpstack")
 	default:
@@ -257,6 +266,18 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 	}
 	if value < 0 && name != "SO_LINGER" {
 		return syscall.EINVAL
+	}
+	if s.ln != nil {
+		switch name {
+		case "SO_RCVBUF":
+			if err := s.ln.SetReadBuffer(value); err != nil {
+				return err
+			}
+		case "IP_TTL":
+			if err := s.ln.SetTTL(value); err != nil {
+				return err
+			}
+		}
 	}
 	if s.conn != nil {
 		ka := s.opts["SO_KEEPALIVE"] != 0
@@ -346,10 +367,11 @@ func (b *stackBackend) Write(ctx context.Context, fd FD, data []byte) (int, erro
 }
 
 func (b *stackBackend) SendOOB(fd FD, data []byte) (int, error) {
-	if _, err := b.conn(fd); err != nil {
+	c, err := b.conn(fd)
+	if err != nil {
 		return 0, err
 	}
-	return 0, Unsupported(syscall.EOPNOTSUPP, "send_oob: tcpstack has no urgent data")
+	return c.WriteUrgent(data)
 }
 
 func (b *stackBackend) Shutdown(fd FD, how string) error {

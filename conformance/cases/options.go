@@ -254,7 +254,7 @@ func sourceRoute(t *T) {
 		b.Errorf("probe: %v", err)
 	}
 	hop := b.p.Addr().As4()
-	lsrr := []byte{131, 7, 8, hop[0], hop[1], hop[2], hop[3]}
+	lsrr := []byte{131, 11, 12, 192, 0, 2, 1, hop[0], hop[1], hop[2], hop[3]}
 	b.send(c, probe.Segment{Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), lsrr)}})
 	f := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK to a source-routed SYN")
 	has := false

@@ -3,6 +3,7 @@
 package tcpstack
 
 import (
+	"github.com/rs/zerolog"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -459,11 +460,15 @@ func TestKernelHTTP(t *testing.T) {
 // intact, memory stays bounded, and goleak (TestMain) checks that no
 // goroutine is left.
 func TestKernelFaults(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("TEST_SEED=%d", seed)
+	seed := testSeed(t)
 	f := faults.Faults{Loss: 0.05, Duplicate: 0.01, Reorder: 0.05, Delay: 20 * time.Millisecond, Seed: seed}
 	kb := newKernelBench(t, func(c *Config) {
 		c.Link = faults.Wrap(c.Link, f, faults.Faults{})
+		// TR_DEBUG=1 logs the stack at trace level, to replay a failure
+		// together with TEST_SEED.
+		if os.Getenv("TR_DEBUG") != "" {
+			c.Logger = zerolog.New(os.Stderr).Level(zerolog.TraceLevel)
+		}
 		// Linux's minimum RTO; RFC6298's 1 s makes every lost tail cost a
 		// second (RFC6298 (2.4) allows a lower bound "if it is known").
 		c.TCP.RTOMin = 200 * time.Millisecond

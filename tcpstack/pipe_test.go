@@ -24,6 +24,20 @@ import (
 	"tcpregress.dev/tcpstack/tcp"
 )
 
+// testSeed is the seed of a test's random faults: TEST_SEED when set (to
+// replay a failure), the clock otherwise; it is logged either way.
+func testSeed(t *testing.T) uint64 {
+	t.Helper()
+	seed := uint64(time.Now().UnixNano())
+	if s := os.Getenv("TEST_SEED"); s != "" {
+		if _, err := fmt.Sscan(s, &seed); err != nil {
+			t.Fatalf("TEST_SEED=%q: %v", s, err)
+		}
+	}
+	t.Logf("TEST_SEED=%d", seed)
+	return seed
+}
+
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
 }
@@ -173,8 +187,7 @@ func TestPipeTransfer(t *testing.T) {
 }
 
 func TestPipeTransferWithFaults(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("TEST_SEED=%d", seed)
+	seed := testSeed(t)
 	f := pipe.Faults{Loss: 0.03, Duplicate: 0.01, Reorder: 0.03, Corrupt: 0.005, Delay: time.Millisecond, Jitter: time.Millisecond, Seed: seed}
 	a, b := stackPair(t, f, func(c *Config) { c.TCP.RTOMin = 50 * time.Millisecond; c.TCP.InitialRTO = 200 * time.Millisecond })
 	transfer(t, a, b, 2<<20)

@@ -16,22 +16,27 @@ import (
 type Faults struct {
 	Loss      float64       // a frame is dropped
 	Duplicate float64       // a frame is delivered twice
-	Reorder   float64       // a frame is held back and delivered after the next one
+	Reorder   float64       // a frame is held back and delivered after the next one (or 10 ms + Delay later if none comes)
 	Corrupt   float64       // one byte of the frame is flipped
 	Delay     time.Duration // every frame arrives this much later
 	Jitter    time.Duration // plus a uniform random extra delay up to this
 	Seed      uint64        // the random source's seed: same seed, same faults
 }
 
+// holdMax bounds how long a frame held back for reordering waits for the
+// next one.
+const holdMax = 10 * time.Millisecond
+
 // Injector applies Faults to frames passed to Apply. It is safe for
 // concurrent use.
 type Injector struct {
-	mu     sync.Mutex
-	f      Faults
-	rng    *rand.Rand
-	held   []byte
-	timers sync.WaitGroup
-	closed bool
+	mu      sync.Mutex
+	f       Faults
+	rng     *rand.Rand
+	held    []byte
+	heldGen int
+	timers  sync.WaitGroup
+	closed  bool
 }
 
 // NewInjector returns an injector for f.
@@ -59,23 +64,44 @@ func (in *Injector) Apply(frame []byte, deliver func(frames [][]byte)) {
 		return
 	}
 	fl, r := in.f, in.rng
+	var out [][]byte
 	if fl.Loss > 0 && r.Float64() < fl.Loss {
-		in.mu.Unlock()
-		return
-	}
-	if fl.Corrupt > 0 && len(f) > 0 && r.Float64() < fl.Corrupt {
-		f[r.IntN(len(f))] ^= byte(1 + r.IntN(255))
-	}
-	out := [][]byte{f}
-	if fl.Duplicate > 0 && r.Float64() < fl.Duplicate {
-		out = append(out, append([]byte(nil), f...))
+		// Lost; a frame held back for reordering still goes now, so that
+		// loss never turns into indefinite holding.
+		f = nil
+	} else {
+		if fl.Corrupt > 0 && len(f) > 0 && r.Float64() < fl.Corrupt {
+			f[r.IntN(len(f))] ^= byte(1 + r.IntN(255))
+		}
+		out = append(out, f)
+		if fl.Duplicate > 0 && r.Float64() < fl.Duplicate {
+			out = append(out, append([]byte(nil), f...))
+		}
 	}
 	if fl.Reorder > 0 {
-		if in.held != nil {
+		switch {
+		case in.held != nil:
 			out = append(out, in.held)
 			in.held = nil
-		} else if r.Float64() < fl.Reorder {
+		case f != nil && r.Float64() < fl.Reorder:
+			// Held back until the next frame, or at most holdMax, so that
+			// the last frame of a burst is late rather than lost.
 			in.held, out = out[0], out[1:]
+			in.heldGen++
+			gen := in.heldGen
+			in.timers.Add(1)
+			time.AfterFunc(holdMax+fl.Delay, func() {
+				defer in.timers.Done()
+				in.mu.Lock()
+				if in.closed || in.held == nil || in.heldGen != gen {
+					in.mu.Unlock()
+					return
+				}
+				h := in.held
+				in.held = nil
+				in.mu.Unlock()
+				deliver([][]byte{h})
+			})
 		}
 	}
 	delay := fl.Delay

@@ -3,12 +3,12 @@
 package tcpstack
 
 import (
-	"github.com/rs/zerolog"
 	"bytes"
 	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"github.com/rs/zerolog"
 	"io"
 	"math/rand/v2"
 	"net"

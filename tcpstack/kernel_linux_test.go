@@ -8,7 +8,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/rs/zerolog"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -21,6 +20,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
 
 	"tcpregress.dev/tcpstack/link/faults"
 	"tcpregress.dev/tcpstack/link/pcap"

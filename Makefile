@@ -4,7 +4,7 @@ GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export GO
 export PATH := $(dir $(GO)):$(PATH)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
-LDFLAGS := -X tcpregress.dev/tools/internal/cli.Version=$(VERSION) -X tcpregress.dev/conformance/internal/cli.Version=$(VERSION)
+LDFLAGS := -X tcpregress.dev/tools/cli.Version=$(VERSION)
 BENCHDIR ?= $(CURDIR)/.bench
 FUZZTIME ?= 10s
 

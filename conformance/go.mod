@@ -15,6 +15,7 @@ require (
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
 	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000 // indirect
+	tcpregress.dev/tools v0.0.0-00010101000000-000000000000
 )
 
 // The workspace (go.work) supplies the sibling modules; the replaces keep
@@ -22,3 +23,5 @@ require (
 replace tcpregress.dev/pcap => ../pcap
 
 replace tcpregress.dev/tcpstack => ../tcpstack
+
+replace tcpregress.dev/tools => ../tools

@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo devel)}
-LDFLAGS="-s -w -X tcpregress.dev/conformance/internal/cli.Version=${VERSION}"
+LDFLAGS="-s -w -X tcpregress.dev/tools/cli.Version=${VERSION}"
 out=bin/agents
 
 targets=("$@")

@@ -15,7 +15,7 @@ import (
 	"io"
 	"os"
 
-	"tcpregress.dev/conformance/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // tcpregressCmd is the command line. cgoCommands holds list and run (empty

@@ -19,7 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/conformance/harness"
-	"tcpregress.dev/conformance/internal/cli"
+	"tcpregress.dev/tools/cli"
 	"tcpregress.dev/conformance/report"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/netns"

@@ -13,7 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/pcap/hexdump"
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // hexdumpCmd is the whole command line of hexdump.

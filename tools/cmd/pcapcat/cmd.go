@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/pcap/hexdump"
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // pcapcatCmd is the whole command line of pcapcat.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 func main() {

@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/pcap"
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // input is one open capture.

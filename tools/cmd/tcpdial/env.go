@@ -11,7 +11,7 @@ import (
 
 	pcaplink "tcpregress.dev/tcpstack/link/pcap"
 	"tcpregress.dev/tcpstack/netns"
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // iface is what tcpdial needs to know of an interface of the namespace it

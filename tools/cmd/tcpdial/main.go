@@ -12,7 +12,7 @@ import (
 
 	"github.com/alecthomas/kong"
 
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 func main() {

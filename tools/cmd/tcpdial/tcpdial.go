@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"tcpregress.dev/tools/internal/cli"
+	"tcpregress.dev/tools/cli"
 )
 
 // tcpdialCmd is the whole command line of tcpdial.

@@ -31,7 +31,7 @@ import (
 
 // Version is the tools' version, set at build time with
 //
-//	-ldflags "-X tcpregress.dev/tools/internal/cli.Version=v1.2.3"
+//	-ldflags "-X tcpregress.dev/tools/cli.Version=v1.2.3"
 //
 // When empty, [VersionString] falls back to the module version from the build
 // information, or "devel".

@@ -19,11 +19,11 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/conformance/harness"
-	"tcpregress.dev/tools/cli"
 	"tcpregress.dev/conformance/report"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/netns"
 	"tcpregress.dev/tcpstack/tcp"
+	"tcpregress.dev/tools/cli"
 )
 
 type runCmd struct {

@@ -145,6 +145,9 @@ func requireTcpdump(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatal("tcpdump is not installed")
 		}
+		if os.Getenv("CI") != "" {
+			t.Fatal("tcpdump is not installed; make test installs it")
+		}
 		t.Skip("tcpdump is not installed")
 	}
 	return path

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -190,6 +191,9 @@ func (p *process) wait(t *testing.T, within time.Duration) error {
 func ncListen(t *testing.T, p *netns.Pair, port int, stdin []byte) *process {
 	t.Helper()
 	if _, err := exec.LookPath("nc"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("nc (netcat-openbsd) is not installed; make test installs it")
+		}
 		t.Skip("nc (netcat-openbsd) is not installed")
 	}
 	proc := startProcess(t, p.B.NS.Command("nc", "-l", "-p", fmt.Sprint(port)), stdin)

@@ -44,14 +44,6 @@ func (p *printer) icmpPrint(b []byte, d *decoder, data []byte, plen int, ip *ipH
 			return append(b[:start], trunc...)
 		}
 		switch code {
-		case 0:
-			b = append(b, "net "...)
-			b = quotedDst(b)
-			b = append(b, " unreachable"...)
-		case 1:
-			b = append(b, "host "...)
-			b = quotedDst(b)
-			b = append(b, " unreachable"...)
 		case 2:
 			b = quotedDst(b)
 			b = append(b, " protocol "...)
@@ -100,24 +92,21 @@ func (p *printer) icmpPrint(b []byte, d *decoder, data []byte, plen int, ip *ipH
 		if !need(28) {
 			return append(b[:start], trunc...)
 		}
-		switch code {
-		case 0:
-			b = append(b, "redirect "...)
+		if code <= 3 {
+			// Codes 0-3: for the net, the host, the TOS and net, the TOS
+			// and host (RFC 792).
+			if code >= 2 {
+				b = append(b, "redirect-tos "...)
+			} else {
+				b = append(b, "redirect "...)
+			}
 			b = quotedDst(b)
-			b = append(b, " to net "...)
-		case 1:
-			b = append(b, "redirect "...)
-			b = quotedDst(b)
-			b = append(b, " to host "...)
-		case 2:
-			b = append(b, "redirect-tos "...)
-			b = quotedDst(b)
-			b = append(b, " to net "...)
-		case 3:
-			b = append(b, "redirect-tos "...)
-			b = quotedDst(b)
-			b = append(b, " to host "...)
-		default:
+			if code%2 == 0 {
+				b = append(b, " to net "...)
+			} else {
+				b = append(b, " to host "...)
+			}
+		} else {
 			b = append(b, "redirect-#"...)
 			b = appendUint(b, uint64(code))
 			b = append(b, ' ')
@@ -240,6 +229,10 @@ func (p *printer) icmpPrint(b []byte, d *decoder, data []byte, plen int, ip *ipH
 // unreachable codes 5 and above.
 func icmpUnreachText(code uint8) (prefix, suffix string) {
 	switch code {
+	case 0:
+		return "net ", " unreachable"
+	case 1:
+		return "host ", " unreachable"
 	case 5:
 		return "", " unreachable - source route failed"
 	case 6:

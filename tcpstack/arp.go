@@ -162,6 +162,33 @@ func (s *Stack) arpTick(now time.Time) (time.Time, bool) {
 	return next, !next.IsZero()
 }
 
+// groupMAC returns the Ethernet address of an IPv4 destination that needs no
+// ARP: a multicast group maps to 01:00:5e followed by the low 23 bits of
+// the group's address (RFC 1112 §6.4); the limited broadcast
+// 255.255.255.255 and the directed broadcast of subnet (its address with
+// every host bit set, RFC 919 §7 and RFC 922 §7, for prefixes shorter than
+// /31, which have no broadcast: RFC 3021) map to ff:ff:ff:ff:ff:ff (RFC 894).
+// ok is false for every other address, whose MAC ARP resolves.
+func groupMAC(dst netip.Addr, subnet netip.Prefix) (mac net.HardwareAddr, ok bool) {
+	if !dst.Is4() {
+		return nil, false
+	}
+	a := dst.As4()
+	if dst.IsMulticast() {
+		return net.HardwareAddr{0x01, 0x00, 0x5e, a[1] & 0x7f, a[2], a[3]}, true
+	}
+	if a == [4]byte{255, 255, 255, 255} {
+		return broadcastMAC, true
+	}
+	if bits := subnet.Bits(); subnet.Addr().Is4() && bits >= 0 && bits < 31 && subnet.Contains(dst) {
+		host := ^uint32(0) >> bits
+		if v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]); v&host == host {
+			return broadcastMAC, true
+		}
+	}
+	return nil, false
+}
+
 // padFrame pads an Ethernet frame to the 60-byte minimum.
 func padFrame(f []byte) []byte {
 	for len(f) < 60 {

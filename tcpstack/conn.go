@@ -31,6 +31,7 @@ type Conn struct {
 
 	// Guarded by s.mu.
 	gone       bool      // removed from the stack
+	touched    bool      // in s.touched: output due at the end of the batch
 	scheduled  time.Time // the timer entry that matters
 	err        error     // why the connection ended, once it has
 	closedByMe bool      // Close was called
@@ -141,41 +142,41 @@ func (c *Conn) Read(b []byte) (int, error) {
 	for {
 		c.s.mu.Lock()
 		if c.closedByMe {
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return 0, opError("read", c.local, c.remote, net.ErrClosed)
 		}
 		if len(b) == 0 {
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return 0, nil
 		}
 		n, err := c.tcb.Read(b)
 		if n > 0 {
 			// Reading opened the window: let the engine send a window update.
 			c.s.flush(c, c.s.now())
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return n, nil
 		}
 		if c.rdClosed {
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return 0, io.EOF
 		}
 		switch {
 		case err == io.EOF:
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return 0, io.EOF
 		case errors.Is(err, tcp.ErrWouldBlock):
 		case err != nil:
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return 0, opError("read", c.local, c.remote, c.endErr(err))
 		case c.gone:
 			e := c.err
-			c.s.mu.Unlock()
+			c.s.unlock()
 			if e == io.EOF {
 				return 0, io.EOF
 			}
 			return 0, opError("read", c.local, c.remote, c.endErr(e))
 		}
-		c.s.mu.Unlock()
+		c.s.unlock()
 		if err := c.wait(c.readable, &c.rdDeadline); err != nil {
 			return 0, opError("read", c.local, c.remote, err)
 		}
@@ -252,11 +253,11 @@ func (c *Conn) write(b []byte, urgent bool) (int, error) {
 	for {
 		c.s.mu.Lock()
 		if c.closedByMe {
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return written, opError("write", c.local, c.remote, net.ErrClosed)
 		}
 		if written == len(b) && len(b) > 0 {
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return written, nil
 		}
 		n, err := tcbWrite(b[written:])
@@ -266,17 +267,17 @@ func (c *Conn) write(b []byte, urgent bool) (int, error) {
 		}
 		switch {
 		case written == len(b) && (err == nil || errors.Is(err, tcp.ErrWouldBlock)):
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return written, nil
 		case errors.Is(err, tcp.ErrWouldBlock):
 		case errors.Is(err, tcp.ErrClosing):
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return written, opError("write", c.local, c.remote, syscall.EPIPE)
 		case err != nil:
-			c.s.mu.Unlock()
+			c.s.unlock()
 			return written, opError("write", c.local, c.remote, c.endErr(err))
 		}
-		c.s.mu.Unlock()
+		c.s.unlock()
 		if err := c.wait(c.writable, &c.wrDeadline); err != nil {
 			return written, opError("write", c.local, c.remote, err)
 		}
@@ -290,7 +291,7 @@ func (c *Conn) write(b []byte, urgent bool) (int, error) {
 // net.ErrClosed.
 func (c *Conn) Close() error {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	if c.closedByMe {
 		return opError("close", c.local, c.remote, net.ErrClosed)
 	}
@@ -312,7 +313,7 @@ func (c *Conn) Close() error {
 // Reads continue until the peer closes.
 func (c *Conn) CloseWrite() error {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	if c.closedByMe {
 		return opError("close", c.local, c.remote, net.ErrClosed)
 	}
@@ -330,7 +331,7 @@ func (c *Conn) CloseWrite() error {
 // Data that arrives is still acknowledged and discarded, as Linux does.
 func (c *Conn) CloseRead() error {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	if c.closedByMe {
 		return opError("close", c.local, c.remote, net.ErrClosed)
 	}
@@ -418,7 +419,7 @@ func (c *Conn) SetLinger(sec int) error {
 
 func (c *Conn) setopt(fn func(now time.Time)) error {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	if c.closedByMe {
 		return opError("set", c.local, c.remote, net.ErrClosed)
 	}
@@ -433,7 +434,7 @@ func (c *Conn) setopt(fn func(now time.Time)) error {
 // State returns the connection's RFC 9293 state.
 func (c *Conn) State() tcp.State {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	return c.tcb.State()
 }
 
@@ -441,7 +442,7 @@ func (c *Conn) State() tcp.State {
 // window, windows, retransmissions and the options negotiated.
 func (c *Conn) Info() tcp.Info {
 	c.s.mu.Lock()
-	defer c.s.mu.Unlock()
+	defer c.s.unlock()
 	return c.tcb.Info()
 }
 
@@ -450,11 +451,11 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	localPort := o.LocalPort
 	s.mu.Lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.unlock()
 		return nil, ErrStackClosed
 	}
 	if !s.nextHopReachable(remote.Addr()) {
-		s.mu.Unlock()
+		s.unlock()
 		return nil, os.NewSyscallError("connect", syscall.ENETUNREACH)
 	}
 	local, err := s.ephemeral(remote)
@@ -466,7 +467,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 		}
 	}
 	if err != nil {
-		s.mu.Unlock()
+		s.unlock()
 		return nil, err
 	}
 	now := s.now()
@@ -476,7 +477,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	}
 	tcb, err := tcp.Open(cfg, local, remote, now)
 	if err != nil {
-		s.mu.Unlock()
+		s.unlock()
 		return nil, err
 	}
 	if o.UserTimeout != 0 {
@@ -488,7 +489,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	}
 	s.conns[fourTuple{local, remote}] = c
 	s.flush(c, now)
-	s.mu.Unlock()
+	s.unlock()
 
 	select {
 	case <-c.established:
@@ -500,7 +501,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 			s.remove(c)
 		}
 		c.closedByMe = true
-		s.mu.Unlock()
+		s.unlock()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, os.ErrDeadlineExceeded
 		}
@@ -509,7 +510,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 		return nil, ErrStackClosed
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if !c.wasEstab {
 		// The handshake failed. A connection that was established and then
 		// reset at once still dials successfully, as connect(2) does; its

@@ -42,7 +42,7 @@ type kernelBench struct {
 	tweak func(*Config)
 }
 
-func newKernelBench(t *testing.T, tweak func(*Config)) *kernelBench {
+func newKernelBench(t testing.TB, tweak func(*Config)) *kernelBench {
 	t.Helper()
 	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
 	kb := &kernelBench{p: p, us: p.UnusedAddr(0).Addr(), peer: p.B.Addr.Addr()}
@@ -67,7 +67,7 @@ func newKernelBench(t *testing.T, tweak func(*Config)) *kernelBench {
 }
 
 // kernelListen opens a kernel listener in side B.
-func (kb *kernelBench) kernelListen(t *testing.T, port int) net.Listener {
+func (kb *kernelBench) kernelListen(t testing.TB, port int) net.Listener {
 	t.Helper()
 	var ln net.Listener
 	err := kb.p.B.NS.Do(func() error {
@@ -83,7 +83,7 @@ func (kb *kernelBench) kernelListen(t *testing.T, port int) net.Listener {
 }
 
 // kernelDial connects from side B's kernel to our stack.
-func (kb *kernelBench) kernelDial(t *testing.T, port int) *net.TCPConn {
+func (kb *kernelBench) kernelDial(t testing.TB, port int) *net.TCPConn {
 	t.Helper()
 	var c net.Conn
 	err := kb.p.B.NS.Do(func() error {
@@ -98,7 +98,7 @@ func (kb *kernelBench) kernelDial(t *testing.T, port int) *net.TCPConn {
 	return c.(*net.TCPConn)
 }
 
-func (kb *kernelBench) dial(t *testing.T, port int) *Conn {
+func (kb *kernelBench) dial(t testing.TB, port int) *Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

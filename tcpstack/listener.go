@@ -69,7 +69,7 @@ func (s *Stack) ListenTCPOptions(network, address string, o ListenOptions) (*Lis
 		}
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if s.closed {
 		return nil, ErrStackClosed
 	}
@@ -140,7 +140,7 @@ func (l *Listener) AcceptTCP() (*Conn, error) {
 	for {
 		l.s.mu.Lock()
 		if l.closed {
-			l.s.mu.Unlock()
+			l.s.unlock()
 			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.Addr(), Err: net.ErrClosed}
 		}
 		if len(l.queue) > 0 {
@@ -148,10 +148,10 @@ func (l *Listener) AcceptTCP() (*Conn, error) {
 			l.queue = l.queue[1:]
 			l.pending--
 			c.lis = nil
-			l.s.mu.Unlock()
+			l.s.unlock()
 			return c, nil
 		}
-		l.s.mu.Unlock()
+		l.s.unlock()
 		if err := l.wait(); err != nil {
 			return nil, &net.OpError{Op: "accept", Net: "tcp", Addr: l.Addr(), Err: err}
 		}
@@ -183,7 +183,7 @@ func (l *Listener) wait() error {
 // ones are not affected.
 func (l *Listener) Close() error {
 	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	defer l.s.unlock()
 	if l.closed {
 		return &net.OpError{Op: "close", Net: "tcp", Addr: l.Addr(), Err: net.ErrClosed}
 	}
@@ -223,7 +223,7 @@ func (l *Listener) SetReadBuffer(n int) error {
 		return &net.OpError{Op: "set", Net: "tcp", Addr: l.Addr(), Err: syscall.EINVAL}
 	}
 	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	defer l.s.unlock()
 	l.tcb.SetRecvBuffer(n)
 	return nil
 }
@@ -236,7 +236,7 @@ func (l *Listener) SetTTL(ttl int) error {
 		return &net.OpError{Op: "set", Net: "tcp", Addr: l.Addr(), Err: syscall.EINVAL}
 	}
 	l.s.mu.Lock()
-	defer l.s.mu.Unlock()
+	defer l.s.unlock()
 	l.ttl = uint8(ttl)
 	return nil
 }

@@ -22,13 +22,18 @@ type RawHandler func(pkt []byte, now time.Time) bool
 // SetRawHandler installs h (nil removes it).
 func (s *Stack) SetRawHandler(h RawHandler) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	s.raw = h
 }
 
 // WriteIPv4 sends pkt, a complete IPv4 packet (header and checksums as the
 // caller made them, right or wrong), to its destination's next hop. The
-// stack resolves the hop's MAC with ARP first, queueing pkt meanwhile.
+// stack resolves the hop's MAC with ARP first, queueing pkt meanwhile. A
+// packet to a multicast group or to a broadcast address (the limited
+// broadcast, or the directed broadcast of the stack's subnet) goes out at
+// once, without ARP, to the group's Ethernet multicast address (RFC 1112
+// §6.4) or to ff:ff:ff:ff:ff:ff (RFC 894, RFC 919): what a test bench
+// needs to show that a peer drops a segment sent to such an address.
 func (s *Stack) WriteIPv4(pkt []byte) error {
 	if len(pkt) < ipv4MinLen || pkt[0]>>4 != 4 {
 		return errors.New("tcpstack: WriteIPv4: not an IPv4 packet")
@@ -38,9 +43,19 @@ func (s *Stack) WriteIPv4(pkt []byte) error {
 	}
 	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	defer s.unlock()
 	if s.closed {
 		return ErrStackClosed
+	}
+	if mac, ok := groupMAC(dst, s.cfg.Addr); ok {
+		f := append(s.frame[:ethHeaderLen], pkt...)
+		putEthernet(f, mac, s.mac, etherTypeIPv4)
+		err := s.link.Write(f)
+		s.frame = f[:0]
+		if err != nil {
+			return fmt.Errorf("tcpstack: WriteIPv4 to %s: %w", dst, err)
+		}
+		return nil
 	}
 	if !s.nextHopReachable(dst) {
 		return fmt.Errorf("tcpstack: WriteIPv4: no route to %s (not on %s and no gateway)", dst, s.cfg.Addr.Masked())

@@ -60,7 +60,8 @@ type Config struct {
 // [Link]. Its methods are safe for concurrent use.
 type Stack struct {
 	cfg  Config
-	link Link
+	link Link // dev behind the transmit queue: the output code writes here
+	dev  Link
 	mac  net.HardwareAddr
 	addr netip.Addr
 	mtu  int
@@ -76,6 +77,14 @@ type Stack struct {
 	ipID      uint16
 	frame     []byte // output frame buffer, guarded by mu
 	raw       RawHandler
+
+	// Transmission (tx.go).
+	txq, txSpare *txQueue   // frames waiting to be sent, guarded by mu
+	txMu         sync.Mutex // held by the goroutine sending
+	// Received segments are processed a batch at a time; the connections
+	// they touched produce their output at the end of the batch (flushBatch).
+	inBatch bool
+	touched []*Conn
 
 	wakeTimer chan struct{}
 	done      chan struct{}
@@ -104,7 +113,9 @@ func New(cfg Config) (*Stack, error) {
 	}
 	s := &Stack{
 		cfg:       cfg,
-		link:      cfg.Link,
+		dev:       cfg.Link,
+		txq:       new(txQueue),
+		txSpare:   new(txQueue),
 		mac:       cfg.MAC,
 		addr:      cfg.Addr.Addr(),
 		mtu:       cfg.MTU,
@@ -116,6 +127,7 @@ func New(cfg Config) (*Stack, error) {
 		wakeTimer: make(chan struct{}, 1),
 		done:      make(chan struct{}),
 	}
+	s.link = queueLink{Link: cfg.Link, s: s}
 	if s.mac == nil {
 		s.mac = cfg.Link.HardwareAddr()
 	}
@@ -173,7 +185,7 @@ func (s *Stack) HardwareAddr() net.HardwareAddr { return s.mac }
 func (s *Stack) Close() error {
 	s.mu.Lock()
 	if s.closed {
-		s.mu.Unlock()
+		s.unlock()
 		return ErrStackClosed
 	}
 	s.closed = true
@@ -188,7 +200,8 @@ func (s *Stack) Close() error {
 		l.terminate()
 	}
 	s.listeners = map[uint16]*Listener{}
-	s.mu.Unlock()
+	s.unlock()
+	s.drainTx() // the resets go out before the link closes
 	close(s.done)
 	err := s.link.Close()
 	s.wg.Wait()
@@ -204,14 +217,17 @@ func (s *Stack) readLoop() {
 	for {
 		err := s.link.Read(func(frames [][]byte) {
 			s.mu.Lock()
-			defer s.mu.Unlock()
+			defer s.unlock()
 			if s.closed {
 				return
 			}
 			now := s.now()
+			s.inBatch = true
 			for _, f := range frames {
 				s.input(f, now)
 			}
+			s.inBatch = false
+			s.flushBatch(now)
 		})
 		if err != nil {
 			select {
@@ -306,6 +322,15 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 			c.setRoute(route)
 		}
 		c.tcb.Input(seg, now)
+		if s.inBatch && !c.tcb.OutputNow() {
+			// Output at the end of the batch: the ACKs of several in-order
+			// segments merge into one (tcp.Conn.OutputNow).
+			if !c.touched {
+				c.touched = true
+				s.touched = append(s.touched, c)
+			}
+			return
+		}
 		s.flush(c, now)
 		return
 	}
@@ -350,6 +375,17 @@ func (s *Stack) flush(c *Conn, now time.Time) {
 	})
 	c.handleEvents(c.tcb.Events())
 	s.schedule(c)
+}
+
+// flushBatch flushes the connections a batch of received segments touched.
+// s.mu is held.
+func (s *Stack) flushBatch(now time.Time) {
+	for i, c := range s.touched {
+		c.touched = false
+		s.touched[i] = nil
+		s.flush(c, now)
+	}
+	s.touched = s.touched[:0]
 }
 
 // sendSegment wraps seg in IPv4 and Ethernet and sends it. s.mu is held.
@@ -461,7 +497,7 @@ func (s *Stack) timerLoop() {
 	for {
 		s.mu.Lock()
 		if s.closed {
-			s.mu.Unlock()
+			s.unlock()
 			return
 		}
 		now := s.now()
@@ -481,7 +517,7 @@ func (s *Stack) timerLoop() {
 		if at, ok := s.arpTick(now); ok && (next.IsZero() || at.Before(next)) {
 			next = at
 		}
-		s.mu.Unlock()
+		s.unlock()
 		wait := time.Hour
 		if !next.IsZero() {
 			wait = next.Sub(now)

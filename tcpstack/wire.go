@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+	"tcpregress.dev/tcpstack/internal/inet"
 )
 
 // Byte layouts of the headers the stack speaks below TCP. Each parser checks
@@ -140,7 +141,7 @@ func putIPv4Options(b []byte, id uint16, proto uint8, src, dst netip.Addr, opts 
 	copy(b[12:16], s[:])
 	copy(b[16:20], d[:])
 	copy(b[ipv4MinLen:hl], opts)
-	binary.BigEndian.PutUint16(b[10:12], ^checksumFold(checksumSum(b[:hl], 0)))
+	binary.BigEndian.PutUint16(b[10:12], inet.Checksum(b[:hl], 0))
 }
 
 // IP source routes (RFC 791 §3.1 LSRR and SSRR; RFC 1122 §3.2.1.8 (c),
@@ -226,25 +227,4 @@ func returnRoute(src netip.Addr, opts []byte) (*sourceRoute, bool) {
 
 // checksum returns the Internet checksum of b (RFC 1071) starting from the
 // partial sum initial; 0 for data that includes a correct checksum.
-func checksum(b []byte, initial uint32) uint16 {
-	return ^checksumFold(checksumSum(b, initial))
-}
-
-func checksumSum(b []byte, sum uint32) uint32 {
-	n := len(b)
-	i := 0
-	for ; i+1 < n; i += 2 {
-		sum += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if i < n {
-		sum += uint32(b[i]) << 8
-	}
-	return sum
-}
-
-func checksumFold(sum uint32) uint16 {
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return uint16(sum)
-}
+func checksum(b []byte, initial uint32) uint16 { return inet.Checksum(b, initial) }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"tcpregress.dev/tcpstack/internal/inet"
 )
 
 // Flags are the TCP control bits (RFC9293 §3.1, RFC3168 §6.1).
@@ -202,42 +203,26 @@ func Checksum(src, dst netip.Addr, tcp []byte) uint16 {
 	src, dst = src.Unmap(), dst.Unmap()
 	if src.Is4() && dst.Is4() {
 		s4, d4 := src.As4(), dst.As4()
-		sum = sumBytes(sum, s4[:])
-		sum = sumBytes(sum, d4[:])
+		sum = inet.Sum(sum, s4[:])
+		sum = inet.Sum(sum, d4[:])
 		sum += 6 + uint32(len(tcp)) // zero, protocol 6, TCP length
 	} else {
 		s16, d16 := src.As16(), dst.As16()
-		sum = sumBytes(sum, s16[:])
-		sum = sumBytes(sum, d16[:])
+		sum = inet.Sum(sum, s16[:])
+		sum = inet.Sum(sum, d16[:])
 		n := uint32(len(tcp))
 		sum += n>>16 + n&0xffff + 6
 	}
 	if len(tcp) >= 18 {
-		sum = sumBytes(sum, tcp[:16])
-		sum = sumBytes(sum, tcp[18:])
+		sum = inet.Sum(sum, tcp[:16])
+		sum = inet.Sum(sum, tcp[18:])
 	} else {
-		sum = sumBytes(sum, tcp)
+		sum = inet.Sum(sum, tcp)
 	}
 	for sum > 0xffff {
 		sum = sum>>16 + sum&0xffff
 	}
 	return ^uint16(sum)
-}
-
-// sumBytes adds b to the running one's-complement sum as 16-bit big-endian
-// words (RFC1071 §4.1); an odd trailing byte is padded with zero.
-func sumBytes(sum uint32, b []byte) uint32 {
-	for len(b) >= 2 {
-		sum += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-		if sum > 0xffff_0000 {
-			sum = sum>>16 + sum&0xffff
-		}
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	return sum
 }
 
 // PutChecksum computes the checksum of tcp (see Checksum) and stores it in the

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"strconv"
 	"testing"
+
+	"tcpregress.dev/tcpstack/internal/inet"
 )
 
 func TestSegmentRoundTrip(t *testing.T) {
@@ -128,10 +130,10 @@ func TestChecksum(t *testing.T) {
 	// The one's-complement sum of pseudo-header and segment, checksum
 	// included, is 0xffff (RFC1071).
 	var sum uint32
-	sum = sumBytes(sum, src.AsSlice())
-	sum = sumBytes(sum, dst.AsSlice())
+	sum = inet.Sum(sum, src.AsSlice())
+	sum = inet.Sum(sum, dst.AsSlice())
 	sum += 6 + uint32(len(b))
-	sum = sumBytes(sum, b)
+	sum = inet.Sum(sum, b)
 	for sum > 0xffff {
 		sum = sum>>16 + sum&0xffff
 	}
@@ -166,5 +168,17 @@ func TestFlagsString(t *testing.T) {
 		if f.String() != want {
 			t.Errorf("%08b: got %q want %q", f, f.String(), want)
 		}
+	}
+}
+
+func BenchmarkChecksum1460(b *testing.B) {
+	seg := make([]byte, 1480)
+	for i := range seg {
+		seg[i] = byte(i * 7)
+	}
+	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2")
+	b.SetBytes(int64(len(seg)))
+	for range b.N {
+		Checksum(src, dst, seg)
 	}
 }

@@ -31,7 +31,6 @@ type Conn struct {
 
 	// Guarded by s.mu.
 	gone       bool      // removed from the stack
-	touched    bool      // in s.touched: output due at the end of the batch
 	scheduled  time.Time // the timer entry that matters
 	err        error     // why the connection ended, once it has
 	closedByMe bool      // Close was called

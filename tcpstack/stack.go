@@ -81,10 +81,6 @@ type Stack struct {
 	// Transmission (tx.go).
 	txq, txSpare *txQueue   // frames waiting to be sent, guarded by mu
 	txMu         sync.Mutex // held by the goroutine sending
-	// Received segments are processed a batch at a time; the connections
-	// they touched produce their output at the end of the batch (flushBatch).
-	inBatch bool
-	touched []*Conn
 
 	wakeTimer chan struct{}
 	done      chan struct{}
@@ -222,12 +218,9 @@ func (s *Stack) readLoop() {
 				return
 			}
 			now := s.now()
-			s.inBatch = true
 			for _, f := range frames {
 				s.input(f, now)
 			}
-			s.inBatch = false
-			s.flushBatch(now)
 		})
 		if err != nil {
 			select {
@@ -270,6 +263,15 @@ func (s *Stack) inputIPv4(srcMAC net.HardwareAddr, b []byte, now time.Time) {
 		return
 	}
 	if s.raw != nil && s.raw(b[:h.totalLen], now) {
+		return
+	}
+	if _, group := groupMAC(h.src, s.cfg.Addr); group {
+		// RFC1122 §3.2.1.3: a broadcast or multicast address "MUST NOT be
+		// used as a source address", and "A host MUST silently discard an
+		// incoming datagram containing an IP source address that is invalid
+		// by the rules of this section". For TCP this is RFC9293 MUST-63:
+		// a SYN from such a source is not answered.
+		s.log.Debug().Str("src", h.src.String()).Msg("dropped a packet from a broadcast or multicast source")
 		return
 	}
 	if h.fragment() {
@@ -321,16 +323,12 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		if route != nil && c.tcb.State() == tcp.StateSynSent {
 			c.setRoute(route)
 		}
+		// Output right after each segment, even within a batch: merging
+		// the ACKs of a batch into one would be a stretch ACK (RFC2525
+		// §2.13), against "an ACK SHOULD be generated for at least every
+		// second full-sized segment" (RFC9293 SHLD-19, RFC5681 §4.2). The
+		// ACKs of a batch still leave together (tx.go).
 		c.tcb.Input(seg, now)
-		if s.inBatch && !c.tcb.OutputNow() {
-			// Output at the end of the batch: the ACKs of several in-order
-			// segments merge into one (tcp.Conn.OutputNow).
-			if !c.touched {
-				c.touched = true
-				s.touched = append(s.touched, c)
-			}
-			return
-		}
 		s.flush(c, now)
 		return
 	}
@@ -375,17 +373,6 @@ func (s *Stack) flush(c *Conn, now time.Time) {
 	})
 	c.handleEvents(c.tcb.Events())
 	s.schedule(c)
-}
-
-// flushBatch flushes the connections a batch of received segments touched.
-// s.mu is held.
-func (s *Stack) flushBatch(now time.Time) {
-	for i, c := range s.touched {
-		c.touched = false
-		s.touched[i] = nil
-		s.flush(c, now)
-	}
-	s.touched = s.touched[:0]
 }
 
 // sendSegment wraps seg in IPv4 and Ethernet and sends it. s.mu is held.

@@ -139,7 +139,6 @@ type Conn struct {
 
 	// What Output owes the peer.
 	ackNow        bool // send an ACK now
-	dupACKDue     bool // the ACK owed is a duplicate ACK for out-of-order data
 	unackedBytes  int  // bytes received since our last ACK (delayed ACK)
 	readSinceAdv  bool // the application read since we last advertised a window
 	rcvClosed     bool // Close was called: data arriving now is lost (SHLD-3)
@@ -262,16 +261,6 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
 // Passive reports whether the connection came from LISTEN (RFC9293 MUST-11).
 func (c *Conn) Passive() bool { return c.passive }
 
-// OutputNow reports whether Input has left an ACK that must leave before the
-// next segment is processed: a duplicate ACK for out-of-order data, or the ACK
-// of data that filled a hole. RFC5681 §4.2: "A TCP receiver SHOULD send an
-// immediate duplicate ACK when an out-of-order segment arrives"; the sender
-// counts them (three trigger a fast retransmit), so they must not merge. A
-// stack that processes a batch of received segments may otherwise call
-// Output once for the batch, so that the ACKs of in-order data merge into
-// one, as they do behind Linux's GRO.
-func (c *Conn) OutputNow() bool { return c.dupACKDue }
-
 // Events returns the events since the last call and clears them.
 func (c *Conn) Events() Event {
 	e := c.events
@@ -307,7 +296,6 @@ func (c *Conn) close(err error) {
 		c.reasm = reassembly{}
 	}
 	c.ackNow, c.synDue, c.probeDue, c.keepaliveDue, c.fastRexmit = false, false, false, false, false
-	c.dupACKDue = false
 	c.events |= EventReadable | EventWritable
 	c.setState(StateClosed)
 }

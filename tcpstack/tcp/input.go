@@ -693,7 +693,7 @@ func (c *Conn) receiveText(seg Segment, now time.Time) {
 		if !c.reasm.add(seqRange{seg.Seq, seg.Seq.Add(Size(n))}) {
 			c.log.Debug().Msg("tcp: out-of-order queue full, segment dropped")
 		}
-		c.ackNow, c.dupACKDue = true, true
+		c.ackNow = true
 		return
 	}
 	hadHole := !c.reasm.empty()
@@ -711,7 +711,7 @@ func (c *Conn) receiveText(seg Segment, now time.Time) {
 	case hadHole, c.cfg.DisableDelayedACK:
 		// RFC5681 §4.2: "an immediate ACK SHOULD be generated when ... the
 		// incoming segment fills in all or part of a gap".
-		c.ackNow, c.dupACKDue = true, hadHole
+		c.ackNow = true
 	default:
 		// RFC9293 §3.8.6.3 delayed ACK (SHLD-18): "an ACK should not be
 		// excessively delayed; in particular, the delay MUST be less than 0.5

@@ -386,7 +386,7 @@ func (c *Conn) makeSegment(seq Value, payload []byte, flags Flags, now time.Time
 	}
 	// Every segment carries the ACK: the delayed ACK is satisfied.
 	c.lastAckSent = c.rcvNxt // Last.ACK.sent, RFC7323 §4.3
-	c.ackNow, c.dupACKDue = false, false
+	c.ackNow = false
 	c.unackedBytes = 0
 	c.readSinceAdv = false
 	c.timers.stop(timerDelayedACK)

@@ -7,6 +7,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.50.0
+	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000
 	tcpregress.dev/tcpstack v0.0.0-00010101000000-000000000000
 )
 
@@ -14,7 +15,6 @@ require (
 	github.com/gopacket/gopacket v1.7.7 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
-	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000 // indirect
 	tcpregress.dev/tools v0.0.0-00010101000000-000000000000
 )
 

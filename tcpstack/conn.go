@@ -28,6 +28,9 @@ type Conn struct {
 	tos    uint8
 	ttl    uint8        // IP TTL of its segments (guarded by s.mu)
 	route  *sourceRoute // the return source route, if any (guarded by s.mu)
+	// appRoute marks route as the application's (DialOptions.SourceRoute),
+	// which a received route does not replace (RFC9293 MUST-52).
+	appRoute bool
 
 	// Guarded by s.mu.
 	gone       bool      // removed from the stack
@@ -416,6 +419,16 @@ func (c *Conn) SetLinger(sec int) error {
 	return c.setopt(func(time.Time) { c.linger0 = sec == 0 })
 }
 
+// SetTOS sets the IPv4 Differentiated Services field of the connection's
+// segments from the next one on (IP_TOS; RFC9293 MUST-48, SHLD-21). To set
+// that of an active open's SYN, use [DialOptions].TOS. tos must be 0 to 255.
+func (c *Conn) SetTOS(tos int) error {
+	if tos < 0 || tos > 255 {
+		return opError("set", c.local, c.remote, syscall.EINVAL)
+	}
+	return c.setopt(func(time.Time) { c.tos = uint8(tos) })
+}
+
 func (c *Conn) setopt(fn func(now time.Time)) error {
 	c.s.mu.Lock()
 	defer c.s.unlock()
@@ -448,12 +461,22 @@ func (c *Conn) Info() tcp.Info {
 // dial opens an active connection and waits for the handshake.
 func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) (*Conn, error) {
 	localPort := o.LocalPort
+	// The application's source route: the SYN goes to its first hop.
+	hop := remote.Addr()
+	var route *sourceRoute
+	if o.SourceRoute != nil {
+		var err error
+		if route, err = appSourceRoute(o.SourceRoute, remote.Addr()); err != nil {
+			return nil, err
+		}
+		hop = route.hop
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.unlock()
 		return nil, ErrStackClosed
 	}
-	if !s.nextHopReachable(remote.Addr()) {
+	if !s.nextHopReachable(hop) {
 		s.unlock()
 		return nil, os.NewSyscallError("connect", syscall.ENETUNREACH)
 	}
@@ -485,6 +508,11 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	c := newConn(s, tcb, nil)
 	if o.TTL != 0 {
 		c.ttl = o.TTL
+	}
+	c.tos = o.TOS
+	if route != nil {
+		c.setRoute(route)
+		c.appRoute = true
 	}
 	s.conns[fourTuple{local, remote}] = c
 	s.flush(c, now)

@@ -286,6 +286,17 @@ type DialOptions struct {
 	// TTL is the IP time-to-live of the connection's segments, the SYN
 	// included (IP_TTL; RFC9293 MUST-49). Zero: 64.
 	TTL uint8
+	// TOS is the IPv4 Differentiated Services field of the connection's
+	// segments, the SYN included (IP_TOS; RFC9293 MUST-48).
+	TOS uint8
+	// SourceRoute is the application's source route (IP_OPTIONS; RFC9293
+	// MUST-51): an LSRR (131) or SSRR (137) option with pointer 4 listing
+	// the first hop, any further gateways and, last, a slot for the
+	// destination, as setsockopt(IP_OPTIONS) takes it on Linux and the BSDs.
+	// The connection's segments go to the first hop, the rest of the route
+	// in their IP header; a route the peer sends does not replace it
+	// (MUST-52).
+	SourceRoute []byte
 }
 
 // DialTCPOptions is DialTCP with the options of o.

@@ -3,6 +3,7 @@ package tcpstack
 import (
 	"bytes"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -163,4 +164,41 @@ func TestSourceRouteReturn(t *testing.T) {
 		t.Fatalf("first data segment: %d octets in a %d-octet packet, want 1448 within the MTU %d", len(seg.Payload), h.totalLen, b.MTU())
 	}
 	send(tcp.Segment{SrcPort: 4000, DstPort: 80, Seq: 1001, Ack: synAck.Seq.Add(1 + 3000), Flags: tcp.FlagACK | tcp.FlagRST, Window: 0}, nil)
+}
+
+// TestAppSourceRoute: the application's route {G1, G2, slot} to D is sent to
+// G1 with the option {>>G2, D} (RFC791 loose/strict source routing, laid out
+// as Linux does for setsockopt(IP_OPTIONS)); malformed routes are EINVAL.
+func TestAppSourceRoute(t *testing.T) {
+	g1 := netip.MustParseAddr("192.0.2.1")
+	g2 := netip.MustParseAddr("192.0.2.2")
+	d := netip.MustParseAddr("198.18.0.9")
+	x := netip.MustParseAddr("0.0.0.0")
+	r, err := appSourceRoute(srr(ipOptLSRR, 4, g1, g2, x), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(srr(ipOptLSRR, 4, g2, d), 0) // 11 octets and an EOL
+	if r.hop != g1 || !bytes.Equal(r.opt, want) {
+		t.Errorf("route = hop %v opt % x, want hop %v opt % x", r.hop, r.opt, g1, want)
+	}
+	// One gateway: {G1, slot} becomes {>>D} to G1.
+	r, err = appSourceRoute(srr(ipOptSSRR, 4, g1, x), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := append(srr(ipOptSSRR, 4, d), 0); r.hop != g1 || !bytes.Equal(r.opt, want) {
+		t.Errorf("route = hop %v opt % x, want hop %v opt % x", r.hop, r.opt, g1, want)
+	}
+	for _, bad := range [][]byte{
+		nil,
+		srr(ipOptLSRR, 4, g1),               // no slot for the destination
+		srr(7, 4, g1, x),                    // record route, not a source route
+		srr(ipOptLSRR, 8, g1, x),            // pointer not at the first hop
+		append(srr(ipOptLSRR, 4, g1, x), 0), // length byte disagrees
+	} {
+		if _, err := appSourceRoute(bad, d); err == nil || !strings.Contains(err.Error(), "invalid argument") {
+			t.Errorf("appSourceRoute(% x) = %v, want EINVAL", bad, err)
+		}
+	}
 }

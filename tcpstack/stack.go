@@ -320,7 +320,7 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		route, _ = returnRoute(h.src, h.options)
 	}
 	if c := s.conns[fourTuple{local, remote}]; c != nil {
-		if route != nil && c.tcb.State() == tcp.StateSynSent {
+		if route != nil && c.tcb.State() == tcp.StateSynSent && !c.appRoute {
 			c.setRoute(route)
 		}
 		// Output right after each segment, even within a batch: merging

@@ -2,8 +2,10 @@ package tcpstack
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net"
 	"net/netip"
+	"syscall"
 	"tcpregress.dev/tcpstack/internal/inet"
 )
 
@@ -223,6 +225,25 @@ func returnRoute(src netip.Addr, opts []byte) (*sourceRoute, bool) {
 		return r, true
 	}
 	return nil, false
+}
+
+// appSourceRoute builds the route of an active open from the application's
+// source route opt (RFC9293 MUST-51): type LSRR or SSRR, pointer 4, the
+// first hop, further gateways, and a last slot for the destination, which
+// takes dst. The packets go to the first hop, and the option lists the rest
+// (RFC791 "Loose Source and Record Route"; Linux lays it out the same way).
+func appSourceRoute(opt []byte, dst netip.Addr) (*sourceRoute, error) {
+	if len(opt) < 11 || len(opt) > 39 || (opt[0] != ipOptLSRR && opt[0] != ipOptSSRR) || int(opt[1]) != len(opt) || opt[2] != 4 || (len(opt)-3)%4 != 0 {
+		return nil, fmt.Errorf("tcpstack: source route % x: want type 131 or 137, its length, pointer 4, then the first hop and at least the destination's slot: %w", opt, syscall.EINVAL)
+	}
+	r := &sourceRoute{hop: netip.AddrFrom4([4]byte(opt[3:7]))}
+	n := len(opt) - 4
+	r.opt = make([]byte, (n+3)/4*4) // padded with EOL (RFC791)
+	r.opt[0], r.opt[1], r.opt[2] = opt[0], byte(n), 4
+	copy(r.opt[3:], opt[7:])
+	d := dst.As4()
+	copy(r.opt[n-4:n], d[:])
+	return r, nil
 }
 
 // checksum returns the Internet checksum of b (RFC 1071) starting from the

@@ -4,18 +4,22 @@ package agent
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"go.uber.org/goleak"
+	"golang.org/x/sys/unix"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -406,5 +410,49 @@ func TestClientCancel(t *testing.T) {
 	}
 	if _, err := c.Hello(ctx); !errors.Is(err, ErrClientClosed) {
 		t.Errorf("after a cancelled call: %v, want ErrClientClosed", err)
+	}
+}
+
+// TestKernelIPOptions: set_ip_options hands its bytes to IP_OPTIONS as they
+// are (read back with getsockopt on the agent's socket), empty data clears
+// them, more than an IPv4 header holds is EINVAL, a malformed option the
+// kernel's own EINVAL; hello lists IP_OPTIONS.
+func TestKernelIPOptions(t *testing.T) {
+	c := dial(t, serve(t, KernelBackend()))
+	ctx := testCtx(t)
+	if h := must(c.Hello(ctx))(t); !slices.Contains(h.Options, "IP_OPTIONS") {
+		t.Errorf("hello options %v lack IP_OPTIONS", h.Options)
+	}
+	fd := must(c.Socket(ctx))(t)
+	get := func() []byte {
+		t.Helper()
+		// Raw getsockopt: unix.GetsockoptString would stop at a zero byte.
+		buf := make([]byte, 40)
+		n := uint32(len(buf))
+		if _, _, e := unix.Syscall6(unix.SYS_GETSOCKOPT, uintptr(fd), unix.IPPROTO_IP, unix.IP_OPTIONS,
+			uintptr(unsafe.Pointer(&buf[0])), uintptr(unsafe.Pointer(&n)), 0); e != 0 {
+			t.Fatal(e)
+		}
+		return buf[:n]
+	}
+	// A loose source route: first hop 192.0.2.1, destination 192.0.2.2,
+	// then EOL padding to 12 octets.
+	lsrr := []byte{131, 11, 4, 192, 0, 2, 1, 192, 0, 2, 2, 0}
+	noErr(t, c.SetIPOptions(ctx, fd, lsrr))
+	if got := get(); !bytes.Equal(got, lsrr) {
+		t.Errorf("IP_OPTIONS % x after set_ip_options % x", got, lsrr)
+	}
+	noErr(t, c.SetIPOptions(ctx, fd, nil))
+	if got := get(); len(got) != 0 {
+		t.Errorf("IP_OPTIONS % x after clearing them", got)
+	}
+	if err := c.SetIPOptions(ctx, fd, make([]byte, 44)); !errors.Is(err, syscall.EINVAL) || errors.Is(err, ErrUnsupported) {
+		t.Errorf("44 bytes of options: %v, want EINVAL", err)
+	}
+	if err := c.SetIPOptions(ctx, fd, []byte{131, 3, 4, 0}); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("a source route without addresses: %v, want the kernel's EINVAL", err)
+	}
+	if err := c.SetIPOptions(ctx, fd+100, lsrr); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("another connection's fd: %v, want EBADF", err)
 	}
 }

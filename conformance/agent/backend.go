@@ -28,6 +28,10 @@ type Backend interface {
 	Connect(ctx context.Context, fd FD, addr netip.AddrPort, timeout time.Duration) error
 	SetSockopt(fd FD, name string, value int) error
 	GetSockopt(fd FD, name string) (int, error)
+	// SetIPOptions sets the IPv4 options of fd's datagrams as
+	// setsockopt(IPPROTO_IP, IP_OPTIONS) does (at most 40 bytes; empty
+	// clears them). A backend without it returns an [Unsupported] error.
+	SetIPOptions(fd FD, opts []byte) error
 	// Read returns an empty slice and no error at EOF.
 	Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error)
 	Write(ctx context.Context, fd FD, data []byte) (int, error)

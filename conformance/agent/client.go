@@ -208,6 +208,14 @@ func (c *Client) SetSockopt(ctx context.Context, fd FD, name string, value int) 
 	return err
 }
 
+// SetIPOptions sets the IPv4 options of fd's datagrams (IP_OPTIONS; see
+// the package doc), such as a loose source route before a connect. An
+// agent whose platform or stack lacks them answers unsupported.
+func (c *Client) SetIPOptions(ctx context.Context, fd FD, opts []byte) error {
+	_, err := c.Do(ctx, Request{Op: "set_ip_options", FD: fd, Data: opts})
+	return err
+}
+
 // GetSockopt reads option name of fd.
 func (c *Client) GetSockopt(ctx context.Context, fd FD, name string) (int, error) {
 	r, err := c.Do(ctx, Request{Op: "getsockopt", FD: fd, Name: name})

@@ -32,6 +32,7 @@
 //	connect     fd, addr, timeout_ms                 -
 //	setsockopt  fd, name, value                      -
 //	getsockopt  fd, name                             value
+//	set_ip_options fd, data                          -
 //	read        fd, size, timeout_ms                 data
 //	write       fd, data                             n
 //	send_oob    fd, data                             n
@@ -45,7 +46,8 @@
 //   - kernel: the kernel release (uname -r).
 //   - stack: "kernel" (the host's TCP through its sockets) or "tcpstack"
 //     (this project's userland stack).
-//   - options: the option names setsockopt and getsockopt support here.
+//   - options: the option names setsockopt and getsockopt support here,
+//     and IP_OPTIONS when set_ip_options is supported.
 //   - fd: a socket of this control connection. "socket" makes a TCP/IPv4
 //     socket; "accept" returns the accepted connection's. An fd is valid
 //     only on the control connection that made it: any other answers EBADF.
@@ -65,6 +67,16 @@
 //     early (then the error is returned, not n); send_oob sends with MSG_OOB
 //     in one call and may send fewer.
 //   - how: "rd", "wr" or "rdwr" (SHUT_RD, SHUT_WR, SHUT_RDWR).
+//   - set_ip_options: data holds the IPv4 options (RFC 791 layout, at most
+//     40 bytes; absent or empty clears them) that the socket's datagrams
+//     carry from now on: setsockopt(IPPROTO_IP, IP_OPTIONS) with these
+//     bytes. Set before connect, they are in the SYN. A source route (LSRR
+//     131, SSRR 137, pointer 4) lists the first hop, the further gateways
+//     and, last, the final destination: the first hop becomes the
+//     datagrams' destination and leaves the option, as in 4.4BSD, FreeBSD,
+//     macOS and Linux (which writes the connection's destination into the
+//     last slot). For RFC9293 MUST-51 and MUST-52. The kernel backends have
+//     it; the tcpstack backend answers unsupported (ENOPROTOOPT).
 //   - info: TCP_INFO in a portable form: "state" (the RFC 9293 name, such
 //     as "ESTABLISHED" or "SYN-RECEIVED"), "rtt_us" and "rto_us"
 //     (microseconds), "snd_mss" and "rcv_mss" (bytes), "snd_cwnd"

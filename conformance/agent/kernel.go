@@ -31,6 +31,9 @@ func (kernelBackend) Hello() Hello {
 			h.Options = append(h.Options, n)
 		}
 	}
+	// IP options are set with their own op, set_ip_options; hello lists
+	// them with the options so that a tester can tell.
+	h.Options = append(h.Options, ipOptionsName)
 	return h
 }
 
@@ -250,6 +253,18 @@ func (kernelBackend) GetSockopt(fd FD, name string) (int, error) {
 		return int(l.Linger), nil
 	}
 	return unix.GetsockoptInt(int(fd), o.level, o.opt)
+}
+
+// SetIPOptions passes opts to setsockopt(IPPROTO_IP, IP_OPTIONS) as they
+// are. Linux, FreeBSD and macOS take a source route the same way: the first
+// address of an LSRR or SSRR option is the first hop (the datagram's
+// destination, left out of the option on the wire), the last the final
+// destination (Linux writes the connection's destination into that slot).
+func (kernelBackend) SetIPOptions(fd FD, opts []byte) error {
+	if err := unix.SetsockoptString(int(fd), unix.IPPROTO_IP, unix.IP_OPTIONS, string(opts)); err != nil {
+		return fmt.Errorf("setsockopt IP_OPTIONS: %w", err)
+	}
+	return nil
 }
 
 func (kernelBackend) TCPInfo(fd FD) (TCPInfo, error) {

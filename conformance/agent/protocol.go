@@ -76,6 +76,10 @@ const (
 	TCPIOptECN        = 8
 )
 
+// ipOptionsName is the name hello lists among the options when the
+// set_ip_options op is supported.
+const ipOptionsName = "IP_OPTIONS"
+
 // Option names (see the package doc for their values).
 var optionNames = []string{
 	"SO_RCVBUF", "SO_SNDBUF", "SO_LINGER", "SO_KEEPALIVE", "SO_REUSEADDR",

@@ -21,6 +21,10 @@ const maxLine = 64 << 20
 // maxRead bounds a read request's size.
 const maxRead = 16 << 20
 
+// maxIPOptions is the room for options in an IPv4 header (RFC 791: a
+// header of at most 60 octets, 20 of them fixed).
+const maxIPOptions = 40
+
 // Serve answers control connections on ln with b until ctx ends or ln fails,
 // one goroutine per connection; a connection's sockets are closed when it
 // ends. Serve closes ln, and when it returns every connection has been
@@ -195,7 +199,7 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		resp.FD = fd
 		return nil
 	case "bind", "listen", "accept", "connect", "setsockopt", "getsockopt",
-		"read", "write", "send_oob", "shutdown", "close", "tcp_info":
+		"set_ip_options", "read", "write", "send_oob", "shutdown", "close", "tcp_info":
 	default:
 		return fmt.Errorf("unknown op %q: %w", req.Op, syscall.ENOSYS)
 	}
@@ -233,6 +237,11 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 			return badRequest("setsockopt %s: no value", req.Name)
 		}
 		return s.b.SetSockopt(req.FD, req.Name, *req.Value)
+	case "set_ip_options":
+		if len(req.Data) > maxIPOptions {
+			return badRequest("set_ip_options: %d bytes of options; an IPv4 header holds at most %d", len(req.Data), maxIPOptions)
+		}
+		return s.b.SetIPOptions(req.FD, req.Data)
 	case "getsockopt":
 		v, err := s.b.GetSockopt(req.FD, req.Name)
 		if err != nil {

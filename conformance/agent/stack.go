@@ -35,7 +35,7 @@ func StackBackend(s *tcpstack.Stack) Backend {
 var stackOptions = []string{
 	"SO_LINGER", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_MAXSEG",
 	"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
-	"SO_RCVBUF", "IP_TTL",
+	"SO_RCVBUF", "IP_TTL", "IP_TOS", ipOptionsName,
 }
 
 type stackBackend struct {
@@ -53,6 +53,8 @@ type stackSock struct {
 	conn *tcpstack.Conn
 	// opts holds the values set, applied to conn (now or once it exists).
 	opts map[string]int
+	// route is the source route set with set_ip_options, for connect.
+	route []byte
 }
 
 func (b *stackBackend) Hello() Hello {
@@ -185,7 +187,8 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	o := tcpstack.DialOptions{LocalPort: s.port, RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"])}
+	o := tcpstack.DialOptions{LocalPort: s.port, RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"]),
+		TOS: uint8(s.opts["IP_TOS"]), SourceRoute: s.route}
 	if v := s.opts["TCP_USER_TIMEOUT"]; v > 0 {
 		o.UserTimeout = time.Duration(v) * time.Millisecond
 	}
@@ -245,6 +248,8 @@ func applyOpt(c *tcpstack.Conn, name string, v int, keepAlive bool) error {
 		return c.SetUserTimeout(time.Duration(v) * time.Millisecond)
 	case "IP_TTL":
 		return c.SetTTL(v)
+	case "IP_TOS":
+		return c.SetTOS(v)
 	case "SO_RCVBUF":
 		return nil // fixed at the SYN
 	}
@@ -258,7 +263,7 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 	}
 	switch name {
 	case "TCP_NODELAY", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL",
-		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT", "SO_RCVBUF", "IP_TTL":
+		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT", "SO_RCVBUF", "IP_TTL", "IP_TOS":
 	case "TCP_MAXSEG":
 		return Unsupported(syscall.ENOPROTOOPT, "option TCP_MAXSEG: read-only in tcpstack")
 	default:
@@ -289,6 +294,23 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 		}
 	}
 	s.opts[name] = value
+	return nil
+}
+
+// SetIPOptions keeps a source route for connect (tcpstack.DialOptions
+// SourceRoute); other IP options are unsupported.
+func (b *stackBackend) SetIPOptions(fd FD, opts []byte) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	if len(opts) > 0 && opts[0] != 131 && opts[0] != 137 {
+		return Unsupported(syscall.ENOPROTOOPT, "tcpstack takes a source route only (type 131 or 137 first)")
+	}
+	if s.conn != nil || s.ln != nil {
+		return syscall.EISCONN
+	}
+	s.route = append([]byte(nil), opts...)
 	return nil
 }
 

@@ -57,6 +57,9 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 	if bound != netip.AddrPortFrom(us.Addr(), 40123) {
 		t.Errorf("bound %v", bound)
 	}
+	if err := c.SetIPOptions(ctx, fd, []byte{1, 1, 1, 0}); !errors.Is(err, ErrUnsupported) || Errno(err) != "ENOPROTOOPT" {
+		t.Errorf("set_ip_options on tcpstack: %v, want unsupported ENOPROTOOPT", err)
+	}
 	noErr(t, c.SetSockopt(ctx, fd, "TCP_NODELAY", 1))
 	noErr(t, c.SetSockopt(ctx, fd, "SO_KEEPALIVE", 1))
 	noErr(t, c.SetSockopt(ctx, fd, "TCP_KEEPIDLE", 30))

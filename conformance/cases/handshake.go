@@ -52,6 +52,8 @@ func init() {
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-41", "RFC9293 MUST-42"}}, listenBeside)
 	register(suite.Case{ID: "handshake/ttl-configurable", Title: "the TTL the application sets is the TTL of the target's segments",
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-49"}}, ttlConfigurable)
+	register(suite.Case{ID: "handshake/diffserv-configurable", Title: "the Differentiated Services field the application sets is that of the target's segments",
+		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-48", "RFC2474 §3"}}, diffservConfigurable)
 }
 
 // threeWay: SYN, SYN-ACK acknowledging our ISS+1 from the address we sent
@@ -452,5 +454,25 @@ func ttlConfigurable(t *T) {
 	<-done
 	if f := b.synOf(c); f.IP.TTL != ttl {
 		b.Fatalf("SYN with TTL %d, the application set %d", f.IP.TTL, ttl)
+	}
+}
+
+// diffservConfigurable: RFC9293 MUST-48 (§3.9.1.9: "The application layer
+// MUST be able to specify the Differentiated Services field for segments
+// that are sent on a connection"). IP_TOS 0x28 (DSCP AF11, RFC2474 §3: the
+// upper six bits) set before connect is the DS field of the SYN and of the
+// data the target sends. The two ECN bits (RFC3168) are the stack's own and
+// are not compared.
+func diffservConfigurable(t *T) {
+	b := newBench(t)
+	const tos = 0x28
+	c, fd := b.dialed(probe.ConnConfig{}, func(fd agent.FD) { b.setopt(fd, "IP_TOS", tos) })
+	if f := b.synOf(c); f.IP.TOS&^0x03 != tos {
+		b.Fatalf("SYN with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
+	}
+	b.write(fd, []byte("diffserv"))
+	f := b.expect(c, data, "data from the target")
+	if f.IP.TOS&^0x03 != tos {
+		b.Fatalf("data segment with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
 	}
 }

@@ -308,3 +308,38 @@ func TestKnownAnswersRFC5961Off(t *testing.T) {
 	}
 	t.Logf("%d cases cite RFC5961; FAIL without the mitigations: %v", len(cs), failed)
 }
+
+// TestKnownAnswersSourceChecks: the two Linux deviations that a setting of
+// the target's namespace decides (see expect/linux.txt). With the defaults
+// of a new namespace Linux answers a SYN from the subnet's broadcast address
+// (rp_filter=0) and drops a source-routed SYN-ACK (accept_source_route=0);
+// with rp_filter=1 and accept_source_route=1 the same cases PASS, so their
+// verdicts come from the target, not from the bench.
+func TestKnownAnswersSourceChecks(t *testing.T) {
+	netns.RequireRoot(t)
+	if testing.Short() {
+		t.Skip("runs cases against the kernel twice")
+	}
+	ids := []string{"handshake/syn-from-broadcast-ignored", "handshake/syn-from-multicast-ignored",
+		"options/app-source-route-precedence", "options/app-source-route-syn"}
+	cs := casesByID(suite.Cases(), ids)
+	if len(cs) != len(ids) {
+		t.Fatalf("%d of the cases %v are registered", len(cs), ids)
+	}
+	for _, tc := range []struct {
+		name    string
+		sysctls []string
+		want    []suite.Verdict // in the order of ids
+	}{
+		{"defaults", nil, []suite.Verdict{suite.FAIL, suite.PASS, suite.SKIP, suite.PASS}},
+		{"rp_filter=1 accept_source_route=1", []string{"net.ipv4.conf.all.rp_filter=1", "net.ipv4.conf.all.accept_source_route=1"},
+			[]suite.Verdict{suite.PASS, suite.PASS, suite.PASS, suite.PASS}},
+	} {
+		got := newRunner(t, harness.Options{Sysctls: tc.sysctls}).run(tc.name, cs)
+		for i, id := range ids {
+			if r := got[id]; r.Verdict != tc.want[i] {
+				t.Errorf("%s: %s: %s, want %s: %s\n%s", tc.name, id, r.Verdict, tc.want[i], r.Message, r.Trace)
+			}
+		}
+	}
+}

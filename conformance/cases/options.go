@@ -1,12 +1,15 @@
 package cases
 
 import (
+	"bytes"
+	"errors"
 	"net/netip"
+	"time"
+
 	"tcpregress.dev/conformance/agent"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/probe"
 	"tcpregress.dev/tcpstack/tcp"
-	"time"
 )
 
 // Options: the receiver's tolerance (RFC9293 §3.1, §3.2, MUST-4..7, MUST-64)
@@ -238,8 +241,10 @@ func reservedBits(t *T) {
 func init() {
 	register(suite.Case{ID: "options/ip-source-route-return", Title: "a SYN with a completed loose source route is answered along the reversed route",
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-53", "RFC1122 §4.2.3.8"}}, sourceRoute)
-	register(suite.Case{ID: "handshake/syn-to-multicast-dropped", Title: "a SYN addressed to a multicast group is silently discarded",
-		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-57"}}, synToMulticast)
+	register(suite.Case{ID: "options/app-source-route-syn", Title: "a source route the application gives before connect is in the SYN, which goes to the route's first hop",
+		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-51", "RFC1122 §4.2.3.8"}}, appSourceRouteSYN)
+	register(suite.Case{ID: "options/app-source-route-precedence", Title: "the application's source route stays in use when the peer's SYN-ACK brings another",
+		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-52", "RFC1122 §4.2.3.8"}}, appSourceRoutePrecedence)
 }
 
 // sourceRoute: the SYN comes with a loose source route whose pointer is past
@@ -257,54 +262,164 @@ func sourceRoute(t *T) {
 	lsrr := []byte{131, 11, 12, 192, 0, 2, 1, hop[0], hop[1], hop[2], hop[3]}
 	b.send(c, probe.Segment{Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), lsrr)}})
 	f := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK to a source-routed SYN")
-	has := false
-	for i := 0; i < len(f.IP.Options); {
-		switch o := f.IP.Options[i]; {
-		case o == 0:
-			i = len(f.IP.Options)
-		case o == 1:
-			i++
-		default:
-			if o == 131 || o == 137 {
-				has = true
-			}
-			if i+1 >= len(f.IP.Options) || f.IP.Options[i+1] < 2 {
-				i = len(f.IP.Options)
-			} else {
-				i += int(f.IP.Options[i+1])
-			}
-		}
-	}
-	if !has {
+	if sourceRouteOption(f.IP.Options) == nil {
 		b.Fatalf("SYN-ACK %v carries no source route back", &f)
 	}
 }
 
-// synToMulticast: RFC9293 MUST-57. A SYN to 224.0.0.1 draws no answer; the same SYN to
-// the target's address does (control).
-func synToMulticast(t *T) {
+// IP option types of source routes (RFC 791 §3.1).
+const (
+	ipOptLSRR = 131
+	ipOptSSRR = 137
+)
+
+// sourceRouteOption returns the first loose or strict source route option
+// (type, length, pointer, addresses) in the IPv4 options opts, or nil.
+func sourceRouteOption(opts []byte) []byte {
+	for i := 0; i < len(opts); {
+		switch o := opts[i]; o {
+		case 0: // end of option list
+			return nil
+		case 1: // no operation
+			i++
+		default:
+			if i+1 >= len(opts) || opts[i+1] < 2 || i+int(opts[i+1]) > len(opts) {
+				return nil
+			}
+			if o == ipOptLSRR || o == ipOptSSRR {
+				return opts[i : i+int(opts[i+1])]
+			}
+			i += int(opts[i+1])
+		}
+	}
+	return nil
+}
+
+// routeAddrs returns the addresses of a source route option.
+func routeAddrs(opt []byte) []netip.Addr {
+	var as []netip.Addr
+	for j := 3; j+4 <= len(opt); j += 4 {
+		as = append(as, netip.AddrFrom4([4]byte(opt[j:j+4])))
+	}
+	return as
+}
+
+// appRoute is the loose source route an application gives for an active
+// open through first hop hop to dst, in the layout setsockopt(IP_OPTIONS)
+// takes (see the agent's set_ip_options): type, length, pointer 4, the
+// first hop, the final destination.
+func appRoute(hop, dst netip.Addr) []byte {
+	h, d := hop.As4(), dst.As4()
+	return []byte{ipOptLSRR, 11, 4, h[0], h[1], h[2], h[3], d[0], d[1], d[2], d[3]}
+}
+
+// setRoute gives the target's socket fd an application source route; a
+// target without the agent's set_ip_options is UNSUPPORTED.
+func (b *bench) setRoute(fd agent.FD, route []byte) {
+	if err := b.a.SetIPOptions(b.ctx, fd, route); err != nil {
+		if errors.Is(err, agent.ErrUnsupported) {
+			b.Unsupported("the target's agent cannot give a socket IP options (set_ip_options): %v", err)
+		}
+		b.Errorf("agent: set_ip_options % x: %v", route, err)
+	}
+	b.Logf("the application's source route: % x", route)
+}
+
+// appSourceRouteSYN: RFC9293 MUST-51 (§3.9.2.1: "An application MUST be
+// able to specify a source route when it actively opens a TCP connection").
+// The target connects to dst, an address of TEST-NET-1 (RFC5737) that no
+// route reaches, with a loose source route whose first hop is the probe.
+// Its SYN must go to the first hop (the probe) and carry a source route that
+// ends at dst, with a TCP checksum over dst, the ultimate destination
+// ("so that the source and destination addresses used in the TCP checksum
+// be the originating source and ultimate destination").
+func appSourceRouteSYN(t *T) {
 	b := newBench(t)
-	// Listen on every address, so that a SYN to the group would match.
-	lfd := b.socket()
-	if err := b.a.Bind(b.ctx, lfd, netip.AddrPortFrom(netip.IPv4Unspecified(), b.port)); err != nil {
+	dst := netip.AddrFrom4([4]byte{192, 0, 2, 1})
+	fd := b.socket()
+	b.setRoute(fd, appRoute(b.p.Addr(), dst))
+	if err := b.a.Bind(b.ctx, fd, b.at(b.port)); err != nil {
 		b.agentErr("bind", err)
 	}
-	if err := b.a.Listen(b.ctx, lfd, 4); err != nil {
-		b.agentErr("listen", err)
-	}
-	group := netip.AddrFrom4([4]byte{224, 0, 0, 1}) // all hosts: every host is a member
-	err := b.p.Send(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1000, Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Dst: group}})
+	// Nothing answers at dst: the connect ends with ETIMEDOUT after a
+	// second, well after its SYN went out.
+	connected := make(chan error, 1)
+	go func() { connected <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(dst, b.port), time.Second) }()
+	defer func() { <-connected }()
+	f, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), probe.HasFlags(fSYN)))
 	if err != nil {
-		b.Skipf("the bench cannot send to %v: %v", group, err)
+		b.Fatalf("no SYN from the target at the first hop of its route (%v): %v", b.p.Addr(), err)
 	}
-	if _, err := b.p.Expect(time.Second, probe.And(probe.To(netip.AddrPortFrom(b.p.Addr(), b.port)), probe.TCP)); err == nil {
-		b.Fatalf("the target answered a SYN sent to %v", group)
+	b.Logf("SYN: %v, IP options % x", &f, f.IP.Options)
+	opt := sourceRouteOption(f.IP.Options)
+	if opt == nil {
+		b.Fatalf("the SYN carries no source route; the application gave % x", appRoute(b.p.Addr(), dst))
 	}
-	// The same SYN to the target's own address is answered: the listener
-	// was there.
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1000, Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Dst: b.addr}})
-	if _, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), probe.HasFlags(fSYN|fACK))); err != nil {
-		b.Errorf("control: the listener does not answer a SYN to its address: %v", err)
+	if as := routeAddrs(opt); len(as) == 0 || as[len(as)-1] != dst {
+		b.Fatalf("the SYN's source route % x does not end at the destination %v", opt, dst)
 	}
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1001, Flags: fRST, IP: probe.IPFields{Dst: b.addr}})
+	if !tcp.VerifyChecksum(f.IP.Src, dst, f.Transport()) {
+		b.Fatalf("the SYN's TCP checksum is not computed over the ultimate destination %v", dst)
+	}
+}
+
+// appSourceRoutePrecedence: RFC9293 MUST-52 (§3.9.2.1: the application's
+// source route "MUST take precedence over a source route received in a
+// datagram"). The target connects to the probe along the application's
+// route (first hop and destination the probe). The probe's SYN-ACK carries
+// a completed loose source route that recorded a gateway, 192.0.2.1: a
+// target taking the received route would answer through that gateway
+// (which no route reaches), so nothing would come back. The target must
+// keep to the application's route: its ACK of the SYN-ACK and its data come
+// to the probe with the same route as its SYN.
+func appSourceRoutePrecedence(t *T) {
+	b := newBench(t)
+	me := b.p.Addr()
+	fd := b.socket()
+	b.setRoute(fd, appRoute(me, me))
+	if err := b.a.Bind(b.ctx, fd, b.at(b.port)); err != nil {
+		b.agentErr("bind", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(me, b.port), 5*time.Second) }()
+	synOnly := probe.And(probe.From(b.at(b.port)), probe.Func("flags [S]", func(f *probe.Frame) bool {
+		return f.IsTCP() && f.TCP.Flags&(fSYN|fACK|fRST) == fSYN
+	}))
+	syn, err := b.p.Expect(wait, synOnly)
+	if err != nil {
+		b.Fatalf("no SYN from the target: %v", err)
+	}
+	route := sourceRouteOption(syn.IP.Options)
+	if route == nil {
+		b.Fatalf("the SYN %v carries no source route; the application gave one (MUST-51)", &syn)
+	}
+	b.Logf("SYN %v with the application's route % x", &syn, route)
+	const iss = tcp.Value(1000000)
+	received := []byte{ipOptLSRR, 7, 8, 192, 0, 2, 1} // completed: the pointer is past the end
+	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: iss, Ack: syn.TCP.Seq.Add(1), Flags: fSYN | fACK, Window: 65535,
+		Options: probe.MSS(1460), IP: probe.IPFields{Dst: b.addr, Options: probe.Options(probe.IPOptionNOP(), received)}})
+	f, err := b.p.Expect(wait, probe.Or(probe.And(probe.From(b.at(b.port)), ackOf(iss.Add(1))), synOnly))
+	if err != nil {
+		b.Fatalf("no ACK of our SYN-ACK along the application's route: the target may have taken the received route through 192.0.2.1 (%v)", err)
+	}
+	if f.TCP.Flags.Has(fSYN) {
+		// The SYN again: the SYN-ACK never reached TCP.
+		b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 0, Ack: syn.TCP.Seq.Add(1), Flags: fRST | fACK, IP: probe.IPFields{Dst: b.addr}})
+		b.Skipf("the target discarded our source-routed SYN-ACK and sent its SYN again (it drops source-routed datagrams, as Linux does with accept_source_route=0): no received route reached TCP to compete with the application's")
+	}
+	if got := sourceRouteOption(f.IP.Options); !bytes.Equal(got, route) {
+		b.Fatalf("the ACK %v carries the source route % x, not the application's % x (received: % x)", &f, got, route, received)
+	}
+	if err := <-done; err != nil {
+		b.Fatalf("the target's connect: %v", err)
+	}
+	b.write(fd, []byte("route"))
+	d, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), data))
+	if err != nil {
+		b.Fatalf("no data from the target along the application's route: %v", err)
+	}
+	if got := sourceRouteOption(d.IP.Options); !bytes.Equal(got, route) {
+		b.Fatalf("the data segment %v carries the source route % x, not the application's % x", &d, got, route)
+	}
+	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: iss.Add(1), Flags: fRST, IP: probe.IPFields{Dst: b.addr}})
 }

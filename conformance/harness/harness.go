@@ -47,6 +47,10 @@ type Options struct {
 	// such as tcp.Config.DisableSACK). It applies to the tcpstack target
 	// only: the kernel target takes Sysctls instead.
 	StackTCP func(*tcp.Config)
+	// StackOptions are the names StackTCP was made from ([StackOptions]),
+	// recorded in the target's description (suite.Target.StackOptions).
+	// Like StackTCP, they apply to the tcpstack target only.
+	StackOptions []string
 	// Jobs is how many tester stacks to make, one per case running at
 	// once (a stack carries one probe at a time). Default 1. Remote
 	// targets get one.
@@ -152,7 +156,7 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	if kind == "tcpstack" && len(opts.Sysctls) > 0 {
 		return nil, nil, fmt.Errorf("--sysctl applies to the kernel target only, not to --stack tcpstack")
 	}
-	if kind != "tcpstack" && opts.StackTCP != nil {
+	if kind != "tcpstack" && (opts.StackTCP != nil || len(opts.StackOptions) > 0) {
 		return nil, nil, fmt.Errorf("--stack-option applies to --stack tcpstack only, not to the %s target", kind)
 	}
 	jobs := max(opts.Jobs, 1)
@@ -209,6 +213,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		if opts.StackTCP != nil {
 			opts.StackTCP(&cfg)
 		}
+		for _, o := range opts.StackOptions {
+			target.StackOptions = append(target.StackOptions, strings.TrimSpace(o))
+		}
 		s, err := openStack(pair.B.NS, pair.B.Veth, addr, cfg, log.With().Str("side", "target").Logger())
 		if err != nil {
 			return fail(fmt.Errorf("target stack: %w", err))
@@ -256,7 +263,8 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		return fail(err)
 	}
 	log.Info().Str("target", target.Addr.String()).Str("kind", kind).Int("stacks", jobs).Msg("local target ready")
-	env := &suite.Env{NewProbe: newPool(stacks, log).newProbe, DialAgent: dial, Target: target}
+	env := &suite.Env{NewProbe: newPool(stacks, log).newProbe, DialAgent: dial, Target: target,
+		CaptureLink: captureTarget(pair.B.NS, pair.B.Veth)}
 	return env, td.run, nil
 }
 
@@ -316,7 +324,7 @@ func Remote(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	if len(opts.Sysctls) > 0 {
 		return nil, nil, fmt.Errorf("--sysctl applies to the local target only; set them on %s yourself", opts.Target)
 	}
-	if opts.StackTCP != nil {
+	if opts.StackTCP != nil || len(opts.StackOptions) > 0 {
 		return nil, nil, fmt.Errorf("--stack-option applies to the local tcpstack target only; a remote target's agent decides its stack")
 	}
 	in := func(fn func() error) error { return fn() }

@@ -5,10 +5,14 @@ import (
 	"net"
 	"net/netip"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"tcpregress.dev/conformance/agent"
+	// The cases register themselves: TestRemote runs one of them.
+	_ "tcpregress.dev/conformance/cases"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/netns"
 	"tcpregress.dev/tcpstack/probe"
@@ -140,6 +144,26 @@ func TestRemote(t *testing.T) {
 	t.Cleanup(cleanup)
 	res := suite.Run(ctx, []suite.Case{synCase}, *env, suite.Options{})
 	check(t, res)
+
+	// A remote target's link is not the harness's to watch: the cases
+	// that need a capture of it (a SYN from a multicast source draws no
+	// reply the probe could see) SKIP and say why.
+	if env.CaptureLink != nil {
+		t.Error("a remote target offers CaptureLink")
+	}
+	var capCase []suite.Case
+	for _, c := range suite.Cases() {
+		if c.ID == "handshake/syn-from-multicast-ignored" {
+			capCase = append(capCase, c)
+		}
+	}
+	if len(capCase) != 1 {
+		t.Fatal("handshake/syn-from-multicast-ignored is not registered")
+	}
+	r := suite.Run(ctx, capCase, *env, suite.Options{PortFirst: 30000, PortLast: 30099})[0]
+	if r.Verdict != suite.SKIP || !strings.Contains(r.Message, "remote target") {
+		t.Errorf("%s on a remote target: %s %q, want SKIP naming the remote target\n%s", r.ID, r.Verdict, r.Message, r.Trace)
+	}
 }
 
 func TestRemoteUsage(t *testing.T) {
@@ -163,13 +187,69 @@ func TestLocalTCPStack(t *testing.T) {
 	if _, _, err := Local(ctx, Options{Stack: "tcpstack", Sysctls: []string{"a=b"}}); err == nil {
 		t.Error("--sysctl with --stack tcpstack accepted")
 	}
-	env, cleanup, err := Local(ctx, Options{Stack: "tcpstack"})
+	if _, _, err := Local(ctx, Options{StackOptions: []string{"no-sack"}}); err == nil {
+		t.Error("stack options with the kernel target accepted")
+	}
+	set, err := StackOptions([]string{"no-sack"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, cleanup, err := Local(ctx, Options{Stack: "tcpstack", StackTCP: set, StackOptions: []string{"no-sack"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(cleanup)
-	if env.Target.Kind != "tcpstack" {
+	if env.Target.Kind != "tcpstack" || !slices.Equal(env.Target.StackOptions, []string{"no-sack"}) {
 		t.Errorf("target %+v", env.Target)
 	}
 	check(t, suite.Run(ctx, []suite.Case{synCase}, *env, suite.Options{}))
+}
+
+// TestCaptureLink: a local target's Env.CaptureLink sees what the target
+// sends, here the SYN-ACK of synCase, through its BPF filter, and nothing
+// the target did not send (the probe's SYN); Stop may be called twice. A
+// remote target has none (see TestRemote).
+func TestCaptureLink(t *testing.T) {
+	netns.RequireRoot(t)
+	ctx := context.Background()
+	env, cleanup, err := Local(ctx, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	if env.CaptureLink == nil {
+		t.Fatal("the local target has no CaptureLink")
+	}
+	if _, err := env.CaptureLink("not a ( filter"); err == nil {
+		t.Error("a bad filter was accepted")
+	}
+	c, err := env.CaptureLink("tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, suite.Run(ctx, []suite.Case{synCase}, *env, suite.Options{}))
+	time.Sleep(100 * time.Millisecond)
+	frames, err := c.Stop()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var synAcks int
+	for _, f := range frames {
+		const flags = 14 + 20 + 13 // Ethernet, IPv4 without options, TCP flags
+		if len(f.Data) <= flags {
+			t.Fatalf("short frame % x", f.Data)
+		}
+		if src := netip.AddrFrom4([4]byte(f.Data[14+12 : 14+16])); src != env.Target.Addr {
+			t.Errorf("captured a frame from %v, not from the target %v", src, env.Target.Addr)
+		}
+		if f.Data[flags]&0x12 == 0x12 {
+			synAcks++
+		}
+	}
+	if synAcks == 0 {
+		t.Errorf("no SYN-ACK among the %d frames captured", len(frames))
+	}
+	if again, _ := c.Stop(); len(again) != len(frames) {
+		t.Errorf("second Stop: %d frames, first %d", len(again), len(frames))
+	}
 }

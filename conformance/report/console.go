@@ -121,6 +121,9 @@ func Console(w io.Writer, rep *Report) error {
 	if t.OS != "" {
 		fmt.Fprintf(ew, ", %s %s", t.OS, t.Kernel)
 	}
+	if len(t.StackOptions) > 0 {
+		fmt.Fprintf(ew, "; --stack-option %s", strings.Join(t.StackOptions, ","))
+	}
 	fmt.Fprintf(ew, ")\n")
 	names, by := areas(rep.Results)
 	width := 0

@@ -16,6 +16,9 @@ type jsonTarget struct {
 	OS      string            `json:"os"`
 	Kernel  string            `json:"kernel"`
 	Sysctls map[string]string `json:"sysctls"`
+	// StackOptions are the --stack-option toggles of a tcpstack target;
+	// always present, empty without any.
+	StackOptions []string `json:"stack_options"`
 }
 
 type jsonResult struct {
@@ -45,8 +48,13 @@ func JSON(w io.Writer, rep *Report) error {
 	if sys == nil {
 		sys = map[string]string{}
 	}
+	opts := rep.Target.StackOptions
+	if opts == nil {
+		opts = []string{}
+	}
 	out := jsonReport{
-		Target:     jsonTarget{Name: rep.Target.Name, Kind: rep.Target.Kind, OS: rep.Target.OS, Kernel: rep.Target.Kernel, Sysctls: sys},
+		Target: jsonTarget{Name: rep.Target.Name, Kind: rep.Target.Kind, OS: rep.Target.OS, Kernel: rep.Target.Kernel,
+			Sysctls: sys, StackOptions: opts},
 		Started:    rep.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		DurationMS: ms(rep.Duration),
 		Results:    make([]jsonResult, 0, len(rep.Results)),

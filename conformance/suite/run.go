@@ -209,7 +209,13 @@ func (t *T) release() {
 	}
 	t.closed = true
 	a := t.agent
+	captures := t.captures
 	t.mu.Unlock()
+	for _, c := range captures {
+		if _, err := c.Stop(); err != nil {
+			t.Logf("stopping the link capture: %v", err)
+		}
+	}
 	if t.probe != nil {
 		if err := t.probe.Close(); err != nil && !errors.Is(err, probe.ErrClosed) {
 			t.Logf("closing the probe: %v", err)

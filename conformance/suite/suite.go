@@ -62,6 +62,9 @@ type Target struct {
 	Name, Kind, OS, Kernel string
 	Addr                   netip.Addr // the target's IPv4 address on the test link
 	Sysctls                map[string]string
+	// StackOptions are the option toggles (tcpregress run --stack-option)
+	// of a tcpstack target, such as "no-sack".
+	StackOptions []string
 }
 
 // Result is what running a case gave.
@@ -155,8 +158,28 @@ type Env struct {
 	// DialAgent opens a control connection to the target's agent; each
 	// case that calls T.Agent gets its own. Nil: cases get a nil client.
 	DialAgent func(ctx context.Context) (*agent.Client, error)
+	// CaptureLink, when set, starts a capture of the frames the target
+	// sends on the test link, whatever their destination, that match a
+	// BPF filter (pcap-filter(7)). It lets a case show that the target
+	// sent nothing to an address the probe cannot receive at, such as a
+	// broadcast or multicast source. Nil when the harness does not hold
+	// the target's link (a remote target): cases then SKIP.
+	CaptureLink func(filter string) (LinkCapture, error)
 	// Target is the stack under test.
 	Target Target
+}
+
+// LinkCapture is a running capture of the test link (Env.CaptureLink).
+type LinkCapture interface {
+	// Stop ends the capture and returns the frames it saw, in order. It
+	// may be called more than once; later calls return the same.
+	Stop() ([]LinkFrame, error)
+}
+
+// LinkFrame is one Ethernet frame a LinkCapture saw.
+type LinkFrame struct {
+	Time time.Time
+	Data []byte
 }
 
 // Options shape a run.

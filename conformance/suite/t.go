@@ -34,6 +34,7 @@ type T struct {
 	agent    *agent.Client
 	agentErr error
 	closed   bool
+	captures []LinkCapture
 
 	reserved     uint16
 	reservedUsed bool
@@ -65,6 +66,31 @@ func (t *T) Agent() *agent.Client {
 	}
 	t.agent = c
 	return c
+}
+
+// CaptureLink starts a capture of what the target sends on the test link
+// (see Env.CaptureLink); ok is false when the run has none (a remote
+// target). A failure to start it ends the case with ERROR. The suite stops
+// the capture when the case ends, if the case did not.
+func (t *T) CaptureLink(filter string) (c LinkCapture, ok bool) {
+	if t.env.CaptureLink == nil {
+		return nil, false
+	}
+	c, err := t.env.CaptureLink(filter)
+	if err != nil {
+		t.Errorf("capture of the test link (%s): %v", filter, err)
+	}
+	t.mu.Lock()
+	closed := t.closed
+	if !closed {
+		t.captures = append(t.captures, c)
+	}
+	t.mu.Unlock()
+	if closed {
+		c.Stop()
+		t.Errorf("the case ended while its capture started")
+	}
+	return c, true
 }
 
 // Target describes the stack under test.

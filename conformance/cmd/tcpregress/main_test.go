@@ -3,10 +3,17 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -126,10 +133,94 @@ func TestRunStackOption(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rep struct {
-		Target  struct{ Kind string }
+		Target struct {
+			Kind         string
+			StackOptions []string `json:"stack_options"`
+		}
 		Summary map[string]int
 	}
-	if err := json.Unmarshal(b, &rep); err != nil || rep.Target.Kind != "tcpstack" || rep.Summary["UNSUPPORTED"] != 1 {
+	if err := json.Unmarshal(b, &rep); err != nil || rep.Target.Kind != "tcpstack" || rep.Summary["UNSUPPORTED"] != 1 ||
+		!slices.Equal(rep.Target.StackOptions, []string{"no-sack", "no-delayed-ack"}) {
 		t.Errorf("report.json: %v %+v", err, rep)
+	}
+}
+
+// TestRunInterrupted: SIGINT during a run stops it, removes the namespaces
+// and still writes the reports asked for, with the cases that did not run
+// SKIP ("run cancelled") and the one cut short ERROR; the exit status is
+// 130. It runs the built command, as a user would, and interrupts it once
+// its first case is done.
+func TestRunInterrupted(t *testing.T) {
+	netns.RequireRoot(t)
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "tcpregress")
+	build := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	// handshake/three-way is quick; the keep-alive cases that follow wait
+	// seconds each.
+	cmd := exec.Command(bin, "run", "--run", `^(handshake/three-way|keepalive/.*)$`, "--tap",
+		"--json", filepath.Join(dir, "report.json"), "--junit", filepath.Join(dir, "junit.xml"))
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var log strings.Builder
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		log.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "[1/") {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(stderr)
+	log.Write(rest)
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v, want status 130\nstderr:\n%s", err, log.String())
+	}
+	if !strings.Contains(log.String(), "interrupted by interrupt") {
+		t.Errorf("stderr does not say the run was interrupted:\n%s", log.String())
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "report.json"))
+	if err != nil {
+		t.Fatalf("no partial JSON report: %v\nstderr:\n%s", err, log.String())
+	}
+	var rep struct {
+		Results []struct{ ID, Verdict, Message string }
+		Summary map[string]int
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) < 3 || rep.Results[0].ID != "handshake/three-way" || rep.Results[0].Verdict != "PASS" {
+		t.Fatalf("results %+v", rep.Results)
+	}
+	for _, r := range rep.Results[1:] {
+		if (r.Verdict != "SKIP" && r.Verdict != "ERROR") || r.Message != "run cancelled" {
+			t.Errorf("%s: %s %q after the interrupt, want SKIP (or ERROR for the case cut short) \"run cancelled\"", r.ID, r.Verdict, r.Message)
+		}
+	}
+	if rep.Summary["SKIP"] == 0 || rep.Summary["ERROR"] > 1 {
+		t.Errorf("summary %v: want the cases not started SKIP, at most the one running ERROR", rep.Summary)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil {
+		t.Errorf("no partial JUnit report: %v", err)
+	}
+	if !strings.HasPrefix(stdout.String(), "TAP version 13\n1..") || !strings.Contains(stdout.String(), "# SKIP SKIP: run cancelled") {
+		t.Errorf("TAP:\n%s", stdout.String())
+	}
+	if left, _ := filepath.Glob("/run/netns/" + netns.Prefix + strconv.Itoa(cmd.Process.Pid) + "-*"); len(left) > 0 {
+		t.Errorf("namespaces left behind: %v", left)
 	}
 }

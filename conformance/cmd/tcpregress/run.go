@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -155,12 +156,10 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 		return err
 	}
 
-	stop := netns.HandleSignals() // removes the namespaces and exits on SIGINT/SIGTERM
+	ctx, interrupted, stop := handleSignals(log)
 	defer stop()
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
 
-	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, Jobs: c.Jobs, Logger: log,
+	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, StackOptions: c.StackOption, Jobs: c.Jobs, Logger: log,
 		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
 	var env *suite.Env
 	var cleanup func()
@@ -170,6 +169,9 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 		env, cleanup, err = harness.Remote(ctx, hopts)
 	}
 	if err != nil {
+		if sig := interrupted(); sig != nil {
+			return interruptedError{sig}
+		}
 		return err
 	}
 	defer cleanup()
@@ -217,8 +219,8 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 			return err
 		}
 	}
-	if ctx.Err() != nil {
-		return errors.New("interrupted")
+	if sig := interrupted(); sig != nil {
+		return interruptedError{sig}
 	}
 	n := 0
 	for _, r := range results {
@@ -230,6 +232,67 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 		return failedError{n}
 	}
 	return nil
+}
+
+// interruptedError ends a run stopped by a signal, after its partial
+// report was written: exit status 128+N, as a shell reports a process the
+// signal killed (130 for SIGINT, 143 for SIGTERM).
+type interruptedError struct{ sig os.Signal }
+
+func (e interruptedError) Error() string {
+	return fmt.Sprintf("interrupted by %v: the cases that did not run are SKIP (run cancelled)", e.sig)
+}
+
+// ExitCode implements kong.ExitCoder.
+func (e interruptedError) ExitCode() int {
+	if s, ok := e.sig.(syscall.Signal); ok {
+		return 128 + int(s)
+	}
+	return 130
+}
+
+// handleSignals turns the first SIGINT or SIGTERM into the cancellation of
+// ctx: the run ends its running cases (ERROR, run cancelled), skips the
+// others (SKIP, run cancelled), removes the namespaces and writes the
+// reports asked for. interrupted returns the signal once one came. A second
+// signal removes the namespaces and exits at once, without reports. stop
+// ends the handling.
+func handleSignals(log zerolog.Logger) (ctx context.Context, interrupted func() os.Signal, stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var mu sync.Mutex
+	var got os.Signal
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			mu.Lock()
+			got = sig
+			mu.Unlock()
+			log.Warn().Str("signal", sig.String()).Msg("interrupted: stopping the cases and writing the partial report (again to quit at once)")
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-sigs:
+			netns.CloseAll()
+			os.Exit(interruptedError{sig}.ExitCode())
+		case <-done:
+		}
+	}()
+	interrupted = func() os.Signal {
+		mu.Lock()
+		defer mu.Unlock()
+		return got
+	}
+	stop = func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+	return ctx, interrupted, stop
 }
 
 // writeFile writes a report file, making its directory.

@@ -335,7 +335,12 @@ func (b *stackBackend) GetSockopt(fd FD, name string) (int, error) {
 			return v, nil
 		}
 		return 1, nil // tcpstack's default, as Go's net
-	case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT":
+	case "IP_TTL":
+		if v, ok := s.opts[name]; ok {
+			return v, nil
+		}
+		return 64, nil // tcpstack's default
+	case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "IP_TOS":
 		// tcpstack does not report these; answer what was set.
 		return s.opts[name], nil
 	}

@@ -101,8 +101,12 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 	if n, err := c.SendOOB(ctx, fd, []byte("!")); err != nil || n != 1 {
 		t.Errorf("send_oob: %d, %v", n, err)
 	}
-	if err := c.SetSockopt(ctx, fd, "IP_TOS", 16); !errors.Is(err, ErrUnsupported) || !errors.Is(err, syscall.ENOPROTOOPT) {
-		t.Errorf("IP_TOS: %v, want unsupported ENOPROTOOPT", err)
+	noErr(t, c.SetSockopt(ctx, fd, "IP_TOS", 16))
+	if v, err := c.GetSockopt(ctx, fd, "IP_TOS"); err != nil || v != 16 {
+		t.Errorf("IP_TOS read back: %d, %v; want 16", v, err)
+	}
+	if err := c.SetSockopt(ctx, fd, "TCP_MAXSEG", 536); !errors.Is(err, ErrUnsupported) || !errors.Is(err, syscall.ENOPROTOOPT) {
+		t.Errorf("TCP_MAXSEG: %v, want unsupported ENOPROTOOPT (read-only in tcpstack)", err)
 	}
 	noErr(t, c.Shutdown(ctx, fd, "wr"))
 	if _, err := kc.Read(buf); err != io.EOF {

@@ -10,8 +10,10 @@ FUZZTIME ?= 10s
 
 .PHONY: all deps build test bench fuzz lint clean testdata conformance agents
 
-# make conformance [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
+# make conformance [STACK=kernel|tcpstack] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
+# The Linux expectation file applies to the local kernel only.
 TARGET ?= local
+STACK ?= kernel
 CONFORMANCE_OUT ?= conformance-report
 JOBS ?= 2
 
@@ -42,10 +44,10 @@ testdata:
 
 conformance: build
 	@mkdir -p $(CONFORMANCE_OUT)
-	./bin/tcpregress run --target $(TARGET) -j $(JOBS) \
+	./bin/tcpregress run --target $(TARGET) --stack $(STACK) -j $(JOBS) \
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
 	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
-	  $(if $(filter local,$(TARGET)),--expect conformance/expect/linux.txt) \
+	  $(if $(and $(filter local,$(TARGET)),$(filter kernel,$(STACK))),--expect conformance/expect/linux.txt) \
 	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml \
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
 

@@ -194,6 +194,13 @@ func (b *bench) open(cfg probe.ConnConfig) (*probe.Conn, agent.FD) {
 // on it (socket options), and starts a connect to the probe's port in the
 // background; the result arrives on the channel.
 func (b *bench) connecting(probePort uint16, before func(fd agent.FD)) (agent.FD, <-chan error) {
+	return b.connectingWithin(probePort, 5*time.Second, before)
+}
+
+// connectingWithin is connecting with the connect's timeout: the agent
+// answers ETIMEDOUT after it if the target's connect is still pending (the
+// attempt goes on until the control connection closes).
+func (b *bench) connectingWithin(probePort uint16, timeout time.Duration, before func(fd agent.FD)) (agent.FD, <-chan error) {
 	fd := b.socket()
 	if before != nil {
 		before(fd)
@@ -203,7 +210,7 @@ func (b *bench) connecting(probePort uint16, before func(fd agent.FD)) (agent.FD
 	}
 	done := make(chan error, 1)
 	go func() {
-		done <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(b.p.Addr(), probePort), 5*time.Second)
+		done <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(b.p.Addr(), probePort), timeout)
 	}()
 	return fd, done
 }

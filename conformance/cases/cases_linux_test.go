@@ -45,7 +45,8 @@ func TestRegistry(t *testing.T) {
 // throwaway namespace (harness.Local: probe on side A, kernel and agent on
 // side B) and prints the verdicts. It fails only on ERROR (the bench broke);
 // a FAIL is a finding about Linux, listed for conformance/expect/linux.txt.
-// CASES=substring selects cases; CASES_TRACE=1 prints every trace.
+// CASES=substring selects cases; CASES_TRACE=1 prints every trace; the slow
+// cases (minutes each) are SKIP unless SLOW=1.
 func TestLinux(t *testing.T) {
 	netns.RequireRoot(t)
 	if testing.Short() {
@@ -66,7 +67,7 @@ func TestLinux(t *testing.T) {
 		}
 	}
 	suite.SortCases(cs)
-	results := suite.Run(ctx, cs, *env, suite.Options{Jobs: jobs, Timeout: 30 * time.Second})
+	results := suite.Run(ctx, cs, *env, suite.Options{Jobs: jobs, Timeout: 30 * time.Second, Slow: os.Getenv("SLOW") != ""})
 	sort.Slice(results, func(i, j int) bool { return results[i].ID < results[j].ID })
 	var sb strings.Builder
 	w := tabwriter.NewWriter(&sb, 0, 4, 2, ' ', 0)

@@ -1,6 +1,7 @@
 package cases
 
 import (
+	"context"
 	"strings"
 	"time"
 
@@ -38,6 +39,8 @@ func init() {
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-19", "RFC6298 §5.5"}, Timeout: 20 * time.Second}, synAckBackoff)
 	register(suite.Case{ID: "handshake/syn-retransmit-backoff", Title: "an unanswered SYN is retransmitted with a growing interval and not given up early",
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-19", "RFC9293 MUST-23 (partial: 7 s, not 3 min)", "RFC6298 §5.7"}, Timeout: 20 * time.Second}, synBackoff)
+	register(suite.Case{ID: "handshake/syn-retries-three-minutes", Title: "an unanswered SYN is still retransmitted 3 minutes after the first (R2 for a SYN, the default)",
+		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-23"}, Slow: 200 * time.Second, Timeout: synR2CaseTimeout}, synRetriesThreeMinutes)
 	register(suite.Case{ID: "handshake/simultaneous-open", Title: "a SYN answering the target's SYN leads through SYN-RECEIVED to ESTABLISHED",
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-10", "RFC9293 §3.5 (Figure 7)"}}, simultaneousOpen)
 	register(suite.Case{ID: "handshake/syn-received-passive-reset", Title: "a RST in SYN-RECEIVED entered from LISTEN returns to LISTEN",
@@ -285,6 +288,145 @@ func synBackoff(t *T) {
 		b.Fatalf("the connect ended after %v: %v; R2 for a SYN is at least 3 minutes", time.Since(first.Time), err)
 	default:
 	}
+}
+
+// The times of handshake/syn-retries-three-minutes (RFC9293 MUST-23), from
+// the target's first SYN.
+const (
+	// synR2Min is what MUST-23 asks: "R2 for a SYN segment MUST be set
+	// large enough to provide retransmission of the segment for at least 3
+	// minutes".
+	synR2Min = 3 * time.Minute
+	// synR2Slack is added to the times the case waits for a retransmission.
+	synR2Slack = 10 * time.Second
+	// synR2WaitMax is the latest the case waits for a retransmission at or
+	// after synR2Min. A target whose last retransmission came just before
+	// 3 minutes sends the next one an RTO later, and the RTO of a SYN that
+	// was never answered is its upper bound by then: Linux's is 120 s
+	// (TCP_RTO_MAX); RFC6298 (2.5) only says a maximum "MAY be placed on
+	// RTO provided it is at least 60 seconds".
+	synR2WaitMax = synR2Min + 130*time.Second
+	// synR2Connect is the agent's connect timeout: longer than the case
+	// waits, so that only the target ends the attempt.
+	synR2Connect = synR2WaitMax + 10*time.Second
+	// synR2CaseTimeout bounds the case.
+	synR2CaseTimeout = synR2Connect + 20*time.Second
+)
+
+// synRetriesThreeMinutes: RFC9293 MUST-23 (§3.8.3): "R2 for a SYN segment
+// MUST be set large enough to provide retransmission of the segment for at
+// least 3 minutes". The target connects with its defaults (no
+// TCP_USER_TIMEOUT, which would replace R2, MUST-21) to the probe, which
+// never answers; the case records when each retransmission of the SYN comes.
+// PASS: a retransmission of the SYN at or after 180 s from the first SYN.
+// FAIL: the connect ends before one came (the target gave up), or none
+// comes while the connect stays pending: after 180 s the case waits for the
+// next retransmission up to twice the last interval after the last one
+// (RFC6298 (5.5) doubles the timer) plus 10 s, and at most until 310 s.
+// A slow case: it takes 2 to 5 minutes (about 3m20s for a target that
+// retransmits up to 3 minutes and gives up soon after).
+func synRetriesThreeMinutes(t *T) {
+	b := newBench(t)
+	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: wait})
+	if err != nil {
+		b.Errorf("probe: %v", err)
+	}
+	// Ending ctx when the case ends also ends a connect still pending: the
+	// agent client disconnects (which would otherwise wait for the call) and
+	// the agent closes the socket.
+	ctx, cancel := context.WithCancel(b.ctx)
+	defer cancel()
+	bc := *b
+	bc.ctx = ctx
+	_, done := bc.connectingWithin(b.port, synR2Connect, nil)
+	first := b.expect(c, probe.Flags(fSYN), "SYN")
+	resent := probe.And(probe.Tuple(c.LocalAddr(), c.RemoteAddr()), probe.HasFlags(fSYN), probe.Seq(first.TCP.Seq))
+
+	// The retransmissions, in order, from the probe's record.
+	syns := make(chan probe.Frame)
+	go func() {
+		defer close(syns)
+		for {
+			f, err := b.p.ExpectContext(ctx, resent)
+			if err != nil {
+				return
+			}
+			select {
+			case syns <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var times []time.Duration // of the retransmissions, from the first SYN
+	waitUntil := func() time.Duration {
+		// Until the retransmission after 3 minutes is due: the next one
+		// comes after at most twice the last interval.
+		var last, interval time.Duration
+		if n := len(times); n > 0 {
+			last = times[n-1]
+			interval = last
+			if n > 1 {
+				interval -= times[n-2]
+			}
+		}
+		return min(max(last+2*interval, synR2Min)+synR2Slack, synR2WaitMax)
+	}
+	timer := time.NewTimer(time.Until(first.Time.Add(waitUntil())))
+	defer timer.Stop()
+	for {
+		select {
+		case f, ok := <-syns:
+			if !ok {
+				b.Errorf("probe: the record ended: %v", ctx.Err())
+			}
+			at := f.Time.Sub(first.Time)
+			times = append(times, at)
+			b.Logf("SYN retransmission %d at %v", len(times), at.Round(time.Millisecond))
+			if at >= synR2Min {
+				b.Logf("the SYN is still retransmitted %v after the first (retransmissions at %s)", at.Round(time.Millisecond), fmtDurations(times))
+				return
+			}
+			timer.Reset(time.Until(first.Time.Add(waitUntil())))
+		case err := <-done:
+			ended := time.Since(first.Time)
+			if err == nil {
+				b.Errorf("the target's connect succeeded, yet the probe answered nothing")
+			}
+			// A retransmission the probe saw just before the end counts.
+			for _, f := range b.p.Frames() {
+				if f.Dir == probe.In && resent.Match(&f) && f.Time.Sub(first.Time) >= synR2Min {
+					b.Logf("the SYN was retransmitted %v after the first, then the connect ended after %v: %v",
+						f.Time.Sub(first.Time).Round(time.Millisecond), ended.Round(time.Millisecond), err)
+					return
+				}
+			}
+			b.Fatalf("the target gave up the connect %v after its first SYN (%s), having retransmitted the SYN at %s; "+
+				"R2 for a SYN MUST provide retransmission of the segment for at least 3 minutes (MUST-23)",
+				ended.Round(100*time.Millisecond), errText(err), listOrNone(times))
+		case <-timer.C:
+			b.Fatalf("no retransmission of the SYN at or after 3 minutes: the connect is still pending %v after the first SYN, "+
+				"the SYN was retransmitted at %s; R2 for a SYN MUST provide retransmission of the segment for at least 3 minutes (MUST-23)",
+				time.Since(first.Time).Round(100*time.Millisecond), listOrNone(times))
+		}
+	}
+}
+
+// errText is the errno name of an agent error, or the error's text.
+func errText(err error) string {
+	if e := errno(err); e != "" {
+		return e
+	}
+	return err.Error()
+}
+
+// listOrNone is fmtDurations, or "no time" for none.
+func listOrNone(ds []time.Duration) string {
+	if len(ds) == 0 {
+		return "no time"
+	}
+	return fmtDurations(ds)
 }
 
 // simultaneousOpen: RFC9293 MUST-10, §3.5 Figure 7. Our SYN crosses the target's: it

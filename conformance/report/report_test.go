@@ -2,9 +2,11 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -163,6 +165,44 @@ func TestCoverage(t *testing.T) {
 		rfc, level, label, ok := ParseRequirement(tt.in, suite.MAY)
 		if !ok || rfc != tt.rfc || level != tt.level || label != tt.label {
 			t.Errorf("ParseRequirement(%q) = %q %q %q", tt.in, rfc, level, label)
+		}
+	}
+}
+
+// TestCoverageSlowSkipped: a slow case the run left out (SKIP without
+// --slow) covers its requirements, which are not passed; with --slow its
+// verdict decides.
+func TestCoverageSlowSkipped(t *testing.T) {
+	cs := []suite.Case{
+		{ID: "handshake/fast", Level: suite.MUST, Requirements: []string{"RFC9293 MUST-19", "RFC9293 MUST-23 (partial: 7 s, not 3 min)"}, Run: func(*suite.T) {}},
+		{ID: "handshake/slow", Level: suite.MUST, Requirements: []string{"RFC9293 MUST-23"}, Slow: 200 * time.Second, Timeout: time.Hour, Run: func(*suite.T) {}},
+	}
+	for _, tt := range []struct {
+		slow    bool
+		verdict suite.Verdict
+		passed  []string
+	}{
+		{false, suite.SKIP, []string{"MUST-19"}},
+		{true, suite.PASS, []string{"MUST-19", "MUST-23"}},
+	} {
+		res := suite.Run(context.Background(), cs, suite.Env{}, suite.Options{Slow: tt.slow})
+		if res[1].Verdict != tt.verdict {
+			t.Fatalf("slow=%v: %s %s %q; want %s", tt.slow, res[1].ID, res[1].Verdict, res[1].Message, tt.verdict)
+		}
+		must := ComputeCoverage(res)["RFC9293"]["MUST"]
+		if !slices.Equal(must.Covered, []string{"MUST-19", "MUST-23"}) || !slices.Equal(must.Passed, tt.passed) {
+			t.Errorf("slow=%v: RFC9293 MUST covered %v passed %v; want [MUST-19 MUST-23], %v", tt.slow, must.Covered, must.Passed, tt.passed)
+		}
+		var b bytes.Buffer
+		if err := Console(&b, &Report{Results: res}); err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("MUST 2/%d/69", len(tt.passed))
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("slow=%v: the console coverage lacks %q:\n%s", tt.slow, want, b.String())
+		}
+		if !tt.slow && !strings.Contains(b.String(), "SKIP") || !tt.slow && !strings.Contains(b.String(), "slow case (about 3m20s): run with --slow") {
+			t.Errorf("the console does not show the slow case skipped:\n%s", b.String())
 		}
 	}
 }

@@ -39,7 +39,19 @@ type Case struct {
 	Level        Level
 	Requirements []string      // "RFC9293 MUST-8", "RFC5961 §3.2", ...
 	Timeout      time.Duration // 0: the run's default
-	Run          func(t *T)
+	// Slow marks a case that takes minutes, because what it checks is a
+	// default timer of the target that cannot be shortened (R2 for a SYN,
+	// RFC9293 MUST-23): about how long it runs. Run reports a slow case
+	// SKIP ([SlowMessage]) unless Options.Slow asks for slow cases. A slow
+	// case sets a Timeout of at least Slow.
+	Slow time.Duration
+	Run  func(t *T)
+}
+
+// SlowMessage is the message of a slow case that Run skipped because the
+// run did not ask for slow cases (tcpregress run --slow).
+func SlowMessage(c Case) string {
+	return fmt.Sprintf("slow case (about %v): run with --slow", c.Slow.Round(time.Second))
 }
 
 // Verdict is the outcome of a case.
@@ -120,6 +132,9 @@ func Register(c Case) {
 	default:
 		panic(fmt.Sprintf("suite: Register: case %q has level %q; want MUST, SHOULD, MAY or FEATURE", c.ID, c.Level))
 	}
+	if c.Slow < 0 || c.Slow > 0 && c.Timeout < c.Slow {
+		panic(fmt.Sprintf("suite: Register: slow case %q (about %v) needs a Timeout of at least that, not %v", c.ID, c.Slow, c.Timeout))
+	}
 	registry.Lock()
 	defer registry.Unlock()
 	if _, dup := registry.cases[c.ID]; dup {
@@ -193,6 +208,10 @@ type Options struct {
 	PcapDir string
 	// Expect holds the expected non-PASS verdicts.
 	Expect Expectations
+	// Slow runs the slow cases (Case.Slow) too; without it they are SKIP
+	// with SlowMessage, and Expected whatever their expectation says (it
+	// is about their verdict when they run).
+	Slow bool
 	// Ports is the range T.Port hands ports out of; default 20000-39999
 	// (below the 40000 and up the probe picks by itself).
 	PortFirst, PortLast uint16

@@ -152,6 +152,66 @@ func TestRunCancelled(t *testing.T) {
 	}
 }
 
+// TestRunSlow: a slow case is SKIP with the slow message, without
+// running, unless the run asks for slow cases; its expectation (about the
+// verdict it gives when it runs) does not make the skip unexpected.
+func TestRunSlow(t *testing.T) {
+	var mu sync.Mutex
+	ran := map[string]bool{}
+	body := func(t *T) {
+		mu.Lock()
+		ran[t.c.ID] = true
+		mu.Unlock()
+		if t.c.ID == "slow/fails" {
+			t.Fatalf("gave up after 127 s")
+		}
+	}
+	cs := []Case{
+		{ID: "fast/pass", Level: MUST, Requirements: []string{"RFC9293 MUST-19"}, Run: body},
+		{ID: "slow/fails", Level: MUST, Requirements: []string{"RFC9293 MUST-23"}, Slow: 200 * time.Second, Timeout: time.Hour, Run: body},
+		{ID: "slow/passes", Level: MUST, Requirements: []string{"RFC9293 MUST-23"}, Slow: 90 * time.Second, Timeout: time.Hour, Run: body},
+	}
+	exp, err := ParseExpectations(strings.NewReader("slow/fails FAIL gives up at 127 s\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		v        Verdict
+		expected bool
+		msg      string
+	}
+	for _, tt := range []struct {
+		slow bool
+		want map[string]want
+	}{
+		{false, map[string]want{
+			"fast/pass":   {PASS, true, ""},
+			"slow/fails":  {SKIP, true, "slow case (about 3m20s): run with --slow"},
+			"slow/passes": {SKIP, true, "slow case (about 1m30s): run with --slow"},
+		}},
+		{true, map[string]want{
+			"fast/pass":   {PASS, true, ""},
+			"slow/fails":  {FAIL, true, "gave up after 127 s"},
+			"slow/passes": {PASS, true, ""},
+		}},
+	} {
+		ran = map[string]bool{}
+		res := Run(context.Background(), cs, Env{}, Options{Jobs: 2, Expect: exp, Slow: tt.slow})
+		for _, r := range res {
+			w := tt.want[r.ID]
+			if r.Verdict != w.v || r.Expected != w.expected || r.Message != w.msg {
+				t.Errorf("slow=%v: %s: %s expected=%v %q; want %s expected=%v %q", tt.slow, r.ID, r.Verdict, r.Expected, r.Message, w.v, w.expected, w.msg)
+			}
+			if ran[r.ID] != (r.Verdict != SKIP) {
+				t.Errorf("slow=%v: %s: ran=%v with verdict %s", tt.slow, r.ID, ran[r.ID], r.Verdict)
+			}
+			if r.Failed() {
+				t.Errorf("slow=%v: %s counts as an unexpected failure", tt.slow, r.ID)
+			}
+		}
+	}
+}
+
 func TestRegister(t *testing.T) {
 	registry.Lock()
 	saved := registry.cases
@@ -161,13 +221,16 @@ func TestRegister(t *testing.T) {
 
 	Register(Case{ID: "b/x", Level: MUST, Run: func(*T) {}})
 	Register(Case{ID: "a/y", Level: MAY, Run: func(*T) {}})
-	if cs := Cases(); len(cs) != 2 || cs[0].ID != "a/y" {
-		t.Errorf("Cases() = %v; want a/y, b/x", cs)
+	Register(Case{ID: "c/slow", Level: MUST, Slow: time.Minute, Timeout: 2 * time.Minute, Run: func(*T) {}})
+	if cs := Cases(); len(cs) != 3 || cs[0].ID != "a/y" || cs[2].Slow != time.Minute {
+		t.Errorf("Cases() = %v; want a/y, b/x, c/slow", cs)
 	}
 	for _, c := range []Case{
 		{ID: "b/x", Level: MUST, Run: func(*T) {}},
 		{ID: "c/z", Level: "OFTEN", Run: func(*T) {}},
 		{ID: "", Level: MUST, Run: func(*T) {}},
+		{ID: "d/slow-no-timeout", Level: MUST, Slow: time.Minute, Run: func(*T) {}},
+		{ID: "d/slow-short-timeout", Level: MUST, Slow: time.Minute, Timeout: 30 * time.Second, Run: func(*T) {}},
 	} {
 		func() {
 			defer func() {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -26,6 +27,8 @@ type listEntry struct {
 	Level        string   `json:"level"`
 	Requirements []string `json:"requirements"`
 	TimeoutMS    int64    `json:"timeout_ms,omitempty"`
+	// Slow reports a slow case: tcpregress run skips it without --slow.
+	Slow bool `json:"slow"`
 }
 
 func (c *listCmd) Run(ctx *kong.Context) error {
@@ -40,7 +43,7 @@ func (c *listCmd) Run(ctx *kong.Context) error {
 			if reqs == nil {
 				reqs = []string{}
 			}
-			out = append(out, listEntry{ID: k.ID, Title: k.Title, Area: k.Area, Level: string(k.Level), Requirements: reqs, TimeoutMS: k.Timeout.Milliseconds()})
+			out = append(out, listEntry{ID: k.ID, Title: k.Title, Area: k.Area, Level: string(k.Level), Requirements: reqs, TimeoutMS: k.Timeout.Milliseconds(), Slow: k.Slow > 0})
 		}
 		enc := json.NewEncoder(ctx.Stdout)
 		enc.SetIndent("", "  ")
@@ -48,10 +51,20 @@ func (c *listCmd) Run(ctx *kong.Context) error {
 	}
 	tw := tabwriter.NewWriter(ctx.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "ID\tLEVEL\tREQUIREMENTS\tTITLE\n")
+	slow := 0
 	for _, k := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Level, strings.Join(k.Requirements, ", "), k.Title)
+		title := k.Title
+		if k.Slow > 0 {
+			slow++
+			title = fmt.Sprintf("[slow, about %v: run --slow] %s", k.Slow.Round(time.Second), title)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", k.ID, k.Level, strings.Join(k.Requirements, ", "), title)
 	}
 	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if slow > 0 {
+		_, err = fmt.Fprintf(ctx.Stderr, "%d cases, %d slow (run only with tcpregress run --slow)\n", len(cs), slow)
 		return err
 	}
 	_, err = fmt.Fprintf(ctx.Stderr, "%d cases\n", len(cs))

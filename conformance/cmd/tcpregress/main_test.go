@@ -76,6 +76,27 @@ func TestList(t *testing.T) {
 			t.Errorf("incomplete case %+v", c)
 		}
 	}
+	// The slow case is marked in the JSON and the table, and run's help
+	// offers --slow.
+	slow := map[string]bool{}
+	for _, c := range cases {
+		if c.Slow {
+			slow[c.ID] = true
+		}
+	}
+	if !slow["handshake/syn-retries-three-minutes"] || slow["handshake/syn-retransmit-backoff"] {
+		t.Errorf("list --json: slow cases %v; want handshake/syn-retries-three-minutes among them, not handshake/syn-retransmit-backoff", slow)
+	}
+	if !strings.Contains(stdout, `"slow": false`) {
+		t.Errorf("list --json: a fast case lacks \"slow\": false")
+	}
+	code, stdout, stderr = runTest("list", "--run", "^handshake/syn-retr")
+	if code != 0 || !strings.Contains(stdout, "[slow, about 3m20s: run --slow]") || !strings.Contains(stderr, "1 slow") {
+		t.Errorf("list: exit %d, the slow case is not marked:\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ = runTest("run", "--help"); code != 0 || !strings.Contains(stdout, "--slow") {
+		t.Errorf("run --help: exit %d, no --slow:\n%s", code, stdout)
+	}
 	code, stdout, _ = runTest("list", "--level", "must")
 	if code != 0 || !strings.HasPrefix(stdout, "ID") || strings.Contains(stdout, " FEATURE ") {
 		t.Errorf("list --level must: exit %d\n%s", code, stdout)

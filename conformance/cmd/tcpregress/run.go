@@ -41,6 +41,7 @@ type runCmd struct {
 	TAP         bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
 	PcapDir     string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
 	Timeout     time.Duration `default:"30s" help:"Time limit of a case that sets none."`
+	Slow        bool          `name:"slow" help:"Also run the slow cases, which wait minutes on a default timer of the target (see list); without --slow they are SKIP."`
 
 	Agent   string `placeholder:"HOST:PORT" help:"Remote target: the agent's control address."`
 	Iface   string `placeholder:"IF" help:"Remote target: the local interface facing the target."`
@@ -66,6 +67,12 @@ net.ipv4.tcp_timestamps=0, net.ipv4.tcp_window_scaling=0), on --stack tcpstack
 with --stack-option, whose names are:
 
 ` + harness.StackOptionsHelp() + `
+Slow cases check a default timer of the target that takes minutes to show, such
+as R2 for a SYN (RFC 9293 MUST-23: at least 3 minutes of SYN retransmission);
+'tcpregress list' marks them. They run with --slow only; without it they are
+SKIP ("slow case (about 3m20s): run with --slow"), and the requirements they
+check count as covered, not passed.
+
 Exit status: 0 when no case failed unexpectedly, 1 otherwise, 2 on usage errors.`
 }
 
@@ -183,7 +190,7 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	progress := report.NewProgress(kctx.Stderr, len(cases), report.IsTerminal(kctx.Stderr))
 	started := time.Now()
 	results := suite.Run(ctx, cases, *env, suite.Options{
-		Jobs: c.Jobs, Timeout: c.Timeout, PcapDir: c.PcapDir, Expect: exp,
+		Jobs: c.Jobs, Timeout: c.Timeout, PcapDir: c.PcapDir, Expect: exp, Slow: c.Slow,
 		OnStart: progress.Start, OnDone: progress.Done,
 	})
 	progress.Finish()

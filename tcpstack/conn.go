@@ -3,6 +3,7 @@ package tcpstack
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"io"
 	"net"
 	"net/netip"
@@ -493,7 +494,7 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 		return nil, err
 	}
 	now := s.now()
-	cfg := s.connConfig(local, remote)
+	cfg := s.connConfig()
 	if o.RecvBuffer > 0 {
 		cfg.RecvBuffer = o.RecvBuffer
 	}
@@ -558,29 +559,39 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	return c, nil
 }
 
-// connConfig is the engine configuration for one connection, with a logger
-// that names it.
-func (s *Stack) connConfig(local, remote netip.AddrPort) tcp.Config {
+// connConfig is the engine configuration for one connection; its logger is
+// the stack's (the engine adds the connection's endpoints when it logs).
+func (s *Stack) connConfig() tcp.Config {
 	cfg := s.cfg.TCP
-	if s.log.GetLevel() <= 0 { // debug or trace
-		cfg.Logger = s.log.With().Str("conn", local.String()+"-"+remote.String()).Logger()
-	}
+	cfg.Logger = s.log
 	return cfg
 }
 
-// ephemeral picks a free local port for remote (RFC6056 §3.3.1-like: a
-// random start, then sequential search). s.mu is held.
+// ephemeral picks the local port of an active open to remote by RFC6056
+// §3.3.3, Algorithm 3 ("Simple Hash-Based Port Selection"): the ports are
+// tried from a keyed hash of the remote endpoint plus a counter, so a peer
+// cannot guess the next port, while successive connections to one peer walk
+// the whole range before any port comes back. A port whose connection to
+// remote lingers in TIME-WAIT is taken over when tcp.Conn.TimeWaitReusable
+// says it is safe, as Linux's tcp_tw_reuse does. s.mu is held.
 func (s *Stack) ephemeral(remote netip.AddrPort) (netip.AddrPort, error) {
-	const lo, hi = 49152, 65535
-	start := lo + int(s.cfg.TCP.ISN.ISN(netip.AddrPortFrom(s.addr, 0), remote, s.now()))%(hi-lo+1)
-	for i := 0; i <= hi-lo; i++ {
-		p := uint16(lo + (start-lo+i)%(hi-lo+1))
-		lp := netip.AddrPortFrom(s.addr, p)
-		if _, busy := s.conns[fourTuple{lp, remote}]; busy {
-			continue
-		}
+	const lo, hi = 49152, 65535 // RFC6335 §6: the dynamic ports
+	const n = hi - lo + 1
+	offset := uint32(maphash.Comparable(s.portSeed, remote))
+	now := s.now()
+	for range n {
+		p := uint16(lo + (offset+s.nextPort)%n)
+		s.nextPort++
 		if _, busy := s.listeners[p]; busy {
 			continue
+		}
+		lp := netip.AddrPortFrom(s.addr, p)
+		if c, busy := s.conns[fourTuple{lp, remote}]; busy {
+			if !c.tcb.TimeWaitReusable(now) {
+				continue
+			}
+			s.remove(c)
+			c.terminate(io.EOF)
 		}
 		return lp, nil
 	}

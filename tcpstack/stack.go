@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net"
 	"net/netip"
 	"os"
@@ -75,7 +76,9 @@ type Stack struct {
 	neigh     map[netip.Addr]*neighbour
 	timers    timerHeap
 	ipID      uint16
-	frame     []byte // output frame buffer, guarded by mu
+	portSeed  maphash.Seed // key of the ephemeral port choice (RFC6056)
+	nextPort  uint32       // its counter
+	frame     []byte       // output frame buffer, guarded by mu
 	raw       RawHandler
 
 	// Transmission (tx.go).
@@ -151,6 +154,9 @@ func New(cfg Config) (*Stack, error) {
 	if s.cfg.TCP.MSS <= 0 {
 		s.cfg.TCP.MSS = s.mtu - 40
 	}
+	if s.cfg.TCP.TSEpoch.IsZero() {
+		s.cfg.TCP.TSEpoch = s.now()
+	}
 	if s.cfg.TCP.ISN == nil {
 		key := cfg.ISNKey
 		if len(key) == 0 {
@@ -163,6 +169,7 @@ func New(cfg Config) (*Stack, error) {
 	rand.Read(idb[:])
 	s.ipID = binary.BigEndian.Uint16(idb[:])
 	s.frame = make([]byte, 0, ethHeaderLen+s.mtu)
+	s.portSeed = maphash.MakeSeed()
 	s.wg.Add(2)
 	go s.readLoop()
 	go s.timerLoop()

@@ -57,8 +57,11 @@ type Config struct {
 	// (RFC9293 §3.8.3 (c), MUST-20; settable by the application, MUST-21).
 	// Default 100 s (SHLD-11). Negative means never ("infinity").
 	R2 time.Duration
-	// R2SYN is R2 for SYN and SYN-ACK retransmissions; at least 3 minutes by
-	// RFC9293 MUST-23. Default 3 minutes. Negative means never.
+	// R2SYN is R2 for SYN and SYN-ACK retransmissions: they go on until one
+	// has been sent R2SYN or more after the first SYN, so that the segment
+	// is retransmitted "for at least 3 minutes" with the default (RFC9293
+	// MUST-23); the attempt ends at the next expiry. Default 3 minutes.
+	// Negative means never.
 	R2SYN time.Duration
 
 	// KeepAlive turns keep-alive probes on; they are off by default
@@ -78,6 +81,11 @@ type Config struct {
 	// sent per second (RFC5961 §7 ACK throttling). Default 1000; negative
 	// means no limit.
 	ChallengeACKLimit int
+
+	// TSEpoch is when the Timestamps clock reads 0 (plus each 4-tuple's
+	// offset); zero means the connection's start. Share one among all
+	// connections so TSvals grow across incarnations of a 4-tuple.
+	TSEpoch time.Time
 
 	// ISN chooses initial sequence numbers (RFC6528). Nil means a KeyedISN
 	// with a random key per connection, which is secure but loses RFC6528's

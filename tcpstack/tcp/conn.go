@@ -138,12 +138,13 @@ type Conn struct {
 	tsEpoch            time.Time
 
 	// What Output owes the peer.
-	ackNow        bool // send an ACK now
-	unackedBytes  int  // bytes received since our last ACK (delayed ACK)
-	readSinceAdv  bool // the application read since we last advertised a window
-	rcvClosed     bool // Close was called: data arriving now is lost (SHLD-3)
-	synDue        bool // (re)send SYN or SYN-ACK
-	probeDue      bool // zero-window probe
+	ackNow        bool      // send an ACK now
+	timeWaitAt    time.Time // when TIME-WAIT began
+	unackedBytes  int       // bytes received since our last ACK (delayed ACK)
+	readSinceAdv  bool      // the application read since we last advertised a window
+	rcvClosed     bool      // Close was called: data arriving now is lost (SHLD-3)
+	synDue        bool      // (re)send SYN or SYN-ACK
+	probeDue      bool      // zero-window probe
 	keepaliveDue  bool
 	swsOverride   bool
 	fastRexmit    bool // retransmit SND.UNA now (fast retransmit, partial ACK)
@@ -162,6 +163,7 @@ type Conn struct {
 	totalRetrans int           // segments retransmitted, all causes
 	firstRexmit  time.Time     // when the current segment first timed out (R2)
 	synSentAt    time.Time     // first SYN or SYN-ACK (R2SYN)
+	synLastAt    time.Time     // latest SYN or SYN-ACK
 	userTimeout  time.Duration // set by SetUserTimeout: bounds SYN retransmissions too (0: not set)
 	ipOptLen     int           // IP option bytes in every segment sent (SetIPOptionsLen)
 	synRexmitted bool
@@ -187,7 +189,7 @@ func newConn(cfg Config, local, remote netip.AddrPort, now time.Time) *Conn {
 		rcvBuf: newRing(cfg.RecvBuffer),
 		rtt:    newRTTEstimator(cfg.InitialRTO, cfg.RTOMin, cfg.RTOMax),
 	}
-	c.log = cfg.Logger.With().Str("local", local.String()).Str("remote", remote.String()).Logger()
+	c.log = connLogger(cfg.Logger, local, remote)
 	gen := cfg.ISN
 	if gen == nil {
 		gen = NewRandomISN()
@@ -197,6 +199,9 @@ func newConn(cfg Config, local, remote netip.AddrPort, now time.Time) *Conn {
 		c.tsOffset = o.TSOffset(local, remote)
 	}
 	c.tsEpoch = now
+	if !cfg.TSEpoch.IsZero() {
+		c.tsEpoch = cfg.TSEpoch
+	}
 	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
 	c.sndBufSeq = c.iss.Add(1)
 	c.sndUp = c.sndBufSeq
@@ -260,6 +265,17 @@ func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
 
 // Passive reports whether the connection came from LISTEN (RFC9293 MUST-11).
 func (c *Conn) Passive() bool { return c.passive }
+
+// TimeWaitReusable reports whether a new outgoing connection may take over
+// this one's 4-tuple although it is in TIME-WAIT, as Linux's tcp_tw_reuse
+// allows: both ends sent timestamps, and a second has passed since TIME-WAIT
+// began. The new incarnation's timestamps then exceed the old one's (the
+// Timestamps clock is shared by every connection of a stack: Config.TSEpoch),
+// so the peer's TIME-WAIT accepts its SYN (RFC6191 §2) and PAWS discards old
+// duplicates of the previous incarnation (RFC7323 §5).
+func (c *Conn) TimeWaitReusable(now time.Time) bool {
+	return c.state == StateTimeWait && c.tsOK && now.Sub(c.timeWaitAt) >= time.Second
+}
 
 // Events returns the events since the last call and clears them.
 func (c *Conn) Events() Event {
@@ -404,4 +420,15 @@ func (c *Conn) finAcked() bool {
 // plus the per-connection offset (RFC7323 §5.4).
 func (c *Conn) tsNow(now time.Time) uint32 {
 	return uint32(now.Sub(c.tsEpoch)/time.Millisecond) + c.tsOffset
+}
+
+// connLogger is l with the connection's endpoints, or l itself when it logs
+// nothing: the context would cost every idle connection half a kilobyte.
+func connLogger(l zerolog.Logger, local, remote netip.AddrPort) zerolog.Logger {
+	e := l.Debug()
+	if !e.Enabled() {
+		return l
+	}
+	e.Discard()
+	return l.With().Str("local", local.String()).Str("remote", remote.String()).Logger()
 }

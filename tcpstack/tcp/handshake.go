@@ -104,6 +104,7 @@ func (c *Conn) sendSYN(now time.Time, emit func(Segment)) {
 	if c.synRexmitted {
 		c.totalRetrans++
 	}
+	c.synLastAt = now
 	c.synDue = false
 	c.sndNxt = c.iss.Add(1)
 	c.sndMax = maxSeq(c.sndMax, c.sndNxt)

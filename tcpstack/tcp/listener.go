@@ -95,7 +95,7 @@ func (l *Listener) Input(remote netip.Addr, seg Segment, now time.Time) (c *Conn
 	if seg.Options.HasTimestamps && c.tsOK {
 		c.tsRecent, c.tsRecentAt = seg.Options.TSVal, now
 	}
-	c.log = l.cfg.Logger.With().Str("local", c.local.String()).Str("remote", peer.String()).Logger()
+	c.log = connLogger(l.cfg.Logger, c.local, peer)
 	c.state = StateListen
 	c.setState(StateSynReceived)
 	c.events = 0

@@ -64,15 +64,6 @@ func (c *Conn) SetUserTimeout(d time.Duration) {
 	}
 }
 
-// synTimeout is R2 for the SYN or SYN-ACK: the user timeout when one is set,
-// otherwise R2SYN. Negative means never.
-func (c *Conn) synTimeout() time.Duration {
-	if c.userTimeout != 0 {
-		return c.userTimeout
-	}
-	return c.cfg.R2SYN
-}
-
 // synRexmitDeadline is when the retransmission timer of a SYN or SYN-ACK
 // armed at now for rto fires: at now+rto, but no later than the user
 // timeout's expiry (as Linux's tcp_clamp_rto_to_user_timeout), so that the

@@ -104,7 +104,11 @@ func TestSynSentTimeout(t *testing.T) {
 	h := newHarness(t, cfg).open()
 	h.Drain()
 	h.At(9 * time.Second).Drain()
-	h.At(20 * time.Second).None().Expect(StateClosed)
+	// MUST-23: the SYN is retransmitted for at least R2SYN: the RTO backed
+	// off to 8 s straddles 10 s, so one more goes at 15 s.
+	h.At(15 * time.Second).Out("S 0:0(0)")
+	h.Expect(StateSynSent)
+	h.At(31 * time.Second).None().Expect(StateClosed)
 	if !errors.Is(h.c.Err(), syscall.ETIMEDOUT) {
 		t.Fatalf("err = %v", h.c.Err())
 	}

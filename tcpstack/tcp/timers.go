@@ -113,6 +113,7 @@ func (c *Conn) fireTimers(now time.Time) {
 // timers off (RFC9293 §3.10.7.4 eighth step, MUST-13).
 func (c *Conn) timeWait(now time.Time) {
 	c.setState(StateTimeWait)
+	c.timeWaitAt = now
 	c.timers.stopAll()
 	c.timers.set(timerTimeWait, now.Add(2*c.cfg.MSL))
 }
@@ -161,7 +162,17 @@ func (c *Conn) onRetransmitTimeout(now time.Time) {
 		// described for data retransmissions" (MUST-22), with R2 "at least
 		// ... 3 minutes" (MUST-23), counted from the first SYN; an
 		// application's user timeout replaces it (see SetUserTimeout).
-		if r2 := c.synTimeout(); r2 > 0 && now.Sub(c.synSentAt) >= r2 {
+		// R2SYN bounds how long the SYN is retransmitted: the attempt ends
+		// at the first expiry after a retransmission sent R2SYN or more
+		// after the first SYN, so that one is sent at or past the 3 minutes
+		// even when the backed-off RTO straddles them. A user timeout ends
+		// the attempt at its expiry, as Linux's TCP_USER_TIMEOUT does.
+		if c.userTimeout != 0 {
+			if c.userTimeout > 0 && now.Sub(c.synSentAt) >= c.userTimeout {
+				c.close(errTimedOut)
+				return
+			}
+		} else if c.cfg.R2SYN > 0 && c.synLastAt.Sub(c.synSentAt) >= c.cfg.R2SYN {
 			c.close(errTimedOut)
 			return
 		}

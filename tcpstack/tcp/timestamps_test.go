@@ -162,3 +162,52 @@ func TestMSSNegotiation(t *testing.T) {
 		})
 	}
 }
+
+// TestTimeWaitReusable: an outgoing connection may take over a 4-tuple in
+// TIME-WAIT (tcp_tw_reuse) only when timestamps were in use and a second has
+// passed since TIME-WAIT began (RFC6191 §2).
+func TestTimeWaitReusable(t *testing.T) {
+	closeActively := func(h *harness) {
+		t.Helper()
+		if err := h.c.CloseWrite(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := tsEstablished(t)
+	if h.c.TimeWaitReusable(h.now) {
+		t.Fatal("ESTABLISHED counts as reusable")
+	}
+	closeActively(h)
+	h.Out("F. 1:1(0) ack 1 <TS val 0 ecr 100>")
+	h.In("F. 1:1(0) ack 2 win 65535 <TS val 101 ecr 0>")
+	h.Out(". 2:2(0) ack 2 <TS val 0 ecr 101>")
+	h.Expect(StateTimeWait)
+	if h.c.TimeWaitReusable(h.now.Add(999 * time.Millisecond)) {
+		t.Error("reusable 999 ms into TIME-WAIT")
+	}
+	if !h.c.TimeWaitReusable(h.now.Add(time.Second)) {
+		t.Error("not reusable a second into TIME-WAIT with timestamps")
+	}
+
+	// Without timestamps, never: nothing tells the incarnations apart.
+	h = established(t)
+	closeActively(h)
+	h.Out("F. 1:1(0) ack 1")
+	h.In("F. 1:1(0) ack 2 win 65535")
+	h.Out(". 2:2(0) ack 2")
+	h.Expect(StateTimeWait)
+	if h.c.TimeWaitReusable(h.now.Add(time.Minute)) {
+		t.Error("reusable without timestamps")
+	}
+}
+
+// TestTSEpochShared: with Config.TSEpoch, a connection opened later starts
+// its Timestamps clock where the shared clock stands, not at zero.
+func TestTSEpochShared(t *testing.T) {
+	cfg := baseConfig()
+	cfg.DisableTimestamps = false
+	h := newHarness(t, cfg)
+	h.cfg.TSEpoch = h.now.Add(-5 * time.Second)
+	h.open()
+	h.Out("S 0:0(0) win 65535 <mss 1000,TS val 5000 ecr 0>")
+}

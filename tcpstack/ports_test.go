@@ -1,0 +1,122 @@
+package tcpstack
+
+import (
+	"context"
+	"hash/maphash"
+	"io"
+	"net"
+	"net/netip"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"tcpregress.dev/tcpstack/link/pipe"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// TestEphemeralPortsCycle: RFC6056 Algorithm 3 walks all 16384 dynamic ports
+// before one comes back.
+func TestEphemeralPortsCycle(t *testing.T) {
+	a, _ := stackPair(t, pipe.Faults{}, nil)
+	remote := netip.MustParseAddrPort("198.18.0.2:80")
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := make(map[uint16]bool)
+	first := uint16(0)
+	for i := range 16384 {
+		lp, err := a.ephemeral(remote)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := lp.Port()
+		if p < 49152 {
+			t.Fatalf("port %d is outside the dynamic range", p)
+		}
+		if seen[p] {
+			t.Fatalf("port %d came back after %d picks", p, i)
+		}
+		seen[p] = true
+		if i == 0 {
+			first = p
+		}
+	}
+	if lp, _ := a.ephemeral(remote); lp.Port() != first {
+		t.Errorf("pick 16385 is %d, want the first again (%d)", lp.Port(), first)
+	}
+}
+
+// TestTimeWaitReuse: an active open takes over a port whose previous
+// connection to the same peer is in TIME-WAIT once it may (a second, with
+// timestamps: tcp.Conn.TimeWaitReusable), and the new connection works.
+func TestTimeWaitReuse(t *testing.T) {
+	var shift atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
+	a, b := stackPair(t, pipe.Faults{}, func(c *Config) { c.Now = clock })
+	l := listen(t, b, 80)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() { io.Copy(c, c); c.Close() }()
+		}
+	}()
+	echo := func() *Conn {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := a.DialTCP(ctx, "tcp", "198.18.0.2:80")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		c.CloseWrite() // we close first: our end goes to TIME-WAIT
+		if got, err := io.ReadAll(c); err != nil || string(got) != "x" {
+			t.Fatalf("echo: %q, %v", got, err)
+		}
+		return c
+	}
+	old := echo()
+	local := old.LocalAddr().(*net.TCPAddr).AddrPort()
+	remote := netip.MustParseAddrPort("198.18.0.2:80")
+	waitState := func(want tcp.State) {
+		t.Helper()
+		for i := 0; ; i++ {
+			a.mu.Lock()
+			c := a.conns[fourTuple{local, remote}]
+			st := tcp.StateClosed
+			if c != nil {
+				st = c.tcb.State()
+			}
+			a.mu.Unlock()
+			if st == want {
+				return
+			}
+			if i == 500 {
+				t.Fatalf("%v is %v, want %v", local, st, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitState(tcp.StateTimeWait)
+	// Point the port counter at the old port: the next pick is it. Within
+	// the first second of TIME-WAIT it is passed over.
+	pointAt := func() {
+		a.mu.Lock()
+		a.nextPort = uint32(local.Port()-49152) - uint32(maphash.Comparable(a.portSeed, remote))
+		a.mu.Unlock()
+	}
+	pointAt()
+	if c := echo(); c.LocalAddr().(*net.TCPAddr).AddrPort() == local {
+		t.Fatal("the TIME-WAIT port was taken over within its first second")
+	}
+	pointAt()
+	shift.Store(int64(2 * time.Second))
+	c := echo()
+	if got := c.LocalAddr().(*net.TCPAddr).AddrPort(); got != local {
+		t.Fatalf("new connection on %v, want the TIME-WAIT port %v", got, local)
+	}
+}

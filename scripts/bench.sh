@@ -33,7 +33,7 @@ BENCH_COUNT=${BENCH_COUNT:-10}
 BENCH_TIME=${BENCH_TIME:-1s}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
-sections=(pcapread hexdump pcapcat)
+sections=(pcapread hexdump pcapcat conns bulk conformance)
 
 # header prints what the numbers were measured on.
 header() {
@@ -80,6 +80,9 @@ build() {
       pcapread) "$GO" test -c -o "$bin/pcapread.test" ./benchmarks/pcapread/ ;;
       hexdump) "$GO" build -o "$bin/hexdump" ./tools/cmd/hexdump ;;
       pcapcat) "$GO" build -o "$bin/pcapcat" ./tools/cmd/pcapcat ;;
+      bulk) "$GO" build -o "$bin/bulkbench" ./benchmarks/cmd/bulkbench ;;
+      conns) "$GO" build -o "$bin/connbench" ./benchmarks/cmd/connbench ;;
+      conformance) "$GO" build -o "$bin/tcpregress" ./conformance/cmd/tcpregress ;;
     esac
   done
 }
@@ -217,6 +220,75 @@ section_pcapcat() {
   medians pcapcat 1000000 packets tcpdump-nn tcpdump-w-devnull
   echo
   echo "Goals: pcapcat at least 2x tcpdump-nn; pcapcat-count at least 0.67x tcpdump-w-devnull (within 1.5x of its time)."
+  echo
+}
+
+# section_conns: connection rate (connect, 1-byte request and response,
+# close; 1 and 64 clients) and 1-byte round-trip latency, ours against a
+# kernel client, both to a kernel server; and 10,000 connections from kernel
+# clients held open by our listener: memory per connection and CPU at idle
+# (benchmarks/cmd/connbench, on veth pairs between namespaces; needs root;
+# about 3 minutes). Goals: ours at least 5,000 connections/s with 64
+# clients; at most 16 KiB and 0% CPU per idle connection. CONNBENCH_FLAGS
+# adds flags, e.g. "-cpuprofile $BENCHDIR/cpu.pprof -memprofile
+# $BENCHDIR/heap.pprof".
+section_conns() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: conns: skipped: needs root (network namespaces)" >&2
+    echo "### Connections: skipped (needs root)"
+    echo
+    return
+  fi
+  local out=$results/conns-$stamp.txt
+  # shellcheck disable=SC2086 # CONNBENCH_FLAGS is a list of flags
+  "$bin/connbench" -rounds "$BENCH_COUNT" -results "$out" ${CONNBENCH_FLAGS:-}
+  ln -sf "conns-$stamp.txt" "$results/conns.txt"
+  echo "bench: conns: raw output in $out" >&2
+}
+
+# section_bulk: bulk TCP throughput over a veth pair between two throwaway
+# namespaces (benchmarks/cmd/bulkbench; needs root, iperf3 for the ceiling):
+# kernel→kernel with iperf3 and with Go sockets, ours → kernel, kernel → ours,
+# gVisor netstack → kernel and kernel → gVisor, each run BULK_DURATION (30s)
+# or 4 GiB, BULK_ROUNDS (3) interleaved rounds; about 10 minutes. Raw numbers
+# in results/bulk-$stamp.txt; BULK_CPUPROFILE=DIR keeps a CPU profile of every
+# ours and gVisor run. Goals: ours at least 0.4x kernel→kernel (iperf3) and
+# 1.0x gVisor, both directions.
+section_bulk() {
+  local out=$results/bulk-$stamp.txt
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: bulk: skipped: it needs root (network namespaces)" >&2
+    echo "### Bulk throughput: skipped (needs root: network namespaces)"
+    echo
+    return
+  fi
+  if ! "$bin/bulkbench" -duration "${BULK_DURATION:-30s}" -rounds "${BULK_ROUNDS:-3}" -results "$out" \
+    ${BULK_CPUPROFILE:+-cpuprofile "$BULK_CPUPROFILE"} | tee "$results/bulk-$stamp.md"; then
+    echo "bench: bulk failed (the table above shows the runs that did not); raw results in $out" >&2
+    exit 1
+  fi
+  ln -sf "bulk-$stamp.txt" "$results/bulk.txt"
+  ln -sf "bulk-$stamp.md" "$results/bulk.md"
+  echo
+}
+
+# section_conformance: the wall time of the whole conformance suite with -j 2
+# against the local Linux kernel and against our stack (every case that is
+# not slow; CONFORMANCE_ROUNDS rounds, default 3). Goal: under 60 s.
+section_conformance() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "bench: conformance: skipped: needs root (network namespaces)" >&2
+    echo "### Conformance suite: skipped (needs root)"
+    echo
+    return
+  fi
+  local rounds=${CONFORMANCE_ROUNDS:-3}
+  echo "### Conformance suite wall time, -j 2 (median of $rounds; goal: under 60 s)"
+  echo
+  timecmds conformance "$rounds" \
+    "kernel" "$bin/tcpregress run --target local -j 2 --expect conformance/expect/linux.txt" \
+    "tcpstack" "$bin/tcpregress run --target local --stack tcpstack -j 2"
+  medians conformance 1 runs kernel
   echo
 }
 

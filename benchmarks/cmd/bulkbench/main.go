@@ -5,12 +5,13 @@
 // an AF_PACKET socket) against the kernel, each direction separately.
 //
 //	sudo bulkbench                                  # 30 s or 4 GiB per run, 3 rounds
-//	sudo bulkbench -duration 10s -rounds 5 -cpuprofile prof/
+//	sudo bulkbench -duration 10s -rounds 5 -cpuprofile prof/ -results runs.tsv
 //	sudo bulkbench -only ours-kernel,kernel-ours -duration 5s -rounds 1
-//	bulkbench -from bulkbench-results.tsv           # the table of earlier runs
+//	bulkbench -from runs.tsv                        # the table of earlier runs
 //
 // It prints a Markdown table on stdout, progress on stderr, and the raw
-// number of every run to the -results file. See benchmarks/README.md.
+// number of every run to the -results file when one is named. See
+// benchmarks/README.md.
 package main
 
 import (
@@ -76,7 +77,7 @@ configuration's median Gbit/s, the min-max spread, the ratio to
 kernel→kernel (iperf3), ours against gVisor in the same direction, and
 whether issue #6's goals are met (ours >= 0.4x kernel→kernel and >= 1.0x
 gVisor, both directions). Progress goes to stderr, the raw numbers of every
-run to the -results file.
+run to the -results file when one is named.
 
 Needs root, ip and ethtool, and iperf3 for kernel-kernel-iperf3. Run nothing
 else meanwhile: everything shares the machine's cores.
@@ -97,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Var(&o.limit, "limit", "payload `bytes` after which a run stops early (such as 4GiB, 512MiB)")
 	fs.IntVar(&o.rounds, "rounds", 3, "rounds of every configuration, interleaved; the table shows the median (`R`)")
 	fs.StringVar(&o.only, "only", "all", "comma-separated `configurations` to run (see above)")
-	fs.StringVar(&o.results, "results", "bulkbench-results.tsv", "`file` for the raw per-run numbers (empty: none)")
+	fs.StringVar(&o.results, "results", "", "`file` for the raw per-run numbers (default: none)")
 	fs.StringVar(&o.cpuprofile, "cpuprofile", "", "write a pprof CPU profile of every ours and gVisor run into `DIR` (KIND-roundN.pprof)")
 	fs.StringVar(&o.dispatch, "gvisor-dispatch", "recvmmsg", "gVisor's fdbased receive `mode`: recvmmsg (what runsc uses) or mmap (PACKET_RX_RING)")
 	fs.StringVar(&o.qdisc, "gvisor-qdisc", "fifo", "gVisor's queueing `discipline`: fifo (runsc's default: batched sendmmsg from its own goroutines) or none")

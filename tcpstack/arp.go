@@ -59,13 +59,22 @@ func (s *Stack) inputARP(b []byte, now time.Time) {
 	}
 }
 
-// learn records ip's MAC and sends what waited for it.
-func (s *Stack) learn(ip netip.Addr, mac net.HardwareAddr, now time.Time, create bool) {
+// learn records ip's MAC and sends what waited for it. fromARP is true for
+// what ARP says (RFC826: it creates and updates entries). Any other packet
+// from ip only refreshes an entry that already has the same MAC (RFC1122
+// §2.3.2.1 lets "link-layer advice" validate an entry): a MAC in an IP
+// packet's Ethernet header is covered by no checksum the stack can verify,
+// so one bit error there (or a forged frame) must not redirect the
+// neighbour's traffic.
+func (s *Stack) learn(ip netip.Addr, mac net.HardwareAddr, now time.Time, fromARP bool) {
 	n := s.neigh[ip]
-	if n == nil {
-		if !create {
-			return
+	if !fromARP {
+		if n != nil && n.resolved && macEqual(n.mac, mac) {
+			n.expires = now.Add(s.cfg.ARPCacheTTL)
 		}
+		return
+	}
+	if n == nil {
 		n = &neighbour{}
 		s.neigh[ip] = n
 	}

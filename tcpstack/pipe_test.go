@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
 	"go.uber.org/goleak"
 
 	"tcpregress.dev/tcpstack/link/pipe"
@@ -189,7 +190,15 @@ func TestPipeTransfer(t *testing.T) {
 func TestPipeTransferWithFaults(t *testing.T) {
 	seed := testSeed(t)
 	f := pipe.Faults{Loss: 0.03, Duplicate: 0.01, Reorder: 0.03, Corrupt: 0.005, Delay: time.Millisecond, Jitter: time.Millisecond, Seed: seed}
-	a, b := stackPair(t, f, func(c *Config) { c.TCP.RTOMin = 50 * time.Millisecond; c.TCP.InitialRTO = 200 * time.Millisecond })
+	a, b := stackPair(t, f, func(c *Config) {
+		c.TCP.RTOMin = 50 * time.Millisecond
+		c.TCP.InitialRTO = 200 * time.Millisecond
+		// TR_DEBUG=1 logs both stacks at trace level, to replay a failure
+		// together with TEST_SEED.
+		if os.Getenv("TR_DEBUG") != "" {
+			c.Logger = zerolog.New(os.Stderr).Level(zerolog.TraceLevel).With().Str("stack", c.Addr.Addr().String()).Logger()
+		}
+	})
 	transfer(t, a, b, 2<<20)
 }
 

@@ -1,6 +1,7 @@
 package tcpstack
 
 import (
+	"bytes"
 	"context"
 	"hash/maphash"
 	"io"
@@ -118,5 +119,52 @@ func TestTimeWaitReuse(t *testing.T) {
 	c := echo()
 	if got := c.LocalAddr().(*net.TCPAddr).AddrPort(); got != local {
 		t.Fatalf("new connection on %v, want the TIME-WAIT port %v", got, local)
+	}
+}
+
+// TestNeighbourNotMovedByIPPacket: an IPv4 packet whose Ethernet source is
+// not the neighbour's known MAC (a bit error in a header no checksum covers,
+// or a forged frame) only refreshes an entry with the same MAC; ARP alone
+// changes it. The faulty-pipe transfer test stalled for good when a
+// corrupted source MAC redirected all traffic.
+func TestNeighbourNotMovedByIPPacket(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 7)
+	go func() {
+		if c, err := l.Accept(); err == nil {
+			io.Copy(c, c)
+			c.Close()
+		}
+	}()
+	c, err := a.Dial("tcp", "198.18.0.2:7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	bogus := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
+	a.mu.Lock()
+	n := a.neigh[addrB.Addr()]
+	if n == nil || !n.resolved || !macEqual(n.mac, macB) {
+		a.mu.Unlock()
+		t.Fatalf("neighbour entry %+v, want %v resolved", n, macB)
+	}
+	// An ICMP echo reply from B's address, from the bogus MAC.
+	pkt := make([]byte, ipv4MinLen+8)
+	putIPv4Options(pkt, 1, protoICMP, addrB.Addr(), addrA.Addr(), nil, 8, 0, 64)
+	frame := append(make([]byte, ethHeaderLen), pkt...)
+	putEthernet(frame, macA, bogus, etherTypeIPv4)
+	a.input(frame, a.now())
+	got := append(net.HardwareAddr(nil), a.neigh[addrB.Addr()].mac...)
+	a.mu.Unlock()
+	if !macEqual(got, macB) {
+		t.Fatalf("after an IP packet from %v the entry says %v, want %v", bogus, got, macB)
+	}
+	msg := []byte("still reachable")
+	if _, err := c.Write(msg); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, len(msg))
+	if _, err := io.ReadFull(c, buf); err != nil || !bytes.Equal(buf, msg) {
+		t.Fatalf("echo after the bogus frame: %q, %v", buf, err)
 	}
 }

@@ -149,21 +149,6 @@ func sendAndCheck(t *testing.T, w io.Writer, closeWrite func() error, r io.Reade
 	}
 }
 
-// echoServer serves a kernel listener: each connection gets back what it
-// sent, then the server closes its side.
-func echoServer(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		go func() {
-			io.Copy(c, c)
-			c.Close()
-		}()
-	}
-}
-
 func TestKernelServerEcho(t *testing.T) {
 	kb := newKernelBench(t, nil)
 	ln := kb.kernelListen(t, 7)

@@ -85,6 +85,21 @@ func listen(t *testing.T, s *Stack, port int) *Listener {
 	return l
 }
 
+// echoServer serves a listener (ours or the kernel's): each connection gets back what it
+// sent, then the server closes its side.
+func echoServer(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go func() {
+			io.Copy(c, c)
+			c.Close()
+		}()
+	}
+}
+
 func TestPipeEcho(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	l := listen(t, b, 7)
@@ -354,15 +369,7 @@ func TestPipeHTTP(t *testing.T) {
 func TestPipeManyConnections(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	l := listen(t, b, 80)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
+	go echoServer(l)
 	var wg sync.WaitGroup
 	errs := make(chan error, 100)
 	for i := range 100 {

@@ -54,15 +54,7 @@ func TestTimeWaitReuse(t *testing.T) {
 	clock := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
 	a, b := stackPair(t, pipe.Faults{}, func(c *Config) { c.Now = clock })
 	l := listen(t, b, 80)
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
+	go echoServer(l)
 	echo := func() *Conn {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -130,12 +122,7 @@ func TestTimeWaitReuse(t *testing.T) {
 func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	l := listen(t, b, 7)
-	go func() {
-		if c, err := l.Accept(); err == nil {
-			io.Copy(c, c)
-			c.Close()
-		}
-	}()
+	go echoServer(l)
 	c, err := a.Dial("tcp", "198.18.0.2:7")
 	if err != nil {
 		t.Fatal(err)

@@ -53,14 +53,8 @@ func (b *Bench) runKernelGo(ctx context.Context) (result, error) {
 		return result{}, err
 	}
 	defer ln.Close()
-	cc, ec := acceptOne(ln)
-	send, err := kernelDial(ctx, p.A, addr)
+	send, recv, err := connectVia(ln, func() (net.Conn, error) { return kernelDial(ctx, p.A, addr) })
 	if err != nil {
-		return result{}, err
-	}
-	recv, err := waitAccept(ln, cc, ec, setupTimeout)
-	if err != nil {
-		send.Close()
 		return result{}, err
 	}
 	return b.transfer(send, recv, "")

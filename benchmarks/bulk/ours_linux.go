@@ -62,14 +62,8 @@ func (b *Bench) runOurs(ctx context.Context, send bool, profile string) (result,
 			return result{}, fmt.Errorf("ours: %w", err)
 		}
 		defer ln.Close()
-		cc, ec := acceptOne(ln)
-		k, err := kernelDial(ctx, p.B, local)
+		k, c, err := connectVia(ln, func() (net.Conn, error) { return kernelDial(ctx, p.B, local) })
 		if err != nil {
-			return result{}, err
-		}
-		c, err := waitAccept(ln, cc, ec, setupTimeout)
-		if err != nil {
-			k.Close()
 			return result{}, fmt.Errorf("ours: %w", err)
 		}
 		sender, receiver = k, c

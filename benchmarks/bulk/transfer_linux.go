@@ -116,6 +116,22 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
+// connectVia makes a connection with dial and accepts it on ln, waiting at
+// most setupTimeout for the accept: it returns both ends.
+func connectVia(ln net.Listener, dial func() (net.Conn, error)) (dialed, accepted net.Conn, err error) {
+	cc, ec := acceptOne(ln)
+	dialed, err = dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	accepted, err = waitAccept(ln, cc, ec, setupTimeout)
+	if err != nil {
+		dialed.Close()
+		return nil, nil, err
+	}
+	return dialed, accepted, nil
+}
+
 // acceptOne accepts one connection from ln in the background; see
 // waitAccept.
 func acceptOne(ln net.Listener) (<-chan net.Conn, <-chan error) {

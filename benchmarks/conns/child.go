@@ -139,19 +139,8 @@ func childServer(addr string, in *json.Decoder, out *json.Encoder) error {
 
 // childClient is the kernel client of the rate and latency benchmarks.
 func childClient(in *json.Decoder, out *json.Encoder) error {
-	if err := out.Encode(reply{Ready: true}); err != nil {
-		return err
-	}
 	d := &net.Dialer{}
-	for {
-		var req request
-		if err := in.Decode(&req); err != nil {
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			return err
-		}
-		var rep reply
+	return answer(in, out, func(req request) (rep reply) {
 		switch req.Op {
 		case "rate":
 			dial := func(ctx context.Context) (net.Conn, error) { return d.DialContext(ctx, "tcp4", req.Addr) }
@@ -172,23 +161,16 @@ func childClient(in *json.Decoder, out *json.Encoder) error {
 		default:
 			rep.Error = fmt.Sprintf("unknown op %q", req.Op)
 		}
-		if err := out.Encode(rep); err != nil {
-			return err
-		}
-	}
+		return rep
+	})
 }
 
-// childHolders opens and holds the kernel clients of the scale benchmark.
-func childHolders(in *json.Decoder, out *json.Encoder) error {
+// answer says it is ready, then answers each request with handle until its
+// input ends.
+func answer(in *json.Decoder, out *json.Encoder, handle func(request) reply) error {
 	if err := out.Encode(reply{Ready: true}); err != nil {
 		return err
 	}
-	var conns []net.Conn
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
 	for {
 		var req request
 		if err := in.Decode(&req); err != nil {
@@ -197,7 +179,21 @@ func childHolders(in *json.Decoder, out *json.Encoder) error {
 			}
 			return err
 		}
-		var rep reply
+		if err := out.Encode(handle(req)); err != nil {
+			return err
+		}
+	}
+}
+
+// childHolders opens and holds the kernel clients of the scale benchmark.
+func childHolders(in *json.Decoder, out *json.Encoder) error {
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	return answer(in, out, func(req request) (rep reply) {
 		switch req.Op {
 		case "open":
 			var err error
@@ -220,10 +216,8 @@ func childHolders(in *json.Decoder, out *json.Encoder) error {
 		default:
 			rep.Error = fmt.Sprintf("unknown op %q", req.Op)
 		}
-		if err := out.Encode(rep); err != nil {
-			return err
-		}
-	}
+		return rep
+	})
 }
 
 // openHolders opens n connections to addr, concurrency at a time, each

@@ -126,9 +126,10 @@ func New(o Options) (b *Bench, err error) {
 	}
 	b = &Bench{o: o}
 	b.port.Store(20000)
+	made := b // a failing return sets b to nil: remove what was made
 	defer func() {
 		if err != nil {
-			b.Close()
+			made.Close()
 		}
 	}()
 	for _, k := range o.Kinds {

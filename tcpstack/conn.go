@@ -481,13 +481,18 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 		s.unlock()
 		return nil, os.NewSyscallError("connect", syscall.ENETUNREACH)
 	}
-	local, err := s.ephemeral(remote)
+	var local netip.AddrPort
+	var err error
 	if localPort != 0 {
-		local, err = netip.AddrPortFrom(s.addr, localPort), nil
+		local = netip.AddrPortFrom(s.addr, localPort)
 		_, busy := s.conns[fourTuple{local, remote}]
 		if _, listening := s.listeners[localPort]; busy || listening {
 			err = os.NewSyscallError("connect", syscall.EADDRINUSE)
 		}
+	} else {
+		// Only now: ephemeral advances the port counter and may take
+		// over a connection in TIME-WAIT.
+		local, err = s.ephemeral(remote)
 	}
 	if err != nil {
 		s.unlock()
@@ -565,6 +570,26 @@ func (s *Stack) connConfig() tcp.Config {
 	cfg := s.cfg.TCP
 	cfg.Logger = s.log
 	return cfg
+}
+
+// listenPort picks a port for Listen(":0") from the dynamic range: one that
+// no listener and no connection uses, as a bind to port 0 gets from Linux.
+// s.mu is held.
+func (s *Stack) listenPort() (uint16, error) {
+	const lo, hi = 49152, 65535
+	const n = hi - lo + 1
+	used := make(map[uint16]bool, len(s.conns))
+	for t := range s.conns {
+		used[t.local.Port()] = true
+	}
+	for range n {
+		p := uint16(lo + s.nextPort%n)
+		s.nextPort++
+		if _, busy := s.listeners[p]; !busy && !used[p] {
+			return p, nil
+		}
+	}
+	return 0, os.NewSyscallError("listen", syscall.EADDRINUSE)
 }
 
 // ephemeral picks the local port of an active open to remote by RFC6056

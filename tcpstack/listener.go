@@ -74,11 +74,11 @@ func (s *Stack) ListenTCPOptions(network, address string, o ListenOptions) (*Lis
 		return nil, ErrStackClosed
 	}
 	if port == 0 {
-		lp, err := s.ephemeral(netip.AddrPortFrom(netip.IPv4Unspecified(), 0))
+		p, err := s.listenPort()
 		if err != nil {
-			return nil, err
+			return nil, &net.OpError{Op: "listen", Net: network, Err: err}
 		}
-		port = uint64(lp.Port())
+		port = uint64(p)
 	}
 	local := netip.AddrPortFrom(s.addr, uint16(port))
 	if _, busy := s.listeners[uint16(port)]; busy {

@@ -21,7 +21,7 @@ func TestEphemeralPortsCycle(t *testing.T) {
 	a, _ := stackPair(t, pipe.Faults{}, nil)
 	remote := netip.MustParseAddrPort("198.18.0.2:80")
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	defer a.unlock()
 	seen := make(map[uint16]bool)
 	first := uint16(0)
 	for i := range 16384 {
@@ -84,7 +84,7 @@ func TestTimeWaitReuse(t *testing.T) {
 			if c != nil {
 				st = c.tcb.State()
 			}
-			a.mu.Unlock()
+			a.unlock()
 			if st == want {
 				return
 			}
@@ -100,14 +100,24 @@ func TestTimeWaitReuse(t *testing.T) {
 	pointAt := func() {
 		a.mu.Lock()
 		a.nextPort = uint32(local.Port()-49152) - uint32(maphash.Comparable(a.portSeed, remote))
-		a.mu.Unlock()
+		a.unlock()
 	}
 	pointAt()
 	if c := echo(); c.LocalAddr().(*net.TCPAddr).AddrPort() == local {
 		t.Fatal("the TIME-WAIT port was taken over within its first second")
 	}
-	pointAt()
 	shift.Store(int64(2 * time.Second))
+	// A dial from a port of its own leaves the TIME-WAIT connection alone,
+	// although the counter points at its port.
+	pointAt()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	fixed, err := a.DialTCPFrom(ctx, "tcp", 40000, "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed.Close()
+	waitState(tcp.StateTimeWait)
 	c := echo()
 	if got := c.LocalAddr().(*net.TCPAddr).AddrPort(); got != local {
 		t.Fatalf("new connection on %v, want the TIME-WAIT port %v", got, local)
@@ -132,7 +142,7 @@ func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	a.mu.Lock()
 	n := a.neigh[addrB.Addr()]
 	if n == nil || !n.resolved || !macEqual(n.mac, macB) {
-		a.mu.Unlock()
+		a.unlock()
 		t.Fatalf("neighbour entry %+v, want %v resolved", n, macB)
 	}
 	// An ICMP echo reply from B's address, from the bogus MAC.
@@ -142,7 +152,7 @@ func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	putEthernet(frame, macA, bogus, etherTypeIPv4)
 	a.input(frame, a.now())
 	got := append(net.HardwareAddr(nil), a.neigh[addrB.Addr()].mac...)
-	a.mu.Unlock()
+	a.unlock()
 	if !macEqual(got, macB) {
 		t.Fatalf("after an IP packet from %v the entry says %v, want %v", bogus, got, macB)
 	}
@@ -153,5 +163,30 @@ func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	buf := make([]byte, len(msg))
 	if _, err := io.ReadFull(c, buf); err != nil || !bytes.Equal(buf, msg) {
 		t.Fatalf("echo after the bogus frame: %q, %v", buf, err)
+	}
+}
+
+// TestListenZeroSkipsUsedPorts: Listen(":0") never picks the local port of a
+// connection, as a bind to port 0 never returns a port in use.
+func TestListenZeroSkipsUsedPorts(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	go echoServer(l)
+	c, err := a.Dial("tcp", "198.18.0.2:80")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	local := c.LocalAddr().(*net.TCPAddr).AddrPort()
+	a.mu.Lock()
+	a.nextPort = uint32(local.Port() - 49152) // the first candidate is the busy port
+	a.unlock()
+	l2, err := a.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	if got := l2.Addr().(*net.TCPAddr).AddrPort().Port(); got == local.Port() || got < 49152 {
+		t.Fatalf("Listen(:0) chose port %d; %d is in use by %v", got, local.Port(), c.LocalAddr())
 	}
 }

@@ -53,7 +53,8 @@ func (q *txQueue) reset() {
 }
 
 // queueLink is the Link the stack's output code writes to: Write queues the
-// frame. s.mu is held by every caller.
+// frame and returns nil; errors of the real link are logged when the batch
+// is sent (transmit). s.mu is held by every caller.
 type queueLink struct {
 	Link
 	s *Stack
@@ -118,7 +119,9 @@ func (s *Stack) transmit(q *txQueue) {
 	}
 }
 
-// drainTx waits until the frames queued so far have been sent.
+// drainTx waits until the frames queued so far have been sent. It holds
+// s.txMu without sending, which is safe only because nothing queues frames
+// once s.closed is set (Close calls it after that).
 func (s *Stack) drainTx() {
 	s.txMu.Lock()
 	s.txMu.Unlock()

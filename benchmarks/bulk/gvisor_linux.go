@@ -165,40 +165,14 @@ func (b *Bench) runGVisor(ctx context.Context, send bool, profile string) (resul
 		return result{}, err
 	}
 	defer g.Close()
-	port := uint16(b.nextPort())
-	var sender, receiver net.Conn
-	if send {
-		peer := netip.AddrPortFrom(p.B.Addr.Addr(), port)
-		ln, err := kernelListen(p.B, peer)
-		if err != nil {
-			return result{}, err
-		}
-		defer ln.Close()
-		cc, ec := acceptOne(ln)
-		dctx, cancel := context.WithTimeout(ctx, setupTimeout)
-		c, err := gonet.DialContextTCP(dctx, g.s, tcpip.FullAddress{NIC: gvisorNIC, Addr: tcpip.AddrFrom4(peer.Addr().As4()), Port: port}, ipv4.ProtocolNumber)
-		cancel()
-		if err != nil {
-			return result{}, fmt.Errorf("gVisor: %w", err)
-		}
-		k, err := waitAccept(ln, cc, ec, setupTimeout)
-		if err != nil {
-			c.Close()
-			return result{}, err
-		}
-		sender, receiver = c, k
-	} else {
-		local := netip.AddrPortFrom(us.Addr(), port)
-		ln, err := gonet.ListenTCP(g.s, tcpip.FullAddress{NIC: gvisorNIC, Addr: tcpip.AddrFrom4(us.Addr().As4()), Port: port}, ipv4.ProtocolNumber)
-		if err != nil {
-			return result{}, fmt.Errorf("gVisor: %w", err)
-		}
-		defer ln.Close()
-		k, c, err := connectVia(ln, func() (net.Conn, error) { return kernelDial(ctx, p.B, local) })
-		if err != nil {
-			return result{}, fmt.Errorf("gVisor: %w", err)
-		}
-		sender, receiver = k, c
+	u := userland{
+		name: "gVisor",
+		dial: func(ctx context.Context, peer netip.AddrPort) (net.Conn, error) {
+			return gonet.DialContextTCP(ctx, g.s, tcpip.FullAddress{NIC: gvisorNIC, Addr: tcpip.AddrFrom4(peer.Addr().As4()), Port: peer.Port()}, ipv4.ProtocolNumber)
+		},
+		listen: func(local netip.AddrPort) (net.Listener, error) {
+			return gonet.ListenTCP(g.s, tcpip.FullAddress{NIC: gvisorNIC, Addr: tcpip.AddrFrom4(local.Addr().As4()), Port: local.Port()}, ipv4.ProtocolNumber)
+		},
 	}
-	return b.transfer(sender, receiver, profile)
+	return b.runUserland(ctx, p, us.Addr(), u, send, profile)
 }

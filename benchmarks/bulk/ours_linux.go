@@ -33,40 +33,12 @@ func (b *Bench) runOurs(ctx context.Context, send bool, profile string) (result,
 		return result{}, err
 	}
 	defer st.Close()
-	port := uint16(b.nextPort())
-	var sender, receiver net.Conn
-	if send {
-		peer := netip.AddrPortFrom(p.B.Addr.Addr(), port)
-		ln, err := kernelListen(p.B, peer)
-		if err != nil {
-			return result{}, err
-		}
-		defer ln.Close()
-		cc, ec := acceptOne(ln)
-		dctx, cancel := context.WithTimeout(ctx, setupTimeout)
-		c, err := st.DialTCP(dctx, "tcp", peer.String())
-		cancel()
-		if err != nil {
-			return result{}, fmt.Errorf("ours: %w", err)
-		}
-		k, err := waitAccept(ln, cc, ec, setupTimeout)
-		if err != nil {
-			c.Close()
-			return result{}, err
-		}
-		sender, receiver = c, k
-	} else {
-		local := netip.AddrPortFrom(us.Addr(), port)
-		ln, err := st.Listen("tcp", local.String())
-		if err != nil {
-			return result{}, fmt.Errorf("ours: %w", err)
-		}
-		defer ln.Close()
-		k, c, err := connectVia(ln, func() (net.Conn, error) { return kernelDial(ctx, p.B, local) })
-		if err != nil {
-			return result{}, fmt.Errorf("ours: %w", err)
-		}
-		sender, receiver = k, c
+	u := userland{
+		name: "ours",
+		dial: func(ctx context.Context, peer netip.AddrPort) (net.Conn, error) {
+			return st.DialTCP(ctx, "tcp", peer.String())
+		},
+		listen: func(local netip.AddrPort) (net.Listener, error) { return st.Listen("tcp", local.String()) },
 	}
-	return b.transfer(sender, receiver, profile)
+	return b.runUserland(ctx, p, us.Addr(), u, send, profile)
 }

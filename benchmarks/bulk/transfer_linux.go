@@ -3,13 +3,17 @@
 package bulk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"os"
 	"runtime/pprof"
 	"sync/atomic"
 	"time"
+
+	"tcpregress.dev/tcpstack/netns"
 )
 
 // ioSize is the size of every Write of the sender and Read of the receiver.
@@ -114,6 +118,47 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// userland is how the bulk runs reach a userland stack under test.
+type userland struct {
+	name   string
+	dial   func(ctx context.Context, peer netip.AddrPort) (net.Conn, error)
+	listen func(local netip.AddrPort) (net.Listener, error)
+}
+
+// runUserland connects the userland stack at us with the kernel on p's side
+// B and moves data from the stack to the kernel (send) or the other way.
+func (b *Bench) runUserland(ctx context.Context, p *netns.Pair, us netip.Addr, u userland, send bool, profile string) (result, error) {
+	port := uint16(b.nextPort())
+	if send {
+		peer := netip.AddrPortFrom(p.B.Addr.Addr(), port)
+		ln, err := kernelListen(p.B, peer)
+		if err != nil {
+			return result{}, err
+		}
+		defer ln.Close()
+		c, k, err := connectVia(ln, func() (net.Conn, error) {
+			dctx, cancel := context.WithTimeout(ctx, setupTimeout)
+			defer cancel()
+			return u.dial(dctx, peer)
+		})
+		if err != nil {
+			return result{}, fmt.Errorf("%s: %w", u.name, err)
+		}
+		return b.transfer(c, k, profile)
+	}
+	local := netip.AddrPortFrom(us, port)
+	ln, err := u.listen(local)
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w", u.name, err)
+	}
+	defer ln.Close()
+	k, c, err := connectVia(ln, func() (net.Conn, error) { return kernelDial(ctx, p.B, local) })
+	if err != nil {
+		return result{}, fmt.Errorf("%s: %w", u.name, err)
+	}
+	return b.transfer(k, c, profile)
 }
 
 // connectVia makes a connection with dial and accepts it on ln, waiting at

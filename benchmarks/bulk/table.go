@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"tcpregress.dev/benchmarks/internal/stats"
 )
 
 // Goals of issue #6 for bulk throughput: ours at least GoalVsKernel times
@@ -93,7 +95,7 @@ func Summarize(samples []Sample) []Row {
 		}
 		r.OK = len(v)
 		if len(v) > 0 {
-			r.Median = median(v)
+			r.Median = stats.Median(v)
 			r.Min, r.Max = slices.Min(v), slices.Max(v)
 			medians[k.ID] = r.Median
 		}
@@ -126,16 +128,6 @@ func Summarize(samples []Sample) []Row {
 		}
 	}
 	return rows
-}
-
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 // FormatBytes prints n as GiB, MiB or KiB when it is a whole multiple, else

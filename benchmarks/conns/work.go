@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"tcpregress.dev/benchmarks/internal/stats"
 )
 
 // Ports of the kernel server (the child process on side B of both pairs) and
@@ -248,16 +250,11 @@ func percentile[T ~int64 | ~float64](sorted []T, p float64) T {
 	return sorted[k-1]
 }
 
-// median returns the median of xs (the mean of the middle two for an even
-// count), or 0 for none.
+// median is stats.Median, but 0 for no samples (a configuration whose
+// rounds all failed).
 func median(xs []float64) float64 {
 	if len(xs) == 0 {
 		return 0
 	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return stats.Median(xs)
 }

@@ -30,6 +30,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	summary "tcpregress.dev/benchmarks/internal/stats"
 )
 
 func main() {
@@ -211,7 +213,7 @@ type stats struct {
 	allocs, bytes []float64 // allocs/op and B/op, when reported
 }
 
-func (s *stats) median() float64 { return median(s.runs) }
+func (s *stats) median() float64 { return summary.Median(s.runs) }
 
 // spread is the range of the runs relative to their median.
 func (s *stats) spread() float64 {
@@ -220,19 +222,6 @@ func (s *stats) spread() float64 {
 		return 0
 	}
 	return (slices.Max(s.runs) - slices.Min(s.runs)) / m
-}
-
-func median(xs []float64) float64 {
-	if len(xs) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(xs)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
 }
 
 func (g *group) find(impl string) *stats {
@@ -466,5 +455,5 @@ func optNum(xs []float64) string {
 	if len(xs) == 0 {
 		return "–"
 	}
-	return strconv.FormatFloat(median(xs), 'f', 0, 64)
+	return strconv.FormatFloat(summary.Median(xs), 'f', 0, 64)
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -253,7 +254,7 @@ func (p *Pair) Close() error {
 }
 
 // HandleSignals removes every live pair when the process gets SIGINT or
-// SIGTERM, then exits with status 130 or 143. Call the returned function
+// SIGTERM, says so on stderr, then exits with status 130 or 143. Call the returned function
 // to stop handling.
 func HandleSignals() (stop func()) {
 	ch := make(chan os.Signal, 1)
@@ -263,6 +264,7 @@ func HandleSignals() (stop func()) {
 		select {
 		case sig := <-ch:
 			CloseAll()
+			fmt.Fprintf(os.Stderr, "%s: %v: stopped; the network namespaces it made are removed\n", filepath.Base(os.Args[0]), sig)
 			code := 130
 			if sig == syscall.SIGTERM {
 				code = 143

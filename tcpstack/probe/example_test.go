@@ -67,7 +67,7 @@ func Example() {
 	fmt.Printf("echo %q\n", data)
 	// Output:
 	// out IP 198.18.0.3.40000 > 198.18.0.2.7: Flags [S], seq 1000000, win 65535, options [mss 1460,nop,wscale 7], length 0
-	// in IP 198.18.0.2.7 > 198.18.0.3.40000: Flags [S.], seq 5000, ack 1000001, win 65535, options [mss 1460,nop,wscale 3], length 0
+	// in IP 198.18.0.2.7 > 198.18.0.3.40000: Flags [S.], seq 5000, ack 1000001, win 65535, options [mss 1460,nop,wscale 5], length 0
 	// out IP 198.18.0.3.40000 > 198.18.0.2.7: Flags [.], ack 5001, win 65535, length 0
 	// echo "bcdef"
 }

@@ -42,6 +42,7 @@ type Conn struct {
 	softErr    error     // the last ICMP soft error
 	linger0    bool      // SetLinger(0): Close resets
 	wasEstab   bool      // the handshake completed
+	deferred   bool      // in s.deferred: output waits for the end of the batch
 
 	rdDeadline, wrDeadline deadline
 	readable               chan struct{} // signalled on readable, closed or deadline changes

@@ -80,6 +80,11 @@ type Stack struct {
 	nextPort  uint32       // its counter
 	frame     []byte       // output frame buffer, guarded by mu
 	raw       RawHandler
+	// batch is set while the read loop handles a batch of frames; the
+	// connections they touched wait in deferred for their output
+	// (RFC9293 MUST-59, see inputTCP). Guarded by mu.
+	batch    bool
+	deferred []*Conn
 
 	// Transmission (tx.go).
 	txq, txSpare *txQueue   // frames waiting to be sent, guarded by mu
@@ -225,9 +230,19 @@ func (s *Stack) readLoop() {
 				return
 			}
 			now := s.now()
+			s.batch = true
 			for _, f := range frames {
 				s.input(f, now)
 			}
+			s.batch = false
+			for i, c := range s.deferred {
+				c.deferred = false
+				if !c.gone {
+					s.flush(c, now)
+				}
+				s.deferred[i] = nil
+			}
+			s.deferred = s.deferred[:0]
 		})
 		if err != nil {
 			select {
@@ -330,13 +345,24 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		if route != nil && c.tcb.State() == tcp.StateSynSent && !c.appRoute {
 			c.setRoute(route)
 		}
-		// Output right after each segment, even within a batch: merging
-		// the ACKs of a batch into one would be a stretch ACK (RFC2525
-		// §2.13), against "an ACK SHOULD be generated for at least every
-		// second full-sized segment" (RFC9293 SHLD-19, RFC5681 §4.2). The
-		// ACKs of a batch still leave together (tx.go).
 		c.tcb.Input(seg, now)
-		s.flush(c, now)
+		// RFC9293 §3.10.7.4: "the processing of received segments MUST be
+		// implemented to aggregate ACK segments whenever possible (MUST-58).
+		// For example, if the TCP endpoint is processing a series of queued
+		// segments, it MUST process them all before sending any ACK segments
+		// (MUST-59)." A batch from the link is such a series: a connection's
+		// output (its ACK, and the data the ACKs in the batch let it send)
+		// waits for the end of the batch. Segments that change the state
+		// (SYN, FIN, RST) are answered at once. Segments arriving one at a
+		// time are still acknowledged every second one (SHLD-19).
+		if !s.batch || seg.Flags&(tcp.FlagSYN|tcp.FlagFIN|tcp.FlagRST) != 0 {
+			s.flush(c, now)
+			return
+		}
+		if !c.deferred {
+			c.deferred = true
+			s.deferred = append(s.deferred, c)
+		}
 		return
 	}
 	if l := s.listeners[seg.DstPort]; l != nil {

@@ -120,6 +120,7 @@ type Handle struct {
 	prec      Precision
 	lt        LinkType // cached so that it is known after Close
 	fd        int      // selectable fd, or -1
+	np        *poller  // waits in the runtime's poller (Linux live handles), or nil
 	warning   *Warning
 
 	readMu   sync.Mutex // one reader at a time; never taken by Close
@@ -198,6 +199,10 @@ func (h *Handle) closed() bool { return h.state.Load()&1 != 0 }
 func (h *Handle) free() {
 	cFree(h.c)
 	h.c = nil
+	if h.np != nil {
+		h.np.close()
+		h.np = nil
+	}
 	h.wake.close()
 	if h.feed != nil {
 		h.feed.stop()
@@ -462,6 +467,15 @@ func (h *Handle) Activate() (*Warning, error) {
 		return nil, &Error{Op: "setnonblock", Source: h.source, Code: -1, Msg: eb.String()}
 	}
 	h.fd = cSelectableFD(h.c)
+	if h.fd >= 0 {
+		np, err := newPoller(h.fd, h.wake.fd())
+		if err != nil {
+			// Waiting in poll(2) works as well, only with more thread
+			// hand-offs under load.
+			h.log.Debug().Err(err).Msg("waiting in poll(2): no runtime poller")
+		}
+		h.np = np
+	}
 	h.prec = Precision(cTstampPrecision(h.c))
 	h.lt = fromDLT(cDatalink(h.c))
 	h.activated = true

@@ -717,3 +717,79 @@ func TestLiveWritePacketBatch(t *testing.T) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestLiveReadersDoNotHoldThreads: on Linux a blocked read waits in the
+// runtime's network poller, so 64 readers blocked at once hold no OS thread
+// each (a reader waiting in poll(2) would), and a deadline that expired
+// does not stay on the poller for the next read.
+func TestLiveReadersDoNotHoldThreads(t *testing.T) {
+	p := netnstest.NewPair(t)
+	const n = 64
+	var hs []*Handle
+	for range n {
+		h := openLive(t, p, 0, func(h *Handle) { h.SetBufferSize(64 << 10) })
+		if h.np == nil {
+			t.Fatal("a live handle waits in poll(2), not in the runtime's poller")
+		}
+		hs = append(hs, h)
+	}
+	before := osThreads(t)
+	res := make(chan error, n)
+	for _, h := range hs {
+		go func() {
+			_, _, err := h.ReadPacketData()
+			res <- err
+		}()
+	}
+	time.Sleep(200 * time.Millisecond)
+	if during := osThreads(t); during > before+n/4 {
+		t.Errorf("%d OS threads with %d blocked readers, %d before: the readers hold threads", during, n, before)
+	}
+	for _, h := range hs {
+		h.Close()
+	}
+	for range n {
+		select {
+		case err := <-res:
+			if !errors.Is(err, ErrClosed) {
+				t.Fatalf("blocked read returned %v after Close, want ErrClosed", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("a read still blocked 10 s after Close")
+		}
+	}
+
+	rx := openLive(t, p, 0, nil)
+	tx := openLive(t, p, 1, nil)
+	rx.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
+	if _, _, err := rx.ReadPacketData(); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read past the deadline: %v", err)
+	}
+	rx.SetReadDeadline(time.Time{})
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		tx.Inject(expFrame(p.MAC[0], p.MAC[1], 7, 1, 60))
+	}()
+	data, _, err := rx.ReadPacketData()
+	if err != nil || data[14] != 7 {
+		t.Fatalf("read after clearing an expired deadline: %v", err)
+	}
+}
+
+// osThreads returns the process's OS thread count.
+func osThreads(t *testing.T) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "Threads:"); ok {
+			var k int
+			fmt.Sscan(strings.TrimSpace(v), &k)
+			return k
+		}
+	}
+	t.Fatal("no Threads line in /proc/self/status")
+	return 0
+}

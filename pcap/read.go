@@ -14,9 +14,10 @@ import (
 )
 
 // Reads never block inside libpcap on a live handle: the pcap_t is in
-// non-blocking mode and the reader waits in poll(2) on libpcap's selectable
-// descriptor together with the handle's wake-up descriptor, which Close,
-// BreakLoop and context cancellation write to. Close never takes a lock a
+// non-blocking mode and the reader waits on libpcap's selectable descriptor
+// together with the handle's wake-up descriptor, which Close, BreakLoop and
+// context cancellation write to: on Linux in the runtime's network poller
+// (netpoll_linux.go), elsewhere in poll(2). Close never takes a lock a
 // reader holds; the last of them to leave frees the pcap_t.
 
 // ReadPacketData returns the next packet in a new slice the caller owns.
@@ -182,8 +183,19 @@ func (h *Handle) readFailed(r int) error {
 // wait blocks until the handle's descriptor is readable, the handle is woken
 // (Close, BreakLoop, a cancelled context) or the read deadline passes.
 func (h *Handle) wait() error {
+	d, required := cRequiredTimeout(h.c)
+	if h.np != nil && !required {
+		var dl time.Time
+		if ns := h.deadline.Load(); ns != 0 {
+			dl = time.Unix(0, ns)
+			if !time.Now().Before(dl) {
+				return os.ErrDeadlineExceeded
+			}
+		}
+		return h.pollWait(h.np, dl)
+	}
 	timeout := -1
-	if d, ok := cRequiredTimeout(h.c); ok {
+	if required {
 		timeout = int(d / time.Millisecond)
 		if timeout <= 0 {
 			timeout = 1

@@ -2,11 +2,21 @@
 
 package pcap
 
-import "golang.org/x/sys/unix"
+import (
+	"sync/atomic"
+
+	"golang.org/x/sys/unix"
+)
 
 // waker is an eventfd that Close, BreakLoop and context cancellation write to
-// so that a reader waiting in poll wakes at once.
-type waker struct{ efd int }
+// so that a waiting reader wakes at once.
+type waker struct {
+	efd int
+	// pending is set before each write, so that a reader woken by the
+	// runtime's poller (which does not say which descriptor was ready)
+	// reads the eventfd only when there is something to take.
+	pending atomic.Bool
+}
 
 func newWaker() (*waker, error) {
 	fd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
@@ -19,6 +29,7 @@ func newWaker() (*waker, error) {
 func (w *waker) fd() int { return w.efd }
 
 func (w *waker) wake() {
+	w.pending.Store(true)
 	var one = [8]byte{1}
 	unix.Write(w.efd, one[:])
 }

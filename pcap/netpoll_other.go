@@ -1,0 +1,20 @@
+//go:build !linux
+
+package pcap
+
+import (
+	"errors"
+	"time"
+)
+
+// poller is Linux's wait in the runtime's network poller (netpoll_linux.go);
+// elsewhere readers wait in poll(2).
+type poller struct{}
+
+func newPoller(fd, wakeFD int) (*poller, error) { return nil, nil }
+
+func (p *poller) close() {}
+
+func (h *Handle) pollWait(p *poller, deadline time.Time) error {
+	return errors.New("pcap: no runtime poller wait on this platform")
+}

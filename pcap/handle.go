@@ -468,7 +468,7 @@ func (h *Handle) Activate() (*Warning, error) {
 	}
 	h.fd = cSelectableFD(h.c)
 	if h.fd >= 0 {
-		np, err := newPoller(h.fd, h.wake.fd())
+		np, err := newPoller(h.fd, h.wake)
 		if err != nil {
 			// Waiting in poll(2) works as well, only with more thread
 			// hand-offs under load.

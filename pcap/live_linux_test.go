@@ -793,3 +793,48 @@ func osThreads(t *testing.T) int {
 	t.Fatal("no Threads line in /proc/self/status")
 	return 0
 }
+
+// TestLiveWaitAfterLargeBatch: a reader that took a large batch leaves the
+// runtime poller's set for a while (poller.busy); its next wait must still
+// see a frame that arrives during the wait, and one already waiting.
+func TestLiveWaitAfterLargeBatch(t *testing.T) {
+	p := netnstest.NewPair(t)
+	rx := openLive(t, p, 0, nil)
+	tx := openLive(t, p, 1, nil)
+	rx.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := NewBatch(64, 1<<20)
+	defer b.Free()
+	seq := uint32(0)
+	for round := range 20 {
+		var frames [][]byte
+		for range 2 * busyBatch {
+			seq++
+			frames = append(frames, expFrame(p.MAC[0], p.MAC[1], 1, seq, 100))
+		}
+		if _, err := tx.WritePacketBatch(frames); err != nil {
+			t.Fatal(err)
+		}
+		for got := 0; got < 2*busyBatch; {
+			n, err := rx.ReadBatch(b)
+			if err != nil {
+				t.Fatalf("round %d: %v after %d frames", round, err, got)
+			}
+			got += n
+		}
+		seq++
+		last := expFrame(p.MAC[0], p.MAC[1], 2, seq, 100)
+		if round%2 == 0 {
+			go func() {
+				time.Sleep(5 * time.Millisecond)
+				tx.Inject(last)
+			}()
+		} else {
+			tx.Inject(last)
+			time.Sleep(5 * time.Millisecond)
+		}
+		n, err := rx.ReadBatch(b)
+		if err != nil || n != 1 || b.Data(0)[14] != 2 {
+			t.Fatalf("round %d: the frame after a large batch: %d frames, %v", round, n, err)
+		}
+	}
+}

@@ -11,9 +11,11 @@ import (
 // elsewhere readers wait in poll(2).
 type poller struct{}
 
-func newPoller(fd, wakeFD int) (*poller, error) { return nil, nil }
+func newPoller(sock int, w *waker) (*poller, error) { return nil, nil }
 
 func (p *poller) close() {}
+
+func (p *poller) busy(n int) {}
 
 func (h *Handle) pollWait(p *poller, deadline time.Time) error {
 	return errors.New("pcap: no runtime poller wait on this platform")

@@ -410,6 +410,9 @@ func (h *Handle) ReadBatch(b *Batch) (int, error) {
 			return 0, err
 		}
 		if n > 0 {
+			if h.np != nil {
+				h.np.busy(n)
+			}
 			return n, nil
 		}
 		if h.nonblock.Load() {

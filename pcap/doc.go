@@ -26,8 +26,10 @@
 //	src := gopacket.NewPacketSource(h, h.LinkType())
 //
 // Reads on a live handle never block inside libpcap: the handle is
-// non-blocking underneath and a read waits in poll(2) on libpcap's
-// descriptor and a wake-up descriptor. So [Handle.Close] from another
+// non-blocking underneath and a read waits for libpcap's descriptor or a
+// wake-up descriptor: on Linux parked in the runtime's network poller, so a
+// blocked reader holds no OS thread; elsewhere in poll(2). So [Handle.Close]
+// from another
 // goroutine ends a blocked read at once with [ErrClosed],
 // [Handle.ReadPacketContext] returns when its context is cancelled,
 // [Handle.SetReadDeadline] bounds every read, and [Handle.BreakLoop] stops a

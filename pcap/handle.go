@@ -790,7 +790,10 @@ func (h *Handle) Stats() (Stats, error) {
 }
 
 // SetDirection selects whether a live handle captures packets received,
-// sent, or both.
+// sent, or both. On Linux, DirectionIn also asks the kernel to leave the
+// host's outgoing packets out of the capture socket (PACKET_IGNORE_OUTGOING,
+// Linux 4.20 and later), so they cost no copy into the ring and do not count
+// in [Stats]; libpcap on its own only skips them when reading.
 func (h *Handle) SetDirection(d Direction) error {
 	if d != DirectionIn && d != DirectionOut && d != DirectionInOut {
 		return fmt.Errorf("pcap: unknown direction %d: use DirectionIn, DirectionOut or DirectionInOut", int(d))
@@ -804,6 +807,7 @@ func (h *Handle) SetDirection(d Direction) error {
 	if r := cSetDirection(h.c, int(d)); r < 0 {
 		return statusError("setdirection", h.source, r, cGeterr(h.c))
 	}
+	h.kernelDirection(d)
 	return nil
 }
 

@@ -277,6 +277,47 @@ func TestLiveDirection(t *testing.T) {
 	}
 }
 
+// TestLiveDirectionInKernel: with DirectionIn the kernel does not even hand
+// the handle the host's outgoing frames (PACKET_IGNORE_OUTGOING), so they
+// are neither copied into its ring nor counted as received; libpcap alone
+// would copy them and skip them when reading.
+func TestLiveDirectionInKernel(t *testing.T) {
+	p := netnstest.NewPair(t)
+	a := openLive(t, p, 0, nil)
+	other := openLive(t, p, 0, nil) // another socket on a's interface
+	b := openLive(t, p, 1, nil)
+	if err := a.SetDirection(DirectionIn); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		other.Inject(expFrame(p.MAC[1], p.MAC[0], 2, uint32(i), 60)) // outbound on a's interface
+	}
+	b.Inject(expFrame(p.MAC[0], p.MAC[1], 3, 9, 60)) // inbound
+	a.SetReadDeadline(time.Now().Add(10 * time.Second))
+	data, _, err := a.ReadPacketData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if data[14] != 3 {
+		t.Fatalf("read an outbound frame (tag %d)", data[14])
+	}
+	st, err := a.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Received != 1 {
+		t.Errorf("Stats().Received = %d, want 1: the kernel handed the handle the 5 outgoing frames", st.Received)
+	}
+	// Back to both directions: the outgoing frames arrive again.
+	if err := a.SetDirection(DirectionInOut); err != nil {
+		t.Fatal(err)
+	}
+	other.Inject(expFrame(p.MAC[1], p.MAC[0], 4, 10, 60))
+	if data, _, err := a.ReadPacketData(); err != nil || data[14] != 4 {
+		t.Fatalf("DirectionInOut: %v (want the outbound frame, tag 4)", err)
+	}
+}
+
 // TestLiveCloseUnblocksRead closes a handle while another goroutine is
 // blocked reading it, 1000 times: every read returns ErrClosed, none hangs.
 func TestLiveCloseUnblocksRead(t *testing.T) {

@@ -40,6 +40,13 @@ type poller struct {
 	wake     *waker
 	inSet    bool      // sock is in the epoll set
 	deadline time.Time // the read deadline set on f
+	expired  bool      // f's deadline fired: set it again before the next wait
+
+	// State of one wait, in the poller so that waiting allocates nothing.
+	look   func(uintptr) bool // p.lookOnce
+	looked bool
+	ctlErr error
+	ev     [2]unix.EpollEvent
 }
 
 // busyBatch is the batch size from which a reader takes the socket out of
@@ -74,68 +81,81 @@ func newPoller(sock int, w *waker) (*poller, error) {
 		f.Close()
 		return nil, nil
 	}
-	return &poller{f: f, rc: rc, ep: ep, sock: sock, wake: w}, nil
+	p := &poller{f: f, rc: rc, ep: ep, sock: sock, wake: w}
+	p.look = p.lookOnce
+	return p, nil
 }
 
 // wait returns once the packet socket is readable or a wake-up was sent, or
 // with os.ErrDeadlineExceeded at the deadline (zero: none). The handle's
 // readMu is held.
 func (p *poller) wait(deadline time.Time) error {
-	if !deadline.Equal(p.deadline) {
+	if p.expired || !deadline.Equal(p.deadline) {
 		if err := p.f.SetReadDeadline(deadline); err != nil {
 			return err
 		}
-		p.deadline = deadline
+		p.deadline, p.expired = deadline, false
 	}
-	looked := false
-	var ctlErr error
-	err := p.rc.Read(func(uintptr) bool {
-		if looked {
-			return true // the runtime's poller saw the epoll descriptor become readable
-		}
-		looked = true
-		// RawConn.Read forgets readiness the runtime saw before it
-		// started, so what happened before now is looked for here.
-		if p.wake.pending.Load() {
-			return true
-		}
-		if p.inSet {
-			// Level-triggered: reports the socket if a frame is waiting.
-			var ev [2]unix.EpollEvent
-			n, err := unix.EpollWait(p.ep, ev[:], 0)
-			for _, e := range ev[:max(n, 0)] {
-				if int(e.Fd) == p.wake.fd() {
-					// A wake-up whose pending flag a previous wait took
-					// before the write: take the count, or every later
-					// look would find the eventfd readable.
-					p.wake.drain()
-				}
-			}
-			return n > 0 || err != nil && err != unix.EINTR
-		}
+	p.looked, p.ctlErr = false, nil
+	err := p.rc.Read(p.look)
+	if p.ctlErr != nil {
+		return fmt.Errorf("epoll_ctl: %w", p.ctlErr)
+	}
+	if err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Set it again next time: if the clock was stepped back, the same
+		// deadline may lie ahead once more.
+		p.expired = true
+	}
+	return err
+}
+
+// lookOnce is the RawConn.Read callback of wait: it reports whether the
+// wait is over. RawConn.Read forgets readiness the runtime saw before it
+// started, so the first call looks for what happened before: a wake-up, or
+// a frame already waiting. The second call comes after the runtime's poller
+// saw the epoll descriptor become readable.
+func (p *poller) lookOnce(uintptr) bool {
+	if p.looked {
+		return true
+	}
+	p.looked = true
+	if p.wake.pending.Load() {
+		return true
+	}
+	if !p.inSet {
 		// Adding the socket queues it at once if a frame is waiting, which
 		// ends this wait.
 		ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(p.sock)}
 		switch err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_ADD, p.sock, &ev); err {
-		case nil, unix.EEXIST:
+		case nil:
 			p.inSet = true
 			return false
+		case unix.EEXIST:
+			p.inSet = true // and look below: this add queued nothing
 		default:
-			ctlErr = err
+			p.ctlErr = err
 			return true
 		}
-	})
-	if ctlErr != nil {
-		return fmt.Errorf("epoll_ctl: %w", ctlErr)
 	}
-	return err
+	// Level-triggered: reports the socket if a frame is waiting.
+	n, err := unix.EpollWait(p.ep, p.ev[:], 0)
+	for _, e := range p.ev[:max(n, 0)] {
+		if int(e.Fd) == p.wake.fd() {
+			// A wake-up whose pending flag a previous wait took before
+			// the write: take the count, or every later look would find
+			// the eventfd readable.
+			p.wake.drain()
+		}
+	}
+	return n > 0 || err != nil && err != unix.EINTR
 }
 
 // busy tells the poller that the reader took n frames at once; see poller.
 func (p *poller) busy(n int) {
 	if n >= busyBatch && p.inSet {
-		unix.EpollCtl(p.ep, unix.EPOLL_CTL_DEL, p.sock, nil)
-		p.inSet = false
+		if err := unix.EpollCtl(p.ep, unix.EPOLL_CTL_DEL, p.sock, nil); err == nil || err == unix.ENOENT {
+			p.inSet = false
+		}
 	}
 }
 

@@ -352,10 +352,13 @@ func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 		// segments, it MUST process them all before sending any ACK segments
 		// (MUST-59)." A batch from the link is such a series: a connection's
 		// output (its ACK, and the data the ACKs in the batch let it send)
-		// waits for the end of the batch. Segments that change the state
-		// (SYN, FIN, RST) are answered at once. Segments arriving one at a
-		// time are still acknowledged every second one (SHLD-19).
-		if !s.batch || seg.Flags&(tcp.FlagSYN|tcp.FlagFIN|tcp.FlagRST) != 0 {
+		// waits for the end of the batch. Segments with SYN, FIN or RST, or
+		// that changed the state (a closed connection must leave the table
+		// before the batch's next segment for its addresses), or whose
+		// duplicate ACK a peer without SACK counts, are answered at once.
+		// Segments arriving one at a time are still acknowledged every
+		// second one (SHLD-19).
+		if !s.batch || seg.Flags&(tcp.FlagSYN|tcp.FlagFIN|tcp.FlagRST) != 0 || c.tcb.OutputDue() {
 			s.flush(c, now)
 			return
 		}

@@ -139,6 +139,7 @@ type Conn struct {
 
 	// What Output owes the peer.
 	ackNow        bool      // send an ACK now
+	outputDue     bool      // the last Input wants Output before the next one (OutputDue)
 	timeWaitAt    time.Time // when TIME-WAIT began
 	unackedBytes  int       // bytes received since our last ACK (delayed ACK)
 	readSinceAdv  bool      // the application read since we last advertised a window
@@ -256,6 +257,13 @@ func Open(cfg Config, local, remote netip.AddrPort, now time.Time) (*Conn, error
 
 // State returns the connection state.
 func (c *Conn) State() State { return c.state }
+
+// OutputDue reports whether the last [Conn.Input] left output that should
+// not wait while the caller processes more queued segments (RFC9293 MUST-59
+// lets a caller call Output once after a series of them): the segment
+// changed the state, or it arrived out of order on a connection without
+// SACK, whose duplicate ACK the peer counts toward fast retransmit.
+func (c *Conn) OutputDue() bool { return c.outputDue }
 
 // LocalAddr returns the local endpoint.
 func (c *Conn) LocalAddr() netip.AddrPort { return c.local }

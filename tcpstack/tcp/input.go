@@ -26,6 +26,13 @@ const pawsIdle = 24 * 24 * time.Hour
 // connection. Replies are not returned here: call Output next.
 func (c *Conn) Input(seg Segment, now time.Time) {
 	c.trace("tcp in", &seg)
+	state := c.state
+	c.outputDue = false
+	defer func() {
+		if c.state != state {
+			c.outputDue = true
+		}
+	}()
 	switch c.state {
 	case StateClosed:
 		// RFC9293 §3.10.7.1: a segment for a connection that does not exist
@@ -694,6 +701,10 @@ func (c *Conn) receiveText(seg Segment, now time.Time) {
 			c.log.Debug().Msg("tcp: out-of-order queue full, segment dropped")
 		}
 		c.ackNow = true
+		// Without SACK the peer learns of the hole only by counting these
+		// duplicate ACKs (RFC5681 §3.2: fast retransmit after three), so
+		// each must leave, not one for a batch of them.
+		c.outputDue = !c.sackOK
 		return
 	}
 	hadHole := !c.reasm.empty()

@@ -224,65 +224,45 @@ func childHolders(in *json.Decoder, out *json.Encoder) error {
 // exchanging one byte with the (echoing) server.
 func openHolders(addr string, n, concurrency int) ([]net.Conn, error) {
 	conns := make([]net.Conn, n)
-	var (
-		mu       sync.Mutex
-		firstErr error
-		next     int
-		wg       sync.WaitGroup
-	)
 	// Go turns TCP keep-alive on by default (a probe after 15 s idle); off
 	// here, so that the connections are idle for as long as the benchmark
 	// measures. With it on, our stack answers one probe per connection
 	// every 15 s.
 	d := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: -1}
-	for range max(concurrency, 1) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				mu.Lock()
-				i := next
-				next++
-				stop := firstErr != nil
-				mu.Unlock()
-				if i >= n || stop {
-					return
-				}
-				c, err := d.Dial("tcp4", addr)
-				if err == nil {
-					err = exchange(c)
-				}
-				if err != nil {
-					if c != nil {
-						c.Close()
-					}
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("connection %d: %w", i, err)
-					}
-					mu.Unlock()
-					return
-				}
-				conns[i] = c
-			}
-		}()
-	}
-	wg.Wait()
+	_, err := parallel(n, concurrency, true, func(i int) error {
+		c, err := d.Dial("tcp4", addr)
+		if err != nil {
+			return err
+		}
+		if err := exchange(c); err != nil {
+			c.Close()
+			return err
+		}
+		conns[i] = c
+		return nil
+	})
 	held := conns[:0]
 	for _, c := range conns {
 		if c != nil {
 			held = append(held, c)
 		}
 	}
-	return held, firstErr
+	return held, err
 }
 
 // exchangeAll exchanges one byte on every connection and counts those that
 // answered.
 func exchangeAll(conns []net.Conn, concurrency int) (int, error) {
+	return parallel(len(conns), concurrency, false, func(i int) error { return exchange(conns[i]) })
+}
+
+// parallel calls fn for 0..n-1, concurrency calls at a time, and returns how
+// many succeeded and the first error, which names its index. With
+// stopOnErr, no call starts after an error.
+func parallel(n, concurrency int, stopOnErr bool, fn func(i int) error) (int, error) {
 	var (
 		mu       sync.Mutex
-		alive    int
+		ok       int
 		firstErr error
 		next     int
 		wg       sync.WaitGroup
@@ -295,14 +275,15 @@ func exchangeAll(conns []net.Conn, concurrency int) (int, error) {
 				mu.Lock()
 				i := next
 				next++
+				stop := stopOnErr && firstErr != nil
 				mu.Unlock()
-				if i >= len(conns) {
+				if i >= n || stop {
 					return
 				}
-				err := exchange(conns[i])
+				err := fn(i)
 				mu.Lock()
 				if err == nil {
-					alive++
+					ok++
 				} else if firstErr == nil {
 					firstErr = fmt.Errorf("connection %d: %w", i, err)
 				}
@@ -311,7 +292,7 @@ func exchangeAll(conns []net.Conn, concurrency int) (int, error) {
 		}()
 	}
 	wg.Wait()
-	return alive, firstErr
+	return ok, firstErr
 }
 
 func exchange(c net.Conn) error {

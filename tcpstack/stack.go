@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -86,6 +87,8 @@ type Stack struct {
 	batch    bool
 	deferred []*Conn
 
+	badTCPSum atomic.Uint64 // TCP segments dropped for a bad checksum (Stats)
+
 	// Transmission (tx.go).
 	txq, txSpare *txQueue   // frames waiting to be sent, guarded by mu
 	txMu         sync.Mutex // held by the goroutine sending
@@ -94,6 +97,19 @@ type Stack struct {
 	done      chan struct{}
 	wg        sync.WaitGroup
 }
+
+// Stats are counters of what the stack dropped.
+type Stats struct {
+	// BadTCPChecksums counts TCP segments addressed to the stack whose
+	// checksum was wrong. On a veth whose peer end has transmit checksum
+	// offload on, every segment the peer's kernel sends arrives so (its
+	// checksum is left for hardware that is not there): turn it off with
+	// ethtool -K PEER tx off.
+	BadTCPChecksums uint64
+}
+
+// Stats returns the stack's counters.
+func (s *Stack) Stats() Stats { return Stats{BadTCPChecksums: s.badTCPSum.Load()} }
 
 type fourTuple struct {
 	local, remote netip.AddrPort
@@ -317,6 +333,7 @@ func (s *Stack) inputIPv4(srcMAC net.HardwareAddr, b []byte, now time.Time) {
 
 func (s *Stack) inputTCP(h ipv4Header, b []byte, now time.Time) {
 	if !tcp.VerifyChecksum(h.src, h.dst, b) {
+		s.badTCPSum.Add(1)
 		s.log.Debug().Str("src", h.src.String()).Msg("dropped a TCP segment with a bad checksum")
 		return
 	}

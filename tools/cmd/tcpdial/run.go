@@ -157,6 +157,23 @@ func (s *session) interrupted(what string) error {
 	return signalError(syscall.SIGINT, what)
 }
 
+// checksumHint says, when a connection attempt failed, that segments came
+// back with bad checksums: the usual cause of a SYN that seems unanswered
+// on a veth, whose peer end leaves checksums to offload that is not there.
+func (s *session) checksumHint(st *tcpstack.Stack) {
+	n := st.Stats().BadTCPChecksums
+	if n == 0 {
+		return
+	}
+	msg := fmt.Sprintf("%d TCP segment(s) to us arrived with a bad checksum and were dropped; "+
+		"if the peer is across a veth, turn off its transmit checksum offload (ethtool -K PEER_VETH tx off)", n)
+	if s.cmd.LogFormat == "json" {
+		s.log.Warn().Uint64("bad_tcp_checksums", n).Msg(msg)
+		return
+	}
+	fmt.Fprintf(s.stderr, "tcpdial: %s\n", msg)
+}
+
 // verbose prints one of the -v messages: a plain line, or with
 // --log-format=json an info event, so that standard error stays one JSON
 // object per line.
@@ -180,6 +197,7 @@ func (s *session) dial(st *tcpstack.Stack, stdin io.Reader) error {
 	}
 	conn, err := st.DialTCPFrom(ctx, "tcp4", uint16(c.SrcPort), c.remote.String())
 	if err != nil {
+		s.checksumHint(st)
 		if s.ctx.Err() != nil {
 			return s.interrupted(" while connecting")
 		}

@@ -207,6 +207,27 @@ func TestTimeout(t *testing.T) {
 	}
 }
 
+// TestBadChecksumHint: with transmit checksum offload on at the peer's end
+// of the veth, the peer's kernel answers with segments whose checksum it
+// left to hardware (the SYN-ACK; resets are summed in software); the stack
+// drops them, so the connection attempt times out, and tcpdial says why and
+// what to do.
+func TestBadChecksumHint(t *testing.T) {
+	p := newPair(t)
+	checkGoroutines(t)
+	if _, err := p.B.NS.Run("ethtool", "-K", p.B.Veth, "tx", "on"); err != nil {
+		t.Fatal(err)
+	}
+	port := testPort()
+	goListen(t, p, port, func(c *net.TCPConn) { c.Close() }) // its SYN-ACK's checksum is left undone
+	r := runTool(t, nil, append(baseArgs(p, "-w", "1s"), peerArgs(p, port)...)...)
+	hint := "arrived with a bad checksum and were dropped; if the peer is across a veth, turn off its transmit checksum offload (ethtool -K PEER_VETH tx off)\n"
+	timedOut := fmt.Sprintf("tcpdial: connect to %s port %d (tcp) timed out: no answer within 1s (-w)\n", p.B.Addr.Addr(), port)
+	if r.code != 1 || !strings.Contains(r.stderr, hint) || !strings.HasSuffix(r.stderr, timedOut) {
+		t.Errorf("%v; want exit 1, the checksum hint and %q", r, timedOut)
+	}
+}
+
 // TestReset: the peer resets the connection: exit 1 with a message.
 func TestReset(t *testing.T) {
 	p := newPair(t)

@@ -8,7 +8,7 @@ LDFLAGS := -X tcpregress.dev/tools/cli.Version=$(VERSION)
 BENCHDIR ?= $(CURDIR)/.bench
 FUZZTIME ?= 10s
 
-.PHONY: all deps build test bench fuzz lint clean testdata conformance agents
+.PHONY: all deps deps-build build test bench fuzz lint clean testdata conformance agents
 
 # make conformance [STACK=kernel|tcpstack] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
 # The Linux expectation file applies to the local kernel only.
@@ -19,14 +19,20 @@ JOBS ?= 2
 
 all: build
 
+# deps: everything the tests, benchmarks and the suite use; deps-build: only
+# what compiling needs (Go's cgo toolchain and libpcap's headers).
 deps:
-	@bash scripts/deps.sh
+	@bash scripts/deps.sh test
 
-build: deps
+deps-build:
+	@bash scripts/deps.sh build
+
+build: deps-build
 	@mkdir -p bin
 	$(GO) build -ldflags "$(LDFLAGS)" -o bin/ ./tools/cmd/... ./conformance/cmd/tcpregress
 
 test: deps
+	@bash scripts/lint.sh
 	@bash scripts/test.sh
 
 bench: deps
@@ -35,14 +41,13 @@ bench: deps
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZTIME)
 
-lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
-	$(GO) vet ./pcap/... ./tcpstack/... ./tools/... ./benchmarks/... ./conformance/...
+lint: deps-build
+	@bash scripts/lint.sh
 
 testdata:
 	$(GO) run ./benchmarks/cmd/gencaptures -out testdata
 
-conformance: build
+conformance: deps build
 	@mkdir -p $(CONFORMANCE_OUT)
 	./bin/tcpregress run --target $(TARGET) --stack $(STACK) -j $(JOBS) \
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \

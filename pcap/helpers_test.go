@@ -11,8 +11,8 @@ import (
 	"testing"
 )
 
-// corpusDir is tcpdump's own test captures, beside the checkout.
-const corpusDir = "../../shared/corpus/tcpdump-tests"
+// corpusDir holds tcpdump's own test captures (testdata/tcpdump/README.md).
+const corpusDir = "../testdata/tcpdump"
 
 // needTool fails the test under CI (where make test installs everything) and
 // skips it elsewhere when a reference tool is missing.
@@ -28,15 +28,12 @@ func needTool(t testing.TB, name string) string {
 	return p
 }
 
-// captureFiles returns every capture in the shared corpus and in testdata/.
+// captureFiles returns every capture in testdata/ and in tcpdump's corpus.
 func captureFiles(t testing.TB) []string {
 	t.Helper()
-	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*"))
-	if len(corpus) == 0 {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("the capture corpus %s is missing", corpusDir)
-		}
-		t.Logf("the capture corpus %s is absent; using testdata/ only", corpusDir)
+	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*.pcap*"))
+	if len(corpus) < 100 {
+		t.Fatalf("the capture corpus %s holds %d captures, want 130: is the checkout complete?", corpusDir, len(corpus))
 	}
 	local, _ := filepath.Glob("../testdata/*.pcap*")
 	files := append(corpus, local...)

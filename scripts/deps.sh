@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# Installs what building and testing tcpregress needs, when it is missing.
+# Installs what a make target needs, when it is missing.
+#
+#   scripts/deps.sh build   Go's cgo toolchain and libpcap's headers: make build
+#   scripts/deps.sh test    build's, plus the reference tools the tests compare
+#                           with and the namespace tools: make test, bench,
+#                           conformance, fuzz
+#
 # On Debian/Ubuntu as root it uses apt-get (one `apt-get update` first);
 # elsewhere it says what to install.
 set -euo pipefail
 
-pkgs=(gcc libc6-dev make libpcap-dev tcpdump iproute2 ethtool xxd bsdextrautils
-      netcat-openbsd curl iperf3 util-linux procps)
+set_name=${1:-test}
+build_pkgs=(gcc libc6-dev make libpcap-dev)
+test_pkgs=(tcpdump iproute2 ethtool xxd bsdextrautils netcat-openbsd curl iperf3
+           util-linux procps)
+build_cmds=(gcc)
+test_cmds=(tcpdump ip ethtool xxd hexdump nc curl iperf3)
+case "$set_name" in
+  build) pkgs=("${build_pkgs[@]}"); cmds=("${build_cmds[@]}") ;;
+  test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}"); cmds=("${build_cmds[@]}" "${test_cmds[@]}") ;;
+  *)
+    echo "deps: unknown set '$set_name': use 'build' (to compile) or 'test' (to test, benchmark and run the suite)" >&2
+    exit 2 ;;
+esac
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -16,13 +33,13 @@ if command -v dpkg-query >/dev/null 2>&1; then
   done
 else
   # Not a Debian system: check for the commands and headers instead.
-  for c in gcc tcpdump ip ethtool xxd hexdump nc curl; do
+  for c in "${cmds[@]}"; do
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
   [ -e /usr/include/pcap/pcap.h ] || [ -e /usr/local/include/pcap/pcap.h ] || missing+=("libpcap headers")
   if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: missing: ${missing[*]}" >&2
-    echo "deps: install libpcap (with headers), tcpdump, iproute2, ethtool, xxd, hexdump, netcat and curl with your package manager" >&2
+    echo "deps: install them with your package manager (libpcap with its headers; for tests also tcpdump, iproute2, ethtool, xxd, hexdump, netcat, curl, iperf3)" >&2
     echo "deps: (FreeBSD: pkg install libpcap tcpdump; macOS: libpcap ships with the system, brew install iproute2mac)" >&2
     exit 1
   fi

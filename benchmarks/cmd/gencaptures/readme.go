@@ -50,6 +50,9 @@ one line each, and the error it then exits 1 with, if any.
 		fmt.Fprintf(&b, "| `%s` | %d | %s | %d | %s |\n", tf.name, len(data), tf.about, tf.packets, result)
 	}
 	b.WriteString(`
+The subfolder ` + "`tcpdump/`" + ` is not generated: it holds the capture files of tcpdump's own test
+suite, copied unchanged with their licence (see its README.md).
+
 The benchmark inputs are too big to commit; this command writes them:
 
     go run ./benchmarks/cmd/gencaptures -bench -out DIR

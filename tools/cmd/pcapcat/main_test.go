@@ -14,11 +14,11 @@ import (
 	"time"
 )
 
-// The shared captures and the tcpdump test corpus, relative to this
-// package's directory.
+// The repository's generated captures and tcpdump's test corpus
+// (testdata/tcpdump/README.md), relative to this package's directory.
 const (
 	testdataDir = "../../../testdata"
-	corpusDir   = "../../../../shared/corpus/tcpdump-tests"
+	corpusDir   = "../../../testdata/tcpdump"
 )
 
 func TestMain(m *testing.M) {
@@ -83,23 +83,18 @@ func tcpdumpCount(t testing.TB, path string) (int, bool) {
 	return n, code == 0
 }
 
-// captures returns the capture files of the shared testdata directory and,
-// when present, of the tcpdump corpus. The corpus lives outside the
-// repository: without it the corpus part is skipped, except in CI.
+// captures returns the capture files of testdata/ and of tcpdump's corpus
+// in testdata/tcpdump.
 func captures(t testing.TB) []string {
 	t.Helper()
 	var files []string
 	for _, dir := range []string{testdataDir, corpusDir} {
 		ents, err := os.ReadDir(dir)
 		if err != nil {
-			if dir == corpusDir && os.IsNotExist(err) && os.Getenv("CI") == "" {
-				t.Logf("tcpdump corpus %s not found: testing the shared testdata only", corpusDir)
-				continue
-			}
 			t.Fatalf("reading %s: %v", dir, err)
 		}
 		for _, e := range ents {
-			if e.IsDir() || strings.HasSuffix(e.Name(), ".md") {
+			if e.IsDir() || !strings.Contains(e.Name(), ".pcap") {
 				continue
 			}
 			files = append(files, filepath.Join(dir, e.Name()))

@@ -51,7 +51,8 @@ one line each, and the error it then exits 1 with, if any.
 	}
 	b.WriteString(`
 The subfolder ` + "`tcpdump/`" + ` is not generated: it holds the capture files of tcpdump's own test
-suite, copied unchanged with their licence (see its README.md).
+suite, copied unchanged with their licence (see its README.md). Where test data belongs in the
+repository: [ARCHITECTURE.md](../ARCHITECTURE.md).
 
 The benchmark inputs are too big to commit; this command writes them:
 

@@ -1,20 +1,22 @@
 package probe
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/rs/zerolog"
 
-	"tcpregress.dev/pcap"
 	"tcpregress.dev/tcpstack"
 )
 
@@ -428,36 +430,71 @@ func (p *Probe) WritePcap(path string) error {
 }
 
 func writePcap(path string, frames []Frame, mac net.HardwareAddr) (err error) {
-	h, err := pcap.OpenDead(pcap.LinkTypeEthernet, 65535)
-	if err != nil {
-		return fmt.Errorf("probe: pcap: %w", err)
-	}
-	defer h.Close()
-	d, err := pcap.OpenDump(h, path)
+	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("probe: pcap: %w", err)
 	}
 	defer func() {
-		if cerr := d.Close(); err == nil && cerr != nil {
+		if cerr := f.Close(); err == nil && cerr != nil {
 			err = fmt.Errorf("probe: pcap: %w", cerr)
 		}
 	}()
+	w := bufio.NewWriter(f)
+	if err := writePcapTo(w, frames, mac); err != nil {
+		return fmt.Errorf("probe: pcap: writing %s: %w", path, err)
+	}
+	if err := w.Flush(); err != nil {
+		return fmt.Errorf("probe: pcap: writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// pcapSnapLen is the snapshot length in the files' header; frames are
+// written whole whatever their length.
+const pcapSnapLen = 65535
+
+// writePcapTo writes frames as a classic pcap file (not pcapng): magic
+// a1b2c3d4 (microsecond time stamps), version 2.4, zone and sigfigs 0,
+// snapshot length 65535, link type 1 (Ethernet), every field in the host's
+// byte order, seconds and microseconds truncated to 32 bits. These are the
+// bytes libpcap's pcap_dump wrote for the probe before it was pure Go.
+// (gopacket's pcapgo.Writer differs: always little-endian, and it replaces
+// a zero time with the current one.)
+func writePcapTo(w io.Writer, frames []Frame, mac net.HardwareAddr) error {
+	bo := binary.NativeEndian
+	var hdr [24]byte
+	bo.PutUint32(hdr[0:], 0xa1b2c3d4)
+	bo.PutUint16(hdr[4:], 2)
+	bo.PutUint16(hdr[6:], 4)
+	bo.PutUint32(hdr[16:], pcapSnapLen)
+	bo.PutUint32(hdr[20:], 1) // LINKTYPE_ETHERNET
+	if _, err := w.Write(hdr[:]); err != nil {
+		return err
+	}
+	var rec [16 + 14]byte // record header, then the Ethernet header
 	for i := range frames {
 		f := &frames[i]
 		if f.SendErr != nil {
 			continue
 		}
-		eth := make([]byte, 14+len(f.Raw))
+		n := uint32(14 + len(f.Raw))
+		bo.PutUint32(rec[0:], uint32(f.Time.Unix()))
+		bo.PutUint32(rec[4:], uint32(f.Time.Nanosecond()/1000))
+		bo.PutUint32(rec[8:], n)  // captured length
+		bo.PutUint32(rec[12:], n) // length on the wire
+		eth := rec[16:]
+		clear(eth)
 		if f.Dir == In {
 			copy(eth[0:6], mac)
 		} else {
 			copy(eth[6:12], mac)
 		}
 		eth[12], eth[13] = 0x08, 0x00
-		copy(eth[14:], f.Raw)
-		ci := gopacket.CaptureInfo{Timestamp: f.Time, CaptureLength: len(eth), Length: len(eth)}
-		if err := d.Write(ci, eth); err != nil {
-			return fmt.Errorf("probe: pcap: writing %s: %w", path, err)
+		if _, err := w.Write(rec[:]); err != nil {
+			return err
+		}
+		if _, err := w.Write(f.Raw); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make agents`: the conformance agent for target hosts, cross-compiled
 # without cgo (pure Go: golang.org/x/sys/unix for the kernel's sockets) into
-# bin/agents/tcpregress-agent-OS-ARCH. A build without cgo holds the
-# `agent` command only (list and run need libpcap); copy the binary to the
-# target and start it there with `tcpregress-agent-OS-ARCH agent --listen :7000`.
+# bin/agents/tcpregress-agent-OS-ARCH. A build without cgo is tcpregress
+# with `list` and `agent` (kernel sockets), but not `run` (its tester
+# captures with libpcap); copy the binary to the target and start it there
+# with `tcpregress-agent-OS-ARCH agent --listen :7000`.
 #
 # Usage: scripts/agents.sh [OS/ARCH ...]   (default: linux, freebsd, darwin
 # on amd64 and arm64)

@@ -21,6 +21,11 @@ if [ -n "$unformatted" ]; then
 fi
 "$GO" vet ./pcap/... ./tcpstack/... ./tools/... ./benchmarks/... ./conformance/... || status=1
 
+# No cgo where none is needed: only live captures (pcap, tcpstack/link/pcap,
+# the harness, capturing tools) need libpcap.
+CGO_ENABLED=0 "$GO" build ./tcpstack/tcp/ ./tcpstack/probe/ ./conformance/suite/ ./conformance/cases/ ./conformance/report/ ./conformance/agent/ ./conformance/cmd/tcpregress ||
+  fail "CGO_ENABLED=0 go build failed (above): these packages must build without cgo; if one now imports libpcap (tcpregress.dev/pcap, tcpstack/link/pcap, the harness), keep that behind //go:build cgo"
+
 # Paths outside the checkout. The reference folder's name is assembled so
 # this file does not name it.
 beside='\.\./'"shared"

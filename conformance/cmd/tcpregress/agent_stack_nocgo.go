@@ -10,6 +10,9 @@ import (
 	"tcpregress.dev/conformance/agent"
 )
 
+// newStackBackend fails without cgo: the tcpstack's link (link/pcap) needs
+// libpcap.
 func newStackBackend(iface, ip string, log zerolog.Logger) (agent.Backend, func(), error) {
-	return nil, nil, errors.New("agent: built without cgo: --stack tcpstack needs a cgo build")
+	return nil, nil, errors.New("agent: --stack tcpstack needs the cgo build of tcpregress (it opens --iface with libpcap); this one was built with CGO_ENABLED=0: " +
+		"use --stack kernel, or build it with 'make build' or 'CGO_ENABLED=1 go build ./conformance/cmd/tcpregress' (gcc and libpcap's headers installed)")
 }

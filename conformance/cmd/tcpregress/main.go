@@ -4,8 +4,9 @@
 //	tcpregress run [--target local|HOST] ... run the cases against a target
 //	tcpregress agent ...                     serve the agent protocol on a target host
 //
-// list and run need cgo (the tester captures with libpcap); a build without
-// cgo holds the agent alone, for cross-compiled target hosts.
+// run needs cgo (the tester captures with libpcap). A build without cgo
+// (CGO_ENABLED=0, as make agents cross-compiles it for target hosts) has
+// list and the agent's kernel backend; its run says it needs the cgo build.
 //
 // Exit codes: 0 when nothing failed unexpectedly, 1 otherwise or on an
 // operational failure, 2 on a usage error.
@@ -15,15 +16,19 @@ import (
 	"io"
 	"os"
 
+	"github.com/alecthomas/kong"
+
+	// The cases register themselves with the suite.
+	_ "tcpregress.dev/conformance/cases"
 	"tcpregress.dev/tools/cli"
 )
 
-// tcpregressCmd is the command line. cgoCommands holds list and run (empty
-// without cgo).
+// tcpregressCmd is the command line.
 type tcpregressCmd struct {
 	cli.Globals
-	cgoCommands
 
+	List listCmd `cmd:"" help:"List the cases."`
+	Run  runCmd  `cmd:"" help:"Run the cases against a target.${run_note}"`
 	// Agent is in agent_cmd.go.
 	Agent agentCmd `cmd:"" help:"Serve the agent protocol on a target host: make socket calls for a tester."`
 }
@@ -32,5 +37,5 @@ func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 func run(args []string, stdout, stderr io.Writer) int {
 	return cli.Run("tcpregress", "Check, requirement by requirement, whether a TCP stack follows the RFCs.",
-		&tcpregressCmd{}, args, stdout, stderr)
+		&tcpregressCmd{}, args, stdout, stderr, kong.Vars{"run_note": runNote})
 }

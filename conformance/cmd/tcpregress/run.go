@@ -1,5 +1,3 @@
-//go:build cgo
-
 package main
 
 import (
@@ -19,10 +17,8 @@ import (
 	"github.com/alecthomas/kong"
 	"github.com/rs/zerolog"
 
-	"tcpregress.dev/conformance/harness"
 	"tcpregress.dev/conformance/report"
 	"tcpregress.dev/conformance/suite"
-	"tcpregress.dev/tcpstack/netns"
 	"tcpregress.dev/tcpstack/tcp"
 	"tcpregress.dev/tools/cli"
 )
@@ -66,7 +62,7 @@ leaves the others alone: on the kernel target with --sysctl (net.ipv4.tcp_sack=0
 net.ipv4.tcp_timestamps=0, net.ipv4.tcp_window_scaling=0), on --stack tcpstack
 with --stack-option, whose names are:
 
-` + harness.StackOptionsHelp() + `
+` + stackOptionsHelp() + `
 Slow cases check a default timer of the target that takes minutes to show, such
 as R2 for a SYN (RFC 9293 MUST-23: at least 3 minutes of SYN retransmission);
 'tcpregress list' marks them. They run with --slow only; without it they are
@@ -88,7 +84,7 @@ func (c *runCmd) Validate() error {
 		if c.Target != "local" || c.Stack != "tcpstack" {
 			return errors.New("--stack-option applies to the local --stack tcpstack target; use --sysctl for the kernel")
 		}
-		set, err := harness.StackOptions(c.StackOption)
+		set, err := stackOptions(c.StackOption)
 		if err != nil {
 			return err
 		}
@@ -159,22 +155,15 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 			log.Warn().Str("case", id).Str("file", c.Expect).Msg("expectation for an unknown case")
 		}
 	}
-	if err := harness.CheckRoot(); err != nil {
+	// Root, and a build with the tester (cgo): run_cgo.go, run_nocgo.go.
+	if err := checkTester(); err != nil {
 		return err
 	}
 
 	ctx, interrupted, stop := handleSignals(log)
 	defer stop()
 
-	hopts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, StackOptions: c.StackOption, Jobs: c.Jobs, Logger: log,
-		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
-	var env *suite.Env
-	var cleanup func()
-	if c.Target == "local" {
-		env, cleanup, err = harness.Local(ctx, hopts)
-	} else {
-		env, cleanup, err = harness.Remote(ctx, hopts)
-	}
+	env, cleanup, err := c.openTarget(ctx, log)
 	if err != nil {
 		if sig := interrupted(); sig != nil {
 			return interruptedError{sig}
@@ -284,7 +273,7 @@ func handleSignals(log zerolog.Logger) (ctx context.Context, interrupted func() 
 		}
 		select {
 		case sig := <-sigs:
-			netns.CloseAll()
+			closeNamespaces()
 			os.Exit(interruptedError{sig}.ExitCode())
 		case <-done:
 		}

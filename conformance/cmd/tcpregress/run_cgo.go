@@ -1,0 +1,41 @@
+//go:build cgo
+
+package main
+
+import (
+	"context"
+
+	"github.com/rs/zerolog"
+
+	"tcpregress.dev/conformance/harness"
+	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/tcp"
+)
+
+// The glue between run and the harness, which captures with libpcap (cgo);
+// run_nocgo.go stands in for it in a build without cgo.
+
+// runNote ends run's line in the command list and its help.
+const runNote = ""
+
+func stackOptions(names []string) (func(*tcp.Config), error) { return harness.StackOptions(names) }
+
+func stackOptionsHelp() string { return harness.StackOptionsHelp() }
+
+// checkTester returns harness.ErrNeedRoot unless the process runs as root.
+func checkTester() error { return harness.CheckRoot() }
+
+// openTarget builds the tester and the target of the validated flags.
+func (c *runCmd) openTarget(ctx context.Context, log zerolog.Logger) (*suite.Env, func(), error) {
+	opts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, StackOptions: c.StackOption, Jobs: c.Jobs, Logger: log,
+		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
+	if c.Target == "local" {
+		return harness.Local(ctx, opts)
+	}
+	return harness.Remote(ctx, opts)
+}
+
+// closeNamespaces removes the local target's namespaces at once (a second
+// signal).
+func closeNamespaces() { netns.CloseAll() }

@@ -156,7 +156,7 @@ func TestWrite(t *testing.T) {
 		if tc.filter != "" {
 			targs = append(targs, tc.filter)
 		}
-		if _, stderr, code := tcpdump(t, targs...); code != 0 {
+		if _, stderr, code := runTcpdump(t, targs...); code != 0 {
 			t.Fatalf("tcpdump %q: %s", targs, stderr)
 		}
 		lt1, c1, d1 := readPackets(t, nil, ours)

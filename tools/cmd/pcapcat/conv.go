@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // Conversations: TCP and UDP traffic between two endpoints (address and
@@ -44,41 +47,41 @@ type endpoints struct {
 
 // packetEndpoints returns the TCP or UDP endpoints of a decoded packet; ok
 // is false for other packets and for fragments after the first.
-func packetEndpoints(d *decoder) (e endpoints, ok bool) {
+func packetEndpoints(d *tcpdump.Decoder) (e endpoints, ok bool) {
 	switch {
-	case d.has(layers.LayerTypeIPv4):
-		e.src, e.dst = d.ip4.SrcIP, d.ip4.DstIP
-	case d.has(layers.LayerTypeIPv6):
-		e.src, e.dst, e.v6 = d.ip6.SrcIP, d.ip6.DstIP, true
+	case d.Has(layers.LayerTypeIPv4):
+		e.src, e.dst = d.IPv4.SrcIP, d.IPv4.DstIP
+	case d.Has(layers.LayerTypeIPv6):
+		e.src, e.dst, e.v6 = d.IPv6.SrcIP, d.IPv6.DstIP, true
 	default:
 		return e, false
 	}
 	switch {
-	case d.has(layers.LayerTypeTCP):
-	case d.has(layers.LayerTypeUDP):
-	case d.has(layers.LayerTypeIPv4) && d.ip4.FragOffset == 0 && d.ip4.Flags&layers.IPv4MoreFragments != 0:
+	case d.Has(layers.LayerTypeTCP):
+	case d.Has(layers.LayerTypeUDP):
+	case d.Has(layers.LayerTypeIPv4) && d.IPv4.FragOffset == 0 && d.IPv4.Flags&layers.IPv4MoreFragments != 0:
 		// The first fragment carries the transport header: decode it.
-		switch d.ip4.Protocol {
+		switch d.IPv4.Protocol {
 		case layers.IPProtocolTCP:
-			if d.tcp.DecodeFromBytes(d.ip4.Payload, gopacket.NilDecodeFeedback) != nil {
+			if d.TCP.DecodeFromBytes(d.IPv4.Payload, gopacket.NilDecodeFeedback) != nil {
 				return e, false
 			}
-			d.decoded = append(d.decoded, layers.LayerTypeTCP)
+			d.Decoded = append(d.Decoded, layers.LayerTypeTCP)
 		case layers.IPProtocolUDP:
-			if d.udp.DecodeFromBytes(d.ip4.Payload, gopacket.NilDecodeFeedback) != nil {
+			if d.UDP.DecodeFromBytes(d.IPv4.Payload, gopacket.NilDecodeFeedback) != nil {
 				return e, false
 			}
-			d.decoded = append(d.decoded, layers.LayerTypeUDP)
+			d.Decoded = append(d.Decoded, layers.LayerTypeUDP)
 		default:
 			return e, false
 		}
 	default:
 		return e, false
 	}
-	if d.has(layers.LayerTypeTCP) {
-		e.proto, e.sport, e.dport, e.tcp, e.payload = 6, uint16(d.tcp.SrcPort), uint16(d.tcp.DstPort), &d.tcp, d.tcp.Payload
+	if d.Has(layers.LayerTypeTCP) {
+		e.proto, e.sport, e.dport, e.tcp, e.payload = 6, uint16(d.TCP.SrcPort), uint16(d.TCP.DstPort), &d.TCP, d.TCP.Payload
 	} else {
-		e.proto, e.sport, e.dport, e.payload = 17, uint16(d.udp.SrcPort), uint16(d.udp.DstPort), d.udp.Payload
+		e.proto, e.sport, e.dport, e.payload = 17, uint16(d.UDP.SrcPort), uint16(d.UDP.DstPort), d.UDP.Payload
 	}
 	return e, true
 }
@@ -163,12 +166,12 @@ func formatEndpoint(addr []byte, port uint16, v6 bool) string {
 	var b []byte
 	if v6 {
 		b = append(b, '[')
-		b = appendIPv6(b, addr[:16])
+		b = tcpdump.AppendAddr(b, addr[:16])
 		b = append(b, ']')
 	} else {
-		b = appendIPv4(b, addr[:4])
+		b = tcpdump.AppendAddr(b, addr[:4])
 	}
 	b = append(b, ':')
-	b = appendUint(b, uint64(port))
+	b = strconv.AppendUint(b, uint64(port), 10)
 	return string(b)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"tcpregress.dev/pcap"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // The fields of gopacket's layers, by reflection, for -v and --json. The
@@ -30,6 +31,8 @@ import (
 //   - absent (nil) pointers are left out.
 
 const maxFieldDepth = 8
+
+const hexDigits = "0123456789abcdef"
 
 var (
 	byteSliceType = reflect.TypeOf([]byte(nil))
@@ -98,12 +101,12 @@ func appendLayerLines(b []byte, lt pcap.LinkType, data []byte) []byte {
 		switch l.LayerType() {
 		case gopacket.LayerTypePayload:
 			b = append(b, " length="...)
-			b = appendInt(b, len(l.LayerContents()))
+			b = strconv.AppendInt(b, int64(len(l.LayerContents())), 10)
 		case gopacket.LayerTypeDecodeFailure:
 			b = append(b, " error="...)
 			b = strconv.AppendQuote(b, pkt.ErrorLayer().Error().Error())
 			b = append(b, " length="...)
-			b = appendInt(b, len(l.LayerContents()))
+			b = strconv.AppendInt(b, int64(len(l.LayerContents())), 10)
 		default:
 			b = appendStructText(b, reflect.ValueOf(l), 0, true)
 		}
@@ -142,9 +145,9 @@ func appendStructText(b []byte, v reflect.Value, depth int, top bool) []byte {
 		b = append(b, '=')
 		switch ip, mac := addrField(f, fv); {
 		case ip:
-			b = appendIP(b, fv.Bytes())
+			b = tcpdump.AppendAddr(b, fv.Bytes())
 		case mac:
-			b = appendMAC(b, fv.Bytes())
+			b = tcpdump.AppendMAC(b, fv.Bytes())
 		default:
 			b = appendValueText(b, fv, depth+1)
 		}
@@ -166,14 +169,14 @@ func appendValueText(b []byte, v reflect.Value, depth int) []byte {
 		if v.Len() == 0 {
 			return append(b, "none"...)
 		}
-		return appendIP(b, v.Bytes())
+		return tcpdump.AppendAddr(b, v.Bytes())
 	case t == macType:
-		return appendMAC(b, v.Bytes())
+		return tcpdump.AppendMAC(b, v.Bytes())
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		if v.Len() == 0 {
 			return append(b, "[]"...)
 		}
-		return appendHexBytes(b, v.Bytes(), 0)
+		return hex.AppendEncode(b, v.Bytes())
 	}
 	switch v.Kind() {
 	case reflect.Bool:
@@ -255,11 +258,11 @@ func appendJSONValue(b []byte, v reflect.Value, depth int) []byte {
 			return append(b, "null"...)
 		}
 		b = append(b, '"')
-		b = appendIP(b, v.Bytes())
+		b = tcpdump.AppendAddr(b, v.Bytes())
 		return append(b, '"')
 	case t == macType:
 		b = append(b, '"')
-		b = appendMAC(b, v.Bytes())
+		b = tcpdump.AppendMAC(b, v.Bytes())
 		return append(b, '"')
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
 		b = append(b, '"')
@@ -355,11 +358,11 @@ func appendJSONObject(b []byte, v reflect.Value, depth int) []byte {
 		switch ip, mac := addrField(f, fv); {
 		case ip:
 			b = append(b, '"')
-			b = appendIP(b, fv.Bytes())
+			b = tcpdump.AppendAddr(b, fv.Bytes())
 			b = append(b, '"')
 		case mac:
 			b = append(b, '"')
-			b = appendMAC(b, fv.Bytes())
+			b = tcpdump.AppendMAC(b, fv.Bytes())
 			b = append(b, '"')
 		default:
 			b = appendJSONValue(b, fv, depth+1)

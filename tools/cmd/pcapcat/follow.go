@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // followSink prints the payload of one TCP conversation (--follow N), like
@@ -24,7 +26,7 @@ type followSink struct {
 	want   int
 	format string
 
-	dec   *decoder
+	dec   *tcpdump.Decoder
 	convs *convTable
 	conv  *convStats
 	dirs  [2]followDir
@@ -51,24 +53,19 @@ type pendingSeg struct {
 }
 
 func newFollowSink(out *bufio.Writer, n int, format string, stderr io.Writer) *followSink {
-	return &followSink{out: out, stderr: stderr, want: n, format: format, dec: newDecoder(), convs: newConvTable()}
+	return &followSink{out: out, stderr: stderr, want: n, format: format, dec: tcpdump.NewDecoder(), convs: newConvTable()}
 }
 
 func (s *followSink) begin(*input) error { return nil }
 
 func (s *followSink) packet(in *input, _ int, ci gopacket.CaptureInfo, data []byte) error {
-	first, ok := firstLayer(in.lt, data)
-	if !ok {
-		var off int
-		if first, off, ok = skipLink(in.lt, data); ok {
-			data = data[off:]
-		}
-	}
+	first, off, ok := tcpdump.FirstLayer(layers.LinkType(in.lt), data)
+	data = data[off:]
 	if !ok {
 		return nil
 	}
 	d := s.dec
-	d.decode(first, data)
+	d.Decode(first, data)
 	e, ok := packetEndpoints(d)
 	if !ok || e.proto != 6 {
 		return nil
@@ -216,7 +213,7 @@ func (s *followSink) printASCII() error {
 		fmt.Fprintf(s.out, "%d\n", len(c.data))
 		line := make([]byte, 0, len(c.data)+1)
 		for _, ch := range c.data {
-			if ch == '\n' || isPrint(ch) {
+			if ch == '\n' || (ch >= 0x20 && ch < 0x7f) {
 				line = append(line, ch)
 			} else {
 				line = append(line, '.')

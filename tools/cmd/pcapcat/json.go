@@ -3,9 +3,13 @@ package main
 import (
 	"bufio"
 	"reflect"
+	"strconv"
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // jsonSink writes one JSON object per packet and line (--json). The schema,
@@ -22,12 +26,12 @@ import (
 // {"layer":"DecodeFailure","error":"...","length":N,"data":"..."}.
 type jsonSink struct {
 	out *bufio.Writer
-	p   *printer
+	p   *tcpdump.Printer
 	buf []byte
 }
 
 func newJSONSink(out *bufio.Writer, c *pcapcatCmd) *jsonSink {
-	return &jsonSink{out: out, p: newPrinter(c.Link, c.Absolute)}
+	return &jsonSink{out: out, p: newPrinter(c)}
 }
 
 func (s *jsonSink) begin(*input) error { return nil }
@@ -37,15 +41,15 @@ func (s *jsonSink) end() error { return nil }
 func (s *jsonSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []byte) error {
 	b := s.buf[:0]
 	b = append(b, `{"number":`...)
-	b = appendInt(b, num)
+	b = strconv.AppendInt(b, int64(num), 10)
 	b = append(b, `,"file":`...)
 	b = appendJSONString(b, in.label)
 	b = append(b, `,"timestamp":"`...)
 	b = ci.Timestamp.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","caplen":`...)
-	b = appendInt(b, ci.CaptureLength)
+	b = strconv.AppendInt(b, int64(ci.CaptureLength), 10)
 	b = append(b, `,"len":`...)
-	b = appendInt(b, ci.Length)
+	b = strconv.AppendInt(b, int64(ci.Length), 10)
 	b = append(b, `,"linktype":`...)
 	b = appendJSONString(b, in.lt.String())
 	b = append(b, `,"summary":`...)
@@ -65,7 +69,7 @@ func (s *jsonSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []by
 				b = appendJSONString(b, pkt.ErrorLayer().Error().Error())
 			}
 			b = append(b, `,"length":`...)
-			b = appendInt(b, len(l.LayerContents()))
+			b = strconv.AppendInt(b, int64(len(l.LayerContents())), 10)
 			b = append(b, `,"data":`...)
 			b = appendJSONValue(b, reflect.ValueOf(l.LayerContents()), 0)
 		default:
@@ -88,5 +92,5 @@ func (s *jsonSink) summary(in *input, data []byte, wire int) (out []byte) {
 			out = []byte("[pcapcat bug: decoding this packet panicked]")
 		}
 	}()
-	return s.p.appendPacket(nil, in.lt, data, wire)
+	return s.p.AppendPacket(nil, data, layers.LinkType(in.lt), wire)
 }

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"runtime/debug"
+	"strconv"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/rs/zerolog"
 
-	"tcpregress.dev/pcap"
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // lineSink prints one line per packet, and with -v, -x, -X or --hex more
@@ -28,8 +30,7 @@ type lineSink struct {
 	hexStyle hexdump.Style
 	hexAny   bool // --hex=STYLE
 
-	p      *printer
-	stamp  *stamper
+	p      *tcpdump.Printer
 	buf    []byte
 	panics int // packets whose description panicked: bugs
 }
@@ -46,13 +47,20 @@ func newLineSink(out *bufio.Writer, c *pcapcatCmd, stderr io.Writer, log zerolog
 		hexASCII: c.HexASCII > 0,
 		hexStyle: c.hexStyle,
 		hexAny:   c.hexSet,
-		p:        newPrinter(c.Link, c.Absolute),
-		stamp:    newStamper(c.Time, c.Nano),
+		p:        newPrinter(c),
 		buf:      make([]byte, 0, 4096),
 	}
 }
 
-func (s *lineSink) begin(*input) error { return nil }
+// newPrinter returns the printer of the packet lines the flags ask for.
+func newPrinter(c *pcapcatCmd) *tcpdump.Printer {
+	return &tcpdump.Printer{LinkHeader: c.Link, Absolute: c.Absolute, Time: tcpdump.TimeFormat(c.Time), Nano: c.Nano}
+}
+
+func (s *lineSink) begin(in *input) error {
+	s.p.SnapLen = in.snaplen
+	return nil
+}
 
 func (s *lineSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []byte) error {
 	b := s.buf[:0]
@@ -61,16 +69,14 @@ func (s *lineSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []by
 		if num < 10000 {
 			b = append(b, "    "[:5-digits(num)]...)
 		}
-		b = appendInt(b, num)
+		b = strconv.AppendInt(b, int64(num), 10)
 		b = append(b, "  "...)
 	}
-	if bad, ok := appendInvalidHeader(b, ci, in.snaplen); ok {
-		b = append(bad, '\n')
-	} else {
-		b = s.stamp.append(b, ci.Timestamp)
+	b, ok := s.p.AppendStamp(b, ci)
+	if ok {
 		b = s.describe(b, in, num, ci, data)
-		b = append(b, '\n')
 	}
+	b = append(b, '\n')
 	if s.verbose {
 		b = appendLayerLines(b, in.lt, data)
 	}
@@ -82,7 +88,7 @@ func (s *lineSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []by
 	case s.hexTD:
 		bytes := data
 		if !s.hexLink {
-			bytes = data[min(linkHeaderLen(in.lt, data), len(data)):]
+			bytes = data[min(tcpdump.LinkHeaderLen(layers.LinkType(in.lt), data), len(data)):]
 		}
 		if err := hexdump.Dump(s.out, bytes, hexdump.Options{Style: hexdump.TCPDump, ASCII: s.hexASCII}); err != nil {
 			return err
@@ -117,81 +123,7 @@ func (s *lineSink) describe(b []byte, in *input, num int, ci gopacket.CaptureInf
 			s.log.Error().Int("packet", num).Str("file", in.label).Str("stack", string(debug.Stack())).Msg("panic while decoding a packet")
 		}
 	}()
-	return s.p.appendPacket(b, in.lt, data, ci.Length)
+	return s.p.AppendPacket(b, data, layers.LinkType(in.lt), ci.Length)
 }
 
 func (s *lineSink) end() error { return nil }
-
-// linkHeaderLen returns the length of the link-level header that tcpdump -x
-// leaves out: the Ethernet header with its 802.1Q tags, the SLL header, the
-// loopback family.
-func linkHeaderLen(lt pcap.LinkType, data []byte) int {
-	switch lt {
-	case pcap.LinkTypeEthernet:
-		if len(data) < 14 {
-			return len(data)
-		}
-		n := 14
-		for n+4 <= len(data) && isVLAN(be16(data[n-2:n])) {
-			n += 4
-		}
-		return n
-	case pcap.LinkTypeLinuxSLL:
-		return 16
-	case pcap.LinkTypeLinuxSLL2:
-		return 20
-	case pcap.LinkTypeNull, pcap.LinkTypeLoop:
-		return 4
-	case linkTypeIPoIB:
-		return 44
-	}
-	return 0
-}
-
-// appendInvalidHeader appends tcpdump's complaint about an impossible
-// record header and reports whether there was one; tcpdump prints it
-// instead of the time stamp and the packet.
-func appendInvalidHeader(b []byte, ci gopacket.CaptureInfo, snaplen int) ([]byte, bool) {
-	bad := false
-	sep := func() {
-		if !bad {
-			b = append(b, "[Invalid header:"...)
-			bad = true
-		} else {
-			b = append(b, ',')
-		}
-	}
-	if ci.CaptureLength == 0 {
-		sep()
-		b = append(b, " caplen==0"...)
-	}
-	if ci.Length == 0 {
-		sep()
-		b = append(b, " len==0"...)
-	} else if ci.Length < ci.CaptureLength {
-		sep()
-		b = append(b, " len("...)
-		b = appendInt(b, ci.Length)
-		b = append(b, ") < caplen("...)
-		b = appendInt(b, ci.CaptureLength)
-		b = append(b, ')')
-	}
-	if ci.CaptureLength > pcap.DefaultSnapLen {
-		sep()
-		b = append(b, " caplen("...)
-		b = appendInt(b, ci.CaptureLength)
-		b = append(b, ") > 262144"...)
-	}
-	if snaplen > 0 && ci.CaptureLength > snaplen {
-		sep()
-		b = append(b, " caplen("...)
-		b = appendInt(b, ci.CaptureLength)
-		b = append(b, ") > snapshot_length("...)
-		b = appendInt(b, snaplen)
-		b = append(b, ')')
-	}
-	if bad {
-		b = append(b, ']')
-	}
-	return b, bad
-}

@@ -51,9 +51,9 @@ func requireTool(t testing.TB, name, pkg string) string {
 	return p
 }
 
-// tcpdump runs tcpdump with args in UTC and returns its stdout, stderr and
+// runTcpdump runs tcpdump with args in UTC and returns its stdout, stderr and
 // exit code.
-func tcpdump(t testing.TB, args ...string) (string, string, int) {
+func runTcpdump(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	bin := requireTool(t, "tcpdump", "tcpdump")
 	cmd := exec.Command(bin, args...)
@@ -74,7 +74,7 @@ func tcpdump(t testing.TB, args ...string) (string, string, int) {
 // file, and whether tcpdump read the file without error.
 func tcpdumpCount(t testing.TB, path string) (int, bool) {
 	t.Helper()
-	out, _, code := tcpdump(t, "-r", path, "--count")
+	out, _, code := runTcpdump(t, "-r", path, "--count")
 	m := regexp.MustCompile(`(?m)^(\d+) packets?$`).FindStringSubmatch(out)
 	if m == nil {
 		return 0, false

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
 	"tcpregress.dev/pcap"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // statsSink summarises the packets (--stats): what capinfos reports about
@@ -17,7 +19,7 @@ import (
 // conversations.
 type statsSink struct {
 	out *bufio.Writer
-	dec *decoder
+	dec *tcpdump.Decoder
 
 	files       []string
 	packets     uint64
@@ -34,7 +36,7 @@ type statsSink struct {
 func newStatsSink(out *bufio.Writer) *statsSink {
 	return &statsSink{
 		out:       out,
-		dec:       newDecoder(),
+		dec:       tcpdump.NewDecoder(),
 		linkTypes: make(map[pcap.LinkType]uint64),
 		protos:    make(map[gopacket.LayerType]uint64),
 		convs:     newConvTable(),
@@ -72,13 +74,8 @@ func (s *statsSink) packet(in *input, _ int, ci gopacket.CaptureInfo, data []byt
 	}
 	s.linkTypes[in.lt]++
 
-	first, ok := firstLayer(in.lt, data)
-	if !ok {
-		var off int
-		if first, off, ok = skipLink(in.lt, data); ok {
-			data = data[off:]
-		}
-	}
+	first, off, ok := tcpdump.FirstLayer(layers.LinkType(in.lt), data)
+	data = data[off:]
 	if !ok {
 		for _, l := range gopacket.NewPacket(data, in.lt, gopacket.NoCopy).Layers() {
 			s.countProto(l.LayerType())
@@ -86,13 +83,13 @@ func (s *statsSink) packet(in *input, _ int, ci gopacket.CaptureInfo, data []byt
 		return nil
 	}
 	d := s.dec
-	d.decode(first, data)
-	for _, t := range d.decoded {
+	d.Decode(first, data)
+	for _, t := range d.Decoded {
 		s.countProto(t)
 	}
 	// The layers past the common ones, from gopacket's full decoding.
-	if len(d.rest) > 0 && d.err == nil && d.next != gopacket.LayerTypeZero && d.next != gopacket.LayerTypePayload {
-		for _, l := range gopacket.NewPacket(d.rest, d.next, gopacket.NoCopy).Layers() {
+	if len(d.Rest) > 0 && d.Err == nil && d.Next != gopacket.LayerTypeZero && d.Next != gopacket.LayerTypePayload {
+		for _, l := range gopacket.NewPacket(d.Rest, d.Next, gopacket.NoCopy).Layers() {
 			s.countProto(l.LayerType())
 		}
 	}

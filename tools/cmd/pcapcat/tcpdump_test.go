@@ -85,7 +85,7 @@ func parseTCP(line string) (tcpFields, bool) {
 func TestTCPFieldsMatchTcpdump(t *testing.T) {
 	total := 0
 	for _, f := range captures(t) {
-		theirs, _, _ := tcpdump(t, "-#", "-nn", "-S", "-r", f)
+		theirs, _, _ := runTcpdump(t, "-#", "-nn", "-S", "-r", f)
 		_, ours, _ := runCLI(t, nil, "-#", "-S", f)
 		tl, ol := numbered(theirs), numbered(ours)
 		for n, line := range tl {
@@ -121,7 +121,7 @@ func TestOutputMatchesTcpdump(t *testing.T) {
 		for _, flags := range flagSets {
 			t.Run("file="+name+"/flags="+strings.Join(flags, " "), func(t *testing.T) {
 				args := append(append([]string{"-nn"}, flags...), "-r", path, filter)
-				want, _, _ := tcpdump(t, args...)
+				want, _, _ := runTcpdump(t, args...)
 				_, got, errOut := runCLI(t, nil, append(append([]string{}, flags...), "-f", filter, path)...)
 				checkNoBug(t, got, errOut)
 				if got != want {
@@ -183,7 +183,7 @@ func TestDamagedPacketsMatchTcpdump(t *testing.T) {
 	}{{"cut", cut}, {"short", short}} {
 		t.Run("damage="+tc.name, func(t *testing.T) {
 			path := writeCapture(t, tc.name+".pcap", pcap.LinkTypeEthernet, tc.recs)
-			theirs, _, _ := tcpdump(t, "-#", "-t", "-nn", "-r", path)
+			theirs, _, _ := runTcpdump(t, "-#", "-t", "-nn", "-r", path)
 			_, ours, errOut := runCLI(t, nil, "-#", "-t", path)
 			checkNoBug(t, ours, errOut)
 			n := compareNumbered(t, numbered(theirs), numbered(ours), 20)
@@ -225,7 +225,7 @@ func TestMutatedPacketsDoNotPanic(t *testing.T) {
 	}
 	// The mutations reach protocols tcpdump decodes and pcapcat only
 	// summarises (LLC, unknown ethertypes): those lines are not compared.
-	theirs, _, _ := tcpdump(t, "-#", "-t", "-nn", "-r", path)
+	theirs, _, _ := runTcpdump(t, "-#", "-t", "-nn", "-r", path)
 	tl := numbered(theirs)
 	for k, l := range tl {
 		if strings.Contains(l, "ethertype") || strings.HasPrefix(l, "LLC") {
@@ -248,7 +248,7 @@ func TestSLL2MatchesTcpdump(t *testing.T) {
 	}
 	path := writeCapture(t, "sll2.pcap", pcap.LinkTypeLinuxSLL2, recs)
 	for _, flags := range [][]string{nil, {"-e"}, {"-xx"}} {
-		want, _, _ := tcpdump(t, append(append([]string{"-nn"}, flags...), "-r", path)...)
+		want, _, _ := runTcpdump(t, append(append([]string{"-nn"}, flags...), "-r", path)...)
 		_, got, _ := runCLI(t, nil, append(flags, path)...)
 		if got != want {
 			t.Errorf("flags %q:\ntcpdump:\n%s\npcapcat:\n%s", flags, want, got)

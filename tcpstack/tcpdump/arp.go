@@ -1,80 +1,9 @@
-package main
+package tcpdump
 
-import (
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-)
-
-// Layer types the printers check for.
-var (
-	tcpLayer   = layers.LayerTypeTCP
-	udpLayer   = layers.LayerTypeUDP
-	icmp4Layer = layers.LayerTypeICMPv4
-	icmp6Layer = layers.LayerTypeICMPv6
-)
-
-// udpPrint prints a UDP datagram as tcpdump's udp_print does, without its
-// application decoders: every datagram is "UDP, length N".
-func (p *printer) udpPrint(b []byte, d *decoder, data []byte, length int, ip *ipHeader) []byte {
-	if len(data) < 4 {
-		if ip.direct {
-			b = appendIP(b, ip.src)
-			b = append(b, " > "...)
-			b = appendIP(b, ip.dst)
-			b = append(b, ": "...)
-		}
-		return append(b, " [|udp]"...)
-	}
-	udp := &d.udp
-	var sport, dport uint16
-	decoded := (d.has(udpLayer) && sameStart(udp.Contents, data)) || (len(data) >= 8 && udp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil)
-	if decoded {
-		sport, dport = uint16(udp.SrcPort), uint16(udp.DstPort)
-	} else {
-		sport, dport = be16(data[0:2]), be16(data[2:4])
-	}
-	if length < 8 {
-		b = appendEndpoints(b, ip, sport, dport)
-		b = append(b, "truncated-udp "...)
-		return appendInt(b, length)
-	}
-	if len(data) < 6 {
-		b = appendEndpoints(b, ip, sport, dport)
-		return append(b, " [|udp]"...)
-	}
-	ulen := int(be16(data[4:6]))
-	if decoded {
-		ulen = int(udp.Length)
-	}
-	if ulen == 0 && length > 65535 {
-		ulen = length
-	}
-	if ulen < 8 {
-		b = appendEndpoints(b, ip, sport, dport)
-		b = append(b, "truncated-udplength "...)
-		return appendInt(b, ulen)
-	}
-	ulen -= 8
-	length -= 8
-	if ulen < length {
-		length = ulen
-	}
-	b = appendEndpoints(b, ip, sport, dport)
-	if len(data) < 8 {
-		return append(b, " [|udp]"...)
-	}
-	if ulen > length && !ip.fragmented {
-		b = append(b, "UDP, bad length "...)
-		b = appendInt(b, ulen)
-		b = append(b, " > "...)
-		return appendInt(b, length)
-	}
-	b = append(b, "UDP, length "...)
-	return appendInt(b, ulen)
-}
+import "github.com/gopacket/gopacket/layers"
 
 // arp prints an ARP or RARP packet as tcpdump's arp_print does.
-func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 8 {
 		return append(b, " [|arp]"...)
 	}
@@ -88,7 +17,7 @@ func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
 		if len(data) < tpa+int(data[11]) {
 			return append(b, " [|arp]"...)
 		}
-		if !p.eflag {
+		if !p.LinkHeader {
 			b = append(b, "ARP, "...)
 		}
 		b = append(b, "ATM, length "...)
@@ -99,8 +28,8 @@ func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
 		return append(b, " [|arp]"...)
 	}
 	var sha, spa, tha, tpa []byte
-	if d.has(layers.LayerTypeARP) && sameStart(d.arp.Contents, data) {
-		a := &d.arp
+	if d.Has(layers.LayerTypeARP) && sameStart(d.ARP.Contents, data) {
+		a := &d.ARP
 		sha, spa, tha, tpa = a.SourceHwAddress, a.SourceProtAddress, a.DstHwAddress, a.DstProtAddress
 	} else {
 		sha = data[8 : 8+hln]
@@ -108,7 +37,7 @@ func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
 		tha = data[8+hln+pln : 8+2*hln+pln]
 		tpa = data[8+2*hln+pln : 8+2*hln+2*pln]
 	}
-	if !p.eflag {
+	if !p.LinkHeader {
 		b = append(b, "ARP, "...)
 	}
 	if (pro != 0x0800 && pro != 0x1000) || pln != 4 || hln == 0 {
@@ -140,7 +69,7 @@ func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
 		b = appendIPv4(b, tpa)
 		if !allZero(tha) {
 			b = append(b, " ("...)
-			b = appendMAC(b, tha)
+			b = AppendMAC(b, tha)
 			b = append(b, ')')
 		}
 		b = append(b, " tell "...)
@@ -149,25 +78,25 @@ func (p *printer) arp(b []byte, d *decoder, data []byte, length int) []byte {
 		b = append(b, "Reply "...)
 		b = appendIPv4(b, spa)
 		b = append(b, " is-at "...)
-		b = appendMAC(b, sha)
+		b = AppendMAC(b, sha)
 	case 3:
 		b = append(b, "Reverse Request who-is "...)
-		b = appendMAC(b, tha)
+		b = AppendMAC(b, tha)
 		b = append(b, " tell "...)
-		b = appendMAC(b, sha)
+		b = AppendMAC(b, sha)
 	case 4:
 		b = append(b, "Reverse Reply "...)
-		b = appendMAC(b, tha)
+		b = AppendMAC(b, tha)
 		b = append(b, " at "...)
 		b = appendIPv4(b, tpa)
 	case 8:
 		b = append(b, "Inverse Request who-is "...)
-		b = appendMAC(b, tha)
+		b = AppendMAC(b, tha)
 		b = append(b, " tell "...)
-		b = appendMAC(b, sha)
+		b = AppendMAC(b, sha)
 	case 9:
 		b = append(b, "Inverse Reply "...)
-		b = appendMAC(b, sha)
+		b = AppendMAC(b, sha)
 		b = append(b, " at "...)
 		b = appendIPv4(b, spa)
 	case 10:

@@ -1,10 +1,6 @@
-package main
+package tcpdump
 
-import (
-	"bytes"
-
-	"github.com/gopacket/gopacket"
-)
+import "bytes"
 
 // tcpConvKey identifies a TCP connection in both directions, in tcpdump's
 // collating order: the endpoint with the lower port (then the lower address)
@@ -34,41 +30,20 @@ const (
 // tcpPrint prints a TCP segment as tcpdump's tcp_print does. data is the
 // captured bytes from the TCP header on, length the segment length from the
 // IP header.
-func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ipHeader) []byte {
+func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []byte {
 	if len(data) < 4 {
 		b = appendAddrs(b, ip)
 		return append(b, " [|tcp]"...)
 	}
-	// Fields from gopacket's layer; it decodes whenever the fixed header
-	// and the options are all there.
-	var (
-		sport, dport uint16
-		seq, ack     uint32
-		flags        uint8
-		win, urp     uint16
-		hlen         int
-	)
-	tcp := &d.tcp
-	decoded := (d.has(tcpLayer) && sameStart(tcp.Contents, data)) || tcp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil
-	if decoded {
-		sport, dport = uint16(tcp.SrcPort), uint16(tcp.DstPort)
-	} else {
-		sport, dport = be16(data[0:2]), be16(data[2:4])
-	}
+	sport, dport := be16(data[0:2]), be16(data[2:4])
 	b = appendEndpoints(b, ip, sport, dport)
 	if len(data) < 20 {
 		return append(b, " [|tcp]"...)
 	}
-	if decoded {
-		seq, ack, win, urp = tcp.Seq, tcp.Ack, tcp.Window, tcp.Urgent
-		hlen = int(tcp.DataOffset) * 4
-		flags = data[13] // gopacket splits them into booleans; the byte is the same
-	} else {
-		seq, ack = be32(data[4:8]), be32(data[8:12])
-		hlen = int(data[12]>>4) * 4
-		flags = data[13]
-		win, urp = be16(data[14:16]), be16(data[18:20])
-	}
+	seq, ack := be32(data[4:8]), be32(data[8:12])
+	hlen := int(data[12]>>4) * 4
+	flags := data[13]
+	win, urp := be16(data[14:16]), be16(data[18:20])
 	if hlen < 20 {
 		b = append(b, " tcp "...)
 		b = appendUint(b, uint64(uint32(length-hlen)))
@@ -77,12 +52,12 @@ func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ip
 		return append(b, " - too short, < 20]"...)
 	}
 	b = append(b, "Flags ["...)
-	b = appendTCPFlags(b, flags)
+	b = AppendTCPFlags(b, flags)
 	b = append(b, ']')
 
 	var thseq, thack uint32
 	rev := false
-	if !p.sflag && flags&tcpACK != 0 {
+	if !p.Absolute && flags&tcpACK != 0 {
 		var key tcpConvKey
 		key.v6 = ip.v6
 		c := bytes.Compare(ip.src, ip.dst)
@@ -98,6 +73,9 @@ func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ip
 		}
 		th, found := p.tcpISN[key]
 		if !found || flags&tcpSYN != 0 {
+			if p.tcpISN == nil {
+				p.tcpISN = make(map[tcpConvKey]tcpISNs)
+			}
 			if rev {
 				th = tcpISNs{seq: ack - 1, ack: seq}
 			} else {
@@ -147,6 +125,7 @@ func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ip
 		var ok bool
 		// tcpdump reads option kinds and lengths as far as bytes were
 		// captured, also past the header.
+		b = append(b, ", options "...)
 		b, ok = appendTCPOptions(b, data[20:], hlen-20, sub, len(data) >= hlen+length)
 		if !ok {
 			return b
@@ -172,8 +151,10 @@ func (p *printer) tcpPrint(b []byte, d *decoder, data []byte, length int, ip *ip
 	return appendTCPApp(b, sport, dport, payload, length)
 }
 
-// appendTCPFlags appends the flags in tcpdump's order and letters.
-func appendTCPFlags(b []byte, f uint8) []byte {
+// AppendTCPFlags appends TCP flags (the header's 13th byte) as tcpdump
+// prints them between the brackets of "Flags [...]": letters in its order,
+// "." for ACK ("S.", "FP.", "SEW"), or "none".
+func AppendTCPFlags(b []byte, f uint8) []byte {
 	if f == 0 {
 		return append(b, "none"...)
 	}
@@ -232,13 +213,22 @@ func tcpOptionName(b []byte, kind uint8) []byte {
 	return appendUint(b, uint64(kind))
 }
 
-// appendTCPOptions prints the options as tcpdump does: opts is the captured
-// part of the option bytes, hlen their length according to the header, sub
-// the number subtracted from SACK edges, whole whether the segment was
-// captured whole. It reports false when printing must stop (damaged or
-// truncated options; the marker is printed).
+// AppendTCPOptions appends a TCP header's option bytes (padding included)
+// as tcpdump prints them after "options ", with absolute SACK edges:
+// "[mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]". Options that run past
+// the bytes end with tcpdump's marker: "[wscale 2,[bad opt]]".
+func AppendTCPOptions(b []byte, opts []byte) []byte {
+	b, _ = appendTCPOptions(b, opts, len(opts), 0, true)
+	return b
+}
+
+// appendTCPOptions prints the options as tcpdump does, in brackets: opts is
+// the captured part of the option bytes, hlen their length according to
+// the header, sub the number subtracted from SACK edges, whole whether the
+// segment was captured whole. It reports false when printing must stop
+// (damaged or truncated options; the marker is printed).
 func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) ([]byte, bool) {
-	b = append(b, ", options ["...)
+	b = append(b, '[')
 	var ch byte
 	cp := 0
 	// lenCheck mirrors tcpdump's LENCHECK: l more bytes must be announced
@@ -518,7 +508,7 @@ func mptcpSubtype(s uint8) string {
 }
 
 // appendTCPApp prints the application protocols tcpdump recognises by port
-// in its default output and pcapcat too: the first line of HTTP, FTP, SMTP,
+// in its default output and the printer too: the first line of HTTP, FTP, SMTP,
 // WHOIS and RTSP, SSH version strings, and BGP's name. The ports tcpdump
 // decodes otherwise (DNS, telnet, NFS, ...) print nothing more here.
 func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []byte {
@@ -698,9 +688,4 @@ func appendSSH(b []byte, p []byte, length int) []byte {
 		}
 	}
 	return b
-}
-
-// sameStart reports whether two slices start at the same byte.
-func sameStart(a, b []byte) bool {
-	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
 }

@@ -1,21 +1,22 @@
-package main
+package tcpdump
 
 import (
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 )
 
 // icmpPrint prints an ICMP message as tcpdump's icmp_print does without -v.
 // Like tcpdump it builds the description first, so a message cut short
 // prints only the truncation marker.
-func (p *printer) icmpPrint(b []byte, d *decoder, data []byte, plen int, ip *ipHeader) []byte {
+func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipHeader) []byte {
 	const trunc = " [|icmp]"
 	if len(data) < 2 {
 		return append(b, trunc...)
 	}
 	typ, code := data[0], data[1]
 	id, seq := uint16(0), uint16(0)
-	icmp := &d.icmp4
-	if (d.has(icmp4Layer) && sameStart(icmp.Contents, data)) || icmp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil {
+	icmp := &d.ICMPv4
+	if (d.Has(layers.LayerTypeICMPv4) && sameStart(icmp.Contents, data)) || icmp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil {
 		typ, code = icmp.TypeCode.Type(), icmp.TypeCode.Code()
 		id, seq = icmp.Id, icmp.Seq
 	} else if len(data) >= 8 {
@@ -282,7 +283,7 @@ func appendICMPTime(b []byte, t uint32) []byte {
 // icmp6Print prints an ICMPv6 message as tcpdump's icmp6_print does without
 // -v. Message types whose details tcpdump prints as a hex dump (a second
 // line) get their name only.
-func (p *printer) icmp6Print(b []byte, d *decoder, data []byte, length int, ip *ipHeader) []byte {
+func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *ipHeader) []byte {
 	const trunc = " [|icmp6]"
 	if length == 0 {
 		return append(b, "ICMP6, length 0 (invalid)"...)
@@ -291,8 +292,8 @@ func (p *printer) icmp6Print(b []byte, d *decoder, data []byte, length int, ip *
 		return append(b, trunc...)
 	}
 	typ := data[0]
-	icmp := &d.icmp6
-	if (d.has(icmp6Layer) && sameStart(icmp.Contents, data)) || icmp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil {
+	icmp := &d.ICMPv6
+	if (d.Has(layers.LayerTypeICMPv6) && sameStart(icmp.Contents, data)) || icmp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil {
 		typ = icmp.TypeCode.Type()
 	}
 	b = append(b, "ICMP6, "...)
@@ -529,7 +530,7 @@ func (p *printer) icmp6Print(b []byte, d *decoder, data []byte, length int, ip *
 		b = append(b, ", seq="...)
 		b = appendUint(b, uint64(be32(data[4:8])))
 	case 133, 134, 139, 140, 141, 142, 145, 147, 200, 201:
-		// Details only with tcpdump -v (or printed by decoders pcapcat
+		// Details only with tcpdump -v (or printed by decoders the printer
 		// does not mirror).
 	default:
 		b = append(b, ", length "...)

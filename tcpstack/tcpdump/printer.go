@@ -1,30 +1,44 @@
-package main
+package tcpdump
 
 import (
 	"net"
+	"net/netip"
+	"time"
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-
-	"tcpregress.dev/pcap"
 )
 
-// printer writes the one-line description of a packet in tcpdump's -nn
-// grammar (tcpdump 4.99) for the link layers, ARP, IPv4, IPv6, TCP, UDP, ICMP
-// and ICMPv6, and a short summary of gopacket's layers for anything else.
+// Printer prints packets one line each in tcpdump's -nn grammar. Set the
+// options before the first call; the zero value prints like tcpdump -nn.
 //
-// The fields come from gopacket layers decoded by a DecodingLayerParser
-// (decoder). Where gopacket refuses a damaged header, the printer reads the
-// bytes itself, as far as tcpdump would, to mark the damage the way tcpdump
-// does ("[|tcp]", "truncated-ip - N bytes missing!", "[bad hdr length ...]").
-//
-// A printer is not safe for concurrent use; it keeps the TCP sequence number
-// state of every connection it has seen (tcpdump's relative numbers).
-type printer struct {
-	eflag bool // -e: link-level header
-	sflag bool // -S: absolute sequence numbers
+// A Printer keeps state from packet to packet: the sequence numbers of every
+// TCP connection it has seen (for relative numbers), the previous time
+// stamp (for the delta formats), and its decoders. It is not safe for
+// concurrent use.
+type Printer struct {
+	// LinkHeader prints the link-level header: MAC addresses, ethertype,
+	// VLAN tags, SLL packet type, loopback family (tcpdump -e).
+	LinkHeader bool
+	// Absolute prints absolute TCP sequence and acknowledgement numbers
+	// (tcpdump -S) instead of numbers relative to each connection's first
+	// ones.
+	Absolute bool
+	// Time is the format of the time stamp that Append puts first.
+	Time TimeFormat
+	// Nano prints time stamps with nanoseconds (9 digits) instead of
+	// microseconds (tcpdump --nano).
+	Nano bool
+	// Location is the time zone of TimeOfDay and TimeDate; nil means
+	// time.Local.
+	Location *time.Location
+	// SnapLen is the snapshot length of the capture the packets come from.
+	// When it is not zero, Append complains, as tcpdump does, about a
+	// record whose captured length exceeds it.
+	SnapLen int
 
-	decs    [maxDepth]*decoder // one per encapsulation depth
+	stamp   stamper
+	decs    [maxDepth]*Decoder // one per encapsulation depth
 	depth   int
 	tcpISN  map[tcpConvKey]tcpISNs
 	ifNames map[uint32]string // SLL2 interface names, looked up once
@@ -33,78 +47,163 @@ type printer struct {
 // maxDepth bounds nested packets (IP in IP, Ethernet in IPv6).
 const maxDepth = 4
 
-func newPrinter(eflag, sflag bool) *printer {
-	p := &printer{eflag: eflag, sflag: sflag, tcpISN: make(map[tcpConvKey]tcpISNs)}
-	for i := range p.decs {
-		p.decs[i] = newDecoder()
-	}
-	return p
+// maxSnapLen is libpcap's (and tcpdump's) largest snapshot length.
+const maxSnapLen = 262144
+
+// Format returns the line of one packet; see [Printer.Append].
+func (p *Printer) Format(data []byte, lt layers.LinkType, ci gopacket.CaptureInfo) string {
+	return string(p.Append(make([]byte, 0, 128), data, lt, ci))
 }
 
-// appendPacket appends the description of one packet (without time stamp or
-// newline). data is the captured bytes, wire the length on the wire.
-func (p *printer) appendPacket(b []byte, lt pcap.LinkType, data []byte, wire int) []byte {
+// Append appends to dst the line tcpdump prints for one packet, without the
+// newline, and returns the extended buffer: the time stamp (see
+// [Printer.Time]) and the packet's description ([Printer.AppendPacket]).
+// data is the packet's captured bytes, starting with the link-level header
+// of link type lt, and ci its record header. For a record header that
+// cannot be right (a captured length of 0 or above the wire length, the
+// snapshot length or 262144) the line is tcpdump's complaint instead:
+// "[Invalid header: len(60) < caplen(74)]".
+//
+// For the protocols it prints itself (not gopacket's summaries), once the
+// printer has seen a packet's connection, Append allocates nothing when dst
+// has room.
+func (p *Printer) Append(dst, data []byte, lt layers.LinkType, ci gopacket.CaptureInfo) []byte {
+	dst, ok := p.AppendStamp(dst, ci)
+	if !ok {
+		return dst
+	}
+	return p.AppendPacket(dst, data, lt, ci.Length)
+}
+
+// AppendStamp appends what comes before the packet's description in its
+// line: the time stamp with the space after it (nothing for TimeNone). It
+// reports false when the record header cannot be right; then it appends
+// tcpdump's complaint instead, which is the whole line. [Printer.Append] is
+// AppendStamp and then, if it reported true, [Printer.AppendPacket].
+func (p *Printer) AppendStamp(dst []byte, ci gopacket.CaptureInfo) ([]byte, bool) {
+	if b, bad := appendInvalidHeader(dst, ci, p.SnapLen); bad {
+		return b, false
+	}
+	loc := p.Location
+	if loc == nil {
+		loc = time.Local
+	}
+	return p.stamp.append(dst, ci.Timestamp, p.Time, p.Nano, loc), true
+}
+
+// AppendPacket appends the description of one packet, without time stamp or
+// newline: "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win
+// 65535, options [mss 1460], length 0". data is the captured bytes starting
+// with the link-level header of link type lt, length the packet's length
+// on the wire (len(data) when it was captured whole).
+//
+// Ethernet (with 802.1Q tags), Linux SLL and SLL2, BSD loopback (NULL,
+// LOOP), raw IP and IP over InfiniBand links, ARP, IPv4, IPv6, TCP, UDP, ICMP
+// and ICMPv6 print as tcpdump prints them, damage included ("[|tcp]",
+// "truncated-ip - 4 bytes missing!", "[bad hdr length 16 - too short, <
+// 20]"). Other protocols that gopacket decodes get a summary of its layers;
+// a link type gopacket does not know gets "link-type NAME, length N". Like
+// tcpdump, a Linux SLL2 packet is shown with the name its interface index
+// has on this host ("?" if none).
+func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int) []byte {
 	p.depth = 0
 	first, ok := firstLayer(lt, data)
 	if lt == linkTypeIPoIB {
-		return p.ipoib(b, data, wire)
+		return p.ipoib(dst, data, length)
 	}
 	if !ok {
-		return p.appendUnknownLink(b, lt, data, wire)
+		return p.appendUnknownLink(dst, lt, data, length)
 	}
-	d := p.decs[0]
-	d.decode(first, data)
+	d := p.decoder(0)
+	d.Decode(first, data)
 	switch first {
 	case layers.LayerTypeEthernet:
-		return p.ether(b, d, data, wire)
+		return p.ether(dst, d, data, length)
 	case layers.LayerTypeLinuxSLL:
-		return p.sll(b, d, data, wire)
+		return p.sll(dst, d, data, length)
 	case layers.LayerTypeLinuxSLL2:
-		return p.sll2(b, d, data, wire)
+		return p.sll2(dst, d, data, length)
 	case layers.LayerTypeLoopback:
-		return p.null(b, d, data, wire)
+		return p.null(dst, d, data, length)
 	}
 	// Raw IP.
-	if p.eflag && lt == pcap.LinkTypeRaw {
-		b = append(b, "ip: "...)
+	if p.LinkHeader && lt == layers.LinkTypeRaw {
+		dst = append(dst, "ip: "...)
 	}
 	if first == layers.LayerTypeIPv6 {
-		return p.ip6(b, d, data, wire)
+		return p.ip6(dst, d, data, length)
 	}
-	if lt == pcap.LinkTypeRaw {
+	if lt == layers.LinkTypeRaw {
 		if len(data) == 0 {
-			return append(b, " [|ip]"...)
+			return append(dst, " [|ip]"...)
 		}
 		if v := data[0] >> 4; v != 4 {
-			b = append(b, "unknown ip "...)
-			return appendUint(b, uint64(v))
+			dst = append(dst, "unknown ip "...)
+			return appendUint(dst, uint64(v))
 		}
 	}
-	return p.ip4(b, d, data, wire)
+	return p.ip4(dst, d, data, length)
+}
+
+// AppendTCP appends the description of an IP packet from src to dst that
+// carries the TCP segment seg (header and payload), as [Printer.AppendPacket]
+// prints it without [Printer.LinkHeader]: "IP 198.18.0.1.40000 >
+// 198.18.0.2.80: Flags [S], seq 1000, win 65535, options [mss 1460], length
+// 0" ("IP6" for IPv6 addresses). It is for programs that have a segment
+// without its IP header, such as a TCP engine's log; the packet is taken to
+// be whole, not fragmented, with no IPv6 extension headers. Like
+// AppendPacket, it prints sequence numbers relative to the connection's
+// first ones unless [Printer.Absolute] is set.
+func (p *Printer) AppendTCP(b []byte, src, dst netip.Addr, seg []byte) []byte {
+	src, dst = src.Unmap(), dst.Unmap()
+	hdr := ipHeader{direct: true}
+	var s4, d4 [4]byte
+	var s16, d16 [16]byte
+	if src.Is4() && dst.Is4() {
+		s4, d4 = src.As4(), dst.As4()
+		hdr.src, hdr.dst = s4[:], d4[:]
+	} else {
+		s16, d16 = src.As16(), dst.As16()
+		hdr.src, hdr.dst, hdr.v6 = s16[:], d16[:], true
+	}
+	if hdr.v6 {
+		b = append(b, "IP6 "...)
+	} else {
+		b = append(b, "IP "...)
+	}
+	return p.tcpPrint(b, seg, len(seg), &hdr)
+}
+
+// decoder returns the decoder of encapsulation depth i.
+func (p *Printer) decoder(i int) *Decoder {
+	if p.decs[i] == nil {
+		p.decs[i] = NewDecoder()
+	}
+	return p.decs[i]
 }
 
 // nested returns a fresh decoder for a packet inside the current one, or nil
 // when nesting is too deep.
-func (p *printer) nested() *decoder {
+func (p *Printer) nested() *Decoder {
 	if p.depth+1 >= maxDepth {
 		return nil
 	}
 	p.depth++
-	return p.decs[p.depth]
+	return p.decoder(p.depth)
 }
 
-func (p *printer) unnest() { p.depth-- }
+func (p *Printer) unnest() { p.depth-- }
 
 // ---- Ethernet ----
 
 // ether prints an Ethernet frame: with -e its addresses, ethertype and
 // length, and any 802.1Q tags; then the payload.
-func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
-	if !d.has(layers.LayerTypeEthernet) {
+func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
+	if !d.Has(layers.LayerTypeEthernet) {
 		return append(b, " [|ether]"...)
 	}
-	e := &d.eth
-	if p.eflag {
+	e := &d.Ethernet
+	if p.LinkHeader {
 		b = appendEtherAddrs(b, e.SrcMAC, e.DstMAC)
 	}
 	typ := be16(data[12:14])
@@ -112,7 +211,7 @@ func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
 	wire := length
 	length -= 14
 	if typ <= 1500 {
-		if p.eflag {
+		if p.LinkHeader {
 			b = append(b, "802.3, length "...)
 			b = appendInt(b, length+14)
 			b = append(b, ": "...)
@@ -124,7 +223,7 @@ func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
 		}
 		return p.other(b, layers.LayerTypeLLC, llc, min(int(typ), length))
 	}
-	if p.eflag {
+	if p.LinkHeader {
 		b = appendEtherType(b, typ)
 		b = append(b, ", length "...)
 		b = appendInt(b, length+14)
@@ -135,12 +234,12 @@ func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
 		if len(rest) < 4 || length < 4 {
 			return append(b, " [|vlan]"...)
 		}
-		if p.eflag {
+		if p.LinkHeader {
 			b = appendVLANTag(b, be16(rest))
 			b = append(b, ", "...)
 		}
 		typ = be16(rest[2:])
-		if p.eflag && typ > 1500 {
+		if p.LinkHeader && typ > 1500 {
 			b = appendEtherType(b, typ)
 			b = append(b, ", "...)
 		}
@@ -152,7 +251,7 @@ func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
 	return p.etherPayload(b, d, typ, rest, length, func(b []byte) []byte {
 		// tcpdump shows the header of a frame whose ethertype it does not
 		// know even without -e.
-		if !p.eflag {
+		if !p.LinkHeader {
 			b = appendEtherAddrs(b, e.SrcMAC, e.DstMAC)
 			b = appendEtherType(b, typ)
 			b = append(b, ", length "...)
@@ -164,8 +263,8 @@ func (p *printer) ether(b []byte, d *decoder, data []byte, length int) []byte {
 }
 
 // etherPayload prints what follows an ethertype (Ethernet, SLL, VLAN).
-// unknown prints a prefix for types pcapcat describes with gopacket only.
-func (p *printer) etherPayload(b []byte, d *decoder, typ uint16, rest []byte, length int, unknown func([]byte) []byte) []byte {
+// unknown prints a prefix for types the printer describes with gopacket only.
+func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, length int, unknown func([]byte) []byte) []byte {
 	switch typ {
 	case 0x0800:
 		return p.ip4(b, d, rest, length)
@@ -183,9 +282,9 @@ func (p *printer) etherPayload(b []byte, d *decoder, typ uint16, rest []byte, le
 func isVLAN(t uint16) bool { return t == 0x8100 || t == 0x88a8 || t == 0x9100 || t == 0x9200 }
 
 func appendEtherAddrs(b []byte, src, dst []byte) []byte {
-	b = appendMAC(b, src)
+	b = AppendMAC(b, src)
 	b = append(b, " > "...)
-	b = appendMAC(b, dst)
+	b = AppendMAC(b, dst)
 	return append(b, ", "...)
 }
 
@@ -322,15 +421,15 @@ func appendPacketType(b []byte, t uint16) []byte {
 }
 
 // sll prints a Linux "cooked" v1 frame.
-func (p *printer) sll(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) sll(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 16 {
 		return append(b, " [|sll]"...)
 	}
 	typ := be16(data[14:16])
-	if p.eflag {
+	if p.LinkHeader {
 		b = appendPacketType(b, be16(data[0:2]))
 		if n := int(be16(data[4:6])); n > 0 && n <= 8 {
-			b = appendMAC(b, data[6:6+n])
+			b = AppendMAC(b, data[6:6+n])
 			b = append(b, ' ')
 		}
 		if typ > 1500 {
@@ -346,7 +445,7 @@ func (p *printer) sll(b []byte, d *decoder, data []byte, length int) []byte {
 }
 
 // sll2 prints a Linux "cooked" v2 frame.
-func (p *printer) sll2(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) sll2(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 20 {
 		return append(b, " [|sll2]"...)
 	}
@@ -366,12 +465,12 @@ func (p *printer) sll2(b []byte, d *decoder, data []byte, length int) []byte {
 		b = append(b, ' ')
 	}
 	b = append(b, ' ')
-	if p.eflag {
+	if p.LinkHeader {
 		b = append(b, "ifindex "...)
 		b = appendUint(b, uint64(ifindex))
 		b = append(b, ' ')
 		if n := int(data[11]); n > 0 && n <= 8 {
-			b = appendMAC(b, data[12:12+n])
+			b = AppendMAC(b, data[12:12+n])
 			b = append(b, ' ')
 		}
 		if typ > 1500 {
@@ -388,7 +487,7 @@ func (p *printer) sll2(b []byte, d *decoder, data []byte, length int) []byte {
 
 // ifName returns the name of the interface with this index on this host,
 // as tcpdump shows it for SLL2 captures, or "?".
-func (p *printer) ifName(index uint32) string {
+func (p *Printer) ifName(index uint32) string {
 	if name, ok := p.ifNames[index]; ok {
 		return name
 	}
@@ -403,17 +502,17 @@ func (p *printer) ifName(index uint32) string {
 	return name
 }
 
-func (p *printer) cookedPayload(b []byte, d *decoder, typ uint16, rest []byte, length int) []byte {
+func (p *Printer) cookedPayload(b []byte, d *Decoder, typ uint16, rest []byte, length int) []byte {
 	for isVLAN(typ) {
 		if len(rest) < 4 {
 			return append(b, " [|vlan]"...)
 		}
-		if p.eflag {
+		if p.LinkHeader {
 			b = appendVLANTag(b, be16(rest))
 			b = append(b, ", "...)
 		}
 		typ = be16(rest[2:])
-		if p.eflag && typ > 1500 {
+		if p.LinkHeader && typ > 1500 {
 			b = appendEtherType(b, typ)
 			b = append(b, ", "...)
 		}
@@ -423,7 +522,7 @@ func (p *printer) cookedPayload(b []byte, d *decoder, typ uint16, rest []byte, l
 		return p.other(b, layers.LayerTypeLLC, rest, length)
 	}
 	return p.etherPayload(b, d, typ, rest, length, func(b []byte) []byte {
-		if !p.eflag {
+		if !p.LinkHeader {
 			b = appendEtherType(b, typ)
 			b = append(b, ", length "...)
 			b = appendInt(b, length)
@@ -437,7 +536,7 @@ func (p *printer) cookedPayload(b []byte, d *decoder, typ uint16, rest []byte, l
 
 // ipoib prints an IP-over-InfiniBand frame as tcpdump does: with -e its
 // ethertype, then the payload.
-func (p *printer) ipoib(b []byte, data []byte, length int) []byte {
+func (p *Printer) ipoib(b []byte, data []byte, length int) []byte {
 	if len(data) < 44 || length < 44 {
 		return append(b, " [|ipoib]"...)
 	}
@@ -449,17 +548,17 @@ func (p *printer) ipoib(b []byte, data []byte, length int) []byte {
 		b = appendInt(b, length)
 		return append(b, ": "...)
 	}
-	if p.eflag {
+	if p.LinkHeader {
 		b = hdr(append(b, "IPOIB"...))
 	}
-	d := p.decs[0]
+	d := p.decoder(0)
 	if first, off, ok := skipLink(linkTypeIPoIB, data); ok {
-		d.decode(first, data[off:])
+		d.Decode(first, data[off:])
 	} else {
-		d.decoded = d.decoded[:0]
+		d.Decoded = d.Decoded[:0]
 	}
 	return p.etherPayload(b, d, typ, data[44:], length-44, func(b []byte) []byte {
-		if !p.eflag {
+		if !p.LinkHeader {
 			b = hdr(b)
 		}
 		return b
@@ -469,19 +568,19 @@ func (p *printer) ipoib(b []byte, data []byte, length int) []byte {
 // ---- BSD loopback ----
 
 // null prints a DLT_NULL or DLT_LOOP frame: a 4-byte address family.
-func (p *printer) null(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) null(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 4 {
 		return append(b, " [|null]"...)
 	}
-	fam := uint32(d.loop.Family)
-	if !d.has(layers.LayerTypeLoopback) {
+	fam := uint32(d.Loopback.Family)
+	if !d.Has(layers.LayerTypeLoopback) {
 		// gopacket guesses the byte order from the value; so does tcpdump.
 		fam = be32(data)
 		if fam&0xffff0000 != 0 {
 			fam = uint32(data[0]) | uint32(data[1])<<8 | uint32(data[2])<<16 | uint32(data[3])<<24
 		}
 	}
-	if p.eflag {
+	if p.LinkHeader {
 		b = append(b, "AF "...)
 		b = append(b, afName(fam)...)
 		b = append(b, " ("...)
@@ -497,7 +596,7 @@ func (p *printer) null(b []byte, d *decoder, data []byte, length int) []byte {
 	case 10, 24, 28, 30:
 		return p.ip6(b, d, rest, length-4)
 	}
-	if !p.eflag {
+	if !p.LinkHeader {
 		b = append(b, "AF "...)
 		b = append(b, afName(fam)...)
 		b = append(b, " ("...)
@@ -527,17 +626,65 @@ func afName(f uint32) string {
 
 // ---- other link types ----
 
-// appendUnknownLink describes a packet of a link type pcapcat has no
+// appendUnknownLink describes a packet of a link type the printer has no
 // tcpdump grammar for, with gopacket's layers.
-func (p *printer) appendUnknownLink(b []byte, lt pcap.LinkType, data []byte, wire int) []byte {
+func (p *Printer) appendUnknownLink(b []byte, lt layers.LinkType, data []byte, wire int) []byte {
 	pkt := gopacket.NewPacket(data, lt, gopacket.NoCopy)
 	ls := pkt.Layers()
 	if len(ls) == 0 || ls[0].LayerType() == gopacket.LayerTypeDecodeFailure {
 		// A link type gopacket cannot decode either.
 		b = append(b, "link-type "...)
-		b = append(b, lt.String()...)
+		b = appendLinkTypeName(b, lt)
 		b = append(b, ", length "...)
 		return appendInt(b, wire)
 	}
 	return appendSummary(b, ls, pkt.ErrorLayer(), wire)
+}
+
+// appendInvalidHeader appends tcpdump's complaint about an impossible
+// record header and reports whether there was one; tcpdump prints it
+// instead of the time stamp and the packet.
+func appendInvalidHeader(b []byte, ci gopacket.CaptureInfo, snaplen int) ([]byte, bool) {
+	bad := false
+	sep := func() {
+		if !bad {
+			b = append(b, "[Invalid header:"...)
+			bad = true
+		} else {
+			b = append(b, ',')
+		}
+	}
+	if ci.CaptureLength == 0 {
+		sep()
+		b = append(b, " caplen==0"...)
+	}
+	if ci.Length == 0 {
+		sep()
+		b = append(b, " len==0"...)
+	} else if ci.Length < ci.CaptureLength {
+		sep()
+		b = append(b, " len("...)
+		b = appendInt(b, ci.Length)
+		b = append(b, ") < caplen("...)
+		b = appendInt(b, ci.CaptureLength)
+		b = append(b, ')')
+	}
+	if ci.CaptureLength > maxSnapLen {
+		sep()
+		b = append(b, " caplen("...)
+		b = appendInt(b, ci.CaptureLength)
+		b = append(b, ") > 262144"...)
+	}
+	if snaplen > 0 && ci.CaptureLength > snaplen {
+		sep()
+		b = append(b, " caplen("...)
+		b = appendInt(b, ci.CaptureLength)
+		b = append(b, ") > snapshot_length("...)
+		b = appendInt(b, snaplen)
+		b = append(b, ')')
+	}
+	if bad {
+		b = append(b, ']')
+	}
+	return b, bad
 }

@@ -1,4 +1,4 @@
-package main
+package tcpdump
 
 import "strconv"
 
@@ -75,8 +75,10 @@ func appendIPv6(b []byte, ip []byte) []byte {
 	return b
 }
 
-// appendIP appends a 4- or 16-byte address.
-func appendIP(b []byte, ip []byte) []byte {
+// AppendAddr appends an IP address as tcpdump prints it: a 4-byte address
+// dotted, a 16-byte one as inet_ntop writes it (see appendIPv6), any other
+// length as colon-separated hex bytes.
+func AppendAddr(b []byte, ip []byte) []byte {
 	if len(ip) == 16 {
 		return appendIPv6(b, ip)
 	}
@@ -86,8 +88,9 @@ func appendIP(b []byte, ip []byte) []byte {
 	return appendHexBytes(b, ip, ':')
 }
 
-// appendMAC appends a hardware address as aa:bb:cc:dd:ee:ff (any length).
-func appendMAC(b []byte, mac []byte) []byte {
+// AppendMAC appends a hardware address of any length as tcpdump prints it:
+// aa:bb:cc:dd:ee:ff.
+func AppendMAC(b []byte, mac []byte) []byte {
 	return appendHexBytes(b, mac, ':')
 }
 
@@ -119,4 +122,9 @@ func be16(p []byte) uint16 { return uint16(p[0])<<8 | uint16(p[1]) }
 
 func be32(p []byte) uint32 {
 	return uint32(p[0])<<24 | uint32(p[1])<<16 | uint32(p[2])<<8 | uint32(p[3])
+}
+
+// sameStart reports whether two slices start at the same byte.
+func sameStart(a, b []byte) bool {
+	return len(a) > 0 && len(b) > 0 && &a[0] == &b[0]
 }

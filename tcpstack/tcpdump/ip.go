@@ -1,4 +1,4 @@
-package main
+package tcpdump
 
 import (
 	"github.com/gopacket/gopacket"
@@ -19,7 +19,7 @@ type ipHeader struct {
 
 // ip4 prints an IPv4 datagram. data is the captured bytes from the IP
 // header on, length the bytes on the wire from there.
-func (p *printer) ip4(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 1 {
 		return append(b, " [|ip]"...)
 	}
@@ -32,7 +32,7 @@ func (p *printer) ip4(b []byte, d *decoder, data []byte, length int) []byte {
 		}
 		return append(b, " (invalid)"...)
 	}
-	if !p.eflag {
+	if !p.LinkHeader {
 		b = append(b, "IP "...)
 	}
 	if len(data) < 20 {
@@ -67,8 +67,8 @@ func (p *printer) ip4(b []byte, d *decoder, data []byte, length int) []byte {
 		off      = be16(data[6:8])
 		payload  []byte
 	)
-	if d != nil && d.has(layers.LayerTypeIPv4) && sameStart(d.ip4.Contents, data) && len(d.ip4.Contents) == hlen {
-		ip := &d.ip4
+	if d != nil && d.Has(layers.LayerTypeIPv4) && sameStart(d.IPv4.Contents, data) && len(d.IPv4.Contents) == hlen {
+		ip := &d.IPv4
 		src, dst = ip.SrcIP, ip.DstIP
 		proto = uint8(ip.Protocol)
 		off = uint16(ip.Flags)<<13 | ip.FragOffset
@@ -103,11 +103,11 @@ func (p *printer) ip4(b []byte, d *decoder, data []byte, length int) []byte {
 }
 
 // ip6 prints an IPv6 datagram and its extension headers.
-func (p *printer) ip6(b []byte, d *decoder, data []byte, length int) []byte {
+func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 	if len(data) < 40 {
 		return append(b, " [|ip6]"...)
 	}
-	if !p.eflag {
+	if !p.LinkHeader {
 		b = append(b, "IP6 "...)
 	}
 	if length < 40 {
@@ -132,8 +132,8 @@ func (p *printer) ip6(b []byte, d *decoder, data []byte, length int) []byte {
 		total = length // a jumbogram (RFC 2675), or a length-less capture
 	}
 	src, dst := data[8:24], data[24:40]
-	if d != nil && d.has(layers.LayerTypeIPv6) && sameStart(d.ip6.Contents, data) {
-		src, dst = d.ip6.SrcIP, d.ip6.DstIP
+	if d != nil && d.Has(layers.LayerTypeIPv6) && sameStart(d.IPv6.Contents, data) {
+		src, dst = d.IPv6.SrcIP, d.IPv6.DstIP
 	}
 	// The captured bytes end at the end of the datagram.
 	if total < len(data) {
@@ -239,7 +239,7 @@ func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
 	b = append(b, ", segleft="...)
 	b = appendUint(b, uint64(h[3]))
 	if typ != 0 && typ != 2 {
-		// Segment routing (type 4) and others: pcapcat stops here.
+		// Segment routing (type 4) and others: the printer stops here.
 		return append(b, ") "...), (hl + 1) * 8
 	}
 	if len(h) < 8 {
@@ -270,10 +270,10 @@ func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
 
 // ipDemux prints the payload of an IP datagram: protocol proto, captured
 // bytes payload, plen bytes according to the IP header(s).
-func (p *printer) ipDemux(b []byte, d *decoder, proto uint8, payload []byte, plen int, hdr *ipHeader) []byte {
+func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, plen int, hdr *ipHeader) []byte {
 	switch proto {
 	case 6:
-		return p.tcpPrint(b, d, payload, plen, hdr)
+		return p.tcpPrint(b, payload, plen, hdr)
 	case 17:
 		return p.udpPrint(b, d, payload, plen, hdr)
 	case 1:
@@ -294,10 +294,10 @@ func (p *printer) ipDemux(b []byte, d *decoder, proto uint8, payload []byte, ple
 		}
 		defer p.unnest()
 		if proto == 4 {
-			nd.decode(layers.LayerTypeIPv4, payload)
+			nd.Decode(layers.LayerTypeIPv4, payload)
 			return p.ip4(b, nd, payload, plen)
 		}
-		nd.decode(layers.LayerTypeIPv6, payload)
+		nd.Decode(layers.LayerTypeIPv6, payload)
 		return p.ip6(b, nd, payload, plen)
 	case 59:
 		return append(b, "no next header"...)
@@ -310,13 +310,13 @@ func (p *printer) ipDemux(b []byte, d *decoder, proto uint8, payload []byte, ple
 			break
 		}
 		defer p.unnest()
-		nd.decode(layers.LayerTypeEthernet, payload)
+		nd.Decode(layers.LayerTypeEthernet, payload)
 		return p.ether(b, nd, payload, plen)
 	case 77:
 		b = append(b, " nd "...)
 		return appendInt(b, plen)
 	}
-	// Protocols pcapcat has no tcpdump grammar for: gopacket's summary when
+	// Protocols the printer has no tcpdump grammar for: gopacket's summary when
 	// it decodes them, else tcpdump's "ip-proto-N LEN".
 	if len(payload) > 0 && summarized(proto) {
 		pkt := gopacket.NewPacket(payload, layers.IPProtocol(proto), gopacket.NoCopy)
@@ -336,13 +336,13 @@ func (p *printer) ipDemux(b []byte, d *decoder, proto uint8, payload []byte, ple
 // in front (extension headers), the port alone, as tcpdump does.
 func appendEndpoints(b []byte, hdr *ipHeader, sport, dport uint16) []byte {
 	if hdr.direct {
-		b = appendIP(b, hdr.src)
+		b = AppendAddr(b, hdr.src)
 		b = append(b, '.')
 	}
 	b = appendUint(b, uint64(sport))
 	b = append(b, " > "...)
 	if hdr.direct {
-		b = appendIP(b, hdr.dst)
+		b = AppendAddr(b, hdr.dst)
 		b = append(b, '.')
 	}
 	b = appendUint(b, uint64(dport))
@@ -351,16 +351,16 @@ func appendEndpoints(b []byte, hdr *ipHeader, sport, dport uint16) []byte {
 
 // appendAddrs appends "src > dst:" (no trailing space).
 func appendAddrs(b []byte, hdr *ipHeader) []byte {
-	b = appendIP(b, hdr.src)
+	b = AppendAddr(b, hdr.src)
 	b = append(b, " > "...)
-	b = appendIP(b, hdr.dst)
+	b = AppendAddr(b, hdr.dst)
 	return append(b, ':')
 }
 
-// summarized reports whether pcapcat prints gopacket's summary for an IP
+// summarized reports whether the printer prints gopacket's summary for an IP
 // protocol: those tcpdump decodes too (IGMP, RSVP, GRE, ESP, AH, EIGRP,
 // OSPF, PIM, VRRP, SCTP, DCCP). For the others tcpdump prints
-// "ip-proto-N", and so does pcapcat.
+// "ip-proto-N", and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
 	case 2, 33, 46, 47, 50, 51, 88, 89, 103, 112, 132:

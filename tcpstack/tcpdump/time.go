@@ -1,28 +1,40 @@
-package main
+package tcpdump
 
 import (
 	"strconv"
 	"time"
 )
 
-// Time stamp formats, as tcpdump's -t flags count them.
+// TimeFormat is how a [Printer] prints time stamps: tcpdump's default, or
+// what its -t flag given once to five times selects. TimeFormat(n) is the
+// format of -t given n times.
+type TimeFormat int
+
+// The time stamp formats.
 const (
-	timeOfDay   = 0 // 12:00:00.000001, local time
-	timeNone    = 1 // -t
-	timeEpoch   = 2 // -tt: 1704110400.000001
-	timeDelta   = 3 // -ttt: " 00:00:00.000180" since the previous packet
-	timeDate    = 4 // -tttt: 2024-01-01 12:00:00.000001, local time
-	timeSinceT0 = 5 // -ttttt: " 00:00:00.000330" since the first packet
+	// TimeOfDay is tcpdump's default: "12:00:00.000001", local time.
+	TimeOfDay TimeFormat = iota
+	// TimeNone prints no time stamp (-t).
+	TimeNone
+	// TimeEpoch prints seconds since the epoch: "1704110400.000001" (-tt).
+	TimeEpoch
+	// TimeDelta prints the time since the previous packet:
+	// " 00:00:00.000180" (-ttt). Unlike tcpdump's, whose deltas wrap at 24
+	// hours, the hours keep counting; a packet earlier than the previous
+	// one gets a minus sign.
+	TimeDelta
+	// TimeDate prints the date and the time of day: "2024-01-01
+	// 12:00:00.000001", local time (-tttt).
+	TimeDate
+	// TimeSinceFirst prints the time since the first packet:
+	// " 00:00:00.000330" (-ttttt).
+	TimeSinceFirst
 )
 
 // stamper formats time stamps like tcpdump. The local date and time of day
 // are computed once per second of capture time, so a run of packets within a
 // second costs only the fraction.
 type stamper struct {
-	format int
-	nano   bool
-	loc    *time.Location
-
 	cachedSec int64
 	cached    []byte // "12:00:00" or "2024-01-01 12:00:00" for cachedSec
 	haveCache bool
@@ -31,24 +43,21 @@ type stamper struct {
 	haveRf bool
 }
 
-func newStamper(format int, nano bool) *stamper {
-	return &stamper{format: format, nano: nano, loc: time.Local, cached: make([]byte, 0, 32)}
-}
-
-// append appends the time stamp and the space after it (nothing for -t).
-func (s *stamper) append(b []byte, t time.Time) []byte {
-	switch s.format {
-	case timeNone:
+// append appends the time stamp in format f and the space after it
+// (nothing for TimeNone). loc is the time zone of the time of day.
+func (s *stamper) append(b []byte, t time.Time, f TimeFormat, nano bool, loc *time.Location) []byte {
+	switch f {
+	case TimeNone:
 		return b
-	case timeEpoch:
+	case TimeEpoch:
 		b = strconv.AppendInt(b, t.Unix(), 10)
-		b = s.appendFrac(b, t.Nanosecond())
-	case timeDelta, timeSinceT0:
+		b = appendFrac(b, t.Nanosecond(), nano)
+	case TimeDelta, TimeSinceFirst:
 		if !s.haveRf {
 			s.ref, s.haveRf = t, true
 		}
 		var d time.Duration
-		if s.nano {
+		if nano {
 			d = t.Sub(s.ref)
 		} else {
 			// tcpdump subtracts microsecond time values.
@@ -61,16 +70,16 @@ func (s *stamper) append(b []byte, t time.Time) []byte {
 			b = append(b, ' ')
 		}
 		b = appendClock(b, int64(d/time.Second))
-		b = s.appendFrac(b, int(d%time.Second))
-		if s.format == timeDelta {
+		b = appendFrac(b, int(d%time.Second), nano)
+		if f == TimeDelta {
 			s.ref = t
 		}
-	default: // timeOfDay, timeDate
+	default: // TimeOfDay, TimeDate
 		sec := t.Unix()
 		if !s.haveCache || sec != s.cachedSec {
-			lt := t.In(s.loc)
+			lt := t.In(loc)
 			s.cached = s.cached[:0]
-			if s.format == timeDate {
+			if f == TimeDate {
 				s.cached = lt.AppendFormat(s.cached, "2006-01-02 ")
 			}
 			s.cached = append2(s.cached, lt.Hour())
@@ -81,14 +90,14 @@ func (s *stamper) append(b []byte, t time.Time) []byte {
 			s.cachedSec, s.haveCache = sec, true
 		}
 		b = append(b, s.cached...)
-		b = s.appendFrac(b, t.Nanosecond())
+		b = appendFrac(b, t.Nanosecond(), nano)
 	}
 	return append(b, ' ')
 }
 
-// appendFrac appends ".uuuuuu" or, with --nano, ".nnnnnnnnn".
-func (s *stamper) appendFrac(b []byte, ns int) []byte {
-	if s.nano {
+// appendFrac appends ".uuuuuu" or, with nano, ".nnnnnnnnn".
+func appendFrac(b []byte, ns int, nano bool) []byte {
+	if nano {
 		return appendPadded(append(b, '.'), uint64(ns), 9)
 	}
 	return appendPadded(append(b, '.'), uint64(ns/1000), 6)

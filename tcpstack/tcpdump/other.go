@@ -1,4 +1,4 @@
-package main
+package tcpdump
 
 import (
 	"strings"
@@ -7,10 +7,10 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// other describes bytes that pcapcat has no tcpdump grammar for with the
+// other describes bytes that the printer has no tcpdump grammar for with the
 // layers gopacket decodes from them, starting with dec; length is their
 // length on the wire.
-func (p *printer) other(b []byte, dec gopacket.Decoder, rest []byte, length int) []byte {
+func (p *Printer) other(b []byte, dec gopacket.Decoder, rest []byte, length int) []byte {
 	pkt := gopacket.NewPacket(rest, dec, gopacket.NoCopy)
 	return appendSummary(b, pkt.Layers(), pkt.ErrorLayer(), length)
 }
@@ -57,9 +57,9 @@ func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 	switch l := l.(type) {
 	case *layers.Ethernet:
 		b = append(b, ' ')
-		b = appendMAC(b, l.SrcMAC)
+		b = AppendMAC(b, l.SrcMAC)
 		b = append(b, " > "...)
-		b = appendMAC(b, l.DstMAC)
+		b = AppendMAC(b, l.DstMAC)
 	case *layers.Dot1Q:
 		b = append(b, " vlan "...)
 		b = appendUint(b, uint64(l.VLANIdentifier))
@@ -77,21 +77,21 @@ func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 		b = append(b, " root "...)
 		b = appendHex(b, uint64(l.RouteID.Priority+l.RouteID.SysID), 4)
 		b = append(b, '.')
-		b = appendMAC(b, l.RouteID.HwAddr)
+		b = AppendMAC(b, l.RouteID.HwAddr)
 		b = append(b, " bridge "...)
 		b = appendHex(b, uint64(l.BridgeID.Priority+l.BridgeID.SysID), 4)
 		b = append(b, '.')
-		b = appendMAC(b, l.BridgeID.HwAddr)
+		b = AppendMAC(b, l.BridgeID.HwAddr)
 	case *layers.IPv4:
 		b = append(b, ' ')
-		b = appendIP(b, l.SrcIP)
+		b = AppendAddr(b, l.SrcIP)
 		b = append(b, " > "...)
-		b = appendIP(b, l.DstIP)
+		b = AppendAddr(b, l.DstIP)
 	case *layers.IPv6:
 		b = append(b, ' ')
-		b = appendIP(b, l.SrcIP)
+		b = AppendAddr(b, l.SrcIP)
 		b = append(b, " > "...)
-		b = appendIP(b, l.DstIP)
+		b = AppendAddr(b, l.DstIP)
 	case *layers.TCP:
 		b = append(b, ' ')
 		b = appendUint(b, uint64(l.SrcPort))

@@ -1,0 +1,44 @@
+// Package tcpdump prints packets one line each in the grammar of
+// tcpdump -nn (tcpdump 4.99), byte for byte, so that its output can be
+// diffed and grepped like tcpdump's:
+//
+//	12:00:00.000330 IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 65535, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0
+//
+// It is the one tcpdump-style printer of the repository: pcapcat prints
+// capture files with it, tcpdial its -vv frame trace, the probe its frames
+// (and so the conformance report its traces), and the TCP engine its
+// segment log.
+//
+// A [Printer] holds the options of the line (tcpdump's -e, -S, -t forms and
+// --nano) and the state tcpdump keeps between packets: the first sequence
+// numbers of every TCP connection, for relative numbers, and the previous
+// time stamp, for deltas. [Printer.Append] appends one packet's line to a
+// buffer, [Printer.Format] returns it as a string:
+//
+//	var p tcpdump.Printer // tcpdump -nn; set p.Absolute for -S
+//	line := p.Format(data, layers.LinkTypeEthernet, ci)
+//
+// [Printer.AppendPacket] leaves the time stamp out, and [Printer.AppendTCP]
+// prints a TCP segment that has no IP header, given its addresses.
+//
+// What is printed as tcpdump prints it: the link layers Ethernet (with
+// 802.1Q and QinQ tags), Linux cooked captures (SLL and SLL2), BSD loopback
+// (NULL and LOOP), raw IP and IP over InfiniBand; ARP and RARP; IPv4 (and IP
+// in IP); IPv6 with its extension headers; TCP with its options and the
+// first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH; UDP; ICMP; ICMPv6.
+// Damaged packets get tcpdump's markers: "[|tcp]", "truncated-ip - 4 bytes
+// missing!", "[bad hdr length 16 - too short, < 20]", "[bad opt]",
+// "[Invalid header: len(60) < caplen(74)]". Other protocols that gopacket
+// decodes get a short summary of its layers instead of tcpdump's text.
+//
+// Pieces of the grammar serve programs that print around the line:
+// [AppendAddr], [AppendMAC], [AppendTCPFlags] and [AppendTCPOptions] write
+// addresses, flags and options as tcpdump does, and [LinkHeaderLen] is the
+// link-level header tcpdump -x leaves out of its hex dump.
+//
+// Packets are decoded with gopacket's DecodingLayerParser into layers
+// allocated once ([Decoder], which programs can use for the same fields; see
+// [FirstLayer]); a Printer that has seen a packet's connection prints its
+// line without allocating. The package uses no cgo: it takes link types as
+// gopacket's [layers.LinkType], whose values are libpcap's.
+package tcpdump

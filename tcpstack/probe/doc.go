@@ -8,7 +8,7 @@
 // addressed to it, so the stack never answers the target with a RST of its
 // own. Everything is recorded: [Probe.Frames], [Probe.Dump] and
 // [Probe.WritePcap] give the exchange back, and [Frame.String] prints one
-// frame the way tcpdump -nn -S does.
+// frame the way tcpdump -nn -S does (with package tcpdump's printer).
 //
 // Segments are built field by field with [Segment] (any flags, options in
 // any order and length from [MSS], [WScale], [SACKPermitted], [SACK],

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"strings"
+	"sync"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"tcpregress.dev/tcpstack/tcp"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // A frame's bytes are read from the wire, so every accessor below checks
@@ -246,286 +249,36 @@ func internetChecksum(b []byte) uint16 {
 }
 
 // String renders the frame the way `tcpdump -nn -S` prints it (absolute
-// sequence numbers, no time stamp), such as
+// sequence numbers, no time stamp), with package tcpdump's printer, such as
 //
 //	IP 198.18.0.3.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 65535, options [mss 1460], length 0
 //
-// One addition: a TCP or ICMP checksum that is wrong is flagged at the end
-// with " [bad cksum]", which tcpdump shows only with -v.
+// Two additions, which tcpdump shows only with -v, follow at the end: a
+// wrong TCP or ICMP checksum is flagged with " [bad cksum]", and a fragment
+// is marked " (frag ID:LEN@OFFSET)", with "+" after the offset when more
+// fragments follow.
 func (f *Frame) String() string {
-	var b strings.Builder
-	b.WriteString("IP ")
+	p := printers.Get().(*tcpdump.Printer)
+	b := p.AppendPacket(make([]byte, 0, 128), f.Raw, layers.LinkTypeIPv4, len(f.Raw))
+	printers.Put(p)
 	h := &f.IP
-	if !h.Src.IsValid() {
-		fmt.Fprintf(&b, "[malformed: %v]", f.Err)
-		return b.String()
-	}
-	switch {
-	case errors.Is(f.Err, errFragment):
-		more := ""
+	if errors.Is(f.Err, errFragment) {
+		b = fmt.Appendf(b, " (frag %d:%d@%d", h.ID, h.TotalLen-h.HeaderLen, h.FragOffset)
 		if h.MF {
-			more = "+"
+			b = append(b, '+')
 		}
-		fmt.Fprintf(&b, "%s > %s: ip-proto-%d (frag %d:%d@%d%s)", h.Src, h.Dst, h.Protocol,
-			h.ID, h.TotalLen-h.HeaderLen, h.FragOffset, more)
-	case f.Err != nil && errors.Is(f.Err, errShort) && h.Protocol != protoTCP:
-		fmt.Fprintf(&b, "%s > %s: [|%s] (%v)", h.Src, h.Dst, protoName(h.Protocol), f.Err)
-	case h.Protocol == protoTCP:
-		f.writeTCP(&b)
-	case h.Protocol == protoICMP:
-		f.writeICMP(&b)
-	default:
-		fmt.Fprintf(&b, "%s > %s: ip-proto-%d %d", h.Src, h.Dst, h.Protocol, h.TotalLen-h.HeaderLen)
+		b = append(b, ')')
 	}
 	if f.Err == nil && !f.ChecksumOK && (h.Protocol == protoTCP || h.Protocol == protoICMP) {
-		b.WriteString(" [bad cksum]")
-	}
-	return b.String()
-}
-
-func protoName(p uint8) string {
-	switch p {
-	case protoTCP:
-		return "tcp"
-	case protoICMP:
-		return "icmp"
-	}
-	return fmt.Sprintf("ip-proto-%d", p)
-}
-
-// tcpdumpFlags renders flags in tcpdump's order (F S R P . U E W), "none"
-// for none. tcp.Flags.String uses packetdrill's order instead.
-func tcpdumpFlags(fl tcp.Flags) string {
-	const order = "FSRP.UEW"
-	var b []byte
-	for i := range 8 {
-		if fl&(1<<i) != 0 {
-			b = append(b, order[i])
-		}
-	}
-	if len(b) == 0 {
-		return "none"
+		b = append(b, " [bad cksum]"...)
 	}
 	return string(b)
 }
 
-// writeTCP follows tcpdump's print-tcp.c (tcp_print) for IPv4, -nn -S.
-func (f *Frame) writeTCP(b *strings.Builder) {
-	h := &f.IP
-	t := f.Transport()
-	if len(t) < 4 {
-		fmt.Fprintf(b, "%s > %s: [|tcp]", h.Src, h.Dst)
-		return
-	}
-	sport, dport := binary.BigEndian.Uint16(t), binary.BigEndian.Uint16(t[2:])
-	fmt.Fprintf(b, "%s.%d > %s.%d: ", h.Src, sport, h.Dst, dport)
-	if len(t) < tcp.HeaderLen {
-		b.WriteString("[|tcp]")
-		return
-	}
-	length := len(t)
-	hlen := int(t[12]>>4) * 4
-	if hlen < tcp.HeaderLen {
-		fmt.Fprintf(b, " tcp %d [bad hdr length %d - too short, < %d]", length-hlen, hlen, tcp.HeaderLen)
-		return
-	}
-	seq := binary.BigEndian.Uint32(t[4:])
-	ack := binary.BigEndian.Uint32(t[8:])
-	flags := tcp.Flags(t[13])
-	win := binary.BigEndian.Uint16(t[14:])
-	urp := binary.BigEndian.Uint16(t[18:])
-	fmt.Fprintf(b, "Flags [%s]", tcpdumpFlags(flags))
-	if hlen > length {
-		fmt.Fprintf(b, " [bad hdr length %d - too long, > %d]", hlen, length)
-		return
-	}
-	length -= hlen
-	if length > 0 || flags&(tcp.FlagSYN|tcp.FlagFIN|tcp.FlagRST) != 0 {
-		fmt.Fprintf(b, ", seq %d", seq)
-		if length > 0 {
-			fmt.Fprintf(b, ":%d", seq+uint32(length))
-		}
-	}
-	if flags&tcp.FlagACK != 0 {
-		fmt.Fprintf(b, ", ack %d", ack)
-	}
-	fmt.Fprintf(b, ", win %d", win)
-	if flags&tcp.FlagURG != 0 {
-		fmt.Fprintf(b, ", urg %d", urp)
-	}
-	if hlen > tcp.HeaderLen {
-		b.WriteString(", options [")
-		if !writeTCPOptions(b, t[tcp.HeaderLen:hlen]) {
-			return // tcpdump stops at a bad option, without the length
-		}
-	}
-	fmt.Fprintf(b, ", length %d", length)
-}
+// printers are the printers of Frame.String: absolute numbers, so that a
+// frame's line does not depend on the frames printed before it.
+var printers = sync.Pool{New: func() any { return &tcpdump.Printer{Absolute: true} }}
 
-// tcpdumpOptionNames are tcpdump's names of option kinds (tcp_option_values).
-var tcpdumpOptionNames = map[byte]string{
-	0: "eol", 1: "nop", 2: "mss", 3: "wscale", 4: "sackOK", 5: "sack",
-	6: "echo", 7: "echoreply", 8: "TS", 11: "cc", 12: "ccnew", 13: "",
-	19: "md5", 20: "scps", 28: "uto", 29: "tcp-ao", 30: "mptcp", 34: "tfo",
-	254: "exp",
-}
-
-// writeTCPOptions prints an options area as tcpdump does, closing bracket
-// included: the option walk, the "[len N]" mark for a length that disagrees
-// with the kind and "[bad opt]" for a length that leaves the area, after
-// which it reports false. Kinds tcpdump decodes specially (md5, mptcp, tfo,
-// ...) are shown as hex.
-func writeTCPOptions(b *strings.Builder, cp []byte) bool {
-	hlen := len(cp)
-	sep := false
-	for hlen > 0 {
-		if sep {
-			b.WriteByte(',')
-		}
-		opt := cp[0]
-		cp = cp[1:]
-		var length int
-		if opt == 0 || opt == 1 {
-			length = 1
-		} else {
-			if len(cp) == 0 {
-				goto bad
-			}
-			length = int(cp[0])
-			cp = cp[1:]
-			if length < 2 || length > hlen {
-				goto bad
-			}
-			hlen--
-		}
-		hlen--
-		if name, ok := tcpdumpOptionNames[opt]; ok {
-			b.WriteString(name)
-		} else {
-			fmt.Fprintf(b, "unknown-%d", opt)
-		}
-		{
-			datalen := 0
-			switch opt {
-			case 0, 1, 4:
-			case 2:
-				datalen = 2
-				if datalen > hlen {
-					goto bad
-				}
-				fmt.Fprintf(b, " %d", binary.BigEndian.Uint16(cp))
-			case 3:
-				datalen = 1
-				if datalen > hlen {
-					goto bad
-				}
-				fmt.Fprintf(b, " %d", cp[0])
-			case 5:
-				datalen = length - 2
-				if datalen%8 != 0 {
-					b.WriteString(" invalid sack")
-				} else {
-					fmt.Fprintf(b, " %d ", datalen/8)
-					for i := 0; i < datalen; i += 8 {
-						if i+8 > hlen {
-							goto bad
-						}
-						fmt.Fprintf(b, "{%d:%d}", binary.BigEndian.Uint32(cp[i:]), binary.BigEndian.Uint32(cp[i+4:]))
-					}
-				}
-			case 6, 7, 11, 12, 13:
-				datalen = 4
-				if datalen > hlen {
-					goto bad
-				}
-				fmt.Fprintf(b, " %d", binary.BigEndian.Uint32(cp))
-			case 8:
-				datalen = 8
-				if datalen > hlen {
-					goto bad
-				}
-				fmt.Fprintf(b, " val %d ecr %d", binary.BigEndian.Uint32(cp), binary.BigEndian.Uint32(cp[4:]))
-			default:
-				datalen = length - 2
-				if datalen > hlen {
-					goto bad
-				}
-				if datalen > 0 {
-					fmt.Fprintf(b, " 0x%x", cp[:datalen])
-				}
-			}
-			cp = cp[datalen:]
-			hlen -= datalen
-			datalen++
-			if opt != 0 && opt != 1 {
-				datalen++
-			}
-			if datalen != length {
-				fmt.Fprintf(b, "[len %d]", length)
-			}
-		}
-		sep = true
-		if opt == 0 {
-			break
-		}
-	}
-	b.WriteByte(']')
-	return true
-bad:
-	b.WriteString("[bad opt]")
-	if sep {
-		b.WriteByte(']')
-	}
-	return false
-}
-
-// writeICMP follows tcpdump's print-icmp.c for the common messages.
-func (f *Frame) writeICMP(b *strings.Builder) {
-	h := &f.IP
-	m := &f.ICMP
-	length := h.TotalLen - h.HeaderLen
-	fmt.Fprintf(b, "%s > %s: ICMP ", h.Src, h.Dst)
-	switch {
-	case m.Type == 0 || m.Type == 8:
-		kind := "echo reply"
-		if m.Type == 8 {
-			kind = "echo request"
-		}
-		id, seq := uint16(0), uint16(0)
-		if len(m.Rest) >= 4 {
-			id, seq = binary.BigEndian.Uint16(m.Rest), binary.BigEndian.Uint16(m.Rest[2:])
-		}
-		fmt.Fprintf(b, "%s, id %d, seq %d", kind, id, seq)
-	case m.Type == 3:
-		q, qt, ok := m.Quoted()
-		switch {
-		case !ok:
-			fmt.Fprintf(b, "type-#3 code %d", m.Code)
-		case m.Code == 3 && len(qt) >= 4 && (q.Protocol == protoTCP || q.Protocol == 17):
-			fmt.Fprintf(b, "%s %s port %d unreachable", q.Dst, map[uint8]string{6: "tcp", 17: "udp"}[q.Protocol], binary.BigEndian.Uint16(qt[2:]))
-		case m.Code == 0:
-			fmt.Fprintf(b, "net %s unreachable", q.Dst)
-		case m.Code == 1:
-			fmt.Fprintf(b, "%s unreachable", q.Dst)
-		case m.Code == 2:
-			fmt.Fprintf(b, "%s protocol %d unreachable", q.Dst, q.Protocol)
-		case m.Code == 4:
-			mtu := 0
-			if len(m.Rest) >= 4 {
-				mtu = int(binary.BigEndian.Uint16(m.Rest[2:]))
-			}
-			fmt.Fprintf(b, "%s unreachable - need to frag (mtu %d)", q.Dst, mtu)
-		default:
-			fmt.Fprintf(b, "%s unreachable - code %d", q.Dst, m.Code)
-		}
-	case m.Type == 11:
-		if q, _, ok := m.Quoted(); ok {
-			fmt.Fprintf(b, "time exceeded in-transit, %s", q.Dst)
-		} else {
-			b.WriteString("time exceeded in-transit")
-		}
-	default:
-		fmt.Fprintf(b, "type-#%d code %d", m.Type, m.Code)
-	}
-	fmt.Fprintf(b, ", length %d", length)
-}
+// tcpdumpFlags renders flags as tcpdump does ("S.", "none");
+// tcp.Flags.String uses packetdrill's order instead.
+func tcpdumpFlags(fl tcp.Flags) string { return string(tcpdump.AppendTCPFlags(nil, uint8(fl))) }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -94,15 +95,11 @@ func icmpUnreachable(syn Frame) Frame {
 	return decodeFrame(append(ip, icmp...), time.Time{}, In)
 }
 
-func TestFrameStringICMP(t *testing.T) {
+func TestICMPQuoted(t *testing.T) {
 	syn := build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN})
 	f := icmpUnreachable(syn)
 	if !f.IsICMP() || !f.ChecksumOK {
 		t.Fatalf("decoded %+v", f)
-	}
-	want := "IP 198.18.0.2 > 198.18.0.3: ICMP 198.18.0.2 tcp port 81 unreachable, length 36"
-	if got := f.String(); got != want {
-		t.Errorf("\n got %s\nwant %s", got, want)
 	}
 	q, qt, ok := f.ICMP.Quoted()
 	if !ok || q.Dst != testDst || !bytes.Equal(qt[:4], syn.Raw[20:24]) {
@@ -110,16 +107,79 @@ func TestFrameStringICMP(t *testing.T) {
 	}
 }
 
-// TestFrameStringTcpdump writes the frames of stringCases to a capture file
-// and checks that tcpdump prints each of them as Frame.String does (bad
-// checksums aside, which tcpdump shows only with -v).
+// withIP returns a copy of f's packet changed by edit, decoded again.
+func withIP(f Frame, edit func(ip []byte) []byte) Frame {
+	return decodeFrame(edit(append([]byte(nil), f.Raw...)), f.Time, f.Dir)
+}
+
+// otherFrames are frames besides well-formed segments: ICMP messages,
+// fragments, damaged packets, and the line tcpdump -nn -S -t prints for
+// each, with the probe's additions.
+func otherFrames(t *testing.T) []struct {
+	name  string
+	frame Frame
+	want  string
+} {
+	syn := build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN, Seq: 7})
+	unreach := icmpUnreachable(syn)
+	icmp := func(typ, code byte) Frame {
+		return withIP(unreach, func(ip []byte) []byte {
+			ip[20], ip[21], ip[22], ip[23] = typ, code, 0, 0
+			binary.BigEndian.PutUint16(ip[22:], internetChecksum(ip[20:]))
+			return ip
+		})
+	}
+	frag := func(off uint16) Frame {
+		return withIP(syn, func(ip []byte) []byte {
+			binary.BigEndian.PutUint16(ip[6:], off)
+			ip[10], ip[11] = 0, 0
+			binary.BigEndian.PutUint16(ip[10:], internetChecksum(ip[:20]))
+			return ip
+		})
+	}
+	return []struct {
+		name  string
+		frame Frame
+		want  string
+	}{
+		{"port-unreachable", unreach, "IP 198.18.0.2 > 198.18.0.3: ICMP 198.18.0.2 tcp port 81 unreachable, length 36"},
+		{"host-unreachable", icmp(3, 1), "IP 198.18.0.2 > 198.18.0.3: ICMP host 198.18.0.2 unreachable, length 36"},
+		{"admin-prohibited", icmp(3, 13), "IP 198.18.0.2 > 198.18.0.3: ICMP host 198.18.0.2 unreachable - admin prohibited filter, length 36"},
+		{"time-exceeded", icmp(11, 0), "IP 198.18.0.2 > 198.18.0.3: ICMP time exceeded in-transit, length 36"},
+		{"source-quench", icmp(4, 0), "IP 198.18.0.2 > 198.18.0.3: ICMP source quench, length 36"},
+		{"first-fragment", frag(0x2000), "IP 198.18.0.3.40000 > 198.18.0.2.81: Flags [S], seq 7, win 0, length 0 (frag 0:20@0+)"},
+		{"last-fragment", frag(0x0010), "IP 198.18.0.3 > 198.18.0.2: ip-proto-6 (frag 0:20@128)"},
+		{"truncated", withIP(syn, func(ip []byte) []byte { return ip[:30] }),
+			"IP truncated-ip - 10 bytes missing! 198.18.0.3.40000 > 198.18.0.2.81:  [|tcp]"},
+		{"short", withIP(syn, func(ip []byte) []byte { return ip[:12] }), "IP  [|ip]"},
+		{"bad-hlen", withIP(syn, func(ip []byte) []byte { ip[0] = 0x44; return ip }), "IP bad-hlen 16"},
+	}
+}
+
+func TestFrameStringOther(t *testing.T) {
+	for _, tc := range otherFrames(t) {
+		if got := tc.frame.String(); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// probeAdditions matches what Frame.String adds to tcpdump's line.
+var probeAdditions = regexp.MustCompile(`( \(frag \d+:\d+@\d+\+?\))?( \[bad cksum\])?$`)
+
+// TestFrameStringTcpdump writes the frames of stringCases and otherFrames
+// to a capture file and checks that tcpdump prints each of them as
+// Frame.String does, but for the probe's additions (bad checksums and
+// fragments, which tcpdump shows only with -v).
 func TestFrameStringTcpdump(t *testing.T) {
 	tcpdump := requireTcpdump(t)
 	var frames []Frame
 	for _, tc := range stringCases {
 		frames = append(frames, build(t, tc.seg))
 	}
-	frames = append(frames, icmpUnreachable(build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN})))
+	for _, tc := range otherFrames(t) {
+		frames = append(frames, tc.frame)
+	}
 	path := filepath.Join(t.TempDir(), "cases.pcap")
 	if err := writePcap(path, frames, net.HardwareAddr{2, 0, 0, 0, 0, 1}); err != nil {
 		t.Fatal(err)
@@ -129,7 +189,7 @@ func TestFrameStringTcpdump(t *testing.T) {
 		t.Fatalf("tcpdump printed %d lines for %d frames:\n%s", len(lines), len(frames), strings.Join(lines, "\n"))
 	}
 	for i := range frames {
-		want := strings.TrimSuffix(frames[i].String(), " [bad cksum]")
+		want := probeAdditions.ReplaceAllString(frames[i].String(), "")
 		if lines[i] != want {
 			t.Errorf("frame %d:\n tcpdump %s\n    ours %s", i, lines[i], want)
 		}

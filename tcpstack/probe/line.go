@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"tcpregress.dev/tcpstack/tcp"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // ErrLine reports a line that does not parse, or that cannot be sent.
@@ -561,8 +562,7 @@ func (l *Line) optionsMismatch(got []option, b lineBase) string {
 
 // optionString renders one option tcpdump-style.
 func optionString(o option) string {
-	var b strings.Builder
 	raw := append([]byte{o.kind, byte(2 + len(o.data))}, o.data...)
-	writeTCPOptions(&b, raw)
-	return strings.TrimSuffix(b.String(), "]")
+	s := string(tcpdump.AppendTCPOptions(nil, raw))
+	return strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
 }

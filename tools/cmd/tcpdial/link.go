@@ -1,15 +1,16 @@
 package main
 
 import (
-	"net/netip"
 	"sync"
 	"time"
 
 	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/rs/zerolog"
 
 	libpcap "tcpregress.dev/pcap"
 	"tcpregress.dev/tcpstack"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // Links that wrap the capture link between it and the stack:
@@ -19,11 +20,13 @@ import (
 // so the capture and the trace show the frames as they are on the wire.
 
 // tapLink passes frames through and records each one read or written: into
-// a capture file (--pcap) and as a tcpdump-style trace line (-vv).
+// a capture file (--pcap) and as a trace line in tcpdump's -nn -S grammar
+// (-vv).
 type tapLink struct {
 	tcpstack.Link
-	dump *libpcap.Dumper // nil: no capture
-	log  zerolog.Logger  // trace lines when its level allows
+	dump  *libpcap.Dumper // nil: no capture
+	log   zerolog.Logger  // trace lines when its level allows
+	trace frameTracer
 
 	mu  sync.Mutex
 	err error // the first capture write error
@@ -58,7 +61,7 @@ func (t *tapLink) record(now time.Time, f []byte, dir string) {
 		}
 	}
 	if e := t.log.Trace(); e.Enabled() {
-		e.Str("dir", dir).Msg(formatFrame(f))
+		e.Str("dir", dir).Msg(t.trace.line(f))
 	}
 }
 
@@ -69,14 +72,20 @@ func (t *tapLink) dumpErr() error {
 	return t.err
 }
 
-// Layout constants of the frames the formatter reads.
-const (
-	ethLen        = 14
-	etherTypeIPv4 = 0x0800
-	etherTypeARP  = 0x0806
-	protoICMP     = 1
-	protoTCP      = 6
-	tcpFlagACK    = 0x10
-)
+// frameTracer renders Ethernet frames for the -vv trace as tcpdump -nn -S
+// prints them: absolute sequence numbers, which the stack's own log shows
+// too. It is safe for concurrent use (the link is read and written from
+// different goroutines).
+type frameTracer struct {
+	mu  sync.Mutex
+	p   tcpdump.Printer
+	buf []byte
+}
 
-func addrAt(b []byte, off int) netip.Addr { return netip.AddrFrom4([4]byte(b[off : off+4])) }
+func (t *frameTracer) line(frame []byte) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.p.Absolute = true
+	t.buf = t.p.AppendPacket(t.buf[:0], frame, layers.LinkTypeEthernet, len(frame))
+	return string(t.buf)
+}

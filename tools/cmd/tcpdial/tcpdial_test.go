@@ -544,6 +544,15 @@ func TestPcapAndTrace(t *testing.T) {
 			t.Errorf("-vv: stderr lacks %q", s)
 		}
 	}
+	lines, err := exec.Command("tcpdump", "-nn", "-S", "-t", "-r", file).Output()
+	if err != nil {
+		t.Fatalf("tcpdump -t -r: %v", err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+		if !strings.Contains(r.stderr, line) {
+			t.Errorf("-vv: stderr lacks tcpdump's line %q", line)
+		}
+	}
 }
 
 // TestSourcePortAndOptions: -p sets the source port the peer sees; the

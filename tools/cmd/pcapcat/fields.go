@@ -269,8 +269,12 @@ func appendJSONValue(b []byte, v reflect.Value, depth int) []byte {
 		b = hex.AppendEncode(b, v.Bytes())
 		return append(b, '"')
 	case t.Kind() == reflect.Array && t.Elem().Kind() == reflect.Uint8:
+		// Element by element: the element may be a named uint8 type
+		// (gopacket's radiotap arrays), which reflect.Copy refuses.
 		raw := make([]byte, v.Len())
-		reflect.Copy(reflect.ValueOf(raw), v)
+		for i := range raw {
+			raw[i] = byte(v.Index(i).Uint())
+		}
 		b = append(b, '"')
 		b = hex.AppendEncode(b, raw)
 		return append(b, '"')

@@ -59,6 +59,29 @@ func TestLineCountMatchesTcpdump(t *testing.T) {
 	}
 }
 
+// TestEveryModeReadsEveryCapture runs the modes that decode every layer
+// (--json, -v, --stats, -XX) over every capture: nothing panics, and --json
+// and -v give one object or one block per packet tcpdump counts.
+func TestEveryModeReadsEveryCapture(t *testing.T) {
+	for _, f := range captures(t) {
+		want, _ := tcpdumpCount(t, f)
+		for _, mode := range []string{"--json", "-v", "--stats", "-XX"} {
+			t.Run("file="+filepath.Base(f)+"/mode="+mode, func(t *testing.T) {
+				code, out, errOut := runCLI(t, nil, mode, f)
+				checkNoBug(t, out, errOut)
+				if code != 0 && code != 1 {
+					t.Fatalf("exit %d, stderr %q", code, errOut)
+				}
+				if mode == "--json" {
+					if got := strings.Count(out, "\n"); got != want {
+						t.Errorf("%d JSON objects, tcpdump counts %d packets", got, want)
+					}
+				}
+			})
+		}
+	}
+}
+
 // tcpFields are the fields of a TCP line that must agree with tcpdump.
 type tcpFields struct {
 	ip, src, dst, flags, seq, ack, win, length string

@@ -12,52 +12,71 @@ import (
 	"time"
 )
 
+// seedCaptures returns the test captures under 8 KiB: the fuzz target's
+// seeds and the inputs TestMutatedCaptures mutates.
+func seedCaptures() [][]byte {
+	files, _ := filepath.Glob("../testdata/*.pcap*")
+	var out [][]byte
+	for _, f := range files {
+		if b, err := os.ReadFile(f); err == nil && len(b) < 8192 {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// readHostile opens in with OpenOfflineReader and reads it to the end,
+// alternating ReadPacketData and ReadBatch. It fails t unless every error is
+// ErrBadFile or ErrTruncated, the reads end (io.EOF or such an error), and
+// they deliver no more packets than in has bytes.
+func readHostile(t *testing.T, in []byte) {
+	t.Helper()
+	h, err := OpenOfflineReader(bytes.NewReader(in))
+	if err != nil {
+		if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
+			t.Fatalf("input %x: open error %v is neither ErrBadFile nor ErrTruncated", in, err)
+		}
+		return
+	}
+	defer h.Close()
+	b := NewBatch(4, 1<<16)
+	defer b.Free()
+	for i := 0; ; i++ {
+		if i > len(in) {
+			t.Fatalf("input %x: more packets than input bytes", in)
+		}
+		var err error
+		if i%2 == 0 {
+			_, _, err = h.ReadPacketData()
+		} else {
+			_, err = h.ReadBatch(b)
+		}
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
+				t.Fatalf("input %x: read error %v is neither ErrBadFile nor ErrTruncated", in, err)
+			}
+			return
+		}
+	}
+}
+
 // FuzzOpenOfflineReader feeds arbitrary bytes to libpcap through
 // OpenOfflineReader and reads to the end: every input is either rejected with
 // ErrBadFile or ErrTruncated, or read to io.EOF or a classified error, never
 // a panic or a hang.
 func FuzzOpenOfflineReader(f *testing.F) {
-	seeds, _ := filepath.Glob("../testdata/*.pcap*")
-	for _, s := range seeds {
-		if b, err := os.ReadFile(s); err == nil && len(b) < 8192 {
-			f.Add(b)
-		}
+	for _, b := range seedCaptures() {
+		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		watchdog := time.AfterFunc(10*time.Second, func() {
 			panic(fmt.Sprintf("pcap: reading a %d-byte input has not finished after 10 s: %x", len(data), data))
 		})
 		defer watchdog.Stop()
-		h, err := OpenOfflineReader(bytes.NewReader(data))
-		if err != nil {
-			if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
-				t.Fatalf("open error %v is neither ErrBadFile nor ErrTruncated", err)
-			}
-			return
-		}
-		defer h.Close()
-		b := NewBatch(4, 1<<16)
-		defer b.Free()
-		for i := 0; ; i++ {
-			var err error
-			if i%2 == 0 {
-				_, _, err = h.ReadPacketData()
-			} else {
-				_, err = h.ReadBatch(b)
-			}
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
-					t.Fatalf("read error %v is neither ErrBadFile nor ErrTruncated", err)
-				}
-				return
-			}
-			if i > len(data) {
-				t.Fatalf("more packets than input bytes")
-			}
-		}
+		readHostile(t, data)
 	})
 }
 
@@ -65,13 +84,7 @@ func FuzzOpenOfflineReader(f *testing.F) {
 // mutations of the test captures (bytes changed, cut, inserted), so that
 // `make test` covers hostile input without the fuzzing engine.
 func TestMutatedCaptures(t *testing.T) {
-	seeds, _ := filepath.Glob("../testdata/*.pcap*")
-	var inputs [][]byte
-	for _, s := range seeds {
-		if b, err := os.ReadFile(s); err == nil && len(b) < 8192 {
-			inputs = append(inputs, b)
-		}
-	}
+	inputs := seedCaptures()
 	if len(inputs) == 0 {
 		t.Fatal("no seed captures in ../testdata")
 	}
@@ -94,35 +107,6 @@ func TestMutatedCaptures(t *testing.T) {
 				in = append(in[:i:i], append([]byte{byte(rng.Uint32()), 0xff, 0xff}, in[i:]...)...)
 			}
 		}
-		h, err := OpenOfflineReader(bytes.NewReader(in))
-		if err != nil {
-			if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
-				t.Fatalf("input %x: open error %v is neither ErrBadFile nor ErrTruncated", in, err)
-			}
-			continue
-		}
-		b := NewBatch(4, 1<<16)
-		for i := 0; ; i++ {
-			if i > len(in) {
-				t.Fatalf("input %x: more packets than bytes", in)
-			}
-			var err error
-			if i%2 == 0 {
-				_, _, err = h.ReadPacketData()
-			} else {
-				_, err = h.ReadBatch(b)
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				if !errors.Is(err, ErrBadFile) && !errors.Is(err, ErrTruncated) {
-					t.Fatalf("input %x: read error %v", in, err)
-				}
-				break
-			}
-		}
-		b.Free()
-		h.Close()
+		readHostile(t, in)
 	}
 }

@@ -325,25 +325,26 @@ func (h *Handle) settable() error {
 	return nil
 }
 
-// SetSnapLen sets the number of bytes captured of each packet.
-func (h *Handle) SetSnapLen(n int) error {
+// setLive applies set to the options of a live handle not yet activated.
+func (h *Handle) setLive(set func(s *liveSettings)) error {
 	if err := h.settable(); err != nil {
 		return err
 	}
+	set(&h.live)
+	return nil
+}
+
+// SetSnapLen sets the number of bytes captured of each packet.
+func (h *Handle) SetSnapLen(n int) error {
 	if n <= 0 || n > DefaultSnapLen {
 		n = DefaultSnapLen
 	}
-	h.live.snaplen = n
-	return nil
+	return h.setLive(func(s *liveSettings) { s.snaplen = n })
 }
 
 // SetPromisc turns promiscuous mode on or off.
 func (h *Handle) SetPromisc(on bool) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.promisc = on
-	return nil
+	return h.setLive(func(s *liveSettings) { s.promisc = on })
 }
 
 // SetTimeout sets libpcap's packet buffer timeout: how long the kernel may
@@ -351,52 +352,34 @@ func (h *Handle) SetPromisc(on bool) error {
 // for a packet, Close, a context or a deadline. A timeout of zero or less
 // selects immediate mode.
 func (h *Handle) SetTimeout(d time.Duration) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.timeout = d
-	if d <= 0 {
-		h.live.immediate = true
-	}
-	return nil
+	return h.setLive(func(s *liveSettings) {
+		s.timeout = d
+		if d <= 0 {
+			s.immediate = true
+		}
+	})
 }
 
 // SetBufferSize sets the kernel capture buffer size in bytes.
 func (h *Handle) SetBufferSize(n int) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.bufferSize = n
-	return nil
+	return h.setLive(func(s *liveSettings) { s.bufferSize = n })
 }
 
 // SetImmediateMode delivers each packet as soon as it arrives instead of
 // waiting for the buffer timeout.
 func (h *Handle) SetImmediateMode(on bool) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.immediate = on
-	return nil
+	return h.setLive(func(s *liveSettings) { s.immediate = on })
 }
 
 // SetRFMon turns monitor mode on or off (wireless devices only).
 func (h *Handle) SetRFMon(on bool) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.rfmon = on
-	return nil
+	return h.setLive(func(s *liveSettings) { s.rfmon = on })
 }
 
 // SetTimestampType selects the source of time stamps (see
 // [Handle.TimestampTypes]).
 func (h *Handle) SetTimestampType(t TimestampType) error {
-	if err := h.settable(); err != nil {
-		return err
-	}
-	h.live.tstampType = int(t)
-	return nil
+	return h.setLive(func(s *liveSettings) { s.tstampType = int(t) })
 }
 
 // SetTimestampPrecision selects microsecond or nanosecond time stamps.

@@ -160,11 +160,18 @@ func TestLiveImmediateMode(t *testing.T) {
 	p := netnstest.NewPair(t)
 	rx := openLive(t, p, 0, func(h *Handle) { h.SetTimeout(30 * time.Second); h.SetImmediateMode(true) })
 	tx := openLive(t, p, 1, nil)
+	deliverOne(t, p, tx, rx, "immediate mode did not deliver before the buffer timeout")
+}
+
+// deliverOne injects a frame from tx on side 1 of p and fails the test with
+// msg unless rx on side 0 reads a packet within 10 seconds.
+func deliverOne(t *testing.T, p *netnstest.Pair, tx, rx *Handle, msg string) {
+	t.Helper()
 	tx.Inject(expFrame(p.MAC[0], p.MAC[1], 1, 1, 60))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, _, err := rx.ReadPacketContext(ctx); err != nil {
-		t.Fatalf("immediate mode did not deliver before the buffer timeout: %v", err)
+		t.Fatalf("%s: %v", msg, err)
 	}
 }
 
@@ -367,13 +374,7 @@ func TestLiveContextCancel(t *testing.T) {
 		awaitErr(t, res, context.Canceled, fmt.Sprintf("iteration %d: the read blocked at cancel", i))
 	}
 	// The handle still works afterwards.
-	tx := openLive(t, p, 1, nil)
-	tx.Inject(expFrame(p.MAC[0], p.MAC[1], 1, 1, 60))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if _, _, err := h.ReadPacketContext(ctx); err != nil {
-		t.Fatalf("read after 1000 cancellations: %v", err)
-	}
+	deliverOne(t, p, openLive(t, p, 1, nil), h, "read after 1000 cancellations")
 }
 
 // TestLiveConcurrentUse reads, injects, reads stats and closes from several

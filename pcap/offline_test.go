@@ -167,6 +167,20 @@ func writePcap(t testing.TB, path string, frames [][]byte) {
 	}
 }
 
+// openFrames writes frames to a pcap file in a new temporary directory and
+// opens it; the test's cleanup closes the handle.
+func openFrames(t *testing.T, frames [][]byte) (h *Handle, path string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "f.pcap")
+	writePcap(t, path, frames)
+	h, err := OpenOffline(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h, path
+}
+
 func testFrames(n int) [][]byte {
 	frames := make([][]byte, n)
 	for i := range frames {
@@ -275,12 +289,7 @@ type errReader struct{ err error }
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 func TestClosedHandle(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.pcap")
-	writePcap(t, path, testFrames(3))
-	h, err := OpenOffline(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, _ := openFrames(t, testFrames(3))
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -527,20 +536,14 @@ type failWriter struct{ err error }
 func (w failWriter) Write([]byte) (int, error) { return 0, w.err }
 
 func TestLoopAndDispatch(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.pcap")
-	writePcap(t, path, testFrames(10))
-	h, err := OpenOffline(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, _ := openFrames(t, testFrames(10))
 	n := 0
 	if err := h.Loop(4, func([]byte, gopacket.CaptureInfo) { n++ }); err != nil || n != 4 {
 		t.Fatalf("Loop(4): %d packets, %v", n, err)
 	}
 	// BreakLoop from inside the callback stops after the current packet.
 	n = 0
-	err = h.Loop(0, func([]byte, gopacket.CaptureInfo) {
+	err := h.Loop(0, func([]byte, gopacket.CaptureInfo) {
 		n++
 		if n == 2 {
 			h.BreakLoop()
@@ -565,12 +568,7 @@ func TestLoopAndDispatch(t *testing.T) {
 // TestBatchOverflow reads packets of many sizes through batches much smaller
 // than the file, so that packets that do not fit wait for the next batch.
 func TestBatchOverflow(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.pcap")
-	writePcap(t, path, testFrames(300))
-	h, err := OpenOffline(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h, path := openFrames(t, testFrames(300))
 	want, err := readAll(t, h)
 	h.Close()
 	if err != nil {
@@ -620,14 +618,8 @@ func TestBatchOverflow(t *testing.T) {
 }
 
 func TestReadPacketDataInto(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "f.pcap")
 	frames := testFrames(3)
-	writePcap(t, path, frames)
-	h, err := OpenOffline(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, _ := openFrames(t, frames)
 	buf := make([]byte, 2000)
 	ci, err := h.ReadPacketDataInto(buf)
 	if err != nil || !bytes.Equal(buf[:ci.CaptureLength], frames[0]) {
@@ -715,13 +707,7 @@ func TestFilterErrorsAndInstructions(t *testing.T) {
 	if !errors.Is(err, ErrBadFilter) || !errors.As(err, &fe) || fe.Expr != "tcp and and port" || fe.Msg == "" {
 		t.Fatalf("bad filter: %v", err)
 	}
-	path := filepath.Join(t.TempDir(), "f.pcap")
-	writePcap(t, path, testFrames(2))
-	h, err := OpenOffline(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h, _ := openFrames(t, testFrames(2))
 	if err := h.SetFilter("port 22"); err != nil {
 		t.Fatal(err)
 	}

@@ -418,21 +418,22 @@ func cListTstampTypes(h *cHandle) ([]int, int) {
 		return nil, n
 	}
 	defer C.pcap_free_tstamp_types(list)
+	return goInts(list, n), n
+}
+
+// goInts copies the n ints of a C array.
+func goInts(list *C.int, n int) []int {
 	out := make([]int, n)
 	for i, v := range unsafe.Slice(list, n) {
 		out[i] = int(v)
 	}
-	return out, n
+	return out
 }
 
+// cTstampTypeName and cDatalinkName return "" for a value libpcap has no
+// name for: it returns NULL, and C.GoString(NULL) is "".
 func cTstampTypeName(t int) (name, desc string) {
-	if s := C.pcap_tstamp_type_val_to_name(C.int(t)); s != nil {
-		name = C.GoString(s)
-	}
-	if s := C.pcap_tstamp_type_val_to_description(C.int(t)); s != nil {
-		desc = C.GoString(s)
-	}
-	return
+	return C.GoString(C.pcap_tstamp_type_val_to_name(C.int(t))), C.GoString(C.pcap_tstamp_type_val_to_description(C.int(t)))
 }
 
 func cTstampTypeByName(name string) int {
@@ -465,20 +466,10 @@ func cListDatalinks(h *cHandle) ([]int, int) {
 		return nil, n
 	}
 	defer C.pcap_free_datalinks(list)
-	out := make([]int, n)
-	for i, v := range unsafe.Slice(list, n) {
-		out[i] = int(v)
-	}
-	return out, n
+	return goInts(list, n), n
 }
 func cDatalinkName(lt int) (name, desc string) {
-	if s := C.pcap_datalink_val_to_name(C.int(lt)); s != nil {
-		name = C.GoString(s)
-	}
-	if s := C.pcap_datalink_val_to_description(C.int(lt)); s != nil {
-		desc = C.GoString(s)
-	}
-	return
+	return C.GoString(C.pcap_datalink_val_to_name(C.int(lt))), C.GoString(C.pcap_datalink_val_to_description(C.int(lt)))
 }
 func cDatalinkByName(name string) int {
 	cs := C.CString(name)

@@ -30,61 +30,59 @@ func (h *Handle) ReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
 
 // ReadPacketContext is [Handle.ReadPacketData] that also returns ctx.Err()
 // when ctx is cancelled while it waits. A nil ctx never cancels.
-func (h *Handle) ReadPacketContext(ctx context.Context) ([]byte, gopacket.CaptureInfo, error) {
-	if err := h.use(); err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	defer h.release()
-	h.readMu.Lock()
-	defer h.readMu.Unlock()
-	data, err := h.next(ctx, true)
-	if err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	out := make([]byte, len(data))
-	copy(out, data)
-	return out, h.captureInfo(&h.rec), nil
+func (h *Handle) ReadPacketContext(ctx context.Context) (out []byte, ci gopacket.CaptureInfo, err error) {
+	err = h.withNext(ctx, func(data []byte, c gopacket.CaptureInfo) error {
+		out = make([]byte, len(data))
+		copy(out, data)
+		ci = c
+		return nil
+	})
+	return out, ci, err
 }
 
 // ZeroCopyReadPacketData returns the next packet without copying it. The
 // returned bytes belong to libpcap: they stay valid only until the next read
 // of any kind on this handle, or Close, whichever comes first. Copy them to
 // keep them.
-func (h *Handle) ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error) {
-	if err := h.use(); err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	defer h.release()
-	h.readMu.Lock()
-	defer h.readMu.Unlock()
-	data, err := h.next(nil, true)
-	if err != nil {
-		return nil, gopacket.CaptureInfo{}, err
-	}
-	return data, h.captureInfo(&h.rec), nil
+func (h *Handle) ZeroCopyReadPacketData() (data []byte, ci gopacket.CaptureInfo, err error) {
+	err = h.withNext(nil, func(d []byte, c gopacket.CaptureInfo) error {
+		data, ci = d, c
+		return nil
+	})
+	return data, ci, err
 }
 
 // ReadPacketDataInto copies the next packet into buf and returns its capture
 // info; ci.CaptureLength is the packet's captured length. If buf is too
 // small, the first len(buf) bytes are copied and the error wraps
 // [io.ErrShortBuffer]; the packet is consumed either way.
-func (h *Handle) ReadPacketDataInto(buf []byte) (gopacket.CaptureInfo, error) {
+func (h *Handle) ReadPacketDataInto(buf []byte) (ci gopacket.CaptureInfo, err error) {
+	err = h.withNext(nil, func(data []byte, c gopacket.CaptureInfo) error {
+		ci = c
+		if n := copy(buf, data); n < len(data) {
+			return fmt.Errorf("pcap: packet of %d bytes does not fit a %d-byte buffer: %w", len(data), len(buf), io.ErrShortBuffer)
+		}
+		return nil
+	})
+	return ci, err
+}
+
+// withNext waits for the next packet as ReadPacketData does and calls f with
+// its bytes (libpcap's memory) and capture info while it still holds the
+// handle and the read lock, so that no other read reuses the bytes before f
+// returns. It returns the read's error or f's.
+func (h *Handle) withNext(ctx context.Context, f func(data []byte, ci gopacket.CaptureInfo) error) error {
 	if err := h.use(); err != nil {
-		return gopacket.CaptureInfo{}, err
+		return err
 	}
 	defer h.release()
 	h.readMu.Lock()
 	defer h.readMu.Unlock()
-	data, err := h.next(nil, true)
+	data, err := h.next(ctx, true)
 	if err != nil {
-		return gopacket.CaptureInfo{}, err
+		return err
 	}
-	n := copy(buf, data)
-	ci := h.captureInfo(&h.rec)
-	if n < len(data) {
-		return ci, fmt.Errorf("pcap: packet of %d bytes does not fit a %d-byte buffer: %w", len(data), len(buf), io.ErrShortBuffer)
-	}
-	return ci, nil
+	return f(data, h.captureInfo(&h.rec))
 }
 
 // next returns the next packet's bytes (libpcap's memory) with its record in

@@ -66,6 +66,27 @@ func putChars16(d []byte, i int, t *[256]byte, p []byte) {
 	binary.LittleEndian.PutUint64(d[i+8:i+16], chars8(t, p[8:16]))
 }
 
+// putHexShort writes the hex area h of a short last line: the two digits of
+// byte j of p at h[l.col(j)], spaces everywhere else.
+func putHexShort(h []byte, l layout, p []byte) {
+	for i := range h {
+		h[i] = ' '
+	}
+	for j, b := range p {
+		c := l.col(j)
+		h[c], h[c+1] = hexPair[2*int(b)], hexPair[2*int(b)+1]
+	}
+}
+
+// putChars writes the characters of p from table t at d[:len(p)] and returns
+// len(p).
+func putChars(d []byte, t *[256]byte, p []byte) int {
+	for j, b := range p {
+		d[j] = t[b]
+	}
+	return len(p)
+}
+
 // hexLen returns the number of hex digits needed to print v (at least 1).
 func hexLen(v uint64) int {
 	if v == 0 {
@@ -211,29 +232,16 @@ func (f *formatter) pane(d []byte, off uint64, p []byte) int {
 		d[70] = '\n'
 		return w + 71
 	}
-	d = d[w : w+2+48+3+17+1]
+	d = d[w : w+71]
 	d[0], d[1] = ' ', ' '
-	h := d[2:50]
+	putHexShort(d[2:53], layoutPane, p) // with the 3 spaces before the characters
 	a := d[53:70]
-	for j := range bytesPerLine {
-		hi := 3*j + j/8 // hex position: extra space after the 8th byte
-		ai := j + j/8
-		if j < len(p) {
-			b := p[j]
-			h[hi] = hexPair[2*int(b)]
-			h[hi+1] = hexPair[2*int(b)+1]
-			a[ai] = printable[b]
-		} else {
-			h[hi], h[hi+1] = ' ', ' '
-			a[ai] = ' '
-		}
-		if hi+2 < len(h) {
-			h[hi+2] = ' '
-		}
+	for i := range a {
+		a[i] = ' '
 	}
-	h[24] = ' ' // the extra space after the 8th byte
-	d[50], d[51], d[52] = ' ', ' ', ' '
-	a[8] = ' '
+	for j, b := range p {
+		a[j+j/8] = printable[b] // a space after the 8th
+	}
 	d[70] = '\n'
 	return w + 71
 }
@@ -254,24 +262,10 @@ func (f *formatter) tshark(d []byte, off uint64, p []byte) int {
 		d[68] = '\n'
 		return w + 69
 	}
-	h := d[2:50]
-	for j := range bytesPerLine {
-		if j < len(p) {
-			b := p[j]
-			h[3*j] = hexPair[2*int(b)]
-			h[3*j+1] = hexPair[2*int(b)+1]
-		} else {
-			h[3*j], h[3*j+1] = ' ', ' '
-		}
-		h[3*j+2] = ' '
-	}
-	d[50], d[51] = ' ', ' '
-	a := d[52 : 52+len(p)+1]
-	for j, b := range p {
-		a[j] = printable[b]
-	}
-	a[len(p)] = '\n'
-	return w + 52 + len(p) + 1
+	putHexShort(d[2:52], layoutTShark, p) // with the 2 spaces before the characters
+	n := 52 + putChars(d[52:], &printable, p)
+	d[n] = '\n'
+	return w + n + 1
 }
 
 // canonical: "00000000  48 65 6c 6c 6f 2c 20 77  6f 72 6c 64 21 20 54 68  |Hello, world! Th|".
@@ -289,26 +283,11 @@ func canonical(d []byte, off uint64, p []byte) int {
 		d[69], d[70] = '|', '\n'
 		return w + 71
 	}
-	h := d[2:51]
-	for j := range bytesPerLine {
-		hi := 3*j + j/8
-		if j < len(p) {
-			b := p[j]
-			h[hi] = hexPair[2*int(b)]
-			h[hi+1] = hexPair[2*int(b)+1]
-		} else {
-			h[hi], h[hi+1] = ' ', ' '
-		}
-		h[hi+2] = ' '
-	}
-	h[24] = ' '
-	d[51], d[52] = ' ', '|'
-	a := d[53 : 53+len(p)+2]
-	for j, b := range p {
-		a[j] = printable[b]
-	}
-	a[len(p)], a[len(p)+1] = '|', '\n'
-	return w + 53 + len(p) + 2
+	putHexShort(d[2:52], layoutPane, p) // with the 2 spaces before '|'
+	d[52] = '|'
+	n := 53 + putChars(d[53:], &printable, p)
+	d[n], d[n+1] = '|', '\n'
+	return w + n + 2
 }
 
 // xxd: "00000000: 4865 6c6c 6f2c 2077 6f72 6c64 2120 5468  Hello, world! Th".
@@ -326,27 +305,10 @@ func xxd(d []byte, off uint64, p []byte) int {
 		d[59] = '\n'
 		return w + 60
 	}
-	h := d[2:42]
-	for j := range bytesPerLine {
-		hi := 2*j + j/2 // groups of two bytes, each followed by a space
-		if j < len(p) {
-			b := p[j]
-			h[hi] = hexPair[2*int(b)]
-			h[hi+1] = hexPair[2*int(b)+1]
-		} else {
-			h[hi], h[hi+1] = ' ', ' '
-		}
-		if j&1 == 1 {
-			h[hi+2] = ' '
-		}
-	}
-	d[42] = ' '
-	a := d[43 : 43+len(p)+1]
-	for j, b := range p {
-		a[j] = printable[b]
-	}
-	a[len(p)] = '\n'
-	return w + 43 + len(p) + 1
+	putHexShort(d[2:43], layoutGroups, p) // with the space before the characters
+	n := 43 + putChars(d[43:], &printable, p)
+	d[n] = '\n'
+	return w + n + 1
 }
 
 // tcpdump: "\t0x0000:  4500 0054 0000 4000 4001 f7a4 c0a8 0001" (tcpdump -xx),
@@ -392,10 +354,7 @@ func tcpdump(d []byte, off uint64, p []byte, ascii bool) int {
 		h[i] = ' '
 	}
 	d[42], d[43] = ' ', ' '
-	a := d[44 : 44+len(p)+1]
-	for j, b := range p {
-		a[j] = graphic[b]
-	}
-	a[len(p)] = '\n'
-	return 3 + w + 44 + len(p) + 1
+	n := 44 + putChars(d[44:], &graphic, p)
+	d[n] = '\n'
+	return 3 + w + n + 1
 }

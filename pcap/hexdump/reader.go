@@ -378,11 +378,7 @@ func classify(line []byte, pl *parsedLine) {
 		c := i + 2 + h // index of ':' in line
 		pl.off = off
 		// "0x%04x: %-40s  %s", the hex area starting with a space.
-		if msg := pl.bytes(line, c+3, layoutGroups); msg != "" {
-			pl.msg = msg
-			return
-		}
-		pl.kind = kindData
+		pl.decode(line, c+3, layoutGroups)
 		return
 	}
 	if i > 0 {
@@ -409,11 +405,7 @@ func classify(line []byte, pl *parsedLine) {
 	case line[h] == ':':
 		// xxd: "%08x: ", 40 columns of hex, ' ', characters.
 		pl.style = XXD
-		if msg := pl.bytes(line, h+2, layoutGroups); msg != "" {
-			pl.msg = msg
-			return
-		}
-		pl.kind = kindData
+		pl.decode(line, h+2, layoutGroups)
 		return
 	case h+2 <= len(line) && line[h] == ' ' && line[h+1] == ' ':
 		// Pane, TShark or Canonical: hex from column h+2; the characters
@@ -423,11 +415,9 @@ func classify(line []byte, pl *parsedLine) {
 		if g := h + 2 + 24; g < len(line) && line[g] != ' ' {
 			l = layoutTShark
 		}
-		if msg := pl.bytes(line, h+2, l); msg != "" {
-			pl.msg = msg
+		if !pl.decode(line, h+2, l) {
 			return
 		}
-		pl.kind = kindData
 		switch {
 		case len(line) == h+54+pl.n && line[h+52] == '|' && line[len(line)-1] == '|':
 			pl.style = Canonical
@@ -442,7 +432,7 @@ func classify(line []byte, pl *parsedLine) {
 }
 
 // A layout places the bytes of a line: byte j starts at column col(j) of
-// the hex area.
+// the hex area. The formatter writes short lines with it too.
 type layout int
 
 const (
@@ -459,6 +449,18 @@ func (l layout) col(j int) int {
 		return 3 * j
 	}
 	return 2*j + j/2
+}
+
+// decode makes pl a kindData line with the bytes of line (see bytes), or
+// records in pl.msg why they are not a line of layout l. It reports whether
+// it decoded them.
+func (pl *parsedLine) decode(line []byte, start int, l layout) bool {
+	if msg := pl.bytes(line, start, l); msg != "" {
+		pl.msg = msg
+		return false
+	}
+	pl.kind = kindData
+	return true
 }
 
 // bytes decodes the bytes of a line whose hex area starts at column start,

@@ -34,23 +34,33 @@ func serve(t *testing.T, b Backend) string {
 	return serveOn(t, ln, b)
 }
 
+// serveOn runs Serve with b on ln until the test ends.
 func serveOn(t *testing.T, ln net.Listener, b Backend) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, b) }()
+	stop := startServe(ln, b)
 	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Serve: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Error("Serve did not return after its context ended")
+		if err := stop(5 * time.Second); err != nil {
+			t.Errorf("Serve: %v", err)
 		}
 	})
 	return ln.Addr().String()
+}
+
+// startServe runs Serve with b on ln. stop ends Serve's context and returns
+// Serve's error, or one of its own if Serve has not returned within wait.
+func startServe(ln net.Listener, b Backend) (stop func(wait time.Duration) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, b) }()
+	return func(wait time.Duration) error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(wait):
+			return errors.New("did not return after its context ended")
+		}
+	}
 }
 
 func dial(t *testing.T, addr string) *Client {
@@ -357,9 +367,7 @@ func TestSocketsClosedWithConnection(t *testing.T) {
 // and leaves no goroutine behind (goleak in TestMain).
 func TestServeShutdown(t *testing.T) {
 	ln := must(net.Listen("tcp4", "127.0.0.1:0"))(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, KernelBackend()) }()
+	stop := startServe(ln, KernelBackend())
 	c := dial(t, ln.Addr().String())
 	cctx := testCtx(t)
 	fd := must(c.Socket(cctx))(t)
@@ -369,14 +377,8 @@ func TestServeShutdown(t *testing.T) {
 	go func() { _, _, err := c.Accept(cctx, fd, 0); accepted <- err }() // blocks: no timeout
 	time.Sleep(100 * time.Millisecond)
 	start := time.Now()
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	case <-time.After(3 * time.Second):
-		t.Fatal("Serve did not return")
+	if err := stop(3 * time.Second); err != nil {
+		t.Fatalf("Serve: %v", err)
 	}
 	if err := <-accepted; err == nil {
 		t.Error("accept succeeded after shutdown")

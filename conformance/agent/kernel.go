@@ -209,6 +209,24 @@ type sockopt struct {
 	level, opt int
 }
 
+// sockopts are the options of the protocol by name. The ones whose number
+// or presence differs between systems come from kernel_GOOS.go.
+var sockopts = map[string]sockopt{
+	"SO_RCVBUF":        {unix.SOL_SOCKET, unix.SO_RCVBUF},
+	"SO_SNDBUF":        {unix.SOL_SOCKET, unix.SO_SNDBUF},
+	"SO_LINGER":        soLinger,
+	"SO_KEEPALIVE":     {unix.SOL_SOCKET, unix.SO_KEEPALIVE},
+	"SO_REUSEADDR":     {unix.SOL_SOCKET, unix.SO_REUSEADDR},
+	"TCP_NODELAY":      {unix.IPPROTO_TCP, unix.TCP_NODELAY},
+	"TCP_MAXSEG":       {unix.IPPROTO_TCP, unix.TCP_MAXSEG},
+	"TCP_KEEPIDLE":     tcpKeepIdle,
+	"TCP_KEEPINTVL":    {unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
+	"TCP_KEEPCNT":      {unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
+	"TCP_USER_TIMEOUT": tcpUserTimeout,
+	"IP_TOS":           {unix.IPPROTO_IP, unix.IP_TOS},
+	"IP_TTL":           {unix.IPPROTO_IP, unix.IP_TTL},
+}
+
 const soLingerName = "SO_LINGER"
 
 func lookupOpt(name string) (sockopt, error) {

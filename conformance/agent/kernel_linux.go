@@ -2,21 +2,12 @@ package agent
 
 import "golang.org/x/sys/unix"
 
-var sockopts = map[string]sockopt{
-	"SO_RCVBUF":        {unix.SOL_SOCKET, unix.SO_RCVBUF},
-	"SO_SNDBUF":        {unix.SOL_SOCKET, unix.SO_SNDBUF},
-	"SO_LINGER":        {unix.SOL_SOCKET, unix.SO_LINGER},
-	"SO_KEEPALIVE":     {unix.SOL_SOCKET, unix.SO_KEEPALIVE},
-	"SO_REUSEADDR":     {unix.SOL_SOCKET, unix.SO_REUSEADDR},
-	"TCP_NODELAY":      {unix.IPPROTO_TCP, unix.TCP_NODELAY},
-	"TCP_MAXSEG":       {unix.IPPROTO_TCP, unix.TCP_MAXSEG},
-	"TCP_KEEPIDLE":     {unix.IPPROTO_TCP, unix.TCP_KEEPIDLE},
-	"TCP_KEEPINTVL":    {unix.IPPROTO_TCP, unix.TCP_KEEPINTVL},
-	"TCP_KEEPCNT":      {unix.IPPROTO_TCP, unix.TCP_KEEPCNT},
-	"TCP_USER_TIMEOUT": {unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT},
-	"IP_TOS":           {unix.IPPROTO_IP, unix.IP_TOS},
-	"IP_TTL":           {unix.IPPROTO_IP, unix.IP_TTL},
-}
+// The options kernel.go's sockopts takes from the system.
+var (
+	soLinger       = sockopt{unix.SOL_SOCKET, unix.SO_LINGER}
+	tcpKeepIdle    = sockopt{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE}
+	tcpUserTimeout = sockopt{unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT}
+)
 
 // linuxStates are the RFC 9293 names of Linux's TCP_ESTABLISHED... values.
 var linuxStates = [...]string{

@@ -1,7 +1,7 @@
 package agent
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net"
@@ -30,38 +30,65 @@ func (b nsBackend) Socket() (FD, error) {
 	return fd, err
 }
 
+// listenIn listens on addr (TCP, IPv4) inside ns.
+func listenIn(t *testing.T, ns *netns.Namespace, addr netip.AddrPort) net.Listener {
+	t.Helper()
+	var ln net.Listener
+	if err := ns.Do(func() (err error) {
+		ln, err = net.Listen("tcp4", addr.String())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
+
+// dialFrom connects to addr (TCP, IPv4) from inside ns.
+func dialFrom(t *testing.T, ns *netns.Namespace, addr string, timeout time.Duration) net.Conn {
+	t.Helper()
+	var c net.Conn
+	if err := ns.Do(func() (err error) {
+		c, err = net.DialTimeout("tcp4", addr, timeout)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// exchange sends out from the agent's socket fd to the kernel's end of its
+// connection, kc, and back from kc, each side reading what the other wrote
+// within timeout (which stays kc's deadline).
+func exchange(t *testing.T, ctx context.Context, c *Client, fd FD, kc net.Conn, out, back string, timeout time.Duration) {
+	t.Helper()
+	if n := must(c.Write(ctx, fd, []byte(out)))(t); n != len(out) {
+		t.Errorf("agent wrote %d of %d bytes", n, len(out))
+	}
+	buf := make([]byte, len(out)+16)
+	kc.SetDeadline(time.Now().Add(timeout))
+	n := must(io.ReadAtLeast(kc, buf, len(out)))(t)
+	if string(buf[:n]) != out {
+		t.Errorf("kernel read %q, want %q", buf[:n], out)
+	}
+	must(kc.Write([]byte(back)))(t)
+	if d := must(c.Read(ctx, fd, 100, timeout))(t); string(d) != back {
+		t.Errorf("agent read %q, want %q", d, back)
+	}
+}
+
 // The kernel backend in side B of a namespace pair, its listener opened in
 // B and served from outside, driven by a client that reaches it from side A.
 func TestKernelInNamespace(t *testing.T) {
 	p := netns.NewTestPair(t, netns.Config{})
 	a, b := p.A.Addr.Addr(), p.B.Addr.Addr()
-	var ln net.Listener
-	if err := p.B.NS.Do(func() (err error) {
-		ln, err = net.Listen("tcp4", netip.AddrPortFrom(b, 0).String())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	ln := listenIn(t, p.B.NS, netip.AddrPortFrom(b, 0))
 	agentAddr := serveOn(t, ln, nsBackend{Backend: KernelBackend(), ns: p.B.NS})
-	var ctl net.Conn
-	if err := p.A.NS.Do(func() (err error) {
-		ctl, err = net.DialTimeout("tcp4", agentAddr, 3*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	c := NewClient(ctl)
+	c := NewClient(dialFrom(t, p.A.NS, agentAddr, 3*time.Second))
 	t.Cleanup(func() { c.Disconnect() })
 	ctx := testCtx(t)
 
 	// The agent connects to a kernel listener on side A.
-	var peerLn net.Listener
-	if err := p.A.NS.Do(func() (err error) {
-		peerLn, err = net.Listen("tcp4", netip.AddrPortFrom(a, 0).String())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	peerLn := listenIn(t, p.A.NS, netip.AddrPortFrom(a, 0))
 	defer peerLn.Close()
 	peerAddr := peerLn.Addr().(*net.TCPAddr).AddrPort()
 	fd := must(c.Socket(ctx))(t)
@@ -72,19 +99,7 @@ func TestKernelInNamespace(t *testing.T) {
 	if got := pc.RemoteAddr().(*net.TCPAddr).AddrPort(); got != local {
 		t.Errorf("peer sees %v, agent bound %v", got, local)
 	}
-	if n := must(c.Write(ctx, fd, []byte("from B")))(t); n != 6 {
-		t.Errorf("wrote %d", n)
-	}
-	buf := make([]byte, 16)
-	pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-	n := must(io.ReadAtLeast(pc, buf, 6))(t)
-	if string(buf[:n]) != "from B" {
-		t.Errorf("peer read %q", buf[:n])
-	}
-	must(pc.Write([]byte("from A")))(t)
-	if d := must(c.Read(ctx, fd, 100, 3*time.Second))(t); !bytes.Equal(d, []byte("from A")) {
-		t.Errorf("agent read %q", d)
-	}
+	exchange(t, ctx, c, fd, pc, "from B", "from A", 3*time.Second)
 	info := must(c.TCPInfo(ctx, fd))(t)
 	if info.State != "ESTABLISHED" || info.SndMSS != 1448 && info.SndMSS != 1460 {
 		t.Errorf("tcp_info %+v", info)
@@ -93,7 +108,7 @@ func TestKernelInNamespace(t *testing.T) {
 	noErr(t, c.SetSockopt(ctx, fd, "SO_LINGER", 0))
 	noErr(t, c.Close(ctx, fd))
 	pc.SetReadDeadline(time.Now().Add(3 * time.Second))
-	if _, err := pc.Read(buf); !errors.Is(err, syscall.ECONNRESET) {
+	if _, err := pc.Read(make([]byte, 16)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Errorf("peer read after SO_LINGER 0 close: %v, want ECONNRESET", err)
 	}
 
@@ -107,13 +122,7 @@ func TestKernelInNamespace(t *testing.T) {
 	lfd := must(c.Socket(ctx))(t)
 	la := must(c.BindAddr(ctx, lfd, netip.AddrPortFrom(b, 0)))(t)
 	noErr(t, c.Listen(ctx, lfd, 4))
-	var dc net.Conn
-	if err := p.A.NS.Do(func() (err error) {
-		dc, err = net.DialTimeout("tcp4", la.String(), 3*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dc := dialFrom(t, p.A.NS, la.String(), 3*time.Second)
 	defer dc.Close()
 	afd, peer := func() (FD, netip.AddrPort) {
 		fd, peer, err := c.Accept(ctx, lfd, 3*time.Second)

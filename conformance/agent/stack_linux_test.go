@@ -44,13 +44,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 	}
 
 	// Connect from a bound port to a kernel listener on side B.
-	var kl net.Listener
-	if err := p.B.NS.Do(func() (err error) {
-		kl, err = net.Listen("tcp4", netip.AddrPortFrom(peer, 0).String())
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
 	defer kl.Close()
 	fd := must(c.Socket(ctx))(t)
 	bound := must(c.BindAddr(ctx, fd, netip.AddrPortFrom(netip.IPv4Unspecified(), 40123)))(t)
@@ -76,19 +70,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 	if v := must(c.GetSockopt(ctx, fd, "TCP_MAXSEG"))(t); v <= 0 || v > 1460 {
 		t.Errorf("TCP_MAXSEG = %d", v)
 	}
-	if n := must(c.Write(ctx, fd, []byte("ping")))(t); n != 4 {
-		t.Errorf("wrote %d", n)
-	}
-	buf := make([]byte, 16)
-	kc.SetDeadline(time.Now().Add(5 * time.Second))
-	n := must(io.ReadAtLeast(kc, buf, 4))(t)
-	if string(buf[:n]) != "ping" {
-		t.Errorf("kernel read %q", buf[:n])
-	}
-	must(kc.Write([]byte("pong")))(t)
-	if d := must(c.Read(ctx, fd, 16, 5*time.Second))(t); string(d) != "pong" {
-		t.Errorf("read %q", d)
-	}
+	exchange(t, ctx, c, fd, kc, "ping", "pong", 5*time.Second)
 	if _, err := c.Read(ctx, fd, 16, 50*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
 		t.Errorf("read timeout: %v, want EAGAIN", err)
 	}
@@ -109,6 +91,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 		t.Errorf("TCP_MAXSEG: %v, want unsupported ENOPROTOOPT (read-only in tcpstack)", err)
 	}
 	noErr(t, c.Shutdown(ctx, fd, "wr"))
+	buf := make([]byte, 16)
 	if _, err := kc.Read(buf); err != io.EOF {
 		t.Errorf("kernel read after shutdown wr: %v, want EOF", err)
 	}
@@ -136,13 +119,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 	if _, _, err := c.Accept(ctx, lfd, 50*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
 		t.Errorf("accept timeout: %v, want EAGAIN", err)
 	}
-	var dc net.Conn
-	if err := p.B.NS.Do(func() (err error) {
-		dc, err = net.DialTimeout("tcp4", netip.AddrPortFrom(us.Addr(), 40200).String(), 5*time.Second)
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	dc := dialFrom(t, p.B.NS, netip.AddrPortFrom(us.Addr(), 40200).String(), 5*time.Second)
 	defer dc.Close()
 	afd, from, err := c.Accept(ctx, lfd, 5*time.Second)
 	if err != nil {

@@ -68,7 +68,7 @@ func (b *bench) listenAny() agent.FD {
 func (b *bench) controlSYN() {
 	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1000, Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Dst: b.addr}})
 	if _, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), probe.HasFlags(fSYN|fACK))); err != nil {
-		b.Errorf("control: the listener does not answer a SYN to its own address: %v", err)
+		b.Brokenf("control: the listener does not answer a SYN to its own address: %v", err)
 	}
 	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1001, Flags: fRST, IP: probe.IPFields{Dst: b.addr}})
 }
@@ -80,7 +80,7 @@ func (b *bench) synToGroups(dsts ...netip.Addr) {
 	for i, dst := range dsts {
 		if err := b.p.Send(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: tcp.Value(1000 + 100*i), Flags: fSYN, Window: 65535,
 			Options: probe.MSS(1460), IP: probe.IPFields{Dst: dst}}); err != nil {
-			b.Errorf("the bench cannot send to %v: %v", dst, err)
+			b.Brokenf("the bench cannot send to %v: %v", dst, err)
 		}
 		b.Logf("sent a SYN to %v", dst)
 	}
@@ -126,7 +126,7 @@ func (b *bench) synFromInvalid(src netip.Addr) {
 	time.Sleep(200 * time.Millisecond) // the control SYN-ACK reaches the capture
 	frames, err := capture.Stop()
 	if err != nil {
-		b.Errorf("capture of the target's link: %v", err)
+		b.Brokenf("capture of the target's link: %v", err)
 	}
 	control := false
 	var toSrc []string
@@ -143,7 +143,7 @@ func (b *bench) synFromInvalid(src netip.Addr) {
 		b.Fatalf("the target answered a SYN from %v: %s", src, strings.Join(toSrc, "; "))
 	}
 	if !control {
-		b.Errorf("the capture of the target's link did not see the SYN-ACK to the control SYN: it cannot show the silence")
+		b.Brokenf("the capture of the target's link did not see the SYN-ACK to the control SYN: it cannot show the silence")
 	}
 }
 

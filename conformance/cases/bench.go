@@ -84,7 +84,7 @@ func (b *bench) agentErr(what string, err error) {
 	if errors.Is(err, agent.ErrUnsupported) {
 		b.Unsupported("target cannot %s: %v", what, err)
 	}
-	b.Errorf("agent: %s: %v", what, err)
+	b.Brokenf("agent: %s: %v", what, err)
 }
 
 func (b *bench) socket() agent.FD {
@@ -122,13 +122,13 @@ func (b *bench) setopt(fd agent.FD, name string, v int) {
 		if errors.Is(err, agent.ErrUnsupported) {
 			b.Unsupported("the target's agent cannot set %s: %v", name, err)
 		}
-		b.Errorf("agent: setsockopt %s=%d: %v", name, v, err)
+		b.Brokenf("agent: setsockopt %s=%d: %v", name, v, err)
 	}
 }
 
 func (b *bench) write(fd agent.FD, data []byte) {
 	if n, err := b.a.Write(b.ctx, fd, data); err != nil || n != len(data) {
-		b.Errorf("agent: write %d bytes: wrote %d, %v", len(data), n, err)
+		b.Brokenf("agent: write %d bytes: wrote %d, %v", len(data), n, err)
 	}
 }
 
@@ -163,13 +163,13 @@ func (b *bench) readErr(fd agent.FD, n int, timeout time.Duration) ([]byte, erro
 
 func (b *bench) close(fd agent.FD) {
 	if err := b.a.Close(b.ctx, fd); err != nil {
-		b.Errorf("agent: close: %v", err)
+		b.Brokenf("agent: close: %v", err)
 	}
 }
 
 func (b *bench) shutdown(fd agent.FD, how string) {
 	if err := b.a.Shutdown(b.ctx, fd, how); err != nil {
-		b.Errorf("agent: shutdown %s: %v", how, err)
+		b.Brokenf("agent: shutdown %s: %v", how, err)
 	}
 }
 
@@ -273,31 +273,31 @@ func (b *bench) none(c *probe.Conn, d time.Duration, m probe.Match, what string)
 
 func (b *bench) send(c *probe.Conn, seg probe.Segment) {
 	if err := c.Send(seg); err != nil {
-		b.Errorf("probe: send: %v", err)
+		b.Brokenf("probe: send: %v", err)
 	}
 }
 
 func (b *bench) sendLine(c *probe.Conn, line string) {
 	if err := c.SendLine(line); err != nil {
-		b.Errorf("probe: send %q: %v", line, err)
+		b.Brokenf("probe: send %q: %v", line, err)
 	}
 }
 
 func (b *bench) sendData(c *probe.Conn, data []byte) {
 	if err := c.SendData(data); err != nil {
-		b.Errorf("probe: send data: %v", err)
+		b.Brokenf("probe: send data: %v", err)
 	}
 }
 
 func (b *bench) ack(c *probe.Conn) {
 	if err := c.Ack(); err != nil {
-		b.Errorf("probe: ack: %v", err)
+		b.Brokenf("probe: ack: %v", err)
 	}
 }
 
 func (b *bench) raw(seg probe.Segment) {
 	if err := b.p.Send(seg); err != nil {
-		b.Errorf("probe: send: %v", err)
+		b.Brokenf("probe: send: %v", err)
 	}
 }
 
@@ -351,7 +351,7 @@ func (b *bench) synOf(c *probe.Conn) probe.Frame {
 			return f
 		}
 	}
-	b.Errorf("no SYN from the target in the record")
+	b.Brokenf("no SYN from the target in the record")
 	return probe.Frame{}
 }
 

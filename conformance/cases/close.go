@@ -47,7 +47,7 @@ func activeClose(t *T) {
 	b.targetFIN(c, fd) // FIN-WAIT-1
 	b.ack(c)           // FIN-WAIT-2
 	if err := c.SendFIN(); err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	ackFIN := c.State().SndNxt
 	b.expect(c, ackOf(ackFIN), "ACK of our FIN (TIME-WAIT)")
@@ -76,7 +76,7 @@ func passiveClose(t *T) {
 	b := newBench(t)
 	c, fd := b.open(probe.ConnConfig{})
 	if err := c.SendFIN(); err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.expect(c, ackOf(c.State().SndNxt), "ACK of our FIN (CLOSE-WAIT)")
 	if d, err := b.a.Read(b.ctx, fd, 10, wait); err != nil || len(d) != 0 {

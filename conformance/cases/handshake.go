@@ -164,7 +164,7 @@ func synClosedPort(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.sendLine(c, "S 0:0(0) <mss 1460>")
 	f := b.expect(c, rst, "RST for a SYN to a closed port")
@@ -181,7 +181,7 @@ func synWithData(t *T) {
 	lfd := b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, SYNOptions: probe.MSS(1460)})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	iss := c.State().ISS
 	payload := []byte("syn-data!!")
@@ -212,7 +212,7 @@ func duplicateSYN(t *T) {
 	lfd := b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.sendLine(c, "S 0:0(0) <mss 1460>")
 	first := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
@@ -263,7 +263,7 @@ func synAckBackoff(t *T) {
 	b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: 8 * time.Second})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.sendLine(c, "S 0:0(0) <mss 1460>")
 	m := probe.Flags(fSYN | fACK)
@@ -277,7 +277,7 @@ func synBackoff(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: 8 * time.Second})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	_, done := b.connecting(b.port, nil)
 	m := probe.Flags(fSYN)
@@ -329,7 +329,7 @@ func synRetriesThreeMinutes(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: wait})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	// Ending ctx when the case ends also ends a connect still pending: the
 	// agent client disconnects (which would otherwise wait for the call) and
@@ -379,7 +379,7 @@ func synRetriesThreeMinutes(t *T) {
 		select {
 		case f, ok := <-syns:
 			if !ok {
-				b.Errorf("probe: the record ended: %v", ctx.Err())
+				b.Brokenf("probe: the record ended: %v", ctx.Err())
 			}
 			at := f.Time.Sub(first.Time)
 			times = append(times, at)
@@ -392,7 +392,7 @@ func synRetriesThreeMinutes(t *T) {
 		case err := <-done:
 			ended := time.Since(first.Time)
 			if err == nil {
-				b.Errorf("the target's connect succeeded, yet the probe answered nothing")
+				b.Brokenf("the target's connect succeeded, yet the probe answered nothing")
 			}
 			// A retransmission the probe saw just before the end counts.
 			for _, f := range b.p.Frames() {
@@ -435,7 +435,7 @@ func simultaneousOpen(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	fd, done := b.connecting(b.port, nil)
 	b.expect(c, probe.Flags(fSYN), "the target's SYN")
@@ -460,7 +460,7 @@ func synRcvdPassiveReset(t *T) {
 	lfd := b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.sendLine(c, "S 0:0(0) <mss 1460>")
 	b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
@@ -487,7 +487,7 @@ func synRcvdActiveReset(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	_, done := b.connecting(b.port, nil)
 	b.expect(c, probe.Flags(fSYN), "the target's SYN")

@@ -79,7 +79,7 @@ func fragNeeded(t *T) {
 		b.Skipf("the target's segments (%d octets) are too small to lower", f.IP.TotalLen)
 	}
 	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 4, uint32(mtu), f)); err != nil {
-		b.Errorf("probe: send ICMP: %v", err)
+		b.Brokenf("probe: send ICMP: %v", err)
 	}
 	g := b.expect(c, probe.And(data, probe.Seq(f.TCP.Seq)), "the segment resent")
 	if g.IP.TotalLen > mtu {
@@ -96,7 +96,7 @@ func softError(t *T, typ, code uint8) {
 	f := b.expect(c, data, "data")
 	b.ack(c)
 	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, typ, code, 0, f)); err != nil {
-		b.Errorf("probe: send ICMP: %v", err)
+		b.Brokenf("probe: send ICMP: %v", err)
 	}
 	b.sendData(c, []byte("still"))
 	b.readExpect(fd, []byte("still"))
@@ -117,12 +117,12 @@ func portUnreachable(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	_, done := b.connecting(b.port, nil)
 	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
 	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 3, 0, syn)); err != nil {
-		b.Errorf("probe: send ICMP: %v", err)
+		b.Brokenf("probe: send ICMP: %v", err)
 	}
 	select {
 	case err := <-done:

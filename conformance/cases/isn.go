@@ -24,7 +24,7 @@ func isnUnpredictable(t *T) {
 	for i := 0; i < 8; i++ {
 		c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{})
 		if err != nil {
-			b.Errorf("probe: %v", err)
+			b.Brokenf("probe: %v", err)
 		}
 		b.sendLine(c, "S 0:0(0) <mss 1460>")
 		f := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")

@@ -92,7 +92,7 @@ func illegalSYN(t *T) {
 	lfd := b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.send(c, probe.Segment{Flags: fSYN, Window: 65535, Options: probe.Options(probe.BadLenOption(2, 3, 5, 0xb4))})
 	// Whatever became of that SYN, a good one from another port opens.
@@ -146,7 +146,7 @@ func (b *bench) exchange(c *probe.Conn, fd agent.FD) {
 	b.expect(c, probe.HasFlags(fFIN), "FIN")
 	b.ack(c)
 	if err := c.SendFIN(); err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.expect(c, ackOf(c.State().SndNxt), "ACK of our FIN")
 }
@@ -256,7 +256,7 @@ func sourceRoute(t *T) {
 	b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	hop := b.p.Addr().As4()
 	lsrr := []byte{131, 11, 12, 192, 0, 2, 1, hop[0], hop[1], hop[2], hop[3]}
@@ -320,7 +320,7 @@ func (b *bench) setRoute(fd agent.FD, route []byte) {
 		if errors.Is(err, agent.ErrUnsupported) {
 			b.Unsupported("the target's agent cannot give a socket IP options (set_ip_options): %v", err)
 		}
-		b.Errorf("agent: set_ip_options % x: %v", route, err)
+		b.Brokenf("agent: set_ip_options % x: %v", route, err)
 	}
 	b.Logf("the application's source route: % x", route)
 }

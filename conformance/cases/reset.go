@@ -62,7 +62,7 @@ func rstAtRcvNxt(t *T) {
 	b := newBench(t)
 	c, fd := b.open(probe.ConnConfig{})
 	if err := c.Reset(); err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	d, err := b.a.Read(b.ctx, fd, 10, wait)
 	if errno(err) != "ECONNRESET" {
@@ -202,7 +202,7 @@ func synSentRST(t *T, withBadAck bool) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	_, done := b.connecting(b.port, nil)
 	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
@@ -222,7 +222,7 @@ func synSentRSTGood(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	_, done := b.connecting(b.port, nil)
 	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
@@ -243,7 +243,7 @@ func synSentBadAck(t *T) {
 	b := newBench(t)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.connecting(b.port, nil)
 	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
@@ -263,7 +263,7 @@ func timeWaitAssassination(t *T) {
 	b.targetFIN(c, fd)
 	b.ack(c)
 	if err := c.SendFIN(); err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	ackFIN := c.State().SndNxt
 	b.expect(c, ackOf(ackFIN), "ACK of our FIN (TIME-WAIT)")
@@ -290,7 +290,7 @@ func synRcvdBadAck(t *T) {
 	lfd := b.listen(b.port)
 	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
 	if err != nil {
-		b.Errorf("probe: %v", err)
+		b.Brokenf("probe: %v", err)
 	}
 	b.sendLine(c, "S 0:0(0) <mss 1460>")
 	sa := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")

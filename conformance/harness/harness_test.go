@@ -30,20 +30,20 @@ var synCase = suite.Case{
 		port := t.Port()
 		fd, err := a.Socket(ctx)
 		if err != nil {
-			t.Errorf("socket: %v", err)
+			t.Brokenf("socket: %v", err)
 		}
 		if err := a.Bind(ctx, fd, netip.AddrPortFrom(t.Target().Addr, port)); err != nil {
-			t.Errorf("bind: %v", err)
+			t.Brokenf("bind: %v", err)
 		}
 		if err := a.Listen(ctx, fd, 8); err != nil {
-			t.Errorf("listen: %v", err)
+			t.Brokenf("listen: %v", err)
 		}
 		c, err := t.Probe().NewConn(netip.AddrPortFrom(t.Target().Addr, port), probe.ConnConfig{LocalPort: port})
 		if err != nil {
-			t.Errorf("conn: %v", err)
+			t.Brokenf("conn: %v", err)
 		}
 		if err := c.SendLine("S 0:0(0) win 65535 <mss 1460>"); err != nil {
-			t.Errorf("send: %v", err)
+			t.Brokenf("send: %v", err)
 		}
 		f, err := c.Expect(probe.Flags(tcp.FlagSYN | tcp.FlagACK))
 		if err != nil {
@@ -61,7 +61,7 @@ var failCase = suite.Case{
 		port := t.Port()
 		c, err := t.Probe().NewConn(netip.AddrPortFrom(t.Target().Addr, port), probe.ConnConfig{LocalPort: port, Timeout: 300 * time.Millisecond})
 		if err != nil {
-			t.Errorf("conn: %v", err)
+			t.Brokenf("conn: %v", err)
 		}
 		c.SendLine("S 0:0(0) win 65535 <mss 1460>")
 		if _, err := c.Expect(probe.Flags(tcp.FlagSYN | tcp.FlagACK)); err != nil {

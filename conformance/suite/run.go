@@ -154,7 +154,7 @@ func runCase(ctx context.Context, c Case, env *Env, ports *portAllocator, opts O
 	res.Duration = time.Since(t.start)
 
 	t.mu.Lock()
-	verdict, msg := t.verdict, t.message
+	verdict, msg, failures := t.verdict, t.message, t.failures
 	t.mu.Unlock()
 	switch {
 	case timedOut || verdict == "" && cctx.Err() != nil && !returned:
@@ -175,6 +175,7 @@ func runCase(ctx context.Context, c Case, env *Env, ports *portAllocator, opts O
 	case verdict == "":
 		verdict, msg = ERROR, "the case called runtime.Goexit without a verdict"
 	}
+	verdict, msg = withFailures(verdict, msg, failures)
 	res.Verdict, res.Message = verdict, msg
 
 	t.mu.Lock()
@@ -201,6 +202,23 @@ func runCase(ctx context.Context, c Case, env *Env, ports *portAllocator, opts O
 		}
 	}
 	return res
+}
+
+// withFailures is the verdict and message of a case that recorded failures
+// (T.Errorf) and ended with verdict and msg: FAIL, whatever the ending, with
+// the failures first and then how the case ended.
+func withFailures(verdict Verdict, msg string, failures []string) (Verdict, string) {
+	if len(failures) == 0 {
+		return verdict, msg
+	}
+	all := strings.Join(failures, "; ")
+	switch verdict {
+	case PASS:
+		return FAIL, all
+	case FAIL:
+		return FAIL, all + "; " + msg
+	}
+	return FAIL, fmt.Sprintf("%s; then %s: %s", all, verdict, msg)
 }
 
 // PcapName is the file name of a case's capture: its ID with slashes

@@ -3,9 +3,10 @@
 // against a target and returns their [Result]s.
 //
 // Cases register themselves from init functions in package cases. Each case
-// runs in its own goroutine; the methods of [T] that end a case (Fatalf,
-// Errorf, Unsupported, Skipf) stop that goroutine with runtime.Goexit, like
-// those of testing.T, so they must be called from the case's goroutine.
+// runs in its own goroutine. As with testing.T, [T.Errorf] records a
+// failure and the case goes on, while the methods of [T] that end a case
+// (Fatalf, Brokenf, Unsupported, Skipf) stop that goroutine with
+// runtime.Goexit, so they must be called from the case's goroutine.
 package suite
 
 import (

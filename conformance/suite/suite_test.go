@@ -20,8 +20,44 @@ func selfCases(block chan struct{}) []Case {
 			t.Fatalf("no SYN-ACK after %d tries", 3)
 			panic("not reached")
 		}},
-		{ID: "self/error", Area: "self", Level: SHOULD, Run: func(t *T) {
-			t.Errorf("bench broke")
+		{ID: "self/broken", Area: "self", Level: SHOULD, Run: func(t *T) {
+			t.Brokenf("bench broke")
+			panic("not reached")
+		}},
+		{ID: "self/errorf-goes-on", Area: "self", Level: MUST, Run: func(t *T) {
+			t.Errorf("first %s", "finding")
+			if !t.Failed() {
+				t.Brokenf("Failed after Errorf is false")
+			}
+			t.Logf("still running after Errorf")
+			t.Errorf("second finding")
+		}},
+		{ID: "self/errorf-then-fatalf", Area: "self", Level: MUST, Run: func(t *T) {
+			t.Errorf("first finding")
+			t.Fatalf("last finding")
+			panic("not reached")
+		}},
+		{ID: "self/errorf-then-broken", Area: "self", Level: MUST, Run: func(t *T) {
+			t.Errorf("first finding")
+			t.Brokenf("the agent went away")
+		}},
+		{ID: "self/errorf-then-skip", Area: "self", Level: MUST, Run: func(t *T) {
+			t.Errorf("first finding")
+			t.Skipf("no more to see")
+		}},
+		{ID: "self/errorf-from-goroutine", Area: "self", Level: MUST, Run: func(t *T) {
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				t.Errorf("found by a helper goroutine")
+			}()
+			<-done
+		}},
+		{ID: "self/errorf-then-timeout", Area: "self", Level: MAY, Timeout: 50 * time.Millisecond, Run: func(t *T) {
+			t.Errorf("first finding")
+			<-t.Context().Done()
+			time.Sleep(20 * time.Millisecond) // past the release of the case
+			t.Errorf("a finding after the case ended")
 		}},
 		{ID: "self/panic", Area: "self", Level: MUST, Run: func(t *T) {
 			var m map[string]int
@@ -46,7 +82,7 @@ func selfCases(block chan struct{}) []Case {
 		{ID: "self/goexit-from-helper", Area: "self", Level: MAY, Run: func(t *T) {
 			t.Logf("port %d then %d", t.Port(), t.Port())
 			if t.Probe() != nil || t.Agent() != nil {
-				t.Errorf("want a nil probe and agent")
+				t.Brokenf("want a nil probe and agent")
 			}
 		}},
 	}
@@ -56,7 +92,7 @@ func TestRunVerdicts(t *testing.T) {
 	graceAfterTimeout = 50 * time.Millisecond
 	block := make(chan struct{})
 	t.Cleanup(func() { close(block) })
-	exp, err := ParseExpectations(strings.NewReader("# known\nself/error ERROR bench\nself/pass FAIL wrong on purpose\n"))
+	exp, err := ParseExpectations(strings.NewReader("# known\nself/broken ERROR bench\nself/pass FAIL wrong on purpose\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,23 +108,32 @@ func TestRunVerdicts(t *testing.T) {
 		expected bool
 		msg      string
 	}{
-		"self/pass":               {PASS, false, "unexpected pass"},
-		"self/fail":               {FAIL, false, "no SYN-ACK after 3 tries"},
-		"self/error":              {ERROR, true, "bench broke"},
-		"self/panic":              {ERROR, false, "panic: assignment to entry in nil map"},
-		"self/timeout":            {ERROR, false, "timed out after 50ms"},
-		"self/hang":               {ERROR, false, "timed out after 50ms"},
-		"self/late-verdict":       {ERROR, false, "timed out after 50ms"},
-		"self/unsupported":        {UNSUPPORTED, true, "no TCP_USER_TIMEOUT"},
-		"self/skip":               {SKIP, true, "not today"},
-		"self/goexit-from-helper": {PASS, true, ""},
+		"self/pass":   {PASS, false, "unexpected pass"},
+		"self/fail":   {FAIL, false, "no SYN-ACK after 3 tries"},
+		"self/broken": {ERROR, true, "bench broke"},
+		// Errorf records a failure and the case goes on; the verdict is
+		// FAIL whatever ends the case afterwards.
+		"self/errorf-goes-on":        {FAIL, false, "first finding; second finding"},
+		"self/errorf-then-fatalf":    {FAIL, false, "first finding; last finding"},
+		"self/errorf-then-broken":    {FAIL, false, "first finding; then ERROR: the agent went away"},
+		"self/errorf-then-skip":      {FAIL, false, "first finding; then SKIP: no more to see"},
+		"self/errorf-from-goroutine": {FAIL, false, "found by a helper goroutine"},
+		"self/errorf-then-timeout":   {FAIL, false, "first finding; then ERROR: timed out after 50ms"},
+		"self/panic":                 {ERROR, false, "panic: assignment to entry in nil map"},
+		"self/timeout":               {ERROR, false, "timed out after 50ms"},
+		"self/hang":                  {ERROR, false, "timed out after 50ms"},
+		"self/late-verdict":          {ERROR, false, "timed out after 50ms"},
+		"self/unsupported":           {UNSUPPORTED, true, "no TCP_USER_TIMEOUT"},
+		"self/skip":                  {SKIP, true, "not today"},
+		"self/goexit-from-helper":    {PASS, true, ""},
 	}
 	if len(res) != len(want) || started != len(want) || done != len(want) {
 		t.Fatalf("%d results, %d started, %d done; want %d", len(res), started, done, len(want))
 	}
 	for _, r := range res {
 		w := want[r.ID]
-		if r.Verdict != w.v || r.Expected != w.expected || !strings.HasPrefix(r.Message, w.msg) {
+		if r.Verdict != w.v || r.Expected != w.expected || !strings.HasPrefix(r.Message, w.msg) ||
+			strings.HasPrefix(r.ID, "self/errorf") && r.Message != w.msg {
 			t.Errorf("%s: %s expected=%v %q; want %s expected=%v %q…", r.ID, r.Verdict, r.Expected, r.Message, w.v, w.expected, w.msg)
 		}
 	}
@@ -102,7 +147,13 @@ func TestRunVerdicts(t *testing.T) {
 	if tr := byID["self/pass"].Trace; !strings.Contains(tr, "sent nothing, all fine") {
 		t.Errorf("trace %q lacks the Logf line", tr)
 	}
-	if !byID["self/pass"].UnexpectedPass() || !AnyFailed(res) || byID["self/error"].Failed() {
+	if tr := byID["self/errorf-goes-on"].Trace; !strings.Contains(tr, "still running after Errorf") || !strings.Contains(tr, "FAIL: second finding") {
+		t.Errorf("Errorf stopped the case, or its failures are not in the trace:\n%s", tr)
+	}
+	if tr := byID["self/errorf-then-timeout"].Trace; !strings.Contains(tr, "failure after the case ended (not counted): a finding after the case ended") {
+		t.Errorf("a failure after the case ended is not logged as not counted:\n%s", tr)
+	}
+	if !byID["self/pass"].UnexpectedPass() || !AnyFailed(res) || byID["self/broken"].Failed() {
 		t.Errorf("UnexpectedPass/AnyFailed/Failed disagree with the verdicts")
 	}
 }

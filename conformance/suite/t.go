@@ -13,9 +13,18 @@ import (
 )
 
 // T is what a case gets: the probe on the tester's stack, the agent that
-// drives the target, and the verdict calls. Logf may be called from any
-// goroutine; the methods that end the case (Fatalf, Errorf, Unsupported,
-// Skipf) only from the case's own goroutine, like testing.T's FailNow.
+// drives the target, and the verdict calls.
+//
+// The verdict calls mirror testing.T's: Errorf records a failure of the
+// target and the case goes on; Fatalf records one and ends the case. Both
+// make the verdict FAIL, whatever else happens afterwards. The others end
+// the case with their own verdict, unless a failure was recorded before:
+// Brokenf with ERROR (the bench, not the target, failed), Unsupported with
+// UNSUPPORTED, Skipf with SKIP.
+//
+// Logf, Errorf and Failed may be called from any goroutine; the methods
+// that end the case (Fatalf, Brokenf, Unsupported, Skipf) only from the
+// case's own goroutine, like testing.T's FailNow.
 type T struct {
 	c     Case
 	ctx   context.Context
@@ -31,6 +40,7 @@ type T struct {
 	log      strings.Builder
 	verdict  Verdict
 	message  string
+	failures []string // Errorf's messages, in order
 	agent    *agent.Client
 	agentErr error
 	closed   bool
@@ -56,7 +66,7 @@ func (t *T) Agent() *agent.Client {
 	t.mu.Unlock()
 	c, err := t.env.DialAgent(t.ctx)
 	if err != nil {
-		t.Errorf("agent: %v", err)
+		t.Brokenf("agent: %v", err)
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -78,17 +88,11 @@ func (t *T) CaptureLink(filter string) (c LinkCapture, ok bool) {
 	}
 	c, err := t.env.CaptureLink(filter)
 	if err != nil {
-		t.Errorf("capture of the test link (%s): %v", filter, err)
+		t.Brokenf("capture of the test link (%s): %v", filter, err)
 	}
-	t.mu.Lock()
-	closed := t.closed
-	if !closed {
-		t.captures = append(t.captures, c)
-	}
-	t.mu.Unlock()
-	if closed {
+	if !t.whileRunning(func() { t.captures = append(t.captures, c) }) {
 		c.Stop()
-		t.Errorf("the case ended while its capture started")
+		t.Brokenf("the case ended while its capture started")
 	}
 	return c, true
 }
@@ -113,7 +117,7 @@ func (t *T) Port() uint16 {
 	t.mu.Unlock()
 	p, ok := t.ports.next()
 	if !ok {
-		t.Errorf("suite: the port range is used up")
+		t.Brokenf("suite: the port range is used up")
 	}
 	if t.probe != nil {
 		t.probe.Claim(p)
@@ -128,11 +132,48 @@ func (t *T) Logf(format string, args ...any) {
 	fmt.Fprintf(&t.log, "%8.3fs %s\n", time.Since(t.start).Seconds(), strings.TrimRight(fmt.Sprintf(format, args...), "\n"))
 }
 
-// Fatalf ends the case with FAIL: the target did not do what is required.
+// Errorf records a failure, as testing.T's Errorf does: the target did not
+// do what is required. The case goes on (to report what else it finds) and
+// its verdict is FAIL, with the messages of its failures joined by "; ".
+// A failure recorded after the case ended (its timeout closed the probe
+// and the agent connection) is only logged: it says nothing about the
+// target.
+func (t *T) Errorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if !t.whileRunning(func() { t.failures = append(t.failures, msg) }) {
+		t.Logf("failure after the case ended (not counted): %s", msg)
+		return
+	}
+	t.Logf("FAIL: %s", msg)
+}
+
+// whileRunning calls f with t.mu held unless the case has ended (its probe
+// and agent connection released), and reports whether it did.
+func (t *T) whileRunning(f func()) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.closed {
+		return false
+	}
+	f()
+	return true
+}
+
+// Failed reports whether the case has recorded a failure (Errorf).
+func (t *T) Failed() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.failures) > 0
+}
+
+// Fatalf records a failure and ends the case with FAIL: the target did not
+// do what is required.
 func (t *T) Fatalf(format string, args ...any) { t.end(FAIL, format, args...) }
 
-// Errorf ends the case with ERROR: the bench, not the target, failed.
-func (t *T) Errorf(format string, args ...any) { t.end(ERROR, format, args...) }
+// Brokenf ends the case with ERROR: the bench, not the target, failed (the
+// agent, the probe, the harness, or a premise the case cannot set up). A
+// failure recorded before (Errorf) still makes the verdict FAIL.
+func (t *T) Brokenf(format string, args ...any) { t.end(ERROR, format, args...) }
 
 // Unsupported ends the case with UNSUPPORTED: an optional feature the
 // target does not offer.

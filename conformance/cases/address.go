@@ -41,8 +41,8 @@ var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
 
 // subnetBroadcast is the directed broadcast address of the test link's
 // subnet: every host bit set.
-func (b *bench) subnetBroadcast() netip.Addr {
-	p := b.p.Stack().Prefix().Masked()
+func (s *session) subnetBroadcast() netip.Addr {
+	p := s.probe.Stack().Prefix().Masked()
 	a := p.Addr().As4()
 	v := binary.BigEndian.Uint32(a[:]) | ^uint32(0)>>p.Bits()
 	binary.BigEndian.PutUint32(a[:], v)
@@ -51,13 +51,11 @@ func (b *bench) subnetBroadcast() netip.Addr {
 
 // listenAny makes the target listen on the case's port on every address,
 // so that a SYN to a group or broadcast address would match the listener.
-func (b *bench) listenAny() agent.FD {
-	fd := b.socket()
-	if err := b.a.Bind(b.ctx, fd, netip.AddrPortFrom(netip.IPv4Unspecified(), b.port)); err != nil {
-		b.agentErr("bind", err)
-	}
-	if err := b.a.Listen(b.ctx, fd, 4); err != nil {
-		b.agentErr("listen", err)
+func (s *session) listenAny() agent.FD {
+	fd := s.socket()
+	s.bind(fd, netip.AddrPortFrom(netip.IPv4Unspecified(), s.port))
+	if err := s.agent.Listen(s.ctx, fd, 4); err != nil {
+		s.agentFailed("listen", err)
 	}
 	return fd
 }
@@ -65,42 +63,44 @@ func (b *bench) listenAny() agent.FD {
 // controlSYN shows that the listener answers the same SYN sent to the
 // target's own address from the probe's (so the silence before was the
 // target's choice), then resets the half-open connection.
-func (b *bench) controlSYN() {
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1000, Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Dst: b.addr}})
-	if _, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), probe.HasFlags(fSYN|fACK))); err != nil {
-		b.Brokenf("control: the listener does not answer a SYN to its own address: %v", err)
+func (s *session) controlSYN() {
+	c := s.newConn(probe.ConnConfig{ISS: 1000})
+	s.send(c, "S 0:0(0) win 65535 <mss 1460>")
+	if _, err := c.Expect(probe.HasFlags(tcp.FlagSYN | tcp.FlagACK)); err != nil {
+		s.Brokenf("control: the listener does not answer a SYN to its own address: %v", err)
 	}
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 1001, Flags: fRST, IP: probe.IPFields{Dst: b.addr}})
+	s.send(c, "R 1:1(0)")
 }
 
 // synToGroups sends a SYN to each of dsts and shows that none is answered:
-// any reply would go to the probe's address, the SYN's source.
-func (b *bench) synToGroups(dsts ...netip.Addr) {
-	b.listenAny()
+// any reply would go to the probe's address, the SYN's source. (Segment
+// literals: a line goes to the target's own address.)
+func (s *session) synToGroups(dsts ...netip.Addr) {
+	s.listenAny()
 	for i, dst := range dsts {
-		if err := b.p.Send(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: tcp.Value(1000 + 100*i), Flags: fSYN, Window: 65535,
-			Options: probe.MSS(1460), IP: probe.IPFields{Dst: dst}}); err != nil {
-			b.Brokenf("the bench cannot send to %v: %v", dst, err)
+		if err := s.probe.Send(probe.Segment{SrcPort: s.port, DstPort: s.port, Seq: tcp.Value(1000 + 100*i), Flags: tcp.FlagSYN, Window: 65535,
+			Options: synOpts("mss 1460"), IP: probe.IPFields{Dst: dst}}); err != nil {
+			s.Brokenf("the bench cannot send to %v: %v", dst, err)
 		}
-		b.Logf("sent a SYN to %v", dst)
+		s.Logf("sent a SYN to %v", dst)
 	}
-	if f, err := b.p.Expect(time.Second, probe.And(probe.To(netip.AddrPortFrom(b.p.Addr(), b.port)), probe.TCP)); err == nil {
-		b.Fatalf("the target answered a SYN sent to %v: %v", dsts, &f)
+	if f, err := s.probe.Expect(time.Second, probe.And(probe.To(s.probeAt(s.port)), probe.TCP)); err == nil {
+		s.Fatalf("the target answered a SYN sent to %v: %v", dsts, &f)
 	}
-	b.controlSYN()
+	s.controlSYN()
 }
 
 // synToMulticast: RFC9293 MUST-57. A SYN to the all-hosts group 224.0.0.1
 // (Ethernet 01:00:5e:00:00:01) draws no answer; the same SYN to the
 // target's address does (control).
-func synToMulticast(t *T) { newBench(t).synToGroups(allHosts) }
+func synToMulticast(t *T) { newSession(t).synToGroups(allHosts) }
 
 // synToBroadcast: RFC9293 MUST-57. SYNs to 255.255.255.255 and to the
 // subnet's directed broadcast (both to Ethernet ff:ff:ff:ff:ff:ff) draw no
 // answer; the same SYN to the target's address does (control).
 func synToBroadcast(t *T) {
-	b := newBench(t)
-	b.synToGroups(limitedBroadcast, b.subnetBroadcast())
+	s := newSession(t)
+	s.synToGroups(limitedBroadcast, s.subnetBroadcast())
 }
 
 // synFromInvalid: a SYN from src, an address a host must not accept as a
@@ -109,24 +109,25 @@ func synToBroadcast(t *T) {
 // an ARP request for it. The probe cannot receive at src, so a capture of
 // what the target sends on the link shows the silence; it must see the
 // SYN-ACK to the control SYN from the probe's own address, or it proves
-// nothing. Without such a capture (a remote target) the case is SKIP.
-func (b *bench) synFromInvalid(src netip.Addr) {
-	b.listen(b.port)
-	filter := fmt.Sprintf("arp or (ip src host %s and (ip dst host %s or ip dst host %s))", b.addr, src, b.p.Addr())
-	capture, ok := b.CaptureLink(filter)
+// nothing. Without such a capture (a remote target) the case is SKIP. (A
+// segment literal: a line comes from the probe's own address.)
+func (s *session) synFromInvalid(src netip.Addr) {
+	s.listen(s.port)
+	filter := fmt.Sprintf("arp or (ip src host %s and (ip dst host %s or ip dst host %s))", s.target, src, s.probe.Addr())
+	capture, ok := s.CaptureLink(filter)
 	if !ok {
-		b.Skipf("the bench cannot watch what the target sends on its link (a remote target): a reply to %v never reaches the probe, so its absence cannot be shown", src)
+		s.Skipf("the bench cannot watch what the target sends on its link (a remote target): a reply to %v never reaches the probe, so its absence cannot be shown", src)
 	}
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 5000, Flags: fSYN, Window: 65535,
-		Options: probe.MSS(1460), IP: probe.IPFields{Src: src, Dst: b.addr}})
-	b.Logf("sent a SYN from %v to %v", src, b.at(b.port))
+	s.sendRaw(probe.Segment{SrcPort: s.port, DstPort: s.port, Seq: 5000, Flags: tcp.FlagSYN, Window: 65535,
+		Options: synOpts("mss 1460"), IP: probe.IPFields{Src: src, Dst: s.target}})
+	s.Logf("sent a SYN from %v to %v", src, s.targetAt(s.port))
 	// A SYN-ACK goes out at once; a retransmitted one after about 1 s.
 	time.Sleep(1500 * time.Millisecond)
-	b.controlSYN()
+	s.controlSYN()
 	time.Sleep(200 * time.Millisecond) // the control SYN-ACK reaches the capture
 	frames, err := capture.Stop()
 	if err != nil {
-		b.Brokenf("capture of the target's link: %v", err)
+		s.Brokenf("capture of the target's link: %v", err)
 	}
 	control := false
 	var toSrc []string
@@ -134,16 +135,16 @@ func (b *bench) synFromInvalid(src netip.Addr) {
 		switch dst, what := linkFrameDst(f.Data); {
 		case dst == src:
 			toSrc = append(toSrc, what)
-		case dst == b.p.Addr() && strings.HasPrefix(what, "IPv4"):
+		case dst == s.probe.Addr() && strings.HasPrefix(what, "IPv4"):
 			control = true
 		}
 	}
-	b.Logf("the capture of the target's link saw %d frame(s)", len(frames))
+	s.Logf("the capture of the target's link saw %d frame(s)", len(frames))
 	if len(toSrc) > 0 {
-		b.Fatalf("the target answered a SYN from %v: %s", src, strings.Join(toSrc, "; "))
+		s.Fatalf("the target answered a SYN from %v: %s", src, strings.Join(toSrc, "; "))
 	}
 	if !control {
-		b.Brokenf("the capture of the target's link did not see the SYN-ACK to the control SYN: it cannot show the silence")
+		s.Brokenf("the capture of the target's link did not see the SYN-ACK to the control SYN: it cannot show the silence")
 	}
 }
 
@@ -172,11 +173,11 @@ func linkFrameDst(eth []byte) (netip.Addr, string) {
 }
 
 // synFromMulticast: RFC9293 MUST-63. A SYN from 224.0.0.5 is ignored.
-func synFromMulticast(t *T) { newBench(t).synFromInvalid(netip.AddrFrom4([4]byte{224, 0, 0, 5})) }
+func synFromMulticast(t *T) { newSession(t).synFromInvalid(netip.AddrFrom4([4]byte{224, 0, 0, 5})) }
 
 // synFromBroadcast: RFC9293 MUST-63. A SYN from the subnet's directed
 // broadcast address is ignored.
 func synFromBroadcast(t *T) {
-	b := newBench(t)
-	b.synFromInvalid(b.subnetBroadcast())
+	s := newSession(t)
+	s.synFromInvalid(s.subnetBroadcast())
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"bytes"
+	"fmt"
 	"time"
 
 	"tcpregress.dev/conformance/agent"
@@ -14,70 +15,67 @@ import (
 // generation, PUSH and urgent data (RFC9293 §3.8, §3.9.1.2, §3.10.7.4).
 
 func init() {
-	reg := func(id, title string, lvl suite.Level, req []string, run func(*T)) {
-		register(suite.Case{ID: id, Title: title, Level: lvl, Requirements: req}, run)
-	}
-	reg("data/in-order", "in-order segments are delivered in order and acknowledged", suite.MUST,
+	registerCase("data/in-order", "in-order segments are delivered in order and acknowledged", suite.MUST,
 		[]string{"RFC9293 §3.10.7.4"}, inOrder)
-	reg("data/out-of-order-reassembly", "segments sent 1-3-2-4-5 are reassembled; filling the hole acknowledges everything queued", suite.MUST,
+	registerCase("data/out-of-order-reassembly", "segments sent 1-3-2-4-5 are reassembled; filling the hole acknowledges everything queued", suite.MUST,
 		[]string{"RFC9293 MUST-58", "RFC9293 SHLD-31", "RFC9293 MUST-59"}, outOfOrder)
-	reg("data/overlapping-segments", "overlapping segments deliver each octet once", suite.MUST,
+	registerCase("data/overlapping-segments", "overlapping segments deliver each octet once", suite.MUST,
 		[]string{"RFC9293 §3.10.7.4"}, overlapping)
-	reg("data/beyond-window-dropped", "a segment beyond the receive window is dropped and answered with an ACK", suite.MUST,
+	registerCase("data/beyond-window-dropped", "a segment beyond the receive window is dropped and answered with an ACK", suite.MUST,
 		[]string{"RFC9293 §3.10.7.4"}, beyondWindow)
-	reg("data/old-duplicate-reacked", "an old duplicate segment is acknowledged again and not delivered twice", suite.MUST,
+	registerCase("data/old-duplicate-reacked", "an old duplicate segment is acknowledged again and not delivered twice", suite.MUST,
 		[]string{"RFC9293 §3.10.7.4"}, oldDuplicate)
-	reg("data/bad-checksum-dropped", "a segment with a wrong checksum is dropped", suite.MUST,
+	registerCase("data/bad-checksum-dropped", "a segment with a wrong checksum is dropped", suite.MUST,
 		[]string{"RFC9293 MUST-3"}, badChecksum)
-	reg("data/checksums-generated", "every segment the target sends has a right checksum", suite.MUST,
+	registerCase("data/checksums-generated", "every segment the target sends has a right checksum", suite.MUST,
 		[]string{"RFC9293 MUST-2"}, checksumsGenerated)
-	reg("data/window-unsigned", "a window of 65535 without scaling (top bit set) is a large window, not a negative one", suite.MUST,
+	registerCase("data/window-unsigned", "a window of 65535 without scaling (top bit set) is a large window, not a negative one", suite.MUST,
 		[]string{"RFC9293 MUST-1"}, windowUnsigned)
-	reg("data/window-respected", "the target sends no more than the window we advertise", suite.MUST,
+	registerCase("data/window-respected", "the target sends no more than the window we advertise", suite.MUST,
 		[]string{"RFC9293 §3.8.6", "RFC9293 §3.10.7.4"}, windowRespected)
-	reg("data/zero-window-probe", "a zero window is probed and reopened", suite.MUST,
+	registerCase("data/zero-window-probe", "a zero window is probed and reopened", suite.MUST,
 		[]string{"RFC9293 MUST-35", "RFC9293 MUST-36", "RFC9293 SHLD-29"}, zeroWindowProbe)
-	reg("data/zero-window-indefinite", "a zero window answered with ACKs may stay closed for ever: the target keeps probing", suite.MUST,
+	registerCase("data/zero-window-indefinite", "a zero window answered with ACKs may stay closed for ever: the target keeps probing", suite.MUST,
 		[]string{"RFC9293 MUST-37", "RFC9293 SHLD-30"}, zeroWindowIndefinite)
-	reg("data/zero-window-rst-processed", "with the target's receive window at zero, a RST at RCV.NXT is still processed", suite.MUST,
+	registerCase("data/zero-window-rst-processed", "with the target's receive window at zero, a RST at RCV.NXT is still processed", suite.MUST,
 		[]string{"RFC9293 MUST-66"}, zeroWindowRST)
-	reg("data/window-shrink-survived", "a window moved left (shrunk) does not break the transfer", suite.MUST,
+	registerCase("data/window-shrink-survived", "a window moved left (shrunk) does not break the transfer", suite.MUST,
 		[]string{"RFC9293 MUST-34"}, windowShrink)
-	reg("data/receiver-sws", "the target does not reopen its window in small steps", suite.MUST,
+	registerCase("data/receiver-sws", "the target does not reopen its window in small steps", suite.MUST,
 		[]string{"RFC9293 MUST-39"}, receiverSWS)
-	reg("data/sender-sws-nagle", "with an unacknowledged segment, small writes are held and sent together", suite.MUST,
+	registerCase("data/sender-sws-nagle", "with an unacknowledged segment, small writes are held and sent together", suite.MUST,
 		[]string{"RFC9293 MUST-38", "RFC9293 SHLD-7"}, senderSWS)
-	reg("data/nodelay", "with TCP_NODELAY small writes go out at once, unacknowledged data or not", suite.MUST,
+	registerCase("data/nodelay", "with TCP_NODELAY small writes go out at once, unacknowledged data or not", suite.MUST,
 		[]string{"RFC9293 MUST-17"}, noDelay)
-	reg("data/no-indefinite-buffering", "a small write on an idle connection is sent without waiting", suite.MUST,
+	registerCase("data/no-indefinite-buffering", "a small write on an idle connection is sent without waiting", suite.MUST,
 		[]string{"RFC9293 MUST-60"}, noBuffering)
-	reg("data/delayed-ack-bound", "data is acknowledged within 500 ms", suite.MUST,
+	registerCase("data/delayed-ack-bound", "data is acknowledged within 500 ms", suite.MUST,
 		[]string{"RFC9293 MUST-40", "RFC9293 SHLD-18"}, delayedACK)
-	reg("data/ack-every-second-segment", "at least every second full-sized segment is acknowledged", suite.SHOULD,
+	registerCase("data/ack-every-second-segment", "at least every second full-sized segment is acknowledged", suite.SHOULD,
 		[]string{"RFC9293 SHLD-19", "RFC5681 §4.2"}, ackEverySecond)
-	reg("data/psh-last-segment", "the last segment of a write carries PSH", suite.MUST,
+	registerCase("data/psh-last-segment", "the last segment of a write carries PSH", suite.MUST,
 		[]string{"RFC9293 MUST-61"}, pshLast)
-	reg("data/urgent-to-target", "urgent data sent to the target leaves the connection working and acknowledged", suite.MUST,
+	registerCase("data/urgent-to-target", "urgent data sent to the target leaves the connection working and acknowledged", suite.MUST,
 		[]string{"RFC9293 MUST-30", "RFC9293 MUST-62"}, urgentToTarget)
-	reg("data/urgent-long", "an urgent pointer beyond the segment (long urgent data) is accepted", suite.MUST,
+	registerCase("data/urgent-long", "an urgent pointer beyond the segment (long urgent data) is accepted", suite.MUST,
 		[]string{"RFC9293 MUST-31"}, urgentLong)
-	reg("data/urgent-from-target", "the target's urgent pointer points to the octet after the urgent data", suite.MUST,
+	registerCase("data/urgent-from-target", "the target's urgent pointer points to the octet after the urgent data", suite.MUST,
 		[]string{"RFC9293 MUST-30", "RFC9293 MUST-62", "RFC6093 §3"}, urgentFromTarget)
 }
 
 // inOrder: RFC9293 §3.10.7.4 (seventh, segment text). Three segments in order are
 // delivered in order and acknowledged together.
 func inOrder(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	var all []byte
 	for i := range 3 {
 		d := pattern(100, byte('a'+i))
 		all = append(all, d...)
-		b.sendData(c, d)
+		s.sendData(c, fmt.Sprintf("P. %d:%d(100) ack 1", 1+100*i, 101+100*i), string(d))
 	}
-	b.readExpect(fd, all)
-	b.expect(c, ackOf(c.State().SndNxt), "ACK of all data")
+	s.readExpect(fd, string(all))
+	s.expect(c, ". 1:1(0) ack 301")
 }
 
 // outOfOrder: RFC9293 SHLD-31, MUST-58, MUST-59. Segment 3 beyond a hole is
@@ -89,125 +87,118 @@ func inOrder(t *T) {
 // series of queued segments, it MUST process them all before sending any
 // ACK segments (MUST-59)"); 4 and 5 follow.
 func outOfOrder(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	seg := func(i int) { // segment i of five, 100 octets each
-		b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(tcp.Size(100 * i)), Payload: pattern(100, byte('a'+i))})
+		s.sendData(c, fmt.Sprintf("P. %d:%d(100) ack 1", 1+100*i, 101+100*i), string(pattern(100, byte('a'+i))))
 	}
 	seg(0)
-	b.expect(c, ackOf(st.SndNxt.Add(100)), "ACK of segment 1")
+	s.expect(c, ". 1:1(0) ack 101")
 	seg(2)
-	b.expect(c, ackOf(st.SndNxt.Add(100)), "duplicate ACK for segment 3 (beyond the hole)")
+	s.expect(c, ". 1:1(0) ack 101") // duplicate ACK: segment 3 is beyond the hole
 	seg(1)
-	if f := b.expect(c, probe.HasFlags(fACK), "first ACK once the hole is filled"); f.TCP.Ack != st.SndNxt.Add(300) {
-		b.Fatalf("the first ACK after the hole was filled acknowledges %d octets, not the 300 of segments 1-3: the queued segment 3 was not processed before the ACK was sent (MUST-59)", rel(f.TCP.Ack, st.SndNxt))
+	if f := s.expectMatch(c, probe.HasFlags(tcp.FlagACK), "first ACK once the hole is filled"); f.TCP.Ack != c.State().ISS.Add(301) {
+		s.Fatalf("the first ACK after the hole was filled acknowledges %d octets, not the 300 of segments 1-3: the queued segment 3 was not processed before the ACK was sent (MUST-59)", rel(f.TCP.Ack, c.State().ISS)-1)
 	}
 	seg(3)
 	seg(4)
-	b.expect(c, ackOf(st.SndNxt.Add(500)), "ACK of all five")
+	s.expect(c, ". 1:1(0) ack 501")
 	var want []byte
 	for i := range 5 {
 		want = append(want, pattern(100, byte('a'+i))...)
 	}
-	b.readExpect(fd, want)
+	s.readExpect(fd, string(want))
 }
 
 // overlapping: RFC9293 §3.10.7.4. Segments overlapping each other deliver each octet
 // once, in order.
 func overlapping(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	all := pattern(300, 'k')
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt, Payload: all[:150]})
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(100), Payload: all[100:250]})
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(50), Payload: all[50:300]})
-	b.readExpect(fd, all)
-	b.expect(c, ackOf(st.SndNxt.Add(300)), "ACK of the 300 octets")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	all := string(pattern(300, 'k'))
+	s.sendData(c, "P. 1:151(150) ack 1", all[:150])
+	s.sendData(c, "P. 101:251(150) ack 1", all[100:250])
+	s.sendData(c, "P. 51:301(250) ack 1", all[50:300])
+	s.readExpect(fd, all)
+	s.expect(c, ". 1:1(0) ack 301")
 }
 
 // beyondWindow: RFC9293 §3.10.7.4 (first, sequence number). A segment beyond
 // RCV.NXT+RCV.WND is not acceptable: an ACK of RCV.NXT answers it, nothing is delivered.
 func beyondWindow(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(tcp.Size(st.SndWnd + 10000)), Payload: []byte("outside")})
-	f := b.expect(c, probe.Flags(fACK), "ACK for a segment beyond the window")
-	if f.TCP.Ack != st.SndNxt {
-		b.Fatalf("ACK %v: want ack %d (RCV.NXT unchanged)", &f, uint32(st.SndNxt))
-	}
-	b.sendData(c, []byte("inside"))
-	b.readExpect(fd, []byte("inside"))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	at := 1 + c.State().SndWnd + 10000
+	s.send(c, "P. %d:%d(7) ack 1", at, at+7)
+	s.expectNext(c, ". 1:1(0) ack 1", "the answer to a segment beyond the window (RCV.NXT unchanged)")
+	s.sendData(c, "P. 1:7(6) ack 1", "inside")
+	s.readExpect(fd, "inside")
 }
 
 // oldDuplicate: RFC9293 §3.10.7.4. A segment entirely before RCV.NXT is an old duplicate:
 // ACKed again, not delivered again.
 func oldDuplicate(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.sendData(c, []byte("once"))
-	b.readExpect(fd, []byte("once"))
-	b.expect(c, ackOf(st.SndNxt.Add(4)), "ACK of the data")
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt, Payload: []byte("once")})
-	b.expect(c, ackOf(st.SndNxt.Add(4)), "ACK for the old duplicate")
-	b.sendData(c, []byte("twice"))
-	b.readExpect(fd, []byte("twice"))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.sendData(c, "P. 1:5(4) ack 1", "once")
+	s.readExpect(fd, "once")
+	s.expect(c, ". 1:1(0) ack 5")
+	s.sendData(c, "P. 1:5(4) ack 1", "once") // the old duplicate
+	s.expect(c, ". 1:1(0) ack 5")
+	s.sendData(c, "P. 5:10(5) ack 1", "twice")
+	s.readExpect(fd, "twice")
 }
 
 // badChecksum: RFC9293 MUST-3. A bad checksum drops the segment. The proof is positive:
 // the good segment with the same sequence number and other bytes draws a bare ACK of exactly it,
 // without a D-SACK, and the application reads the good bytes.
 func badChecksum(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fPSH | fACK, Payload: []byte("BAD!!"), BadChecksum: true})
-	b.sendData(c, []byte("good!"))
-	f := b.expect(c, probe.Any, "the target's next segment")
-	if f.TCP.Flags != fACK || f.TCP.Ack != st.SndNxt.Add(5) || len(f.TCP.Options.SACK) != 0 {
-		b.Fatalf("first reply %v: want a bare ACK of %d without SACK blocks", &f, uint32(st.SndNxt.Add(5)))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagPSH | tcp.FlagACK, Payload: []byte("BAD!!"), BadChecksum: true})
+	s.sendData(c, "P. 1:6(5) ack 1", "good!")
+	f := s.expectMatch(c, probe.Any, "the target's next segment")
+	if f.TCP.Flags != tcp.FlagACK || f.TCP.Ack != c.State().ISS.Add(6) || len(f.TCP.Options.SACK) != 0 {
+		s.Fatalf("first reply %v: want a bare ACK of %d without SACK blocks", &f, uint32(c.State().ISS.Add(6)))
 	}
-	b.readExpect(fd, []byte("good!"))
+	s.readExpect(fd, "good!")
 }
 
 // checksumsGenerated: RFC9293 MUST-2. Every segment of an exchange (handshake, data
 // both ways, close) carries a right checksum.
 func checksumsGenerated(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.exchange(c, fd)
-	for _, f := range b.targetFrames(c) {
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.checkEachSegment(c, fd, func(f *probe.Frame) string {
 		if !f.ChecksumOK {
-			b.Fatalf("segment with a wrong checksum: %v", &f)
+			return "a wrong checksum"
 		}
-	}
+		return ""
+	})
 }
 
 // windowUnsigned: RFC9293 MUST-1. A window field of 65535 without scaling has the top
 // bit set; read as signed it would be negative and the target would not send.
 func windowUnsigned(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{Window: 65535, SYNOptions: probe.MSS(1460)})
-	go b.a.Write(b.ctx, fd, pattern(2000, 'u'))
-	b.expect(c, data, "data into a window of 65535")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{Window: 65535, SYNOptions: synOpts("mss 1460")})
+	s.writeAsync(fd, pattern(2000, 'u'))
+	s.expectMatch(c, data, "data into a window of 65535")
 }
 
 // windowRespected: RFC9293 §3.8.6. With our window at 1000 octets and 5000 to send,
 // nothing goes beyond SND.UNA+SND.WND.
 func windowRespected(t *T) {
-	b := newBench(t)
+	s := newSession(t)
 	const win = 1000
-	c, fd := b.open(probe.ConnConfig{Window: win, SYNOptions: probe.MSS(1460)})
+	c, fd := s.established(probe.ConnConfig{Window: win, SYNOptions: synOpts("mss 1460")})
 	st := c.State()
-	go b.a.Write(b.ctx, fd, pattern(5000, 'w'))
-	b.expect(c, data, "data")
+	s.writeAsync(fd, pattern(5000, 'w'))
+	s.expectMatch(c, data, "data")
 	time.Sleep(300 * time.Millisecond)
-	for _, f := range b.targetFrames(c) {
+	for _, f := range s.targetFrames(c) {
 		if len(f.TCP.Payload) > 0 && f.TCP.Seq.Add(tcp.Size(len(f.TCP.Payload))).GreaterThan(st.RcvNxt.Add(win)) {
-			b.Fatalf("segment %v goes beyond the window of %d octets", &f, win)
+			s.Fatalf("segment %v goes beyond the window of %d octets", &f, win)
 		}
 	}
 }
@@ -215,12 +206,12 @@ func windowRespected(t *T) {
 // closeWindow makes the target write n octets (more than our window),
 // takes what fits and acknowledges it with a zero window. It returns the
 // time of that ACK: what the target sends after it is its probing.
-func (b *bench) closeWindow(c *probe.Conn, fd agent.FD, n int) time.Time {
-	go b.a.Write(b.ctx, fd, pattern(n, 'z'))
-	b.expect(c, data, "data")
+func (s *session) closeWindow(c *probe.Conn, fd agent.FD, n int) time.Time {
+	s.writeAsync(fd, pattern(n, 'z'))
+	s.expectMatch(c, data, "data")
 	time.Sleep(100 * time.Millisecond) // the rest of the first window
-	b.send(c, probe.Segment{Flags: fACK, Window: 0, Keep: probe.FieldWindow})
-	b.Logf("zero window after %d octets", c.State().Received)
+	s.send(c, ". 1:1(0) ack %d win 0", rcvNxt(c))
+	s.Logf("zero window after %d octets", c.State().Received)
 	return time.Now()
 }
 
@@ -232,18 +223,18 @@ func after(t time.Time) probe.Match {
 // zeroWindowProbe: RFC9293 MUST-35, MUST-36. After our zero window the target probes
 // (at most one octet); when the window reopens the data follows.
 func zeroWindowProbe(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(1000), Window: 1000})
-	t0 := b.closeWindow(c, fd, 3000)
-	f := b.expect(c, after(t0), "a zero-window probe")
-	if len(f.TCP.Payload) > 1 || f.TCP.Flags.Has(fRST|fFIN) {
-		b.Fatalf("into a zero window the target sent %v, want a probe (at most one octet)", &f)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1000"), Window: 1000})
+	t0 := s.closeWindow(c, fd, 3000)
+	f := s.expectMatch(c, after(t0), "a zero-window probe")
+	if len(f.TCP.Payload) > 1 || f.TCP.Flags.Has(tcp.FlagRST|tcp.FlagFIN) {
+		s.Fatalf("into a zero window the target sent %v, want a probe (at most one octet)", &f)
 	}
 	// Reopen: the rest comes.
 	for c.State().Received < 3000 {
-		b.send(c, probe.Segment{Flags: fACK, Window: 1000})
+		s.send(c, ". 1:1(0) ack %d win 1000", rcvNxt(c))
 		if _, err := c.Expect(data); err != nil {
-			b.Fatalf("after the window reopened: %d of 3000 octets, then %v", c.State().Received, err)
+			s.Fatalf("after the window reopened: %d of 3000 octets, then %v", c.State().Received, err)
 		}
 	}
 }
@@ -251,188 +242,172 @@ func zeroWindowProbe(t *T) {
 // zeroWindowIndefinite: RFC9293 MUST-37. Probes answered with a zero window keep the
 // connection open for as long as it takes (6 s here), with no RST or FIN.
 func zeroWindowIndefinite(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(1000), Window: 1000, Timeout: 10 * time.Second})
-	t0 := b.closeWindow(c, fd, 3000)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1000"), Window: 1000, Timeout: 10 * time.Second})
+	t0 := s.closeWindow(c, fd, 3000)
 	deadline := time.Now().Add(6 * time.Second)
 	probes := 0
 	for time.Now().Before(deadline) {
 		f, err := c.Expect(after(t0))
 		if err != nil {
-			b.Fatalf("after %d probes: %v", probes, err)
+			s.Fatalf("after %d probes: %v", probes, err)
 		}
-		if f.TCP.Flags.Has(fRST) || f.TCP.Flags.Has(fFIN) || len(f.TCP.Payload) > 1 {
-			b.Fatalf("into a zero window the target sent %v", &f)
+		if f.TCP.Flags.Has(tcp.FlagRST) || f.TCP.Flags.Has(tcp.FlagFIN) || len(f.TCP.Payload) > 1 {
+			s.Fatalf("into a zero window the target sent %v", &f)
 		}
 		probes++
-		b.send(c, probe.Segment{Flags: fACK, Window: 0, Keep: probe.FieldWindow})
+		s.send(c, ". 1:1(0) ack %d win 0", rcvNxt(c))
 	}
-	b.Logf("%d zero-window probes in 6 s, each answered", probes)
-	b.send(c, probe.Segment{Flags: fACK, Window: 1000})
-	b.expect(c, data, "data once the window opens")
+	s.Logf("%d zero-window probes in 6 s, each answered", probes)
+	s.send(c, ". 1:1(0) ack %d win 1000", rcvNxt(c))
+	s.expectMatch(c, data, "data once the window opens")
+}
+
+// fillWindow sends data of up to 500 octets a segment until the target's
+// window closes or limit segments went, and returns the target's last ACK
+// (a zero window in it if the window closed).
+func (s *session) fillWindow(c *probe.Conn, limit int) probe.Frame {
+	var last probe.Frame
+	for range limit {
+		n := min(500, c.State().SndWnd)
+		if n == 0 {
+			break
+		}
+		at := sndNxt(c)
+		s.send(c, "P. %d:%d(%d) ack 1", at, at+int64(n), n)
+		last = s.expect(c, ". 1:1(0) ack %d", at+int64(n))
+		if last.TCP.Window == 0 {
+			break
+		}
+	}
+	return last
 }
 
 // zeroWindowRST: RFC9293 MUST-66. With the target's receive window filled to zero, a
 // RST at RCV.NXT is still processed: a later segment for the connection draws a RST.
 func zeroWindowRST(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	b.setopt(lfd, "SO_RCVBUF", 4096)
-	c, err := b.p.Dial(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Fatalf("handshake: %v", err)
+	s := newSession(t)
+	c, _ := s.establishedWith(probe.ConnConfig{}, func(lfd agent.FD) { s.setopt(lfd, "SO_RCVBUF", 4096) })
+	if s.fillWindow(c, 200).TCP.Window != 0 {
+		s.Skipf("the target's window did not close (SO_RCVBUF 4096 not honoured)")
 	}
-	b.accept(lfd)
-	closed := false
-	for i := 0; i < 200 && !closed; i++ {
-		st := c.State()
-		n := min(500, st.SndWnd)
-		if n == 0 {
-			closed = true
-			break
-		}
-		b.sendData(c, pattern(n, 'f'))
-		f, err := c.Expect(ackOf(st.SndNxt.Add(tcp.Size(n))))
-		if err != nil {
-			b.Fatalf("filling the target's window: %v", err)
-		}
-		closed = f.TCP.Window == 0
-	}
-	if !closed {
-		b.Skipf("the target's window did not close (SO_RCVBUF 4096 not honoured)")
-	}
-	b.Logf("the target's window is zero; RST at RCV.NXT")
-	if err := c.Reset(); err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.send(c, probe.Segment{Flags: fACK})
-	b.expect(c, rst, "RST for an ACK after the connection was reset")
+	s.Logf("the target's window is zero; RST at RCV.NXT")
+	at := sndNxt(c)
+	s.send(c, "R %d:%d(0)", at, at)
+	s.send(c, ". %d:%d(0) ack 1", at, at)
+	s.expectMatch(c, rst, "RST for an ACK after the connection was reset")
 }
 
 // windowShrink: RFC9293 MUST-34. Our window's right edge moves left; the target copes
 // and delivers all data, unchanged, once the window reopens.
 func windowShrink(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(1000), Window: 8000})
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1000"), Window: 8000})
 	const n = 20000
-	go b.a.Write(b.ctx, fd, pattern(n, 's'))
-	first := b.expect(c, data, "data")
+	s.writeAsync(fd, pattern(n, 's'))
+	first := s.expectMatch(c, data, "data")
 	// Acknowledge the first segment with a window whose right edge is
 	// left of the one advertised before.
-	b.send(c, probe.Segment{Flags: fACK, Ack: first.TCP.Seq.Add(tcp.Size(len(first.TCP.Payload))), Window: 100, Keep: probe.FieldWindow})
+	s.send(c, ". 1:1(0) ack %d win 100", 1+len(first.TCP.Payload))
 	time.Sleep(500 * time.Millisecond)
 	for c.State().Received < n {
-		b.send(c, probe.Segment{Flags: fACK, Window: 8000})
+		s.send(c, ". 1:1(0) ack %d win 8000", rcvNxt(c))
 		if _, err := c.Expect(data); err != nil {
-			b.Fatalf("after the window shrank: %d of %d octets, then %v", c.State().Received, n, err)
+			s.Fatalf("after the window shrank: %d of %d octets, then %v", c.State().Received, n, err)
 		}
 	}
 	if got := c.Received(); !bytes.Equal(got, pattern(n, 's')) {
-		b.Fatalf("the data after the shrink differs")
+		s.Fatalf("the data after the shrink differs")
 	}
 }
 
 // receiverSWS: RFC9293 MUST-39. With the target's window at zero, a read of 10 octets
 // (far below one MSS) does not reopen it to a silly 10.
 func receiverSWS(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	b.setopt(lfd, "SO_RCVBUF", 8192)
-	c, err := b.p.Dial(b.at(b.port), probe.ConnConfig{LocalPort: b.port, SYNOptions: probe.MSS(536)})
-	if err != nil {
-		b.Fatalf("handshake: %v", err)
-	}
-	fd := b.accept(lfd)
-	var last probe.Frame
-	for i := 0; i < 400; i++ {
-		st := c.State()
-		n := min(500, st.SndWnd)
-		if n == 0 {
-			break
-		}
-		b.sendData(c, pattern(n, 'r'))
-		last = b.expect(c, ackOf(st.SndNxt.Add(tcp.Size(n))), "ACK")
-	}
-	if last.TCP.Window != 0 {
-		b.Skipf("the target's window did not close")
+	s := newSession(t)
+	c, fd := s.establishedWith(probe.ConnConfig{SYNOptions: synOpts("mss 536")}, func(lfd agent.FD) { s.setopt(lfd, "SO_RCVBUF", 8192) })
+	if s.fillWindow(c, 400).TCP.Window != 0 {
+		s.Skipf("the target's window did not close")
 	}
 	// The application reads 10 octets: far less than an MSS. The window
 	// must stay closed.
-	b.read(fd, 10)
-	b.send(c, probe.Segment{Flags: fACK, Seq: c.State().SndNxt.Sub(1), Keep: probe.FieldSeq})
-	f := b.expect(c, probe.Flags(fACK), "ACK to a window probe")
+	s.read(fd, 10)
+	at := sndNxt(c) - 1 // a window probe
+	s.send(c, ". %d:%d(0) ack 1", at, at)
+	f := s.expectMatch(c, probe.Flags(tcp.FlagACK), "ACK to a window probe")
 	if w := int(f.TCP.Window) << c.State().SndWScale; w > 0 && w < 536 {
-		b.Fatalf("after a 10-octet read the target advertises %d octets: a silly window", w)
+		s.Fatalf("after a 10-octet read the target advertises %d octets: a silly window", w)
 	}
 }
 
 // senderSWS: RFC9293 MUST-38, SHLD-7 (Nagle). While a small segment is unacknowledged,
 // further small writes are held, then sent together.
 func senderSWS(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.write(fd, []byte("first"))
-	first := b.expect(c, data, "the first small segment")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.write(fd, "first")
+	first := s.expectData(c, "P. 1:6(5) ack 1", "first")
 	for range 9 {
-		b.write(fd, []byte("0123456789"))
+		s.write(fd, "0123456789")
 	}
 	// Nothing new while the first is unacknowledged (a retransmission of it
 	// is fine).
-	b.none(c, 150*time.Millisecond, probe.And(data, probe.Not(probe.Seq(first.TCP.Seq))), "a small segment while data was unacknowledged")
-	b.ack(c)
-	f := b.expect(c, probe.And(data, probe.Not(probe.Seq(first.TCP.Seq))), "the held data")
+	later := probe.And(data, probe.Not(probe.Seq(first.TCP.Seq)))
+	s.none(c, 150*time.Millisecond, later, "a small segment while data was unacknowledged")
+	s.send(c, ". 1:1(0) ack 6")
+	f := s.expectMatch(c, later, "the held data")
 	if len(f.TCP.Payload) < 90 {
-		b.Fatalf("held data sent in pieces: %v", &f)
+		s.Fatalf("held data sent in pieces: %v", &f)
 	}
 }
 
 // noDelay: RFC9293 MUST-17. With TCP_NODELAY the second small write goes out before
 // the first is acknowledged.
 func noDelay(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.setopt(fd, "TCP_NODELAY", 1)
-	b.write(fd, []byte("one"))
-	first := b.expect(c, data, "the first write")
-	b.write(fd, []byte("two"))
-	f := b.expect(c, probe.And(data, probe.Not(probe.Seq(first.TCP.Seq))), "the second write, before any ACK")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.setopt(fd, "TCP_NODELAY", 1)
+	s.write(fd, "one")
+	first := s.expectData(c, "P. 1:4(3) ack 1", "one")
+	s.write(fd, "two")
+	f := s.expectData(c, "P. 4:7(3) ack 1", "two") // before any ACK
 	if f.Time.Sub(first.Time) > 150*time.Millisecond {
-		b.Fatalf("the second write waited %v", f.Time.Sub(first.Time))
+		s.Fatalf("the second write waited %v", f.Time.Sub(first.Time))
 	}
 }
 
 // noBuffering: RFC9293 MUST-60. One octet written on an idle connection is sent at once.
 func noBuffering(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	start := time.Now()
-	b.write(fd, []byte("x"))
-	f := b.expect(c, data, "the small write")
+	s.write(fd, "x")
+	f := s.expectData(c, "P. 1:2(1) ack 1", "x")
 	if d := f.Time.Sub(start); d > 500*time.Millisecond {
-		b.Fatalf("one octet on an idle connection waited %v", d)
+		s.Fatalf("one octet on an idle connection waited %v", d)
 	}
 }
 
 // delayedACK: RFC9293 MUST-40. Each small segment is acknowledged within 0.5 s.
 func delayedACK(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	for i := range 4 {
 		time.Sleep(100 * time.Millisecond)
-		st := c.State()
-		b.sendData(c, []byte("abc"))
-		f := b.expect(c, ackOf(st.SndNxt.Add(3)), "ACK")
+		at := 1 + 3*i
+		s.sendData(c, fmt.Sprintf("P. %d:%d(3) ack 1", at, at+3), "abc")
 		sent := time.Now()
-		for _, g := range b.p.Frames() {
-			if g.Dir == probe.Out && g.IsTCP() && g.TCP.Seq == st.SndNxt && len(g.TCP.Payload) == 3 {
+		for _, g := range s.probe.Frames() {
+			if g.Dir == probe.Out && g.IsTCP() && g.TCP.Seq == c.State().ISS.Add(tcp.Size(at)) && len(g.TCP.Payload) == 3 {
 				sent = g.Time
 			}
 		}
+		f := s.expect(c, ". 1:1(0) ack %d", at+3)
 		if d := f.Time.Sub(sent); d >= 500*time.Millisecond {
-			b.Fatalf("segment %d acknowledged after %v", i+1, d)
+			s.Fatalf("segment %d acknowledged after %v", i+1, d)
 		}
 	}
-	b.read(fd, 12)
+	s.read(fd, 12)
 }
 
 // ackEverySecond: RFC9293 SHLD-19. Six full-sized segments, 10 ms apart,
@@ -443,27 +418,26 @@ func delayedACK(t *T) {
 // (MUST-59), which is how a receiver reading its link in batches (tcpstack,
 // Linux with GRO) acknowledges a burst.
 func ackEverySecond(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	n := sendSize(c)
 	for i := range 6 {
 		if i > 0 {
 			time.Sleep(ackSpacing)
 		}
-		b.send(c, probe.Segment{Flags: fACK, Seq: st.SndNxt.Add(tcp.Size(i * n)), Payload: pattern(n, 'e')})
+		s.send(c, ". %d:%d(%d) ack 1", 1+i*n, 1+(i+1)*n, n)
 	}
-	b.expect(c, ackOf(st.SndNxt.Add(tcp.Size(6*n))), "ACK of all six segments")
+	s.expect(c, ". 1:1(0) ack %d", 1+6*n)
 	acks := 0
-	for _, f := range b.targetFrames(c) {
-		if f.TCP.Ack.GreaterThan(st.SndNxt) {
+	for _, f := range s.targetFrames(c) {
+		if f.TCP.Ack.GreaterThan(c.State().ISS.Add(1)) {
 			acks++
 		}
 	}
 	if acks < 3 {
-		b.Fatalf("%d ACKs for six full-sized segments sent %v apart, want at least 3 (one for every second segment)", acks, ackSpacing)
+		s.Fatalf("%d ACKs for six full-sized segments sent %v apart, want at least 3 (one for every second segment)", acks, ackSpacing)
 	}
-	b.read(fd, 6*n)
+	s.read(fd, 6*n)
 }
 
 // ackSpacing separates the segments of ackEverySecond: long enough for the
@@ -474,17 +448,17 @@ const ackSpacing = 10 * time.Millisecond
 
 // pshLast: RFC9293 MUST-61. The segment ending the data of one write carries PSH.
 func pshLast(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	frames := b.bulkFromTarget(c, fd, 5000)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	frames := s.bulkFromTarget(c, fd, 5000)
 	last := frames[len(frames)-1]
 	for _, f := range frames {
 		if f.TCP.Seq.Add(tcp.Size(len(f.TCP.Payload))) == c.State().RcvNxt {
 			last = f
 		}
 	}
-	if !last.TCP.Flags.Has(fPSH) {
-		b.Fatalf("the segment ending the write has no PSH: %v", &last)
+	if !last.TCP.Flags.Has(tcp.FlagPSH) {
+		s.Fatalf("the segment ending the write has no PSH: %v", &last)
 	}
 }
 
@@ -492,52 +466,48 @@ func pshLast(t *T) {
 // the eighth: acknowledged, and the data around it delivered (the last urgent octet may be
 // taken out of band).
 func urgentToTarget(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fACK | fPSH | fURG, Urgent: 8, Payload: []byte("abcdefgh")})
-	b.expect(c, ackOf(st.SndNxt.Add(8)), "ACK of the urgent segment")
-	b.sendData(c, []byte("XYZ"))
-	b.expect(c, ackOf(st.SndNxt.Add(11)), "ACK of the data after it")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.sendData(c, "P.U 1:9(8) ack 1 urg 8", "abcdefgh")
+	s.expect(c, ". 1:1(0) ack 9")
+	s.sendData(c, "P. 9:12(3) ack 1", "XYZ")
+	s.expect(c, ". 1:1(0) ack 12")
 	// The urgent octet may be taken out of band (the BSD reading); the
 	// rest arrives in order.
-	got := b.read(fd, 10)
+	got := s.read(fd, 10)
 	if !bytes.HasPrefix(got, []byte("abcdefg")) {
-		b.Fatalf("read %q", got)
+		s.Fatalf("read %q", got)
 	}
 }
 
 // urgentLong: RFC9293 MUST-31. The urgent pointer of three segments points past the first
 // two: urgent data longer than a segment is taken.
 func urgentLong(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
 	n := min(sendSize(c), 1000)
 	for i := range 3 {
-		b.send(c, probe.Segment{Flags: fACK | fURG, Seq: st.SndNxt.Add(tcp.Size(i * n)), Urgent: uint16(3*n - i*n), Payload: pattern(n, 'U')})
+		s.send(c, ".U %d:%d(%d) ack 1 urg %d", 1+i*n, 1+(i+1)*n, n, 3*n-i*n)
 	}
-	b.expect(c, ackOf(st.SndNxt.Add(tcp.Size(3*n))), "ACK of the long urgent data")
-	b.read(fd, 3*n-1)
+	s.expect(c, ". 1:1(0) ack %d", 1+3*n)
+	s.read(fd, 3*n-1)
 }
 
 // urgentFromTarget: RFC9293 MUST-62, RFC6093 §3. A send with MSG_OOB puts the urgent
 // pointer on the octet after the urgent one.
 func urgentFromTarget(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.write(fd, []byte("abc"))
-	if _, err := c.ExpectData(3); err != nil {
-		b.Fatalf("data: %v", err)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.write(fd, "abc")
+	s.expectData(c, "P. 1:4(3) ack 1", "abc")
+	s.send(c, ". 1:1(0) ack 4")
+	if _, err := s.agent.SendOOB(s.ctx, fd, []byte("!")); err != nil {
+		s.agentFailed("send urgent data", err)
 	}
-	b.ack(c)
-	if _, err := b.a.SendOOB(b.ctx, fd, []byte("!")); err != nil {
-		b.agentErr("send urgent data", err)
-	}
-	f := b.expect(c, probe.HasFlags(fURG), "a segment with URG")
+	f := s.expectMatch(c, probe.HasFlags(tcp.FlagURG), "a segment with URG")
 	end := f.TCP.Seq.Add(tcp.Size(len(f.TCP.Payload)))
 	if f.TCP.Seq.Add(tcp.Size(f.TCP.Urgent)) != end {
-		b.Fatalf("segment %v: urgent pointer %d points to seq %d, want %d (the octet after the urgent one)",
+		s.Fatalf("segment %v: urgent pointer %d points to seq %d, want %d (the octet after the urgent one)",
 			&f, f.TCP.Urgent, uint32(f.TCP.Seq.Add(tcp.Size(f.TCP.Urgent))), uint32(end))
 	}
 }
@@ -550,25 +520,19 @@ func init() {
 // sackReported: RFC2018 §4. Two separate out-of-order segments draw duplicate
 // ACKs whose first SACK block is the segment that arrived last.
 func sackReported(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{})
-	st := c.State()
-	if !st.SACK {
-		b.Unsupported("SACK not negotiated: the target does not offer it")
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{})
+	if !c.State().SACK {
+		s.Unsupported("SACK not negotiated: the target does not offer it")
 	}
-	seg := func(off int) tcp.Value {
-		at := st.SndNxt.Add(tcp.Size(off))
-		b.send(c, probe.Segment{Flags: fACK, Seq: at, Payload: pattern(100, 'q')})
-		return at
+	s.send(c, ". 201:301(100) ack 1")
+	f := s.expectMatch(c, probe.Flags(tcp.FlagACK), "duplicate ACK for the first out-of-order segment")
+	if !s.matchLine(c, ". 1:1(0) ack 1 <%s>", withTS(c, "sack 201:301")).Match(&f) {
+		s.Fatalf("ACK %v: want a SACK block 201:301 (relative)", &f)
 	}
-	first := seg(200)
-	f := b.expect(c, probe.Flags(fACK), "duplicate ACK for the first out-of-order segment")
-	if len(f.TCP.Options.SACK) == 0 || f.TCP.Options.SACK[0] != (tcp.SACKBlock{Left: first, Right: first.Add(100)}) {
-		b.Fatalf("ACK %v: want a SACK block %d-%d", &f, uint32(first), uint32(first.Add(100)))
-	}
-	second := seg(400)
-	g := b.expect(c, probe.Flags(fACK), "duplicate ACK for the second")
-	if len(g.TCP.Options.SACK) < 2 || g.TCP.Options.SACK[0].Left != second {
-		b.Fatalf("ACK %v: want the block of the latest segment (%d) first, then the earlier one", &g, uint32(second))
+	s.send(c, ". 401:501(100) ack 1")
+	g := s.expectMatch(c, probe.Flags(tcp.FlagACK), "duplicate ACK for the second")
+	if !s.matchLine(c, ". 1:1(0) ack 1 <%s>", withTS(c, "sack 401:501 201:301")).Match(&g) {
+		s.Fatalf("ACK %v: want the block of the latest segment (401:501, relative) first, then the earlier one", &g)
 	}
 }

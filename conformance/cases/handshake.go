@@ -18,7 +18,7 @@ func init() {
 	register(suite.Case{ID: "handshake/three-way", Title: "a passive open completes the three-way handshake and carries data both ways",
 		Level: suite.MUST, Requirements: []string{"RFC9293 §3.5", "RFC9293 MUST-45"}}, threeWay)
 	register(suite.Case{ID: "handshake/active-open", Title: "the target's active open: SYN with MSS, then data both ways",
-		Level: suite.MUST, Requirements: []string{"RFC9293 §3.5", "RFC9293 MUST-14"}}, activeOpen)
+		Level: suite.MUST, Requirements: []string{"RFC9293 §3.5", "RFC9293 MUST-14"}}, activeOpenMSS)
 	register(suite.Case{ID: "handshake/synack-mss", Title: "the SYN-ACK carries an MSS option within the link's MTU",
 		Level: suite.MUST, Requirements: []string{"RFC9293 MUST-14", "RFC9293 MUST-67"}}, synAckMSS)
 	register(suite.Case{ID: "handshake/synack-window-scale", Title: "the target answers a window scale offer with a shift of at most 14",
@@ -62,179 +62,159 @@ func init() {
 // threeWay: SYN, SYN-ACK acknowledging our ISS+1 from the address we sent
 // to, ACK; then data each way.
 func threeWay(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	syn := b.synOf(c)
-	if syn.IP.Src != b.addr {
-		b.Fatalf("SYN-ACK from %v, want the address the SYN went to, %v (MUST-45)", syn.IP.Src, b.addr)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	syn := s.synOf(c)
+	if syn.IP.Src != s.target {
+		s.Fatalf("SYN-ACK from %v, want the address the SYN went to, %v (MUST-45)", syn.IP.Src, s.target)
 	}
-	b.sendData(c, []byte("ping"))
-	b.readExpect(fd, []byte("ping"))
-	b.expect(c, ackOf(c.State().SndNxt), "ACK of our data")
-	b.write(fd, []byte("pong"))
-	if got, err := c.ExpectData(4); err != nil || string(got) != "pong" {
-		b.Fatalf("data from the target: %q, %v", got, err)
-	}
+	s.sendData(c, "P. 1:5(4) ack 1", "ping")
+	s.readExpect(fd, "ping")
+	s.expect(c, ". 1:1(0) ack 5")
+	s.write(fd, "pong")
+	s.expectData(c, "P. 1:5(4) ack 5", "pong")
 }
 
-// activeOpen: the target connects; its SYN carries an MSS option.
-func activeOpen(t *T) {
-	b := newBench(t)
-	c, fd := b.dialed(probe.ConnConfig{}, nil)
+// activeOpenMSS: the target connects; its SYN carries an MSS option.
+func activeOpenMSS(t *T) {
+	s := newSession(t)
+	c, fd := s.establishedActive(probe.ConnConfig{}, nil)
 	if !c.State().PeerOptions.HasMSS {
-		f := b.synOf(c)
-		b.Fatalf("the target's SYN has no MSS option: %v", &f)
+		f := s.synOf(c)
+		s.Fatalf("the target's SYN has no MSS option: %v", &f)
 	}
-	b.write(fd, []byte("hello"))
-	if got, err := c.ExpectData(5); err != nil || string(got) != "hello" {
-		b.Fatalf("data from the target: %q, %v", got, err)
-	}
-	b.sendData(c, []byte("world"))
-	b.readExpect(fd, []byte("world"))
+	s.write(fd, "hello")
+	s.expectData(c, "P. 1:6(5) ack 1", "hello")
+	s.sendData(c, "P. 1:6(5) ack 6", "world")
+	s.readExpect(fd, "world")
 }
 
 // synAckMSS: RFC9293 MUST-14, MUST-67. The SYN-ACK's MSS is present and at most the
 // link's MTU less 40.
 func synAckMSS(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{})
 	o := c.State().PeerOptions
 	if !o.HasMSS {
-		b.Fatalf("SYN-ACK without MSS option")
+		s.Fatalf("SYN-ACK without MSS option")
 	}
 	// The target's MMS_R cannot exceed the link's MTU less the headers.
-	if mtu := b.p.Stack().MTU(); int(o.MSS) > mtu-40 || o.MSS == 0 {
-		b.Fatalf("SYN-ACK MSS %d; the link's MTU is %d, so at most %d", o.MSS, mtu, mtu-40)
+	if mtu := s.probe.Stack().MTU(); int(o.MSS) > mtu-40 || o.MSS == 0 {
+		s.Fatalf("SYN-ACK MSS %d; the link's MTU is %d, so at most %d", o.MSS, mtu, mtu-40)
 	}
 }
 
 // synAckWScale: RFC7323 §2.2, §2.3. A window scale offered is answered with a shift of
 // at most 14; a target without window scaling is UNSUPPORTED.
 func synAckWScale(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{})
 	st := c.State()
 	if !st.PeerOptions.HasWScale {
-		b.Unsupported("the target does not offer window scaling")
+		s.Unsupported("the target does not offer window scaling")
 	}
 	if st.SndWScale > 14 {
-		b.Fatalf("window scale shift %d > 14", st.SndWScale)
+		s.Fatalf("window scale shift %d > 14", st.SndWScale)
 	}
-	if w := b.synOf(c).TCP.Window; w == 0 {
-		b.Fatalf("SYN-ACK window 0")
+	if w := s.synOf(c).TCP.Window; w == 0 {
+		s.Fatalf("SYN-ACK window 0")
 	}
 }
 
 // synAckSACK: RFC2018 §2. SACK-permitted offered is answered in kind, or UNSUPPORTED.
 func synAckSACK(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{})
 	if !c.State().PeerOptions.SACKPermitted {
-		b.Unsupported("the target does not offer SACK")
+		s.Unsupported("the target does not offer SACK")
 	}
 }
 
 // synAckTS: RFC7323 §3.2. The SYN-ACK's TSecr echoes the TSval of our SYN.
 func synAckTS(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{})
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{})
 	st := c.State()
 	if !st.PeerOptions.HasTimestamps {
-		b.Unsupported("the target does not offer timestamps")
+		s.Unsupported("the target does not offer timestamps")
 	}
 	if st.PeerOptions.TSEcr != st.OurOptions.TSVal {
-		b.Fatalf("SYN-ACK TSecr %d, want our TSval %d", st.PeerOptions.TSEcr, st.OurOptions.TSVal)
+		s.Fatalf("SYN-ACK TSecr %d, want our TSval %d", st.PeerOptions.TSEcr, st.OurOptions.TSVal)
 	}
 }
 
 // synAckNoOptions: RFC7323 §2.2, §3.2, RFC2018 §2. Options the SYN did not offer are not
 // in the SYN-ACK.
 func synAckNoOptions(t *T) {
-	b := newBench(t)
-	c, _ := b.open(probe.ConnConfig{SYNOptions: []byte{}})
+	s := newSession(t)
+	c, _ := s.established(probe.ConnConfig{SYNOptions: []byte{}})
 	o := c.State().PeerOptions
 	if o.HasWScale || o.SACKPermitted || o.HasTimestamps {
-		b.Fatalf("SYN-ACK to a SYN without options carries %v", &o)
+		s.Fatalf("SYN-ACK to a SYN without options carries %v", &o)
 	}
 }
 
 // synClosedPort: RFC9293 §3.10.7.1. A SYN to a closed port draws
-// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+// <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>. (The sequence number of the
+// reset is absolute: the target has no IRS a line could count from.)
 func synClosedPort(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	f := b.expect(c, rst, "RST for a SYN to a closed port")
-	iss := c.State().ISS
-	if f.TCP.Flags != fRST|fACK || f.TCP.Seq != 0 || f.TCP.Ack != iss.Add(1) || len(f.TCP.Payload) != 0 {
-		b.Fatalf("reset %v: want [R.] seq 0 ack %d", &f, uint32(iss.Add(1)))
+	s := newSession(t)
+	c := s.newConn(probe.ConnConfig{})
+	s.send(c, "S 0:0(0) <mss 1460>")
+	f := s.expect(c, "R. * ack 1")
+	if f.TCP.Seq != 0 || len(f.TCP.Payload) != 0 {
+		s.Fatalf("reset %v: want [R.] seq 0 ack %d", &f, uint32(c.State().ISS.Add(1)))
 	}
 }
 
 // synWithData: RFC9293 §3.10.7.2, §3.4. Data in a SYN is delivered exactly once: with the
 // SYN if the SYN-ACK acknowledges it, else after we send it again.
 func synWithData(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, SYNOptions: probe.MSS(1460)})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	iss := c.State().ISS
-	payload := []byte("syn-data!!")
-	b.send(c, probe.Segment{Flags: fSYN, Seq: iss, Options: probe.MSS(1460), Payload: payload, Window: 65535})
-	sa := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
-	switch sa.TCP.Ack {
-	case iss.Add(1):
+	s := newSession(t)
+	lfd := s.listen(s.port)
+	c := s.newConn(probe.ConnConfig{})
+	const payload = "syn-data!!"
+	s.sendData(c, "S 0:10(10) win 65535 <mss 1460>", payload)
+	sa := s.expectMatch(c, probe.HasFlags(tcp.FlagSYN|tcp.FlagACK), "SYN-ACK")
+	switch rel(sa.TCP.Ack, c.State().ISS) {
+	case 1:
 		// The data was not accepted: acknowledge the SYN and send it again.
-		b.send(c, probe.Segment{Flags: fACK, Seq: iss.Add(1), Ack: sa.TCP.Seq.Add(1)})
-		b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: iss.Add(1), Ack: sa.TCP.Seq.Add(1), Payload: payload})
-	case iss.Add(tcp.Size(1 + len(payload))):
-		b.send(c, probe.Segment{Flags: fACK, Seq: iss.Add(tcp.Size(1 + len(payload))), Ack: sa.TCP.Seq.Add(1)})
+		s.send(c, ". 1:1(0) ack 1")
+		s.sendData(c, "P. 1:11(10) ack 1", payload)
+	case 11:
+		s.send(c, ". 11:11(0) ack 1")
 	default:
-		b.Fatalf("SYN-ACK %v acknowledges neither the SYN nor SYN and data", &sa)
+		s.Fatalf("SYN-ACK %v acknowledges neither the SYN nor SYN and data", &sa)
 	}
-	fd := b.accept(lfd)
-	b.readExpect(fd, payload)
-	b.expect(c, ackOf(iss.Add(tcp.Size(1+len(payload)))), "ACK of the data")
+	fd := s.accept(lfd)
+	s.readExpect(fd, payload)
+	s.expectMatch(c, ackOf(c.State().ISS.Add(11)), "ACK of the data")
 	// Exactly once: the next bytes read are the next bytes sent.
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: iss.Add(tcp.Size(1 + len(payload))), Ack: sa.TCP.Seq.Add(1), Payload: []byte("next")})
-	b.readExpect(fd, []byte("next"))
+	s.sendData(c, "P. 11:15(4) ack 1", "next")
+	s.readExpect(fd, "next")
 }
 
 // duplicateSYN: RFC9293 §3.8.1. A retransmitted SYN in SYN-RECEIVED draws the same
 // SYN-ACK (same ISN), and the handshake completes.
 func duplicateSYN(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	first := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	again := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK to the retransmitted SYN")
-	if again.TCP.Seq != first.TCP.Seq || again.TCP.Ack != first.TCP.Ack {
-		b.Fatalf("second SYN-ACK %v differs from the first %v", &again, &first)
-	}
-	b.sendLine(c, ". 1:1(0) ack 1")
-	fd := b.accept(lfd)
-	b.sendLine(c, "P. 1:6(5) ack 1")
-	b.read(fd, 5)
+	s := newSession(t)
+	c, lfd, _ := s.synReceived(probe.ConnConfig{})
+	s.send(c, "S 0:0(0) <mss 1460>")
+	s.expect(c, "S. 0:0(0) ack 1") // the same ISN again
+	s.send(c, ". 1:1(0) ack 1")
+	fd := s.accept(lfd)
+	s.send(c, "P. 1:6(5) ack 1")
+	s.read(fd, 5)
 }
 
-// backoffIntervals waits for n transmissions of segments matching m and
-// returns the gaps between them.
-func (b *bench) backoffIntervals(c *probe.Conn, n int, m probe.Match, what string, first probe.Frame) []time.Duration {
+// transmissions waits for n transmissions of segments matching m, the
+// first of which is first, and returns the gaps between them.
+func (s *session) transmissions(c *probe.Conn, n int, m probe.Match, what string, first probe.Frame) []time.Duration {
 	times := []time.Time{first.Time}
 	for len(times) < n {
 		f, err := c.Expect(m)
 		if err != nil {
-			b.Fatalf("%s: transmission %d: %v", what, len(times)+1, err)
+			s.Fatalf("%s: transmission %d: %v", what, len(times)+1, err)
 		}
 		times = append(times, f.Time)
 	}
@@ -247,11 +227,11 @@ func (b *bench) backoffIntervals(c *probe.Conn, n int, m probe.Match, what strin
 
 // growing fails unless each gap is clearly longer than the one before
 // (exponential backoff doubles; 1.5 leaves room for timer granularity).
-func (b *bench) growing(gaps []time.Duration, what string) {
-	b.Logf("%s intervals: %s", what, fmtDurations(gaps))
+func (s *session) growing(gaps []time.Duration, what string) {
+	s.Logf("%s intervals: %s", what, fmtDurations(gaps))
 	for i := 1; i < len(gaps); i++ {
 		if float64(gaps[i]) < 1.5*float64(gaps[i-1]) {
-			b.Fatalf("%s intervals %s: no backoff", what, fmtDurations(gaps))
+			s.Fatalf("%s intervals %s: no backoff", what, fmtDurations(gaps))
 		}
 	}
 }
@@ -259,33 +239,22 @@ func (b *bench) growing(gaps []time.Duration, what string) {
 // synAckBackoff: RFC9293 MUST-19, RFC6298 §5.5. An unanswered SYN-ACK is resent with each
 // interval longer than the last.
 func synAckBackoff(t *T) {
-	b := newBench(t)
-	b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: 8 * time.Second})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	m := probe.Flags(fSYN | fACK)
-	first := b.expect(c, m, "SYN-ACK")
-	b.growing(b.backoffIntervals(c, 3, m, "SYN-ACK retransmission", first), "SYN-ACK")
+	s := newSession(t)
+	c, _, first := s.synReceived(probe.ConnConfig{Timeout: 8 * time.Second})
+	resent := s.matchLine(c, "S. 0:0(0) ack 1")
+	s.growing(s.transmissions(c, 3, resent, "SYN-ACK retransmission", first), "SYN-ACK")
 }
 
 // synBackoff: RFC9293 MUST-19, MUST-23, RFC6298 §5.5. An unanswered SYN is resent with
 // growing intervals, and the connect is not given up within the case.
 func synBackoff(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: 8 * time.Second})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	_, done := b.connecting(b.port, nil)
-	m := probe.Flags(fSYN)
-	first := b.expect(c, m, "SYN")
-	b.growing(b.backoffIntervals(c, 3, m, "SYN retransmission", first), "SYN")
+	s := newSession(t)
+	c, _, done, first := s.synSent(probe.ConnConfig{Timeout: 8 * time.Second}, nil)
+	resent := s.matchLine(c, "S 0:0(0)")
+	s.growing(s.transmissions(c, 3, resent, "SYN retransmission", first), "SYN")
 	select {
 	case err := <-done:
-		b.Fatalf("the connect ended after %v: %v; R2 for a SYN is at least 3 minutes", time.Since(first.Time), err)
+		s.Fatalf("the connect ended after %v: %v; R2 for a SYN is at least 3 minutes", time.Since(first.Time), err)
 	default:
 	}
 }
@@ -326,28 +295,25 @@ const (
 // A slow case: it takes 2 to 5 minutes (about 3m20s for a target that
 // retransmits up to 3 minutes and gives up soon after).
 func synRetriesThreeMinutes(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: wait})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
+	s := newSession(t)
+	c := s.newConn(probe.ConnConfig{Timeout: wait})
 	// Ending ctx when the case ends also ends a connect still pending: the
 	// agent client disconnects (which would otherwise wait for the call) and
 	// the agent closes the socket.
-	ctx, cancel := context.WithCancel(b.ctx)
+	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	bc := *b
-	bc.ctx = ctx
-	_, done := bc.connectingWithin(b.port, synR2Connect, nil)
-	first := b.expect(c, probe.Flags(fSYN), "SYN")
-	resent := probe.And(probe.Tuple(c.LocalAddr(), c.RemoteAddr()), probe.HasFlags(fSYN), probe.Seq(first.TCP.Seq))
+	sc := *s
+	sc.ctx = ctx
+	_, done := sc.connectingWithin(s.port, synR2Connect, nil)
+	first := s.expect(c, "S 0:0(0)")
+	resent := probe.And(probe.Tuple(c.LocalAddr(), c.RemoteAddr()), s.matchLine(c, "S 0:0(0)"))
 
 	// The retransmissions, in order, from the probe's record.
 	syns := make(chan probe.Frame)
 	go func() {
 		defer close(syns)
 		for {
-			f, err := b.p.ExpectContext(ctx, resent)
+			f, err := s.probe.ExpectContext(ctx, resent)
 			if err != nil {
 				return
 			}
@@ -379,34 +345,34 @@ func synRetriesThreeMinutes(t *T) {
 		select {
 		case f, ok := <-syns:
 			if !ok {
-				b.Brokenf("probe: the record ended: %v", ctx.Err())
+				s.Brokenf("probe: the record ended: %v", ctx.Err())
 			}
 			at := f.Time.Sub(first.Time)
 			times = append(times, at)
-			b.Logf("SYN retransmission %d at %v", len(times), at.Round(time.Millisecond))
+			s.Logf("SYN retransmission %d at %v", len(times), at.Round(time.Millisecond))
 			if at >= synR2Min {
-				b.Logf("the SYN is still retransmitted %v after the first (retransmissions at %s)", at.Round(time.Millisecond), fmtDurations(times))
+				s.Logf("the SYN is still retransmitted %v after the first (retransmissions at %s)", at.Round(time.Millisecond), fmtDurations(times))
 				return
 			}
 			timer.Reset(time.Until(first.Time.Add(waitUntil())))
 		case err := <-done:
 			ended := time.Since(first.Time)
 			if err == nil {
-				b.Brokenf("the target's connect succeeded, yet the probe answered nothing")
+				s.Brokenf("the target's connect succeeded, yet the probe answered nothing")
 			}
 			// A retransmission the probe saw just before the end counts.
-			for _, f := range b.p.Frames() {
+			for _, f := range s.probe.Frames() {
 				if f.Dir == probe.In && resent.Match(&f) && f.Time.Sub(first.Time) >= synR2Min {
-					b.Logf("the SYN was retransmitted %v after the first, then the connect ended after %v: %v",
+					s.Logf("the SYN was retransmitted %v after the first, then the connect ended after %v: %v",
 						f.Time.Sub(first.Time).Round(time.Millisecond), ended.Round(time.Millisecond), err)
 					return
 				}
 			}
-			b.Fatalf("the target gave up the connect %v after its first SYN (%s), having retransmitted the SYN at %s; "+
+			s.Fatalf("the target gave up the connect %v after its first SYN (%s), having retransmitted the SYN at %s; "+
 				"R2 for a SYN MUST provide retransmission of the segment for at least 3 minutes (MUST-23)",
 				ended.Round(100*time.Millisecond), errText(err), listOrNone(times))
 		case <-timer.C:
-			b.Fatalf("no retransmission of the SYN at or after 3 minutes: the connect is still pending %v after the first SYN, "+
+			s.Fatalf("no retransmission of the SYN at or after 3 minutes: the connect is still pending %v after the first SYN, "+
 				"the SYN was retransmitted at %s; R2 for a SYN MUST provide retransmission of the segment for at least 3 minutes (MUST-23)",
 				time.Since(first.Time).Round(100*time.Millisecond), listOrNone(times))
 		}
@@ -432,68 +398,50 @@ func listOrNone(ds []time.Duration) string {
 // simultaneousOpen: RFC9293 MUST-10, §3.5 Figure 7. Our SYN crosses the target's: it
 // answers with a SYN-ACK (SYN-RECEIVED), our SYN-ACK completes, data flows.
 func simultaneousOpen(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	fd, done := b.connecting(b.port, nil)
-	b.expect(c, probe.Flags(fSYN), "the target's SYN")
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	b.expect(c, probe.And(probe.HasFlags(fSYN|fACK), probe.Ack(c.State().ISS.Add(1))), "SYN-ACK acknowledging our SYN")
-	b.sendLine(c, "S. 0:0(0) ack 1 <mss 1460>")
+	s := newSession(t)
+	c, fd, done, _ := s.synSent(probe.ConnConfig{}, nil)
+	s.send(c, "S 0:0(0) <mss 1460>")
+	s.expect(c, "S. 0:0(0) ack 1")
+	s.send(c, "S. 0:0(0) ack 1 <mss 1460>")
 	if err := <-done; err != nil {
-		b.Fatalf("connect after a simultaneous open: %v", err)
+		s.Fatalf("connect after a simultaneous open: %v", err)
 	}
-	b.sendLine(c, "P. 1:5(4) ack 1 <>")
-	b.read(fd, 4)
-	b.write(fd, []byte("ok"))
-	if got, err := c.ExpectData(2); err != nil || string(got) != "ok" {
-		b.Fatalf("data from the target: %q, %v", got, err)
-	}
+	s.send(c, "P. 1:5(4) ack 1 <>")
+	s.read(fd, 4)
+	s.write(fd, "ok")
+	s.expectData(c, "P. 1:3(2) ack 5", "ok")
 }
 
 // synRcvdPassiveReset: RFC9293 MUST-11. A RST in SYN-RECEIVED entered from LISTEN
 // returns to LISTEN: the next connection is accepted, and is the only one.
 func synRcvdPassiveReset(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
-	b.sendLine(c, "R 1:1(0)")
+	s := newSession(t)
+	c, lfd, _ := s.synReceived(probe.ConnConfig{})
+	s.send(c, "R 1:1(0)")
 	// Back in LISTEN: another opening from another port is accepted, and
 	// it is the one accept returns.
-	c2, err := b.p.Dial(b.at(b.port), probe.ConnConfig{})
+	c2, err := s.probe.Dial(s.targetAt(s.port), probe.ConnConfig{})
 	if err != nil {
-		b.Fatalf("after the RST the listener does not answer: %v", err)
+		s.Fatalf("after the RST the listener does not answer: %v", err)
 	}
-	fd, peer, err := b.a.Accept(b.ctx, lfd, wait)
+	fd, peer, err := s.agent.Accept(s.ctx, lfd, wait)
 	if err != nil {
-		b.Fatalf("accept after the reset: %v", err)
+		s.Fatalf("accept after the reset: %v", err)
 	}
 	if peer.Port() != c2.LocalAddr().Port() {
-		b.Fatalf("accept returned the connection from port %d, want %d (the reset one must be gone)", peer.Port(), c2.LocalAddr().Port())
+		s.Fatalf("accept returned the connection from port %d, want %d (the reset one must be gone)", peer.Port(), c2.LocalAddr().Port())
 	}
-	b.close(fd)
+	s.close(fd)
 }
 
 // synRcvdActiveReset: RFC9293 MUST-11, §3.10.7.4. A RST in SYN-RECEIVED entered from
 // SYN-SENT refuses the connection: connect fails and the connection is gone.
 func synRcvdActiveReset(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	_, done := b.connecting(b.port, nil)
-	b.expect(c, probe.Flags(fSYN), "the target's SYN")
-	b.sendLine(c, "S 0:0(0) <mss 1460>")
-	b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK (SYN-RECEIVED)")
-	b.sendLine(c, "R 1:1(0)")
+	s := newSession(t)
+	c, _, done, _ := s.synSent(probe.ConnConfig{}, nil)
+	s.send(c, "S 0:0(0) <mss 1460>")
+	s.expect(c, "S. 0:0(0) ack 1") // SYN-RECEIVED
+	s.send(c, "R 1:1(0)")
 	select {
 	case err := <-done:
 		// RFC9293 says "connection refused"; the errno that carries it is
@@ -501,30 +449,30 @@ func synRcvdActiveReset(t *T) {
 		switch errno(err) {
 		case "ECONNREFUSED":
 		case "ECONNRESET":
-			b.Logf("connect returned ECONNRESET for a refused connection (RFC9293: \"connection refused\")")
+			s.Logf("connect returned ECONNRESET for a refused connection (RFC9293: \"connection refused\")")
 		default:
-			b.Fatalf("connect returned %v, want the connection refused", err)
+			s.Fatalf("connect returned %v, want the connection refused", err)
 		}
 	case <-time.After(6 * time.Second):
-		b.Fatalf("connect still pending after the RST")
+		s.Fatalf("connect still pending after the RST")
 	}
 	// Closed, not back in LISTEN or SYN-SENT: a segment for it draws a reset.
-	b.sendLine(c, ". 1:1(0) ack 1")
-	b.expect(c, rst, "RST for a segment of the refused connection")
+	s.send(c, ". 1:1(0) ack 1")
+	s.expectMatch(c, rst, "RST for a segment of the refused connection")
 }
 
 // bulkFromTarget makes the target write n bytes and takes them, ACKing
 // each segment, returning the data frames.
-func (b *bench) bulkFromTarget(c *probe.Conn, fd agent.FD, n int) []probe.Frame {
-	go b.a.Write(b.ctx, fd, pattern(n, 'a'))
+func (s *session) bulkFromTarget(c *probe.Conn, fd agent.FD, n int) []probe.Frame {
+	s.writeAsync(fd, pattern(n, 'a'))
 	for c.State().Received < n {
 		if _, err := c.Expect(data); err != nil {
-			b.Fatalf("data from the target: %d of %d bytes, then %v", c.State().Received, n, err)
+			s.Fatalf("data from the target: %d of %d bytes, then %v", c.State().Received, n, err)
 		}
-		b.ack(c)
+		s.ack(c)
 	}
 	var frames []probe.Frame
-	for _, f := range b.targetFrames(c) {
+	for _, f := range s.targetFrames(c) {
 		if len(f.TCP.Payload) > 0 {
 			frames = append(frames, f)
 		}
@@ -532,70 +480,65 @@ func (b *bench) bulkFromTarget(c *probe.Conn, fd agent.FD, n int) []probe.Frame 
 	return frames
 }
 
-func (b *bench) maxSegment(c *probe.Conn, fd agent.FD, limit int) {
-	for _, f := range b.bulkFromTarget(c, fd, 4000) {
+func (s *session) maxSegment(c *probe.Conn, fd agent.FD, limit int) {
+	for _, f := range s.bulkFromTarget(c, fd, 4000) {
 		if len(f.TCP.Payload) > limit {
-			b.Fatalf("segment %v carries %d octets, more than %d", &f, len(f.TCP.Payload), limit)
+			s.Fatalf("segment %v carries %d octets, more than %d", &f, len(f.TCP.Payload), limit)
 		}
 	}
 }
 
 // mssAbsent: RFC9293 MUST-15. A SYN without MSS option means 536: no segment is larger.
-func mssAbsent(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: []byte{}})
-	b.maxSegment(c, fd, 536)
-}
+func mssAbsent(t *T) { mssHonoured(t, "", 536) }
 
 // smallMSS: RFC9293 MUST-16. Our MSS of 300 bounds every segment of the target.
-func smallMSS(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(300)})
-	b.maxSegment(c, fd, 300)
+func smallMSS(t *T) { mssHonoured(t, "mss 300", 300) }
+
+// mssHonoured opens a connection whose SYN carries synOptions (a line's
+// "<...>") and fails if the target then sends a segment of more than mss
+// octets.
+func mssHonoured(t *T, synOptions string, mss int) {
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts(synOptions)})
+	s.maxSegment(c, fd, mss)
 }
 
 // listenBeside: RFC9293 MUST-41, MUST-42. Three connections from one listener, each
 // accepted with its own remote port, each carrying its own data.
 func listenBeside(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
+	s := newSession(t)
+	lfd := s.listen(s.port)
 	var conns []*probe.Conn
 	var fds []agent.FD
 	for i := 0; i < 3; i++ {
-		c, err := b.p.Dial(b.at(b.port), probe.ConnConfig{})
+		c, err := s.probe.Dial(s.targetAt(s.port), probe.ConnConfig{})
 		if err != nil {
-			b.Fatalf("connection %d to the listener: %v", i+1, err)
+			s.Fatalf("connection %d to the listener: %v", i+1, err)
 		}
 		conns = append(conns, c)
-		fd, peer, err := b.a.Accept(b.ctx, lfd, wait)
+		fd, peer, err := s.agent.Accept(s.ctx, lfd, wait)
 		if err != nil {
-			b.Fatalf("accept %d: %v", i+1, err)
+			s.Fatalf("accept %d: %v", i+1, err)
 		}
 		if peer.Port() != c.LocalAddr().Port() {
-			b.Fatalf("accept %d returned port %d, want %d", i+1, peer.Port(), c.LocalAddr().Port())
+			s.Fatalf("accept %d returned port %d, want %d", i+1, peer.Port(), c.LocalAddr().Port())
 		}
 		fds = append(fds, fd)
 	}
 	for i, c := range conns {
-		msg := []byte(strings.Repeat(string(rune('A'+i)), 3))
-		b.sendData(c, msg)
-		b.readExpect(fds[i], msg)
+		msg := strings.Repeat(string(rune('A'+i)), 3)
+		s.sendData(c, "P. 1:4(3) ack 1", msg)
+		s.readExpect(fds[i], msg)
 	}
 }
 
 // ttlConfigurable: RFC9293 MUST-49. IP_TTL 17 set before connect is the TTL of the SYN.
 func ttlConfigurable(t *T) {
-	b := newBench(t)
+	s := newSession(t)
 	const ttl = 17
-	l := b.p.Listen(b.port, probe.ConnConfig{})
-	_, done := b.connecting(b.port, func(fd agent.FD) { b.setopt(fd, "IP_TTL", ttl) })
-	c, err := l.Accept()
-	if err != nil {
-		b.Fatalf("the target's active open: %v", err)
-	}
-	<-done
-	if f := b.synOf(c); f.IP.TTL != ttl {
-		b.Fatalf("SYN with TTL %d, the application set %d", f.IP.TTL, ttl)
+	c, _ := s.establishedActive(probe.ConnConfig{}, func(fd agent.FD) { s.setopt(fd, "IP_TTL", ttl) })
+	if f := s.synOf(c); f.IP.TTL != ttl {
+		s.Fatalf("SYN with TTL %d, the application set %d", f.IP.TTL, ttl)
 	}
 }
 
@@ -606,15 +549,15 @@ func ttlConfigurable(t *T) {
 // data the target sends. The two ECN bits (RFC3168) are the stack's own and
 // are not compared.
 func diffservConfigurable(t *T) {
-	b := newBench(t)
+	s := newSession(t)
 	const tos = 0x28
-	c, fd := b.dialed(probe.ConnConfig{}, func(fd agent.FD) { b.setopt(fd, "IP_TOS", tos) })
-	if f := b.synOf(c); f.IP.TOS&^0x03 != tos {
-		b.Fatalf("SYN with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
+	c, fd := s.establishedActive(probe.ConnConfig{}, func(fd agent.FD) { s.setopt(fd, "IP_TOS", tos) })
+	if f := s.synOf(c); f.IP.TOS&^0x03 != tos {
+		s.Fatalf("SYN with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
 	}
-	b.write(fd, []byte("diffserv"))
-	f := b.expect(c, data, "data from the target")
+	s.write(fd, "diffserv")
+	f := s.expectData(c, "P. 1:9(8) ack 1", "diffserv")
 	if f.IP.TOS&^0x03 != tos {
-		b.Fatalf("data segment with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
+		s.Fatalf("data segment with DS field %#02x (DSCP %d), the application set %#02x (DSCP %d)", f.IP.TOS, f.IP.TOS>>2, tos, tos>>2)
 	}
 }

@@ -13,18 +13,15 @@ import (
 // target's segments, sent as a router on the path would.
 
 func init() {
-	reg := func(id, title string, lvl suite.Level, req []string, run func(*T)) {
-		register(suite.Case{ID: id, Title: title, Level: lvl, Requirements: req}, run)
-	}
-	reg("icmp/frag-needed-lowers-segment-size", "fragmentation needed with a next-hop MTU makes the target resend in smaller segments", suite.MUST,
+	registerCase("icmp/frag-needed-lowers-segment-size", "fragmentation needed with a next-hop MTU makes the target resend in smaller segments", suite.MUST,
 		[]string{"RFC9293 MUST-54", "RFC1191 §6.1", "RFC9293 SHLD-6"}, fragNeeded)
-	reg("icmp/source-quench-ignored", "source quench is silently discarded", suite.MUST,
+	registerCase("icmp/source-quench-ignored", "source quench is silently discarded", suite.MUST,
 		[]string{"RFC9293 MUST-55", "RFC6633 §2"}, func(t *T) { softError(t, 4, 0) })
-	reg("icmp/time-exceeded-no-abort", "time exceeded does not abort the connection", suite.MUST,
+	registerCase("icmp/time-exceeded-no-abort", "time exceeded does not abort the connection", suite.MUST,
 		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 11, 0) })
-	reg("icmp/parameter-problem-no-abort", "parameter problem does not abort the connection", suite.MUST,
+	registerCase("icmp/parameter-problem-no-abort", "parameter problem does not abort the connection", suite.MUST,
 		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 12, 0) })
-	reg("icmp/host-unreachable-no-abort", "host unreachable (a soft error) does not abort an established connection", suite.SHOULD,
+	registerCase("icmp/host-unreachable-no-abort", "host unreachable (a soft error) does not abort an established connection", suite.SHOULD,
 		[]string{"RFC9293 SHLD-25", "RFC1122 §4.2.3.9"}, func(t *T) { softError(t, 3, 1) })
 }
 
@@ -67,42 +64,46 @@ func checksum(b []byte) uint16 {
 // fragNeeded: RFC9293 MUST-54, RFC1191 §6.1. Fragmentation needed, quoting the target's
 // segment, with an MTU 200 octets below it: the segment is resent within that MTU.
 func fragNeeded(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	go b.a.Write(b.ctx, fd, pattern(4000, 'M'))
-	f := b.expect(c, data, "a full-sized segment")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.writeAsync(fd, pattern(4000, 'M'))
+	f := s.expectMatch(c, data, "a full-sized segment")
 	if !f.IP.DF {
-		b.Unsupported("the target does not set DF: no path MTU discovery")
+		s.Unsupported("the target does not set DF: no path MTU discovery")
 	}
 	mtu := f.IP.TotalLen - 200
 	if mtu < 576 {
-		b.Skipf("the target's segments (%d octets) are too small to lower", f.IP.TotalLen)
+		s.Skipf("the target's segments (%d octets) are too small to lower", f.IP.TotalLen)
 	}
-	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 4, uint32(mtu), f)); err != nil {
-		b.Brokenf("probe: send ICMP: %v", err)
-	}
-	g := b.expect(c, probe.And(data, probe.Seq(f.TCP.Seq)), "the segment resent")
+	s.sendICMP(3, 4, uint32(mtu), f)
+	g := s.expectMatch(c, probe.And(data, probe.Seq(f.TCP.Seq)), "the segment resent")
 	if g.IP.TotalLen > mtu {
-		b.Fatalf("resent segment of %d octets, the path MTU is %d", g.IP.TotalLen, mtu)
+		s.Fatalf("resent segment of %d octets, the path MTU is %d", g.IP.TotalLen, mtu)
+	}
+}
+
+// sendICMP sends the target an ICMP error of type typ and code about its
+// segment f, as a router on the path would.
+func (s *session) sendICMP(typ, code uint8, rest uint32, f probe.Frame) {
+	if err := s.probe.SendIPv4(icmpAbout(s.probe.Addr(), s.target, typ, code, rest, f)); err != nil {
+		s.Brokenf("probe: send ICMP: %v", err)
 	}
 }
 
 // softError sends an ICMP error about the target's last segment and shows
 // the connection still carries data both ways.
 func softError(t *T, typ, code uint8) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.write(fd, []byte("before"))
-	f := b.expect(c, data, "data")
-	b.ack(c)
-	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, typ, code, 0, f)); err != nil {
-		b.Brokenf("probe: send ICMP: %v", err)
-	}
-	b.sendData(c, []byte("still"))
-	b.readExpect(fd, []byte("still"))
-	b.write(fd, []byte("after"))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.write(fd, "before")
+	f := s.expectData(c, "P. 1:7(6) ack 1", "before")
+	s.send(c, ". 1:1(0) ack 7")
+	s.sendICMP(typ, code, 0, f)
+	s.sendData(c, "P. 1:6(5) ack 7", "still")
+	s.readExpect(fd, "still")
+	s.write(fd, "after")
 	if _, err := c.Expect(probe.And(data, probe.Payload([]byte("after")))); err != nil {
-		b.Fatalf("after ICMP %d/%d the target sent no more data: %v", typ, code, err)
+		s.Fatalf("after ICMP %d/%d the target sent no more data: %v", typ, code, err)
 	}
 }
 
@@ -114,23 +115,16 @@ func init() {
 // portUnreachable: RFC1122 §4.2.3.9. Destination unreachable codes 2-4 are hard
 // errors: the target's connect fails at once instead of retransmitting its SYN.
 func portUnreachable(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	_, done := b.connecting(b.port, nil)
-	syn := b.expect(c, probe.Flags(fSYN), "the target's SYN")
-	if err := b.p.SendIPv4(icmpAbout(b.p.Addr(), b.addr, 3, 3, 0, syn)); err != nil {
-		b.Brokenf("probe: send ICMP: %v", err)
-	}
+	s := newSession(t)
+	_, _, done, syn := s.synSent(probe.ConnConfig{}, nil)
+	s.sendICMP(3, 3, 0, syn)
 	select {
 	case err := <-done:
 		if err == nil {
-			b.Fatalf("connect succeeded after port unreachable")
+			s.Fatalf("connect succeeded after port unreachable")
 		}
-		b.Logf("connect: %v", err)
+		s.Logf("connect: %v", err)
 	case <-time.After(2500 * time.Millisecond):
-		b.Fatalf("connect still pending 2.5 s after port unreachable")
+		s.Fatalf("connect still pending 2.5 s after port unreachable")
 	}
 }

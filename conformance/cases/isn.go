@@ -18,24 +18,24 @@ func init() {
 // isnUnpredictable: RFC9293 MUST-8 (statistical), RFC6528. Eight SYN-ACKs: no ISN
 // repeats and the steps between them are not constant.
 func isnUnpredictable(t *T) {
-	b := newBench(t)
-	b.listen(b.port)
+	s := newSession(t)
+	s.listen(s.port)
 	var isns []tcp.Value
 	for i := 0; i < 8; i++ {
-		c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{})
+		c, err := s.probe.NewConn(s.targetAt(s.port), probe.ConnConfig{}) // from a port of its own
 		if err != nil {
-			b.Brokenf("probe: %v", err)
+			s.Brokenf("probe: %v", err)
 		}
-		b.sendLine(c, "S 0:0(0) <mss 1460>")
-		f := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK")
+		s.send(c, "S 0:0(0) <mss 1460>")
+		f := s.expect(c, "S. 0:0(0) ack 1")
 		isns = append(isns, f.TCP.Seq)
-		b.sendLine(c, "R 1:1(0)")
+		s.send(c, "R 1:1(0)")
 	}
 	seen := map[tcp.Value]bool{}
 	steps := map[uint32]bool{}
 	for i, v := range isns {
 		if seen[v] {
-			b.Fatalf("ISN %d repeated: %v", uint32(v), isns)
+			s.Fatalf("ISN %d repeated: %v", uint32(v), isns)
 		}
 		seen[v] = true
 		if i > 0 {
@@ -43,7 +43,7 @@ func isnUnpredictable(t *T) {
 		}
 	}
 	if len(steps) < 3 {
-		b.Fatalf("ISNs %v advance in a predictable step", isns)
+		s.Fatalf("ISNs %v advance in a predictable step", isns)
 	}
-	b.Logf("ISNs: %s", fmt.Sprint(isns))
+	s.Logf("ISNs: %s", fmt.Sprint(isns))
 }

@@ -3,6 +3,7 @@ package cases
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -45,132 +46,113 @@ func init() {
 }
 
 // eolNopMSS: RFC9293 MUST-4. NOP, NOP, MSS 400, EOL: the MSS is read and honoured.
-func eolNopMSS(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.Options(probe.NOP(), probe.NOP(), probe.MSS(400), probe.EOL())})
-	b.maxSegment(c, fd, 400)
-}
+func eolNopMSS(t *T) { mssHonoured(t, "nop,nop,mss 400,eol", 400) }
 
 // unknownSYN: RFC9293 MUST-6. Kind 99 in a SYN is skipped by its length.
 func unknownSYN(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.Options(probe.RawOption(99, 1, 2, 3, 4, 5, 6), probe.MSS(1460))})
-	b.sendData(c, []byte("x"))
-	b.readExpect(fd, []byte("x"))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("opt 99 010203040506,mss 1460")})
+	s.sendData(c, "P. 1:2(1) ack 1", "x")
+	s.readExpect(fd, "x")
 }
 
 // unknownData: RFC9293 MUST-5, MUST-6. Kind 99 in a data segment: the data is taken.
 func unknownData(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(1460)})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Options: probe.Options(probe.RawOption(99, 0xde, 0xad)), Payload: []byte("unknown")})
-	b.readExpect(fd, []byte("unknown"))
-	b.expect(c, ackOf(st.SndNxt.Add(7)), "ACK of the data")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1460")})
+	s.sendData(c, "P. 1:8(7) ack 1 <"+withTS(c, "opt 99 dead")+">", "unknown")
+	s.readExpect(fd, "unknown")
+	s.expect(c, ". 1:1(0) ack 8")
 }
 
 // illegalLength sends data with a broken option, then the same data without
 // it: whether the target dropped or took the first, it delivers the bytes
-// exactly once and the connection goes on.
+// exactly once and the connection goes on. (A segment literal: the padding
+// after the broken option is NOPs, which a line cannot say.)
 func illegalLength(t *T, length byte) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.MSS(1460)})
-	st := c.State()
-	payload := []byte("survive")
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt, Options: probe.Options(probe.NOP(), probe.BadLenOption(99, length, 1, 2)), Padding: probe.PadNOP, Payload: payload})
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt, Payload: payload})
-	b.readExpect(fd, payload)
-	b.expect(c, ackOf(st.SndNxt.Add(tcp.Size(len(payload)))), "ACK of the data")
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Seq: st.SndNxt.Add(tcp.Size(len(payload))), Payload: []byte("after")})
-	b.readExpect(fd, []byte("after"))
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1460")})
+	const payload = "survive"
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagACK | tcp.FlagPSH, Options: probe.Options(probe.NOP(), probe.BadLenOption(99, length, 1, 2)), Padding: probe.PadNOP, Payload: []byte(payload)})
+	s.sendData(c, "P. 1:8(7) ack 1", payload)
+	s.readExpect(fd, payload)
+	s.expect(c, ". 1:1(0) ack 8")
+	s.sendData(c, "P. 8:13(5) ack 1", "after")
+	s.readExpect(fd, "after")
 }
 
 // illegalSYN: RFC9293 MUST-7. An MSS option of length 3 in a SYN does not break the
 // listener: the next good SYN opens a connection.
 func illegalSYN(t *T) {
-	b := newBench(t)
-	lfd := b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.send(c, probe.Segment{Flags: fSYN, Window: 65535, Options: probe.Options(probe.BadLenOption(2, 3, 5, 0xb4))})
+	s := newSession(t)
+	lfd := s.listen(s.port)
+	c := s.newConn(probe.ConnConfig{})
+	s.send(c, "S 0:0(0) win 65535 <opt 2 len 3 05b4>")
 	// Whatever became of that SYN, a good one from another port opens.
-	c2, err := b.p.Dial(b.at(b.port), probe.ConnConfig{})
+	c2, err := s.probe.Dial(s.targetAt(s.port), probe.ConnConfig{})
 	if err != nil {
-		b.Fatalf("after a SYN with a broken MSS option the listener does not answer: %v", err)
+		s.Fatalf("after a SYN with a broken MSS option the listener does not answer: %v", err)
 	}
-	fd, peer, err := b.a.Accept(b.ctx, lfd, wait)
+	fd, peer, err := s.agent.Accept(s.ctx, lfd, wait)
 	for err == nil && peer.Port() != c2.LocalAddr().Port() {
-		fd, peer, err = b.a.Accept(b.ctx, lfd, wait)
+		fd, peer, err = s.agent.Accept(s.ctx, lfd, wait)
 	}
 	if err != nil {
-		b.Fatalf("accept: %v", err)
+		s.Fatalf("accept: %v", err)
 	}
-	b.sendData(c2, []byte("ok"))
-	b.readExpect(fd, []byte("ok"))
+	s.sendData(c2, "P. 1:3(2) ack 1", "ok")
+	s.readExpect(fd, "ok")
 }
 
 // unalignedSYN: RFC9293 MUST-64. An MSS option at offset 1: read and honoured.
-func unalignedSYN(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.Options(probe.NOP(), probe.MSS(300), probe.NOP(), probe.NOP(), probe.NOP())})
-	b.maxSegment(c, fd, 300)
-}
+func unalignedSYN(t *T) { mssHonoured(t, "nop,mss 300,nop,nop,nop", 300) }
 
 // unalignedTS: RFC9293 MUST-64, MUST-5. A Timestamps option at offset 1 of a data segment:
 // the ACK echoes its TSval.
 func unalignedTS(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	if !st.Timestamps {
-		b.Unsupported("timestamps not negotiated: the target does not offer them")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	if !c.State().Timestamps {
+		s.Unsupported("timestamps not negotiated: the target does not offer them")
 	}
 	const val = 0x7000_0000
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Options: probe.Options(probe.NOP(), probe.Timestamps(val, st.TSRecent), probe.NOP(), probe.NOP(), probe.NOP()), Payload: []byte("ts")})
-	b.readExpect(fd, []byte("ts"))
-	f := b.expect(c, ackOf(st.SndNxt.Add(2)), "ACK of the data")
-	if !f.TCP.Options.HasTimestamps || f.TCP.Options.TSEcr != val {
-		b.Fatalf("ACK %v: TSecr should echo %d from the unaligned option", &f, uint32(val))
-	}
+	s.echoesTSval(c, fd, fmt.Sprintf("P. 1:3(2) ack 1 <nop,TS val %d ecr *,nop,nop,nop>", val), "ts", val)
 }
 
-// exchange moves some data both ways and closes, so that the record holds
-// many kinds of segments from the target.
-func (b *bench) exchange(c *probe.Conn, fd agent.FD) {
-	b.sendData(c, pattern(500, 'a'))
-	b.read(fd, 500)
-	b.bulkFromTarget(c, fd, 3000)
-	b.shutdown(fd, "wr")
-	b.expect(c, probe.HasFlags(fFIN), "FIN")
-	b.ack(c)
-	if err := c.SendFIN(); err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	b.expect(c, ackOf(c.State().SndNxt), "ACK of our FIN")
+// talkThenClose moves some data both ways and closes, so that the record
+// holds many kinds of segments from the target.
+func (s *session) talkThenClose(c *probe.Conn, fd agent.FD) {
+	s.send(c, "P. 1:501(500) ack 1")
+	s.read(fd, 500)
+	s.bulkFromTarget(c, fd, 3000)
+	s.shutdown(fd, "wr")
+	s.expect(c, "F. 3001:3001(0) ack 501")
+	s.send(c, ". 501:501(0) ack 3002")
+	s.send(c, "F. 501:501(0) ack 3002")
+	s.expect(c, ". 3002:3002(0) ack 502")
 }
 
-func (b *bench) targetFrames(c *probe.Conn) []probe.Frame {
-	var out []probe.Frame
-	for _, f := range b.p.Frames() {
-		if f.Dir == probe.In && f.IsTCP() && f.Src() == c.RemoteAddr() && f.Dst() == c.LocalAddr() {
-			out = append(out, f)
+// checkEachSegment is talkThenClose, then a failure (Errorf) for every
+// segment the target sent for which fault says what is wrong.
+func (s *session) checkEachSegment(c *probe.Conn, fd agent.FD, fault func(f *probe.Frame) string) {
+	s.talkThenClose(c, fd)
+	for _, f := range s.targetFrames(c) {
+		if msg := fault(&f); msg != "" {
+			s.Errorf("segment %v: %s", &f, msg)
 		}
 	}
-	return out
 }
 
 // noMSSAfterSYN: RFC9293 MUST-65. No segment but a SYN carries MSS.
 func noMSSAfterSYN(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.exchange(c, fd)
-	for _, f := range b.targetFrames(c) {
-		if !f.TCP.Flags.Has(fSYN) && f.TCP.Options.HasMSS {
-			b.Fatalf("non-SYN segment with an MSS option: %v", &f)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.checkEachSegment(c, fd, func(f *probe.Frame) string {
+		if !f.TCP.Flags.Has(tcp.FlagSYN) && f.TCP.Options.HasMSS {
+			return "an MSS option in a segment without SYN"
 		}
-	}
+		return ""
+	})
 }
 
 // checkOptionForm walks the options area as sent: kinds other than EOL and
@@ -204,38 +186,37 @@ func checkOptionForm(opts []byte) string {
 // sentOptionsForm: RFC9293 MUST-68, MUST-69, MUST-2. The target's options are well
 // formed: lengths fit, zeros after EOL, checksums right.
 func sentOptionsForm(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	b.exchange(c, fd)
-	for _, f := range b.targetFrames(c) {
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.checkEachSegment(c, fd, func(f *probe.Frame) string {
 		if !f.ChecksumOK {
-			b.Fatalf("segment with a wrong checksum: %v", &f)
+			return "a wrong checksum"
 		}
 		if msg := checkOptionForm(f.TCPOptions()); msg != "" {
-			b.Fatalf("segment %v: %s (options % x)", &f, msg, f.TCPOptions())
+			return fmt.Sprintf("%s (options % x)", msg, f.TCPOptions())
 		}
-	}
+		return ""
+	})
 }
 
 // ipOptions: RFC9293 MUST-50. A data segment with IP options (NOP, Record Route) is
-// processed as any other.
+// processed as any other. (A segment literal: a line has no IP options.)
 func ipOptions(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Payload: []byte("ipopt"), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), probe.IPOptionRecordRoute(2))}})
-	b.readExpect(fd, []byte("ipopt"))
-	b.expect(c, ackOf(st.SndNxt.Add(5)), "ACK of the data")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagACK | tcp.FlagPSH, Payload: []byte("ipopt"), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), probe.IPOptionRecordRoute(2))}})
+	s.readExpect(fd, "ipopt")
+	s.expect(c, ". 1:1(0) ack 6")
 }
 
-// reservedBits: RFC9293 §3.1. The reserved bits are ignored by a receiver.
+// reservedBits: RFC9293 §3.1. The reserved bits are ignored by a receiver. (A
+// segment literal: a line has no reserved bits.)
 func reservedBits(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{})
-	st := c.State()
-	b.send(c, probe.Segment{Flags: fACK | fPSH, Reserved: 0x0f, Payload: []byte("rsv")})
-	b.readExpect(fd, []byte("rsv"))
-	b.expect(c, ackOf(st.SndNxt.Add(3)), "ACK of the data")
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{})
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagACK | tcp.FlagPSH, Reserved: 0x0f, Payload: []byte("rsv")})
+	s.readExpect(fd, "rsv")
+	s.expect(c, ". 1:1(0) ack 4")
 }
 
 func init() {
@@ -250,20 +231,17 @@ func init() {
 // sourceRoute: the SYN comes with a loose source route whose pointer is past
 // its end (the route is complete, recording one hop, the probe itself).
 // The target must keep the return route and use it: its SYN-ACK carries a
-// source route option.
+// source route option. (A segment literal: a line has no IP options.)
 func sourceRoute(t *T) {
-	b := newBench(t)
-	b.listen(b.port)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
-	hop := b.p.Addr().As4()
-	lsrr := []byte{131, 11, 12, 192, 0, 2, 1, hop[0], hop[1], hop[2], hop[3]}
-	b.send(c, probe.Segment{Flags: fSYN, Window: 65535, Options: probe.MSS(1460), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), lsrr)}})
-	f := b.expect(c, probe.HasFlags(fSYN|fACK), "SYN-ACK to a source-routed SYN")
+	s := newSession(t)
+	s.listen(s.port)
+	c := s.newConn(probe.ConnConfig{})
+	hop := s.probe.Addr().As4()
+	lsrr := []byte{ipOptLSRR, 11, 12, 192, 0, 2, 1, hop[0], hop[1], hop[2], hop[3]}
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagSYN, Window: 65535, Options: synOpts("mss 1460"), IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), lsrr)}})
+	f := s.expectMatch(c, probe.HasFlags(tcp.FlagSYN|tcp.FlagACK), "SYN-ACK to a source-routed SYN")
 	if sourceRouteOption(f.IP.Options) == nil {
-		b.Fatalf("SYN-ACK %v carries no source route back", &f)
+		s.Fatalf("SYN-ACK %v carries no source route back", &f)
 	}
 }
 
@@ -315,14 +293,14 @@ func appRoute(hop, dst netip.Addr) []byte {
 
 // setRoute gives the target's socket fd an application source route; a
 // target without the agent's set_ip_options is UNSUPPORTED.
-func (b *bench) setRoute(fd agent.FD, route []byte) {
-	if err := b.a.SetIPOptions(b.ctx, fd, route); err != nil {
+func (s *session) setRoute(fd agent.FD, route []byte) {
+	if err := s.agent.SetIPOptions(s.ctx, fd, route); err != nil {
 		if errors.Is(err, agent.ErrUnsupported) {
-			b.Unsupported("the target's agent cannot give a socket IP options (set_ip_options): %v", err)
+			s.Unsupported("the target's agent cannot give a socket IP options (set_ip_options): %v", err)
 		}
-		b.Brokenf("agent: set_ip_options % x: %v", route, err)
+		s.Brokenf("agent: set_ip_options % x: %v", route, err)
 	}
-	b.Logf("the application's source route: % x", route)
+	s.Logf("the application's source route: % x", route)
 }
 
 // appSourceRouteSYN: RFC9293 MUST-51 (§3.9.2.1: "An application MUST be
@@ -334,32 +312,30 @@ func (b *bench) setRoute(fd agent.FD, route []byte) {
 // ("so that the source and destination addresses used in the TCP checksum
 // be the originating source and ultimate destination").
 func appSourceRouteSYN(t *T) {
-	b := newBench(t)
+	s := newSession(t)
 	dst := netip.AddrFrom4([4]byte{192, 0, 2, 1})
-	fd := b.socket()
-	b.setRoute(fd, appRoute(b.p.Addr(), dst))
-	if err := b.a.Bind(b.ctx, fd, b.at(b.port)); err != nil {
-		b.agentErr("bind", err)
-	}
+	fd := s.socket()
+	s.setRoute(fd, appRoute(s.probe.Addr(), dst))
+	s.bind(fd, s.targetAt(s.port))
 	// Nothing answers at dst: the connect ends with ETIMEDOUT after a
 	// second, well after its SYN went out.
 	connected := make(chan error, 1)
-	go func() { connected <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(dst, b.port), time.Second) }()
+	go func() { connected <- s.agent.Connect(s.ctx, fd, netip.AddrPortFrom(dst, s.port), time.Second) }()
 	defer func() { <-connected }()
-	f, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), probe.HasFlags(fSYN)))
+	f, err := s.probe.Expect(wait, probe.And(probe.From(s.targetAt(s.port)), probe.HasFlags(tcp.FlagSYN)))
 	if err != nil {
-		b.Fatalf("no SYN from the target at the first hop of its route (%v): %v", b.p.Addr(), err)
+		s.Fatalf("no SYN from the target at the first hop of its route (%v): %v", s.probe.Addr(), err)
 	}
-	b.Logf("SYN: %v, IP options % x", &f, f.IP.Options)
+	s.Logf("SYN: %v, IP options % x", &f, f.IP.Options)
 	opt := sourceRouteOption(f.IP.Options)
 	if opt == nil {
-		b.Fatalf("the SYN carries no source route; the application gave % x", appRoute(b.p.Addr(), dst))
+		s.Fatalf("the SYN carries no source route; the application gave % x", appRoute(s.probe.Addr(), dst))
 	}
 	if as := routeAddrs(opt); len(as) == 0 || as[len(as)-1] != dst {
-		b.Fatalf("the SYN's source route % x does not end at the destination %v", opt, dst)
+		s.Fatalf("the SYN's source route % x does not end at the destination %v", opt, dst)
 	}
 	if !tcp.VerifyChecksum(f.IP.Src, dst, f.Transport()) {
-		b.Fatalf("the SYN's TCP checksum is not computed over the ultimate destination %v", dst)
+		s.Fatalf("the SYN's TCP checksum is not computed over the ultimate destination %v", dst)
 	}
 }
 
@@ -373,53 +349,44 @@ func appSourceRouteSYN(t *T) {
 // keep to the application's route: its ACK of the SYN-ACK and its data come
 // to the probe with the same route as its SYN.
 func appSourceRoutePrecedence(t *T) {
-	b := newBench(t)
-	me := b.p.Addr()
-	fd := b.socket()
-	b.setRoute(fd, appRoute(me, me))
-	if err := b.a.Bind(b.ctx, fd, b.at(b.port)); err != nil {
-		b.agentErr("bind", err)
-	}
+	s := newSession(t)
+	me := s.probe.Addr()
+	c := s.newConn(probe.ConnConfig{})
+	fd := s.socket()
+	s.setRoute(fd, appRoute(me, me))
+	s.bind(fd, s.targetAt(s.port))
 	done := make(chan error, 1)
-	go func() { done <- b.a.Connect(b.ctx, fd, netip.AddrPortFrom(me, b.port), 5*time.Second) }()
-	synOnly := probe.And(probe.From(b.at(b.port)), probe.Func("flags [S]", func(f *probe.Frame) bool {
-		return f.IsTCP() && f.TCP.Flags&(fSYN|fACK|fRST) == fSYN
-	}))
-	syn, err := b.p.Expect(wait, synOnly)
-	if err != nil {
-		b.Fatalf("no SYN from the target: %v", err)
-	}
+	go func() { done <- s.agent.Connect(s.ctx, fd, s.probeAt(s.port), 5*time.Second) }()
+	synOnly := s.matchLine(c, "S 0:0(0)")
+	syn := s.expect(c, "S 0:0(0)")
 	route := sourceRouteOption(syn.IP.Options)
 	if route == nil {
-		b.Fatalf("the SYN %v carries no source route; the application gave one (MUST-51)", &syn)
+		s.Fatalf("the SYN %v carries no source route; the application gave one (MUST-51)", &syn)
 	}
-	b.Logf("SYN %v with the application's route % x", &syn, route)
-	const iss = tcp.Value(1000000)
+	s.Logf("SYN %v with the application's route % x", &syn, route)
 	received := []byte{ipOptLSRR, 7, 8, 192, 0, 2, 1} // completed: the pointer is past the end
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: iss, Ack: syn.TCP.Seq.Add(1), Flags: fSYN | fACK, Window: 65535,
-		Options: probe.MSS(1460), IP: probe.IPFields{Dst: b.addr, Options: probe.Options(probe.IPOptionNOP(), received)}})
-	f, err := b.p.Expect(wait, probe.Or(probe.And(probe.From(b.at(b.port)), ackOf(iss.Add(1))), synOnly))
+	// A segment literal: the SYN-ACK carries IP options, which a line cannot say.
+	s.sendSegment(c, probe.Segment{Flags: tcp.FlagSYN | tcp.FlagACK, Window: 65535, Options: synOpts("mss 1460"),
+		IP: probe.IPFields{Options: probe.Options(probe.IPOptionNOP(), received)}})
+	f, err := c.Expect(probe.Or(s.matchLine(c, ". 1:1(0) ack 1"), synOnly))
 	if err != nil {
-		b.Fatalf("no ACK of our SYN-ACK along the application's route: the target may have taken the received route through 192.0.2.1 (%v)", err)
+		s.Fatalf("no ACK of our SYN-ACK along the application's route: the target may have taken the received route through 192.0.2.1 (%v)", err)
 	}
-	if f.TCP.Flags.Has(fSYN) {
+	if f.TCP.Flags.Has(tcp.FlagSYN) {
 		// The SYN again: the SYN-ACK never reached TCP.
-		b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: 0, Ack: syn.TCP.Seq.Add(1), Flags: fRST | fACK, IP: probe.IPFields{Dst: b.addr}})
-		b.Skipf("the target discarded our source-routed SYN-ACK and sent its SYN again (it drops source-routed datagrams, as Linux does with accept_source_route=0): no received route reached TCP to compete with the application's")
+		s.send(c, "R. 0:0(0) ack 1")
+		s.Skipf("the target discarded our source-routed SYN-ACK and sent its SYN again (it drops source-routed datagrams, as Linux does with accept_source_route=0): no received route reached TCP to compete with the application's")
 	}
 	if got := sourceRouteOption(f.IP.Options); !bytes.Equal(got, route) {
-		b.Fatalf("the ACK %v carries the source route % x, not the application's % x (received: % x)", &f, got, route, received)
+		s.Fatalf("the ACK %v carries the source route % x, not the application's % x (received: % x)", &f, got, route, received)
 	}
 	if err := <-done; err != nil {
-		b.Fatalf("the target's connect: %v", err)
+		s.Fatalf("the target's connect: %v", err)
 	}
-	b.write(fd, []byte("route"))
-	d, err := b.p.Expect(wait, probe.And(probe.From(b.at(b.port)), data))
-	if err != nil {
-		b.Fatalf("no data from the target along the application's route: %v", err)
-	}
+	s.write(fd, "route")
+	d := s.expectData(c, "P. 1:6(5) ack 1", "route")
 	if got := sourceRouteOption(d.IP.Options); !bytes.Equal(got, route) {
-		b.Fatalf("the data segment %v carries the source route % x, not the application's % x", &d, got, route)
+		s.Fatalf("the data segment %v carries the source route % x, not the application's % x", &d, got, route)
 	}
-	b.raw(probe.Segment{SrcPort: b.port, DstPort: b.port, Seq: iss.Add(1), Flags: fRST, IP: probe.IPFields{Dst: b.addr}})
+	s.send(c, "R 1:1(0)")
 }

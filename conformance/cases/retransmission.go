@@ -1,7 +1,8 @@
 package cases
 
 import (
-	"errors"
+	"bytes"
+	"fmt"
 	"time"
 
 	"tcpregress.dev/conformance/agent"
@@ -28,26 +29,26 @@ func init() {
 }
 
 // unacked makes the target send data and returns the first transmission.
-func (b *bench) unacked(c *probe.Conn, fd agent.FD, n int) probe.Frame {
-	b.write(fd, pattern(n, 'R'))
-	return b.expect(c, data, "data")
+func (s *session) unacked(c *probe.Conn, fd agent.FD, n int) probe.Frame {
+	s.write(fd, string(pattern(n, 'R')))
+	return s.expectMatch(c, data, "data")
 }
 
 // rtoBackoff: RFC9293 MUST-19, RFC6298 §5.5. Unacknowledged data is resent, the same
 // octets, each retransmission timeout twice the last.
 func rtoBackoff(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{Timeout: 8 * time.Second})
-	first := b.unacked(c, fd, 100)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{Timeout: 8 * time.Second})
+	first := s.unacked(c, fd, 100)
 	m := probe.And(data, probe.Seq(first.TCP.Seq))
 	times := []time.Time{first.Time}
 	for len(times) < 4 {
 		f, err := c.Expect(m)
 		if err != nil {
-			b.Fatalf("retransmission %d: %v", len(times), err)
+			s.Fatalf("retransmission %d: %v", len(times), err)
 		}
-		if !bytesEqual(f.TCP.Payload, first.TCP.Payload) {
-			b.Fatalf("retransmission %v carries other octets than the original", &f)
+		if !bytes.Equal(f.TCP.Payload, first.TCP.Payload) {
+			s.Fatalf("retransmission %v carries other octets than the original", &f)
 		}
 		times = append(times, f.Time)
 	}
@@ -57,18 +58,16 @@ func rtoBackoff(t *T) {
 	}
 	// The first resend may be a tail loss probe (RFC8985 §7), due before the
 	// RTO; the timer's backoff shows from the second gap on.
-	b.growing(gaps[1:], "retransmission")
+	s.growing(gaps[1:], "retransmission")
 }
 
-func bytesEqual(a, b []byte) bool { return string(a) == string(b) }
-
 // flight makes the target send k full segments and returns them.
-func (b *bench) flight(c *probe.Conn, fd agent.FD, k int) []probe.Frame {
-	go b.a.Write(b.ctx, fd, pattern(k*peerMSSOf(c), 'F'))
+func (s *session) flight(c *probe.Conn, fd agent.FD, k int) []probe.Frame {
+	s.writeAsync(fd, pattern(k*peerMSSOf(c), 'F'))
 	var segs []probe.Frame
 	seen := map[tcp.Value]bool{}
 	for len(segs) < k {
-		f := b.expect(c, data, "data")
+		f := s.expectMatch(c, data, "data")
 		if !seen[f.TCP.Seq] {
 			seen[f.TCP.Seq] = true
 			segs = append(segs, f)
@@ -90,45 +89,46 @@ func peerMSSOf(c *probe.Conn) int {
 // fastRetransmit: RFC5681 §3.2. Three duplicate ACKs (no SACK) make the target resend the
 // missing segment before its retransmission timer.
 func fastRetransmit(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.Options(probe.MSS(1000), probe.NOP(), probe.WScale(7))})
-	segs := b.flight(c, fd, 5)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1000,nop,wscale 7")})
+	segs := s.flight(c, fd, 5)
 	hole := segs[1]
-	dup := segs[0].TCP.Seq.Add(tcp.Size(len(segs[0].TCP.Payload)))
+	first := rel(segs[0].TCP.Seq, c.State().IRS) + int64(len(segs[0].TCP.Payload))
 	for range 4 {
-		b.send(c, probe.Segment{Flags: fACK, Ack: dup})
+		s.send(c, ". 1:1(0) ack %d", first) // duplicate ACKs of the first segment
 	}
 	sent := time.Now()
-	f := b.expect(c, probe.And(data, probe.Seq(hole.TCP.Seq)), "retransmission of the missing segment")
-	info, err := b.a.TCPInfo(b.ctx, fd)
+	f := s.expectMatch(c, probe.And(data, probe.Seq(hole.TCP.Seq)), "retransmission of the missing segment")
+	info, err := s.agent.TCPInfo(s.ctx, fd)
 	if err == nil && info.RTOUs > 0 && f.Time.Sub(sent) > time.Duration(info.RTOUs)*time.Microsecond {
-		b.Fatalf("the hole was resent after %v, not before the RTO (%v)", f.Time.Sub(sent), time.Duration(info.RTOUs)*time.Microsecond)
+		s.Fatalf("the hole was resent after %v, not before the RTO (%v)", f.Time.Sub(sent), time.Duration(info.RTOUs)*time.Microsecond)
 	}
 	if err != nil {
-		b.Logf("no TCP_INFO (%v): resent after %v", err, f.Time.Sub(sent))
+		s.Logf("no TCP_INFO (%v): resent after %v", err, f.Time.Sub(sent))
 	}
 }
 
 // sackRecovery: RFC2018 §3, RFC6675 §5. Duplicate ACKs with SACK blocks for segments
 // 3-5: the target resends segment 2 only.
 func sackRecovery(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{SYNOptions: probe.Options(probe.MSS(1000), probe.SACKPermitted(), probe.NOP(), probe.WScale(7))})
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{SYNOptions: synOpts("mss 1000,sackOK,nop,wscale 7")})
 	if !c.State().SACK {
-		b.Unsupported("SACK not negotiated: the target does not offer it")
+		s.Unsupported("SACK not negotiated: the target does not offer it")
 	}
-	segs := b.flight(c, fd, 5)
-	end := func(f probe.Frame) tcp.Value { return f.TCP.Seq.Add(tcp.Size(len(f.TCP.Payload))) }
+	segs := s.flight(c, fd, 5)
+	irs := c.State().IRS
+	end := func(f probe.Frame) int64 { return rel(f.TCP.Seq, irs) + int64(len(f.TCP.Payload)) }
 	una := end(segs[0])
 	for i := 2; i < 5; i++ {
-		b.send(c, probe.Segment{Flags: fACK, Ack: una, Options: probe.Options(probe.NOP(), probe.NOP(), probe.SACK(tcp.SACKBlock{Left: segs[2].TCP.Seq, Right: end(segs[i])}))})
+		s.send(c, ". 1:1(0) ack %d <%s>", una, withTS(c, fmt.Sprintf("nop,nop,sack %d:%d", rel(segs[2].TCP.Seq, irs), end(segs[i]))))
 	}
-	b.expect(c, probe.And(data, probe.Seq(segs[1].TCP.Seq)), "retransmission of the hole")
-	b.send(c, probe.Segment{Flags: fACK, Ack: end(segs[4])})
+	s.expectMatch(c, probe.And(data, probe.Seq(segs[1].TCP.Seq)), "retransmission of the hole")
+	s.send(c, ". 1:1(0) ack %d", end(segs[4]))
 	time.Sleep(200 * time.Millisecond)
-	for _, f := range b.targetFrames(c) {
-		if len(f.TCP.Payload) > 0 && f.Time.After(segs[4].Time) && f.TCP.Seq.InRange(segs[2].TCP.Seq, end(segs[4])) {
-			b.Fatalf("the target resent SACKed octets: %v", &f)
+	for _, f := range s.targetFrames(c) {
+		if len(f.TCP.Payload) > 0 && f.Time.After(segs[4].Time) && f.TCP.Seq.InRange(segs[2].TCP.Seq, irs.Add(tcp.Size(end(segs[4])))) {
+			s.Fatalf("the target resent SACKed octets: %v", &f)
 		}
 	}
 }
@@ -136,49 +136,41 @@ func sackRecovery(t *T) {
 // userTimeout: RFC9293 MUST-21, RFC5482. With TCP_USER_TIMEOUT 1.5 s and no ACKs, the
 // target gives up: ETIMEDOUT for the application, and the 4-tuple is closed.
 func userTimeout(t *T) {
-	b := newBench(t)
-	c, fd := b.open(probe.ConnConfig{Timeout: 8 * time.Second})
-	b.setopt(fd, "TCP_USER_TIMEOUT", 1500)
+	s := newSession(t)
+	c, fd := s.established(probe.ConnConfig{Timeout: 8 * time.Second})
+	s.setopt(fd, "TCP_USER_TIMEOUT", 1500)
 	start := time.Now()
-	b.unacked(c, fd, 100)
+	s.unacked(c, fd, 100)
 	var err error
 	for time.Since(start) < 10*time.Second {
-		_, err = b.a.Read(b.ctx, fd, 10, time.Second)
-		var ae *agent.Error
-		if errors.As(err, &ae) && ae.Errno == "EAGAIN" {
+		_, err = s.agent.Read(s.ctx, fd, 10, time.Second)
+		if errno(err) == "EAGAIN" {
 			continue
 		}
 		break
 	}
-	var ae *agent.Error
-	if !errors.As(err, &ae) || ae.Errno != "ETIMEDOUT" {
-		b.Fatalf("after %v the application's read returned %v, want ETIMEDOUT", time.Since(start), err)
+	if errno(err) != "ETIMEDOUT" {
+		s.Fatalf("after %v the application's read returned %v, want ETIMEDOUT", time.Since(start), err)
 	}
-	b.Logf("given up after %v", time.Since(start))
+	s.Logf("given up after %v", time.Since(start))
 	// The connection is gone: a segment for it draws a reset.
-	b.send(c, probe.Segment{Flags: fACK})
-	b.expect(c, rst, "RST for a segment of the abandoned connection")
+	s.send(c, ". 1:1(0) ack 101")
+	s.expectMatch(c, rst, "RST for a segment of the abandoned connection")
 }
 
 // synUserTimeout: RFC9293 MUST-22. The user timeout bounds an unanswered SYN too.
 func synUserTimeout(t *T) {
-	b := newBench(t)
-	c, err := b.p.NewConn(b.at(b.port), probe.ConnConfig{LocalPort: b.port, Timeout: 8 * time.Second})
-	if err != nil {
-		b.Brokenf("probe: %v", err)
-	}
+	s := newSession(t)
+	c := s.newConn(probe.ConnConfig{Timeout: 8 * time.Second})
 	start := time.Now()
-	fd := b.socket()
-	b.setopt(fd, "TCP_USER_TIMEOUT", 2000)
-	if err := b.a.Bind(b.ctx, fd, b.at(b.port)); err != nil {
-		b.agentErr("bind", err)
-	}
-	err = b.a.Connect(b.ctx, fd, c.LocalAddr(), 8*time.Second)
-	var ae *agent.Error
-	if !errors.As(err, &ae) || ae.Errno != "ETIMEDOUT" {
-		b.Fatalf("connect to a silent peer with a 2 s user timeout returned %v after %v, want ETIMEDOUT", err, time.Since(start))
+	fd := s.socket()
+	s.setopt(fd, "TCP_USER_TIMEOUT", 2000)
+	s.bind(fd, s.targetAt(s.port))
+	err := s.agent.Connect(s.ctx, fd, c.LocalAddr(), 8*time.Second)
+	if errno(err) != "ETIMEDOUT" {
+		s.Fatalf("connect to a silent peer with a 2 s user timeout returned %v after %v, want ETIMEDOUT", err, time.Since(start))
 	}
 	if d := time.Since(start); d > 6*time.Second {
-		b.Fatalf("connect gave up after %v with a 2 s user timeout", d)
+		s.Fatalf("connect gave up after %v with a 2 s user timeout", d)
 	}
 }

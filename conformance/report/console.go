@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -26,19 +25,9 @@ type Progress struct {
 }
 
 // NewProgress returns a Progress for total cases writing to w; tty selects
-// the live line (see [IsTerminal]).
+// the live line, for a terminal (see [tcpregress.dev/tools/cli.IsTerminal]).
 func NewProgress(w io.Writer, total int, tty bool) *Progress {
 	return &Progress{w: w, total: total, tty: tty, running: map[string]bool{}}
-}
-
-// IsTerminal reports whether w is a terminal.
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
 
 // Start notes that c started.

@@ -77,24 +77,32 @@ func JSON(w io.Writer, rep *Report) error {
 	return enc.Encode(out)
 }
 
+// junitTotals are the attributes testsuites and testsuite share.
+type junitTotals struct {
+	Name    string `xml:"name,attr"`
+	Tests   int    `xml:"tests,attr"`
+	Fails   int    `xml:"failures,attr"`
+	Errors  int    `xml:"errors,attr"`
+	Skipped int    `xml:"skipped,attr"`
+	Time    string `xml:"time,attr"`
+}
+
+// add counts the cases of s in t.
+func (t *junitTotals) add(s junitTotals) {
+	t.Tests += s.Tests
+	t.Fails += s.Fails
+	t.Errors += s.Errors
+	t.Skipped += s.Skipped
+}
+
 type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Name    string       `xml:"name,attr"`
-	Tests   int          `xml:"tests,attr"`
-	Fails   int          `xml:"failures,attr"`
-	Errors  int          `xml:"errors,attr"`
-	Skipped int          `xml:"skipped,attr"`
-	Time    string       `xml:"time,attr"`
-	Suites  []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	junitTotals
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Fails     int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
+	junitTotals
 	Timestamp string      `xml:"timestamp,attr,omitempty"`
 	Cases     []junitCase `xml:"testcase"`
 }
@@ -120,9 +128,9 @@ type junitProblem struct {
 // UNSUPPORTED and expected failures are skipped, with the reason.
 func JUnit(w io.Writer, rep *Report) error {
 	names, by := areas(rep.Results)
-	all := junitSuites{Name: "tcpregress " + rep.Target.Name, Time: seconds(rep.Duration)}
+	all := junitSuites{junitTotals: junitTotals{Name: "tcpregress " + rep.Target.Name, Time: seconds(rep.Duration)}}
 	for _, a := range names {
-		s := junitSuite{Name: a, Timestamp: rep.Started.UTC().Format("2006-01-02T15:04:05")}
+		s := junitSuite{junitTotals: junitTotals{Name: a}, Timestamp: rep.Started.UTC().Format("2006-01-02T15:04:05")}
 		var total int64
 		for _, r := range by[a] {
 			total += int64(r.Duration)
@@ -155,10 +163,7 @@ func JUnit(w io.Writer, rep *Report) error {
 			s.Cases = append(s.Cases, c)
 		}
 		s.Time = seconds(durationOf(total))
-		all.Tests += s.Tests
-		all.Fails += s.Fails
-		all.Errors += s.Errors
-		all.Skipped += s.Skipped
+		all.add(s.junitTotals)
 		all.Suites = append(all.Suites, s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {

@@ -64,6 +64,20 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// progress returns a writer for TestGolden: a Progress (tty or not) told
+// that each case of the report started and ended, in turn.
+func progress(tty bool) func(*bytes.Buffer, *Report) error {
+	return func(b *bytes.Buffer, r *Report) error {
+		p := NewProgress(b, len(r.Results), tty)
+		for _, res := range r.Results {
+			p.Start(suite.Case{ID: res.ID})
+			p.Done(res)
+		}
+		p.Finish()
+		return nil
+	}
+}
+
 func TestGolden(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
@@ -73,24 +87,8 @@ func TestGolden(t *testing.T) {
 		{"report.json", func(b *bytes.Buffer, r *Report) error { return JSON(b, r) }},
 		{"junit.xml", func(b *bytes.Buffer, r *Report) error { return JUnit(b, r) }},
 		{"report.tap", func(b *bytes.Buffer, r *Report) error { return TAP(b, r) }},
-		{"progress.txt", func(b *bytes.Buffer, r *Report) error {
-			p := NewProgress(b, len(r.Results), false)
-			for _, res := range r.Results {
-				p.Start(suite.Case{ID: res.ID})
-				p.Done(res)
-			}
-			p.Finish()
-			return nil
-		}},
-		{"progress-tty.txt", func(b *bytes.Buffer, r *Report) error {
-			p := NewProgress(b, len(r.Results), true)
-			for _, res := range r.Results {
-				p.Start(suite.Case{ID: res.ID})
-				p.Done(res)
-			}
-			p.Finish()
-			return nil
-		}},
+		{"progress.txt", progress(false)},
+		{"progress-tty.txt", progress(true)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer

@@ -106,7 +106,7 @@ func (f *LogFlags) NewLogger(w io.Writer) (zerolog.Logger, error) {
 	out := w
 	switch f.LogFormat {
 	case "", "console":
-		out = zerolog.ConsoleWriter{Out: w, NoColor: !isTerminal(w), TimeFormat: "15:04:05.000"}
+		out = zerolog.ConsoleWriter{Out: w, NoColor: !IsTerminal(w), TimeFormat: "15:04:05.000"}
 	case "json":
 	default:
 		return zerolog.Nop(), fmt.Errorf("--log-format=%s: want console or json", f.LogFormat)
@@ -118,7 +118,9 @@ func (f *LogFlags) NewLogger(w io.Writer) (zerolog.Logger, error) {
 	return zerolog.New(out).Level(level).With().Timestamp().Logger(), nil
 }
 
-func isTerminal(w io.Writer) bool {
+// IsTerminal reports whether w is a terminal: commands color their logs and
+// draw live progress lines only there.
+func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {
 		return false

@@ -176,7 +176,7 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	if c.TAP {
 		console = kctx.Stderr
 	}
-	progress := report.NewProgress(kctx.Stderr, len(cases), report.IsTerminal(kctx.Stderr))
+	progress := report.NewProgress(kctx.Stderr, len(cases), cli.IsTerminal(kctx.Stderr))
 	started := time.Now()
 	results := suite.Run(ctx, cases, *env, suite.Options{
 		Jobs: c.Jobs, Timeout: c.Timeout, PcapDir: c.PcapDir, Expect: exp, Slow: c.Slow,

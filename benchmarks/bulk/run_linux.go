@@ -6,12 +6,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -19,34 +19,6 @@ import (
 
 	"tcpregress.dev/tcpstack/netns"
 )
-
-// Options configure a [Bench].
-type Options struct {
-	// Duration of each run, unless Limit bytes arrive first.
-	Duration time.Duration
-	// Limit is the payload bytes after which a run stops early.
-	Limit int64
-	// Rounds of every configuration, interleaved: each round runs every
-	// configuration once.
-	Rounds int
-	// Kinds to run, in table order; nil: all.
-	Kinds []Kind
-	// CPUProfileDir, when set, receives a pprof CPU profile of each run of
-	// ours and gVisor (KIND-roundN.pprof), covering the transfer only.
-	CPUProfileDir string
-	// GVisorDispatch is gVisor's fdbased inbound dispatcher: "recvmmsg"
-	// (the default, what runsc uses) or "mmap" (PACKET_RX_RING).
-	GVisorDispatch string
-	// GVisorQDisc is gVisor's queueing discipline: "fifo" (the default,
-	// runsc's default) or "none" (each packet written by the goroutine
-	// that sends it).
-	GVisorQDisc string
-	// Progress receives a line per run; nil: none.
-	Progress io.Writer
-	// OnSample is called after every run, for example to append it to a
-	// results file.
-	OnSample func(Sample) error
-}
 
 // Bench owns the namespaces of a measurement. Make it with [New]; Close
 // removes everything it made.
@@ -83,19 +55,11 @@ func New(o Options) (b *Bench, err error) {
 	if o.Kinds == nil {
 		o.Kinds = Kinds
 	}
-	switch o.GVisorDispatch {
-	case "":
-		o.GVisorDispatch = "recvmmsg"
-	case "recvmmsg", "mmap":
-	default:
-		return nil, fmt.Errorf("bulk: gVisor dispatch %q: want recvmmsg or mmap", o.GVisorDispatch)
+	if err := choose(&o.GVisorDispatch, "gVisor dispatch", "recvmmsg", "mmap"); err != nil {
+		return nil, err
 	}
-	switch o.GVisorQDisc {
-	case "":
-		o.GVisorQDisc = "fifo"
-	case "fifo", "none":
-	default:
-		return nil, fmt.Errorf("bulk: gVisor qdisc %q: want fifo or none", o.GVisorQDisc)
+	if err := choose(&o.GVisorQDisc, "gVisor qdisc", "fifo", "none"); err != nil {
+		return nil, err
 	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("bulk: needs root: it creates network namespaces and veth pairs, and captures on them (run with sudo)")
@@ -184,6 +148,19 @@ func New(o Options) (b *Bench, err error) {
 		b.notes = append(b.notes, gvisorNote(o.GVisorDispatch, o.GVisorQDisc))
 	}
 	return b, nil
+}
+
+// choose checks that *v, an option named what, is one of choices, and sets
+// it to the first, the default, when it is empty.
+func choose(v *string, what string, choices ...string) error {
+	if *v == "" {
+		*v = choices[0]
+		return nil
+	}
+	if slices.Contains(choices, *v) {
+		return nil
+	}
+	return fmt.Errorf("bulk: %s %q: want %s", what, *v, strings.Join(choices, " or "))
 }
 
 // prepare turns the offloads off on both veth ends (netns leaves rx

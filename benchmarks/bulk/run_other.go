@@ -5,21 +5,7 @@ package bulk
 import (
 	"context"
 	"errors"
-	"io"
-	"time"
 )
-
-// Options configure a [Bench]; see the Linux documentation.
-type Options struct {
-	Duration       time.Duration
-	Limit          int64
-	Rounds         int
-	Kinds          []Kind
-	CPUProfileDir  string
-	GVisorDispatch string
-	Progress       io.Writer
-	OnSample       func(Sample) error
-}
 
 // Bench needs Linux (network namespaces, veth pairs, AF_PACKET).
 type Bench struct{}

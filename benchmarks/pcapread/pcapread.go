@@ -104,23 +104,24 @@ func OursBatch(maxPackets, bufBytes int) (read ReadFunc, free func()) {
 
 // OursZeroCopy reads with [pcap.Handle.ZeroCopyReadPacketData].
 func OursZeroCopy(path string) (int, uint64, error) {
-	h, err := pcap.OpenOffline(path)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer h.Close()
-	return drain(h.ZeroCopyReadPacketData)
+	return drainOurs(path, func(h *pcap.Handle) nextFunc { return h.ZeroCopyReadPacketData })
 }
 
 // OursCopy reads with [pcap.Handle.ReadPacketData], which copies every packet
 // into a new slice.
 func OursCopy(path string) (int, uint64, error) {
+	return drainOurs(path, func(h *pcap.Handle) nextFunc { return h.ReadPacketData })
+}
+
+// drainOurs opens path with [pcap.OpenOffline] and drains it with the read
+// method that method picks.
+func drainOurs(path string, method func(*pcap.Handle) nextFunc) (int, uint64, error) {
 	h, err := pcap.OpenOffline(path)
 	if err != nil {
 		return 0, 0, err
 	}
 	defer h.Close()
-	return drain(h.ReadPacketData)
+	return drain(method(h))
 }
 
 // GopacketPcap reads with gopacket's cgo libpcap binding,
@@ -152,9 +153,12 @@ func Pcapgo(path string) (int, uint64, error) {
 	return drain(r.ZeroCopyReadPacketData)
 }
 
+// nextFunc reads the next packet, as ReadPacketData does.
+type nextFunc = func() ([]byte, gopacket.CaptureInfo, error)
+
 // drain calls next until io.EOF, counting the packets and summing their first
 // bytes.
-func drain(next func() ([]byte, gopacket.CaptureInfo, error)) (int, uint64, error) {
+func drain(next nextFunc) (int, uint64, error) {
 	var packets int
 	var sum uint64
 	for {

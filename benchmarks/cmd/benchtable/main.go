@@ -21,7 +21,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -31,6 +30,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tcpregress.dev/benchmarks/internal/cmdline"
 	summary "tcpregress.dev/benchmarks/internal/stats"
 )
 
@@ -50,6 +50,15 @@ type options struct {
 	title      string
 }
 
+const usage = `Usage: benchtable [flags] [FILE...]
+
+Reads go test -bench output from the files, or standard input, and prints
+Markdown tables of the median of each sub-benchmark over its runs, ratios to
+the floor implementation, and ours' speedup over the peer.
+
+Flags:
+`
+
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("benchtable", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -62,22 +71,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Float64Var(&o.maxVsFloor, "max-vs-floor", 0, "goal: ours at most `X` times the floor's median (0: none)")
 	fs.Float64Var(&o.minSpeedup, "min-speedup", 0, "goal: ours at least `X` times faster than the peer (0: none)")
 	fs.StringVar(&o.title, "title", "", "the heading of the tables (default: the benchmark's name)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: benchtable [flags] [FILE...]
-
-Reads go test -bench output from the files, or standard input, and prints
-Markdown tables of the median of each sub-benchmark over its runs, ratios to
-the floor implementation, and ours' speedup over the peer.
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := cmdline.Parse(fs, args, usage, ""); err != nil {
+		return cmdline.ExitCode(err)
 	}
 	if o.goal != "" && o.maxVsFloor == 0 && o.minSpeedup == 0 {
 		fmt.Fprintln(stderr, "benchtable: -goal needs -max-vs-floor or -min-speedup (or both)")

@@ -16,7 +16,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -25,6 +24,7 @@ import (
 	"time"
 
 	"tcpregress.dev/benchmarks/bulk"
+	"tcpregress.dev/benchmarks/internal/cmdline"
 )
 
 func main() {
@@ -103,16 +103,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.dispatch, "gvisor-dispatch", "recvmmsg", "gVisor's fdbased receive `mode`: recvmmsg (what runsc uses) or mmap (PACKET_RX_RING)")
 	fs.StringVar(&o.qdisc, "gvisor-qdisc", "fifo", "gVisor's queueing `discipline`: fifo (runsc's default: batched sendmmsg from its own goroutines) or none")
 	fs.StringVar(&o.from, "from", "", "print the table of an earlier results `file` instead of measuring")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), usageHead)
-		fs.PrintDefaults()
-		fmt.Fprint(fs.Output(), usageTail)
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if err := cmdline.Parse(fs, args, usageHead, usageTail); err != nil {
+		return cmdline.ExitCode(err)
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "bulkbench: "+format+"\n", a...)

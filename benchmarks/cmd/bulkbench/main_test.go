@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"tcpregress.dev/benchmarks/bulk"
+	"tcpregress.dev/benchmarks/internal/testcheck"
 )
 
 func TestHelp(t *testing.T) {
@@ -16,11 +17,7 @@ func TestHelp(t *testing.T) {
 	if code := run([]string{"-h"}, &out, &errb); code != 0 {
 		t.Fatalf("-h: exit %d", code)
 	}
-	for _, want := range []string{"Usage: bulkbench", "-duration", "-rounds", "-cpuprofile", "-only", "-results", "kernel-gvisor", "Exit status"} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("help lacks %q:\n%s", want, errb.String())
-		}
-	}
+	testcheck.Contains(t, "help", errb.String(), "Usage: bulkbench", "-duration", "-rounds", "-cpuprofile", "-only", "-results", "kernel-gvisor", "Exit status")
 }
 
 func TestUsageErrors(t *testing.T) {

@@ -33,6 +33,7 @@ import (
 	"time"
 
 	"tcpregress.dev/benchmarks/conns"
+	"tcpregress.dev/benchmarks/internal/cmdline"
 	"tcpregress.dev/tcpstack/netns"
 )
 
@@ -49,7 +50,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	}
 	if err != nil {
-		if !errors.Is(err, errReported) {
+		if !errors.Is(err, cmdline.ErrReported) {
 			fmt.Fprintf(stderr, "connbench: %v (see -h)\n", err)
 		}
 		return 2
@@ -95,7 +96,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-var errReported = errors.New("reported")
+const usage = `Usage: connbench [flags]
+
+Connection rate, 1-byte round-trip latency, and the memory and idle CPU of
+many idle connections: our userland TCP stack (tcpstack over libpcap) against
+the Linux kernel, on veth pairs between throwaway network namespaces. Needs
+root. Tables on stdout, progress on stderr.
+
+  sudo connbench
+  sudo connbench -run rate -rounds 3 -results rate.txt
+  sudo connbench -run scale -conns 10000 -memprofile heap.pprof -cpuprofile cpu.pprof
+
+Flags:
+`
 
 func parseFlags(args []string, stderr io.Writer) (o conns.Options, which []string, results string, err error) {
 	fs := flag.NewFlagSet("connbench", flag.ContinueOnError)
@@ -115,27 +128,8 @@ func parseFlags(args []string, stderr io.Writer) (o conns.Options, which []strin
 	fs.StringVar(&results, "results", "", "write the raw numbers of every round to `FILE`")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write CPU profiles of our side to `FILE`, one per benchmark (FILE-rate, FILE-latency,\nFILE-scale-idle, inserted before the extension)")
 	fs.StringVar(&o.MemProfile, "memprofile", "", "write the heap profile of our side, taken when the scale benchmark measures memory, to `FILE`")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: connbench [flags]
-
-Connection rate, 1-byte round-trip latency, and the memory and idle CPU of
-many idle connections: our userland TCP stack (tcpstack over libpcap) against
-the Linux kernel, on veth pairs between throwaway network namespaces. Needs
-root. Tables on stdout, progress on stderr.
-
-  sudo connbench
-  sudo connbench -run rate -rounds 3 -results rate.txt
-  sudo connbench -run scale -conns 10000 -memprofile heap.pprof -cpuprofile cpu.pprof
-
-Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return o, nil, "", err
-		}
-		return o, nil, "", errReported
+	if err := cmdline.Parse(fs, args, usage, ""); err != nil {
+		return o, nil, "", err
 	}
 	if fs.NArg() > 0 {
 		return o, nil, "", fmt.Errorf("unexpected argument %q: connbench takes flags only", fs.Arg(0))

@@ -412,6 +412,24 @@ func (f *tcpFlow) send(gap time.Duration, from int, flags string, payload []byte
 	f.c.send(gap, f.paths[from], t, gopacket.Payload(payload))
 }
 
+// pcap encodes c's packets as a classic pcap file (see pcapFile), or returns
+// the first error adding them met.
+func (c *capture) pcap(link layers.LinkType, snap uint32, nanos bool) ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	return pcapFile(link, snap, nanos, c.pkts)
+}
+
+// pcapng encodes c's packets as a pcapng file (see pcapngFile), or returns
+// the first error adding them met.
+func (c *capture) pcapng(ifaces []pcapgo.NgInterface) ([]byte, error) {
+	if c.err != nil {
+		return nil, c.err
+	}
+	return pcapngFile(ifaces, c.pkts)
+}
+
 // pcapFile encodes a classic pcap file. Frames longer than snap are cut to
 // snap bytes, keeping their original length in the record header.
 func pcapFile(link layers.LinkType, snap uint32, nanos bool, pkts []packet) ([]byte, error) {

@@ -19,28 +19,20 @@ package main
 //go:generate go run . -out ../../../testdata
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+
+	"tcpregress.dev/benchmarks/internal/cmdline"
 )
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stderr))
 }
 
-// run is the whole command; it returns the exit code: 0 success, 1 failure,
-// 2 usage error.
-func run(args []string, stderr io.Writer) int {
-	fs := flag.NewFlagSet("gencaptures", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	out := fs.String("out", "", "write the files into `DIR`, creating it if needed (required)")
-	bench := fs.Bool("bench", false, "write the benchmark inputs instead of the test captures: bench-60.pcap (1,000,000 60-byte frames, 76 MB)\nand bench-1514.pcap (200,000 1514-byte frames, 306 MB)")
-	quiet := fs.Bool("q", false, "do not list the files written")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), `Usage: gencaptures -out DIR [-bench] [-q]
+const usage = `Usage: gencaptures -out DIR [-bench] [-q]
 
 Writes deterministic capture files: by default the small test captures and
 their README.md that are committed in testdata/, with -bench the large
@@ -50,14 +42,18 @@ benchmark inputs, which are not committed.
   go run ./benchmarks/cmd/gencaptures -bench -out /tmp/tcpregress-bench
 
 Flags:
-`)
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+`
+
+// run is the whole command; it returns the exit code: 0 success, 1 failure,
+// 2 usage error.
+func run(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gencaptures", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the files into `DIR`, creating it if needed (required)")
+	bench := fs.Bool("bench", false, "write the benchmark inputs instead of the test captures: bench-60.pcap (1,000,000 60-byte frames, 76 MB)\nand bench-1514.pcap (200,000 1514-byte frames, 306 MB)")
+	quiet := fs.Bool("q", false, "do not list the files written")
+	if err := cmdline.Parse(fs, args, usage, ""); err != nil {
+		return cmdline.ExitCode(err)
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "gencaptures: unexpected argument %q: the output directory is given with -out DIR\n", fs.Arg(0))

@@ -247,10 +247,7 @@ func buildEthernet() ([]byte, error) {
 	c.send(us(10023), ethV6(a, b), udp(53001, 53), dnsQuery(0x1d2c, "example.com", layers.DNSTypeAAAA))
 	c.send(us(377), ethV6(b, a), udp(53, 53001), dnsAnswer(0x1d2c, "example.com", layers.DNSTypeAAAA, ip6Answer))
 
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeEthernet, snaplen, false, c.pkts)
+	return c.pcap(layers.LinkTypeEthernet, snaplen, false)
 }
 
 func buildNanosecond() ([]byte, error) {
@@ -262,10 +259,7 @@ func buildNanosecond() ([]byte, error) {
 	f.send(43228*time.Nanosecond, server, "SA", nil)                     // .123500017
 	f.send(111094*time.Nanosecond, client, "A", nil)                     // .123611111
 	f.send(864043210*time.Nanosecond, client, "PA", []byte(httpRequest)) // .987654321
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeEthernet, snaplen, true, c.pkts)
+	return c.pcap(layers.LinkTypeEthernet, snaplen, true)
 }
 
 func buildNg() ([]byte, error) {
@@ -276,12 +270,9 @@ func buildNg() ([]byte, error) {
 	c.send(us(40), ethV4(a, b), icmp4(layers.ICMPv4TypeEchoRequest, 0, 0x1234, 1), pingPayload(1704110400))
 	c.send(us(95), ethV4(b, a), icmp4(layers.ICMPv4TypeEchoReply, 0, 0x1234, 1), pingPayload(1704110400))
 	c.send(us(1003), ethV4(a, b), udp(53000, 53), dnsQuery(0x4a3b, "example.com", layers.DNSTypeA))
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapngFile([]pcapgo.NgInterface{
+	return c.pcapng([]pcapgo.NgInterface{
 		{Name: "eth0", LinkType: layers.LinkTypeEthernet, SnapLength: snaplen, TimestampResolution: 9},
-	}, c.pkts)
+	})
 }
 
 func buildNgMulti() ([]byte, error) {
@@ -294,13 +285,10 @@ func buildNgMulti() ([]byte, error) {
 	c.send(us(78), ethV4(b, a), icmp4(layers.ICMPv4TypeEchoReply, 0, 0x1234, 1), pingPayload(1704110400))
 	c.iface = 1
 	c.send(us(325), rawV4(b, a), udp(53, 53000), dnsAnswer(0x4a3b, "example.com", layers.DNSTypeA, ip4Answer))
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapngFile([]pcapgo.NgInterface{
+	return c.pcapng([]pcapgo.NgInterface{
 		{Name: "eth0", LinkType: layers.LinkTypeEthernet, SnapLength: snaplen, TimestampResolution: 9},
 		{Name: "tun0", LinkType: layers.LinkTypeRaw, SnapLength: snaplen, TimestampResolution: 9},
-	}, c.pkts)
+	})
 }
 
 // sessionPrefix returns a pcap of the first n+1 packets of the IPv4 TCP
@@ -361,20 +349,14 @@ func buildRaw() ([]byte, error) {
 	c := newCapture()
 	a, b := hosts()
 	shortSession(c, rawV4(a, b), rawV4(b, a), false)
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeRaw, snaplen, false, c.pkts)
+	return c.pcap(layers.LinkTypeRaw, snaplen, false)
 }
 
 func buildSLL() ([]byte, error) {
 	c := newCapture()
 	a, b := hosts()
 	shortSession(c, sllV4(a, b, 4), sllV4(b, a, 0), true)
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeLinuxSLL, snaplen, false, c.pkts)
+	return c.pcap(layers.LinkTypeLinuxSLL, snaplen, false)
 }
 
 func buildNull() ([]byte, error) {
@@ -383,10 +365,7 @@ func buildNull() ([]byte, error) {
 	shortSession(c, nullV4(a, b), nullV4(b, a), true)
 	c.send(us(5003), nullV6(a, b), icmp6(layers.ICMPv6TypeEchoRequest, 0), &layers.ICMPv6Echo{Identifier: 0x2345, SeqNumber: 1}, pingPayload(1704110400))
 	c.send(us(21), nullV6(b, a), icmp6(layers.ICMPv6TypeEchoReply, 0), &layers.ICMPv6Echo{Identifier: 0x2345, SeqNumber: 1}, pingPayload(1704110400))
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeNull, snaplen, false, c.pkts)
+	return c.pcap(layers.LinkTypeNull, snaplen, false)
 }
 
 func buildSnaplen() ([]byte, error) {
@@ -402,8 +381,5 @@ func buildSnaplen() ([]byte, error) {
 	c.send(us(500), ethV4(b, a), udp(53, 53000), dnsAnswer(0x4a3b, "example.com", layers.DNSTypeA, ip4Answer))
 	f6 := newTCPFlow(c, ethV6(a, b), ethV6(b, a), 40301, 443, 0x2545f491, 0, 1440)
 	f6.send(us(700), client, "S", nil) // 94 bytes
-	if c.err != nil {
-		return nil, c.err
-	}
-	return pcapFile(layers.LinkTypeEthernet, 64, false, c.pkts)
+	return c.pcap(layers.LinkTypeEthernet, 64, false)
 }

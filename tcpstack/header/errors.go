@@ -1,0 +1,19 @@
+package header
+
+import "errors"
+
+// Errors of the ParseX functions and the iterators. They are wrapped with
+// detail (which header, which field, which lengths); match them with
+// errors.Is.
+var (
+	// ErrTruncated reports bytes that end before the header does, or
+	// before a length field says they should.
+	ErrTruncated = errors.New("header: truncated")
+	// ErrMalformed reports a field whose value the format forbids: a wrong
+	// version, a header length below the minimum, an option length of 0
+	// or 1, an extension header out of place.
+	ErrMalformed = errors.New("header: malformed")
+	// ErrUnsupported reports a well-formed header of a variant this
+	// package does not decode, such as ARP for another hardware type.
+	ErrUnsupported = errors.New("header: unsupported")
+)

@@ -6,7 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
-	"tcpregress.dev/tcpstack/internal/inet"
+	"tcpregress.dev/tcpstack/header"
 )
 
 // Byte layouts of the headers the stack speaks below TCP. Each parser checks
@@ -143,7 +143,7 @@ func putIPv4Options(b []byte, id uint16, proto uint8, src, dst netip.Addr, opts 
 	copy(b[12:16], s[:])
 	copy(b[16:20], d[:])
 	copy(b[ipv4MinLen:hl], opts)
-	binary.BigEndian.PutUint16(b[10:12], inet.Checksum(b[:hl], 0))
+	binary.BigEndian.PutUint16(b[10:12], header.Checksum(b[:hl], 0))
 }
 
 // IP source routes (RFC 791 §3.1 LSRR and SSRR; RFC 1122 §3.2.1.8 (c),
@@ -248,4 +248,4 @@ func appSourceRoute(opt []byte, dst netip.Addr) (*sourceRoute, error) {
 
 // checksum returns the Internet checksum of b (RFC 1071) starting from the
 // partial sum initial; 0 for data that includes a correct checksum.
-func checksum(b []byte, initial uint32) uint16 { return inet.Checksum(b, initial) }
+func checksum(b []byte, initial uint32) uint16 { return header.Checksum(b, initial) }

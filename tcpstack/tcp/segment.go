@@ -13,7 +13,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
-	"tcpregress.dev/tcpstack/internal/inet"
+	hdr "tcpregress.dev/tcpstack/header"
 )
 
 // Flags are the TCP control bits (RFC9293 §3.1, RFC3168 §6.1).
@@ -203,21 +203,21 @@ func Checksum(src, dst netip.Addr, tcp []byte) uint16 {
 	src, dst = src.Unmap(), dst.Unmap()
 	if src.Is4() && dst.Is4() {
 		s4, d4 := src.As4(), dst.As4()
-		sum = inet.Sum(sum, s4[:])
-		sum = inet.Sum(sum, d4[:])
+		sum = hdr.Sum(sum, s4[:])
+		sum = hdr.Sum(sum, d4[:])
 		sum += 6 + uint32(len(tcp)) // zero, protocol 6, TCP length
 	} else {
 		s16, d16 := src.As16(), dst.As16()
-		sum = inet.Sum(sum, s16[:])
-		sum = inet.Sum(sum, d16[:])
+		sum = hdr.Sum(sum, s16[:])
+		sum = hdr.Sum(sum, d16[:])
 		n := uint32(len(tcp))
 		sum += n>>16 + n&0xffff + 6
 	}
 	if len(tcp) >= 18 {
-		sum = inet.Sum(sum, tcp[:16])
-		sum = inet.Sum(sum, tcp[18:])
+		sum = hdr.Sum(sum, tcp[:16])
+		sum = hdr.Sum(sum, tcp[18:])
 	} else {
-		sum = inet.Sum(sum, tcp)
+		sum = hdr.Sum(sum, tcp)
 	}
 	for sum > 0xffff {
 		sum = sum>>16 + sum&0xffff

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"testing"
 
-	"tcpregress.dev/tcpstack/internal/inet"
+	hdr "tcpregress.dev/tcpstack/header"
 )
 
 func TestSegmentRoundTrip(t *testing.T) {
@@ -130,10 +130,10 @@ func TestChecksum(t *testing.T) {
 	// The one's-complement sum of pseudo-header and segment, checksum
 	// included, is 0xffff (RFC1071).
 	var sum uint32
-	sum = inet.Sum(sum, src.AsSlice())
-	sum = inet.Sum(sum, dst.AsSlice())
+	sum = hdr.Sum(sum, src.AsSlice())
+	sum = hdr.Sum(sum, dst.AsSlice())
 	sum += 6 + uint32(len(b))
-	sum = inet.Sum(sum, b)
+	sum = hdr.Sum(sum, b)
 	for sum > 0xffff {
 		sum = sum>>16 + sum&0xffff
 	}

@@ -9,8 +9,11 @@
 //	func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 //
 //	func run(args []string, stdout, stderr io.Writer) int {
-//		return cli.Run("hexdump", "Print bytes as hex dumps.", &hexdumpCmd{}, args, stdout, stderr)
+//		return cli.Run("tool", "What the tool does.", &toolCmd{}, args, stdout, stderr)
 //	}
+//
+// A command that reads standard input uses [RunStdin] instead, and its run
+// takes stdin too.
 //
 // Exit codes: 0 success, 1 operational failure, 2 usage error.
 package cli
@@ -207,6 +210,13 @@ func Run(name, description string, cmd any, args []string, stdout, stderr io.Wri
 		return ec.ExitCode()
 	}
 	return ExitError
+}
+
+// RunStdin is [Run] for a command that reads standard input: stdin is bound
+// as the io.Reader its Run method (and kong's hooks) may take, so tests can
+// give it their own.
+func RunStdin(name, description string, cmd any, args []string, stdin io.Reader, stdout, stderr io.Writer, opts ...kong.Option) int {
+	return Run(name, description, cmd, args, stdout, stderr, append([]kong.Option{kong.BindTo(stdin, (*io.Reader)(nil))}, opts...)...)
 }
 
 // pipeWriter records whether a write to stdout failed with EPIPE.

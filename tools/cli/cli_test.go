@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"syscall"
 	"testing"
 
 	"github.com/alecthomas/kong"
 	"github.com/rs/zerolog"
+
+	"tcpregress.dev/tools/cli/clitest"
 )
 
 // testCmd is a command whose Run returns a chosen error.
@@ -113,12 +114,7 @@ func TestLogFlags(t *testing.T) {
 // TestRunClosedStdout: a write to a stdout pipe without a reader ends the
 // command with 0 and no message.
 func TestRunClosedStdout(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	defer w.Close()
+	w := clitest.ClosedPipe(t)
 	var stderr bytes.Buffer
 	code := Run("tool", "", &testCmd{}, []string{"--print=hello"}, w, &stderr)
 	if code != 0 || stderr.Len() != 0 {

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/tools/cli/clitest"
 )
 
 // runCLI runs the command with stdin and returns the exit code, stdout and
@@ -20,7 +21,7 @@ import (
 func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := runStdin(args, bytes.NewReader(stdin), &stdout, &stderr)
+	code := run(args, bytes.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 
@@ -270,15 +271,10 @@ func TestHelpAndVersion(t *testing.T) {
 // TestClosedPipe writes a long dump into a pipe whose reader has gone, as
 // with "hexdump big | head": a quiet success.
 func TestClosedPipe(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	defer w.Close()
+	w := clitest.ClosedPipe(t)
 	path := writeFile(t, "big", randomBytes(4, 1<<20))
 	var stderr bytes.Buffer
-	if code := run([]string{path}, w, &stderr); code != 0 || stderr.Len() != 0 {
+	if code := run([]string{path}, os.Stdin, w, &stderr); code != 0 || stderr.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"tcpregress.dev/pcap"
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/tools/cli/clitest"
 )
 
 var ethernetPcap = filepath.Join(testdataDir, "ethernet.pcap")
@@ -421,28 +422,23 @@ func TestVersionAndHelp(t *testing.T) {
 // TestClosedPipe: when the reader of stdout goes away (pcapcat big.pcap |
 // head), pcapcat ends quietly with 0.
 func TestClosedPipe(t *testing.T) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	defer w.Close()
+	w := clitest.ClosedPipe(t)
 	var args []string
 	for i := 0; i < 200; i++ { // more than the output buffer and the pipe hold
 		args = append(args, ethernetPcap)
 	}
 	var stderr bytes.Buffer
-	code := runStdin(args, strings.NewReader(""), w, &stderr)
+	code := run(args, strings.NewReader(""), w, &stderr)
 	if code != 0 || stderr.Len() != 0 {
 		t.Errorf("closed pipe: exit %d, stderr %q", code, stderr.String())
 	}
 	// The same through a writer that fails with EPIPE part way.
-	code = runStdin(args, strings.NewReader(""), &failWriter{n: 100000, err: syscall.EPIPE, w: io.Discard}, &stderr)
+	code = run(args, strings.NewReader(""), &failWriter{n: 100000, err: syscall.EPIPE, w: io.Discard}, &stderr)
 	if code != 0 || stderr.Len() != 0 {
 		t.Errorf("EPIPE: exit %d, stderr %q", code, stderr.String())
 	}
 	// Other write errors are failures.
-	code = runStdin(args, strings.NewReader(""), &failWriter{n: 100000, err: syscall.ENOSPC, w: io.Discard}, &stderr)
+	code = run(args, strings.NewReader(""), &failWriter{n: 100000, err: syscall.ENOSPC, w: io.Discard}, &stderr)
 	if code != 1 || !strings.Contains(stderr.String(), "no space") {
 		t.Errorf("ENOSPC: exit %d, stderr %q", code, stderr.String())
 	}

@@ -71,7 +71,7 @@ func TestICMPCodesMatchTcpdump(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"-t", path}, &out, &errb); code != 0 {
+	if code := run([]string{"-t", path}, bytes.NewReader(nil), &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if out.String() != string(want) {

@@ -8,22 +8,13 @@ import (
 	"io"
 	"os"
 
-	"github.com/alecthomas/kong"
-
 	"tcpregress.dev/tools/cli"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
 // run is main without the process: tests call it.
-func run(args []string, stdout, stderr io.Writer) int {
-	return runStdin(args, os.Stdin, stdout, stderr)
-}
-
-// runStdin is run with standard input given.
-func runStdin(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return cli.Run("pcapcat", "Print capture files (pcap, pcapng) one line per packet, like tcpdump -nn -r, and more.",
-		&pcapcatCmd{}, args, stdout, stderr, kong.BindTo(stdin, (*io.Reader)(nil)))
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return cli.RunStdin("pcapcat", "Print capture files (pcap, pcapng) one line per packet, like tcpdump -nn -r, and more.",
+		&pcapcatCmd{}, args, stdin, stdout, stderr)
 }

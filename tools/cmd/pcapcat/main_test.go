@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 func runCLI(t testing.TB, stdin []byte, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := runStdin(args, bytes.NewReader(stdin), &stdout, &stderr)
+	code := run(args, bytes.NewReader(stdin), &stdout, &stderr)
 	return code, stdout.String(), stderr.String()
 }
 

@@ -10,17 +10,13 @@ import (
 	"io"
 	"os"
 
-	"github.com/alecthomas/kong"
-
 	"tcpregress.dev/tools/cli"
 )
 
-func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
-}
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
 // run is main without the process: tests call it.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	return cli.Run("tcpdial", "Connect or listen through the userland TCP/IP stack, netcat-style.",
-		&tcpdialCmd{}, args, stdout, stderr, kong.BindTo(stdin, (*io.Reader)(nil)))
+	return cli.RunStdin("tcpdial", "Connect or listen through the userland TCP/IP stack, netcat-style.",
+		&tcpdialCmd{}, args, stdin, stdout, stderr)
 }

@@ -55,21 +55,8 @@ func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipH
 			if !need(8 + hl + 4) {
 				return append(b[:start], trunc...)
 			}
-			dport := be16(data[8+hl+2:])
 			b = quotedDst(b)
-			switch data[8+9] {
-			case 6:
-				b = append(b, " tcp port "...)
-				b = appendUint(b, uint64(dport))
-			case 17:
-				b = append(b, " udp port "...)
-				b = appendUint(b, uint64(dport))
-			default:
-				b = append(b, " protocol "...)
-				b = appendUint(b, uint64(data[8+9]))
-				b = append(b, " port "...)
-				b = appendUint(b, uint64(dport))
-			}
+			b = appendQuotedPort(b, data[8+9], be16(data[8+hl+2:]))
 			b = append(b, " unreachable"...)
 		case 4:
 			b = quotedDst(b)
@@ -160,15 +147,7 @@ func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipH
 		if !need(28) {
 			return append(b[:start], trunc...)
 		}
-		switch code {
-		case 0:
-			b = append(b, "time exceeded in-transit"...)
-		case 1:
-			b = append(b, "ip reassembly time exceeded"...)
-		default:
-			b = append(b, "time exceeded-#"...)
-			b = appendUint(b, uint64(code))
-		}
+		b = appendCodeName(b, code, icmpTimeExceededCodes, "time exceeded-#", "")
 	case 12:
 		if code != 0 {
 			b = append(b, "parameter problem - code "...)
@@ -313,22 +292,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 	switch typ {
 	case 1:
 		b = append(b, ", "...)
-		switch code {
-		case 0:
-			b = append(b, "unreachable route"...)
-		case 1:
-			b = append(b, " unreachable prohibited"...)
-		case 2:
-			b = append(b, "beyond scope"...)
-		case 3:
-			b = append(b, "unreachable address"...)
-		case 4:
-			b = append(b, "unreachable port"...)
-		default:
-			b = append(b, "unknown unreach code ("...)
-			b = appendUint(b, uint64(code))
-			b = append(b, ')')
-		}
+		b = appendCodeName(b, code, icmp6UnreachCodes, "unknown unreach code (", ")")
 		switch code {
 		case 0, 1, 3:
 			if !need(48) {
@@ -352,21 +316,10 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 			if !ok {
 				return append(b, trunc...)
 			}
-			dport := be16(data[8+off+2:])
 			b = append(b, ", "...)
 			b = addr(b, 32)
-			switch proto {
-			case 6:
-				b = append(b, " tcp port "...)
-				b = appendUint(b, uint64(dport))
-			case 17:
-				b = append(b, " udp port "...)
-				b = appendUint(b, uint64(dport))
-			default:
-				b = append(b, " protocol "...)
-				b = appendUint(b, uint64(proto))
-				b = append(b, " port "...)
-				b = appendUint(b, uint64(dport))
+			b = appendQuotedPort(b, proto, be16(data[8+off+2:]))
+			if proto != 6 && proto != 17 {
 				b = append(b, " unreachable"...)
 			}
 		default:
@@ -397,20 +350,8 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 		if !need(48) {
 			return append(b, trunc...)
 		}
-		switch code {
-		case 0:
-			b = append(b, ", erroneous - octet "...)
-		case 1:
-			b = append(b, ", next header - octet "...)
-		case 2:
-			b = append(b, ", option - octet "...)
-		case 3:
-			b = append(b, ", incomplete header chain - octet "...)
-		default:
-			b = append(b, ", code-#"...)
-			b = appendUint(b, uint64(code))
-		}
-		if code <= 3 {
+		b = appendCodeName(b, code, icmp6ParamProblemCodes, ", code-#", "")
+		if int(code) < len(icmp6ParamProblemCodes) {
 			b = appendUint(b, uint64(be32(data[4:8])))
 		}
 	case 128, 129:
@@ -496,19 +437,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 			break
 		}
 		b = append(b, ", (CLR)"...)
-		switch code {
-		case 0:
-			b = append(b, "DODAG Information Solicitation"...)
-		case 1:
-			b = append(b, "DODAG Information Object"...)
-		case 2:
-			b = append(b, "Destination Advertisement Object"...)
-		case 3:
-			b = append(b, "Destination Advertisement Object Ack"...)
-		default:
-			b = append(b, "RPL message, unknown code "...)
-			b = appendUint(b, uint64(code))
-		}
+		b = appendCodeName(b, code, icmp6RPLCodes, "RPL message, unknown code ", "")
 	case 138:
 		if !need(16) {
 			// tcpdump's router renumbering printer marks the truncation
@@ -516,17 +445,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 			b = append(b, trunc...)
 			break
 		}
-		switch code {
-		case 0:
-			b = append(b, ", command"...)
-		case 1:
-			b = append(b, ", result"...)
-		case 255:
-			b = append(b, ", sequence number reset"...)
-		default:
-			b = append(b, ", code-#"...)
-			b = appendUint(b, uint64(code))
-		}
+		b = appendCodeName(b, code, icmp6RouterRenumberingCodes[:], ", code-#", "")
 		b = append(b, ", seq="...)
 		b = appendUint(b, uint64(be32(data[4:8])))
 	case 133, 134, 139, 140, 141, 142, 145, 147, 200, 201:
@@ -538,6 +457,42 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 	}
 	b = append(b, ", length "...)
 	return appendInt(b, length)
+}
+
+// Names of ICMP and ICMPv6 codes, by code, as tcpdump prints them.
+var (
+	icmpTimeExceededCodes       = []string{"time exceeded in-transit", "ip reassembly time exceeded"}
+	icmp6UnreachCodes           = []string{"unreachable route", " unreachable prohibited", "beyond scope", "unreachable address", "unreachable port"}
+	icmp6ParamProblemCodes      = []string{", erroneous - octet ", ", next header - octet ", ", option - octet ", ", incomplete header chain - octet "}
+	icmp6RPLCodes               = []string{"DODAG Information Solicitation", "DODAG Information Object", "Destination Advertisement Object", "Destination Advertisement Object Ack"}
+	icmp6RouterRenumberingCodes = [256]string{0: ", command", 1: ", result", 255: ", sequence number reset"}
+)
+
+// appendCodeName appends names[code], or, for a code without a name,
+// unknown, the code in decimal and unknownEnd.
+func appendCodeName(b []byte, code uint8, names []string, unknown, unknownEnd string) []byte {
+	if int(code) < len(names) && names[code] != "" {
+		return append(b, names[code]...)
+	}
+	b = append(b, unknown...)
+	b = appendUint(b, uint64(code))
+	return append(b, unknownEnd...)
+}
+
+// appendQuotedPort appends the protocol and destination port of the packet a
+// port unreachable quotes: " tcp port P", " udp port P" or " protocol N port P".
+func appendQuotedPort(b []byte, proto uint8, dport uint16) []byte {
+	switch proto {
+	case 6:
+		b = append(b, " tcp port "...)
+	case 17:
+		b = append(b, " udp port "...)
+	default:
+		b = append(b, " protocol "...)
+		b = appendUint(b, uint64(proto))
+		b = append(b, " port "...)
+	}
+	return appendUint(b, uint64(dport))
 }
 
 // appendMLD appends MLDv1's "max resp delay: N addr: A", right after the

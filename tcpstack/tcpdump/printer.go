@@ -234,15 +234,7 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		if len(rest) < 4 || length < 4 {
 			return append(b, " [|vlan]"...)
 		}
-		if p.LinkHeader {
-			b = appendVLANTag(b, be16(rest))
-			b = append(b, ", "...)
-		}
-		typ = be16(rest[2:])
-		if p.LinkHeader && typ > 1500 {
-			b = appendEtherType(b, typ)
-			b = append(b, ", "...)
-		}
+		b, typ = p.vlanTag(b, rest)
 		rest, length = rest[4:], length-4
 		if typ <= 1500 {
 			return p.other(b, layers.LayerTypeLLC, rest[:min(int(typ), len(rest))], min(int(typ), length))
@@ -502,20 +494,28 @@ func (p *Printer) ifName(index uint32) string {
 	return name
 }
 
+// vlanTag prints an 802.1Q tag (the 4 bytes at the start of rest) with -e:
+// its TCI and, unless it is a length, the ethertype that follows. It returns
+// that ethertype.
+func (p *Printer) vlanTag(b []byte, rest []byte) ([]byte, uint16) {
+	typ := be16(rest[2:])
+	if p.LinkHeader {
+		b = appendVLANTag(b, be16(rest))
+		b = append(b, ", "...)
+		if typ > 1500 {
+			b = appendEtherType(b, typ)
+			b = append(b, ", "...)
+		}
+	}
+	return b, typ
+}
+
 func (p *Printer) cookedPayload(b []byte, d *Decoder, typ uint16, rest []byte, length int) []byte {
 	for isVLAN(typ) {
 		if len(rest) < 4 {
 			return append(b, " [|vlan]"...)
 		}
-		if p.LinkHeader {
-			b = appendVLANTag(b, be16(rest))
-			b = append(b, ", "...)
-		}
-		typ = be16(rest[2:])
-		if p.LinkHeader && typ > 1500 {
-			b = appendEtherType(b, typ)
-			b = append(b, ", "...)
-		}
+		b, typ = p.vlanTag(b, rest)
 		rest, length = rest[4:], length-4
 	}
 	if typ <= 1500 {

@@ -81,13 +81,7 @@ func TestSenderSWS(t *testing.T) {
 
 // TestReceiverSWS: RFC9293 §3.8.6.2.2 (MUST-39).
 func TestReceiverSWS(t *testing.T) {
-	cfg := baseConfig()
-	cfg.RecvBuffer = 4000
-	h := newHarness(t, cfg)
-	h.open()
-	h.Out("S 0:0(0) win 4000")
-	h.In("S. 0:0(0) ack 1 win 65535")
-	h.Out(". 1:1(0) ack 1 win 4000")
+	h := smallWindow(t, 4000)
 	for i := range 4 {
 		h.In(segLine("P.", 1+1000*i, 1000, "ack 1 win 65535"))
 		h.Drain()
@@ -207,14 +201,7 @@ func TestZeroWindowIndefinitely(t *testing.T) {
 		t.Fatalf("only %v of probing", h.now.Sub(testBase))
 	}
 	// Unanswered, R2 applies.
-	for range 10 {
-		d, ok := h.c.NextDeadline()
-		if !ok {
-			break
-		}
-		h.At(d.Sub(testBase))
-		h.Drain()
-	}
+	h.expireTimers(10)
 	h.Expect(StateClosed)
 	if !errors.Is(h.c.Err(), syscall.ETIMEDOUT) {
 		t.Fatal(h.c.Err())

@@ -30,14 +30,7 @@ func TestSetUserTimeout(t *testing.T) {
 	h := established(t)
 	h.c.SetUserTimeout(5 * time.Second)
 	h.Write([]byte("x"))
-	for range 10 {
-		d, ok := h.c.NextDeadline()
-		if !ok {
-			break
-		}
-		h.At(d.Sub(testBase))
-		h.Drain()
-	}
+	h.expireTimers(10)
 	if !errors.Is(h.c.Err(), syscall.ETIMEDOUT) || h.now.Sub(testBase) > 20*time.Second {
 		t.Fatalf("err %v at %v", h.c.Err(), h.now.Sub(testBase))
 	}

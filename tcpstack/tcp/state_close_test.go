@@ -7,6 +7,7 @@ package tcp
 import (
 	"errors"
 	"io"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -48,12 +49,7 @@ func TestActiveClose(t *testing.T) {
 }
 
 func TestFinWait1Arrival(t *testing.T) {
-	cases := []struct {
-		name  string
-		in    string
-		out   string
-		state State
-	}{
+	cases := []arrival{
 		{"ack-of-fin", ". 1:1(0) ack 2 win 100", "", StateFinWait2},
 		{"ack-not-fin", ". 1:1(0) ack 1 win 100", "", StateFinWait1},
 		{"fin+ack-of-fin", "F. 1:1(0) ack 2 win 100", ". 2:2(0) ack 2", StateTimeWait},
@@ -66,11 +62,7 @@ func TestFinWait1Arrival(t *testing.T) {
 			h := established(t)
 			h.c.CloseWrite()
 			h.Out("F. 1:1(0) ack 1")
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(tc.state)
+			tc.check(h)
 		})
 	}
 }
@@ -91,21 +83,9 @@ func TestSimultaneousClose(t *testing.T) {
 	h.None().Expect(StateTimeWait)
 	h.After(60 * time.Second).Expect(StateClosed)
 	want := []string{"SYN-SENT→ESTABLISHED", "ESTABLISHED→FIN-WAIT-1", "FIN-WAIT-1→CLOSING", "CLOSING→TIME-WAIT", "TIME-WAIT→CLOSED"}
-	if got := h.trans[len(h.trans)-len(want):]; !equalStrings(got, want) {
+	if got := h.trans[len(h.trans)-len(want):]; !slices.Equal(got, want) {
 		t.Fatalf("transitions %v", h.trans)
 	}
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // timeWait returns a harness in TIME-WAIT entered at 0 s (RCV.NXT = 2,
@@ -122,33 +102,27 @@ func timeWait(t *testing.T) *harness {
 
 func TestTimeWaitArrival(t *testing.T) {
 	cases := []struct {
-		name string
-		in   string
-		out  string
+		arrival
 		// whether the 2MSL timer restarts (checked at 70 s: restarted at
 		// 30 s it runs to 90 s)
 		restart bool
 	}{
 		// "The only thing that can arrive in this state is a retransmission
 		// of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
-		{"fin-retransmitted", "F. 1:1(0) ack 2 win 100", ". 2:2(0) ack 2", true},
+		{arrival{"fin-retransmitted", "F. 1:1(0) ack 2 win 100", ". 2:2(0) ack 2", StateTimeWait}, true},
 		// RFC1337: RST is ignored in TIME-WAIT.
-		{"rst", "R 2:2(0) win 0", "", false},
-		{"rst-ack", "R. 2:2(0) ack 2 win 0", "", false},
+		{arrival{"rst", "R 2:2(0) win 0", "", StateTimeWait}, false},
+		{arrival{"rst-ack", "R. 2:2(0) ack 2 win 0", "", StateTimeWait}, false},
 		// A SYN draws a challenge ACK (RFC5961 §4.2).
-		{"syn", "S 2:2(0) win 100", ". 2:2(0) ack 2", false},
-		{"syn/new-isn", "S 5000000:5000000(0) win 100", ". 2:2(0) ack 2", false},
-		{"ack", ". 2:2(0) ack 2 win 100", "", false},
+		{arrival{"syn", "S 2:2(0) win 100", ". 2:2(0) ack 2", StateTimeWait}, false},
+		{arrival{"syn/new-isn", "S 5000000:5000000(0) win 100", ". 2:2(0) ack 2", StateTimeWait}, false},
+		{arrival{"ack", ". 2:2(0) ack 2 win 100", "", StateTimeWait}, false},
 	}
 	for _, tc := range cases {
 		t.Run("in="+tc.name, func(t *testing.T) {
 			h := timeWait(t)
 			h.At(30 * time.Second)
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(StateTimeWait)
+			tc.check(h)
 			h.At(70 * time.Second)
 			if tc.restart {
 				h.Expect(StateTimeWait)

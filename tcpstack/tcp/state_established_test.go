@@ -27,29 +27,23 @@ func established(t *testing.T, mut ...func(*Config)) *harness {
 // first step with a non-zero window (RCV.NXT = 1, RCV.WND = 65535).
 func TestEstablishedSequenceCheck(t *testing.T) {
 	cases := []struct {
-		name string
-		in   string
-		out  string // "" means nothing sent
-		read int    // bytes readable afterwards
+		arrival
+		read int // bytes readable afterwards
 	}{
-		{"len=0/seq=rcv.nxt", ". 1:1(0) ack 1 win 65535", "", 0},
-		{"len=0/seq=last-in-window", ". 65535:65535(0) ack 1 win 65535", "", 0},
-		{"len=0/seq=old", ". 0:0(0) ack 1 win 65535", ". 1:1(0) ack 1", 0},
-		{"len=0/seq=right-edge", ". 65536:65536(0) ack 1 win 65535", ". 1:1(0) ack 1", 0},
-		{"len=10/seq=rcv.nxt", "P. 1:11(10) ack 1 win 65535", ". 1:1(0) ack 11", 10},
-		{"len=10/straddles-left", "P. -4:6(10) ack 1 win 65535", ". 1:1(0) ack 6", 5},
-		{"len=10/straddles-right", "P. 65530:65540(10) ack 1 win 65535", ". 1:1(0) ack 1", 0},
-		{"len=10/old", "P. -20:-10(10) ack 1 win 65535", ". 1:1(0) ack 1", 0},
-		{"len=10/beyond", "P. 65536:65546(10) ack 1 win 65535", ". 1:1(0) ack 1", 0},
+		{arrival{"len=0/seq=rcv.nxt", ". 1:1(0) ack 1 win 65535", "", StateEstablished}, 0},
+		{arrival{"len=0/seq=last-in-window", ". 65535:65535(0) ack 1 win 65535", "", StateEstablished}, 0},
+		{arrival{"len=0/seq=old", ". 0:0(0) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
+		{arrival{"len=0/seq=right-edge", ". 65536:65536(0) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
+		{arrival{"len=10/seq=rcv.nxt", "P. 1:11(10) ack 1 win 65535", ". 1:1(0) ack 11", StateEstablished}, 10},
+		{arrival{"len=10/straddles-left", "P. -4:6(10) ack 1 win 65535", ". 1:1(0) ack 6", StateEstablished}, 5},
+		{arrival{"len=10/straddles-right", "P. 65530:65540(10) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
+		{arrival{"len=10/old", "P. -20:-10(10) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
+		{arrival{"len=10/beyond", "P. 65536:65546(10) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
 	}
 	for _, tc := range cases {
 		t.Run("seg="+tc.name, func(t *testing.T) {
 			h := established(t)
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(StateEstablished)
+			tc.check(h)
 			if got := h.c.Readable(); got != tc.read {
 				t.Fatalf("readable %d, want %d", got, tc.read)
 			}
@@ -66,13 +60,7 @@ func TestEstablishedSequenceCheck(t *testing.T) {
 // RCV.NXT = 1001) and which has sent 3 bytes that are not yet acknowledged.
 func zeroWindow(t *testing.T) *harness {
 	t.Helper()
-	cfg := baseConfig()
-	cfg.RecvBuffer = 1000
-	h := newHarness(t, cfg)
-	h.open()
-	h.Out("S 0:0(0) win 1000")
-	h.In("S. 0:0(0) ack 1 win 65535")
-	h.Out(". 1:1(0) ack 1 win 1000")
+	h := smallWindow(t, 1000)
 	h.In("P. 1:1001(1000) ack 1 win 65535")
 	h.Out(". 1:1(0) ack 1001 win 0")
 	h.Write([]byte("abc"))
@@ -84,29 +72,22 @@ func zeroWindow(t *testing.T) *harness {
 // the "special allowance ... to accept valid ACKs, URGs, and RSTs" (MUST-66).
 func TestEstablishedZeroWindow(t *testing.T) {
 	cases := []struct {
-		name    string
-		in      string
-		out     string
-		state   State
+		arrival
 		unacked int
 	}{
-		{"len=0/seq=rcv.nxt", ". 1001:1001(0) ack 4 win 65535", "", StateEstablished, 0},
-		{"len=0/seq=rcv.nxt+1", ". 1002:1002(0) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished, 3},
+		{arrival{"len=0/seq=rcv.nxt", ". 1001:1001(0) ack 4 win 65535", "", StateEstablished}, 0},
+		{arrival{"len=0/seq=rcv.nxt+1", ". 1002:1002(0) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished}, 3},
 		// Data refused, but its ACK is processed.
-		{"len=1/seq=rcv.nxt", "P. 1001:1002(1) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished, 0},
-		{"len=1/seq=rcv.nxt+1", "P. 1002:1003(1) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished, 3},
-		{"rst/seq=rcv.nxt", "R 1001:1001(0) win 0", "", StateClosed, 0},
-		{"rst+data/seq=rcv.nxt", "R. 1001:1006(5) ack 4 win 0", "", StateClosed, 0},
-		{"rst/seq=rcv.nxt+1", "R 1002:1002(0) win 0", "", StateEstablished, 3},
+		{arrival{"len=1/seq=rcv.nxt", "P. 1001:1002(1) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished}, 0},
+		{arrival{"len=1/seq=rcv.nxt+1", "P. 1002:1003(1) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished}, 3},
+		{arrival{"rst/seq=rcv.nxt", "R 1001:1001(0) win 0", "", StateClosed}, 0},
+		{arrival{"rst+data/seq=rcv.nxt", "R. 1001:1006(5) ack 4 win 0", "", StateClosed}, 0},
+		{arrival{"rst/seq=rcv.nxt+1", "R 1002:1002(0) win 0", "", StateEstablished}, 3},
 	}
 	for _, tc := range cases {
 		t.Run("seg="+tc.name, func(t *testing.T) {
 			h := zeroWindow(t)
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(tc.state)
+			tc.check(h)
 			if tc.state == StateEstablished && h.c.Info().Unacked != tc.unacked {
 				t.Fatalf("unacked %d, want %d", h.c.Info().Unacked, tc.unacked)
 			}
@@ -117,35 +98,27 @@ func TestEstablishedZeroWindow(t *testing.T) {
 // TestEstablishedRST covers the second step with RFC5961 §3.2.
 func TestEstablishedRST(t *testing.T) {
 	cases := []struct {
-		name     string
-		in       string
-		out      string
-		state    State
-		disable  bool
-		wantErr  error
-		readable bool
+		arrival
+		disable bool
+		wantErr error
 	}{
 		// RCV.NXT = 6, right edge 65536.
-		{"seq=rcv.nxt", "R 6:6(0) win 0", "", StateClosed, false, syscall.ECONNRESET, false},
-		{"seq=rcv.nxt/ack", "R. 6:6(0) ack 1 win 0", "", StateClosed, false, syscall.ECONNRESET, false},
-		{"seq=in-window", "R 7:7(0) win 0", ". 1:1(0) ack 6", StateEstablished, false, nil, false},
-		{"seq=last-in-window", "R 65535:65535(0) win 0", ". 1:1(0) ack 6", StateEstablished, false, nil, false},
-		{"seq=right-edge", "R 65536:65536(0) win 0", "", StateEstablished, false, nil, false},
-		{"seq=old", "R 5:5(0) win 0", "", StateEstablished, false, nil, false},
-		{"seq=in-window/rfc5961=off", "R 7:7(0) win 0", "", StateClosed, true, syscall.ECONNRESET, false},
-		{"seq=old/rfc5961=off", "R 5:5(0) win 0", "", StateEstablished, true, nil, false},
+		{arrival{"seq=rcv.nxt", "R 6:6(0) win 0", "", StateClosed}, false, syscall.ECONNRESET},
+		{arrival{"seq=rcv.nxt/ack", "R. 6:6(0) ack 1 win 0", "", StateClosed}, false, syscall.ECONNRESET},
+		{arrival{"seq=in-window", "R 7:7(0) win 0", ". 1:1(0) ack 6", StateEstablished}, false, nil},
+		{arrival{"seq=last-in-window", "R 65535:65535(0) win 0", ". 1:1(0) ack 6", StateEstablished}, false, nil},
+		{arrival{"seq=right-edge", "R 65536:65536(0) win 0", "", StateEstablished}, false, nil},
+		{arrival{"seq=old", "R 5:5(0) win 0", "", StateEstablished}, false, nil},
+		{arrival{"seq=in-window/rfc5961=off", "R 7:7(0) win 0", "", StateClosed}, true, syscall.ECONNRESET},
+		{arrival{"seq=old/rfc5961=off", "R 5:5(0) win 0", "", StateEstablished}, true, nil},
 	}
 	for _, tc := range cases {
 		t.Run("rst="+tc.name, func(t *testing.T) {
 			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
 			h.In("P. 1:6(5) ack 1 win 65535")
 			h.Out(". 1:1(0) ack 6")
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(tc.state)
-			if !errors.Is(h.c.Err(), tc.wantErr) && (tc.wantErr != nil || h.c.Err() != nil) {
+			tc.check(h)
+			if !errors.Is(h.c.Err(), tc.wantErr) {
 				t.Fatalf("err %v, want %v", h.c.Err(), tc.wantErr)
 			}
 			if tc.state == StateClosed {
@@ -168,24 +141,19 @@ func TestEstablishedRST(t *testing.T) {
 // TestEstablishedSYN covers the fourth step: RFC5961 §4.2 challenge ACK.
 func TestEstablishedSYN(t *testing.T) {
 	cases := []struct {
-		name    string
-		in      string
-		out     string
-		state   State
+		arrival
 		disable bool
 	}{
-		{"in-window", "S 10:10(0) win 100", ". 1:1(0) ack 1", StateEstablished, false},
-		{"at-rcv.nxt", "S 1:1(0) win 100", ". 1:1(0) ack 1", StateEstablished, false},
-		{"out-of-window", "S 100000:100000(0) win 100", ". 1:1(0) ack 1", StateEstablished, false},
-		{"syn-ack-retransmitted", "S. 0:0(0) ack 1 win 100", ". 1:1(0) ack 1", StateEstablished, false},
-		{"in-window/rfc5961=off", "S 10:10(0) win 100", "R 1:1(0)", StateClosed, true},
+		{arrival{"in-window", "S 10:10(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
+		{arrival{"at-rcv.nxt", "S 1:1(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
+		{arrival{"out-of-window", "S 100000:100000(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
+		{arrival{"syn-ack-retransmitted", "S. 0:0(0) ack 1 win 100", ". 1:1(0) ack 1", StateEstablished}, false},
+		{arrival{"in-window/rfc5961=off", "S 10:10(0) win 100", "R 1:1(0)", StateClosed}, true},
 	}
 	for _, tc := range cases {
 		t.Run("syn="+tc.name, func(t *testing.T) {
 			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
-			h.In(tc.in)
-			h.Out(tc.out)
-			h.None().Expect(tc.state)
+			tc.check(h)
 		})
 	}
 }
@@ -193,28 +161,22 @@ func TestEstablishedSYN(t *testing.T) {
 // TestEstablishedACK covers the fifth step, with RFC5961 §5.2.
 func TestEstablishedACK(t *testing.T) {
 	cases := []struct {
-		name     string
-		in       string
-		out      string
+		arrival
 		readable int
 		disable  bool
 	}{
-		{"ack=off", "P 1:11(10) win 100", "", 0, false},
-		{"ack=unsent", ". 1:1(0) ack 100 win 100", ". 1:1(0) ack 1", 0, false},
-		{"ack=unsent/data", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", 0, false},
-		{"ack=too-old", "P. 1:11(10) ack -70000 win 100", ". 1:1(0) ack 1", 0, false},
-		{"ack=old-in-range", "P. 1:11(10) ack 0 win 100", ". 1:1(0) ack 11", 10, false},
-		{"ack=too-old/rfc5961=off", "P. 1:11(10) ack -70000 win 100", ". 1:1(0) ack 11", 10, true},
-		{"ack=unsent/rfc5961=off", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", 0, true},
+		{arrival{"ack=off", "P 1:11(10) win 100", "", StateEstablished}, 0, false},
+		{arrival{"ack=unsent", ". 1:1(0) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, false},
+		{arrival{"ack=unsent/data", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, false},
+		{arrival{"ack=too-old", "P. 1:11(10) ack -70000 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, false},
+		{arrival{"ack=old-in-range", "P. 1:11(10) ack 0 win 100", ". 1:1(0) ack 11", StateEstablished}, 10, false},
+		{arrival{"ack=too-old/rfc5961=off", "P. 1:11(10) ack -70000 win 100", ". 1:1(0) ack 11", StateEstablished}, 10, true},
+		{arrival{"ack=unsent/rfc5961=off", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, true},
 	}
 	for _, tc := range cases {
 		t.Run("ack="+tc.name, func(t *testing.T) {
 			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(StateEstablished)
+			tc.check(h)
 			if h.c.Readable() != tc.readable {
 				t.Fatalf("readable %d", h.c.Readable())
 			}
@@ -269,13 +231,7 @@ func TestEstablishedReassembly(t *testing.T) {
 }
 
 func TestEstablishedTrimToWindow(t *testing.T) {
-	cfg := baseConfig()
-	cfg.RecvBuffer = 100
-	h := newHarness(t, cfg)
-	h.open()
-	h.Out("S 0:0(0) win 100")
-	h.In("S. 0:0(0) ack 1 win 65535")
-	h.Out(". 1:1(0) ack 1 win 100")
+	h := smallWindow(t, 100)
 	// Bytes beyond the receive window are trimmed, the FIN with them.
 	h.In("FP. 1:201(200) ack 1 win 65535")
 	h.Out(". 1:1(0) ack 101 win 0")

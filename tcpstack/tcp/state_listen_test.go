@@ -12,12 +12,7 @@ import (
 )
 
 func TestListenArrival(t *testing.T) {
-	cases := []struct {
-		name  string
-		in    string
-		out   string
-		state State
-	}{
+	cases := []arrival{
 		{"rst", "R 0:0(0) win 0", "", StateListen},
 		{"rst-ack", "R. 0:0(0) ack 77 win 0", "", StateListen},
 		{"ack", ". 0:0(0) ack 77 win 100", "R 77:77(0)", StateListen},
@@ -107,12 +102,7 @@ func TestPassiveOpen(t *testing.T) {
 
 // TestSynReceivedArrival covers RFC9293 §3.10.7.4 in SYN-RECEIVED.
 func TestSynReceivedArrival(t *testing.T) {
-	cases := []struct {
-		name  string
-		in    string
-		out   string
-		state State
-	}{
+	cases := []arrival{
 		// RST returns a passive connection to LISTEN (MUST-11).
 		{"rst", "R 1:1(0) win 0", "", StateListen},
 		// RST in the window but not at RCV.NXT: challenge ACK (RFC5961 §3.2),
@@ -135,11 +125,7 @@ func TestSynReceivedArrival(t *testing.T) {
 			h := newHarness(t, baseConfig()).listen()
 			h.In("S 0:0(0) win 1000")
 			h.Out("S. 0:0(0) ack 1")
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(tc.state)
+			tc.check(h)
 			if tc.state == StateListen && h.c.Err() != nil {
 				t.Fatalf("err %v: the user need not be informed", h.c.Err())
 			}

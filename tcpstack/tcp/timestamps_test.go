@@ -41,30 +41,23 @@ func TestTimestamps(t *testing.T) {
 
 func TestPAWS(t *testing.T) {
 	cases := []struct {
-		name     string
-		in       string
-		out      string
+		arrival
 		readable int
-		state    State
 	}{
 		// RFC7323 §5.3 R1: an old TSval is not acceptable: ACK and drop.
-		{"tsval=old", "P. 1:11(10) ack 1 win 65535 <TS val 99 ecr 0>", ". 1:1(0) ack 1 <TS val 0 ecr 100>", 0, StateEstablished},
-		{"tsval=equal", "P. 1:11(10) ack 1 win 65535 <TS val 100 ecr 0>", ". 1:1(0) ack 11 <TS val 0 ecr 100>", 10, StateEstablished},
-		{"tsval=wrapped-newer", "P. 1:11(10) ack 1 win 65535 <TS val 2147483700 ecr 0>", ". 1:1(0) ack 11", 10, StateEstablished},
+		{arrival{"tsval=old", "P. 1:11(10) ack 1 win 65535 <TS val 99 ecr 0>", ". 1:1(0) ack 1 <TS val 0 ecr 100>", StateEstablished}, 0},
+		{arrival{"tsval=equal", "P. 1:11(10) ack 1 win 65535 <TS val 100 ecr 0>", ". 1:1(0) ack 11 <TS val 0 ecr 100>", StateEstablished}, 10},
+		{arrival{"tsval=wrapped-newer", "P. 1:11(10) ack 1 win 65535 <TS val 2147483700 ecr 0>", ". 1:1(0) ack 11", StateEstablished}, 10},
 		// "... and the RST bit is not set": an RST is not subject to PAWS.
-		{"rst/tsval=old", "R 1:1(0) win 0 <TS val 1 ecr 0>", "", 0, StateClosed},
-		{"rst/no-ts", "R 1:1(0) win 0", "", 0, StateClosed},
+		{arrival{"rst/tsval=old", "R 1:1(0) win 0 <TS val 1 ecr 0>", "", StateClosed}, 0},
+		{arrival{"rst/no-ts", "R 1:1(0) win 0", "", StateClosed}, 0},
 		// RFC7323 §3.2: a non-RST segment without TSopt is silently dropped.
-		{"no-ts", "P. 1:11(10) ack 1 win 65535", "", 0, StateEstablished},
+		{arrival{"no-ts", "P. 1:11(10) ack 1 win 65535", "", StateEstablished}, 0},
 	}
 	for _, tc := range cases {
 		t.Run("seg="+tc.name, func(t *testing.T) {
 			h := tsEstablished(t)
-			h.In(tc.in)
-			if tc.out != "" {
-				h.Out(tc.out)
-			}
-			h.None().Expect(tc.state)
+			tc.check(h)
 			if h.c.Readable() != tc.readable {
 				t.Fatalf("readable %d", h.c.Readable())
 			}

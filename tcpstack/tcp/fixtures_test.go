@@ -1,0 +1,55 @@
+package tcp
+
+// Fixtures the state tests share: the arrival of one segment in a state, and
+// the connections they start from.
+
+import (
+	"strconv"
+	"testing"
+)
+
+// arrival is one segment arriving in the state under test: the line in, the
+// line sent back ("" for nothing) and the state after.
+type arrival struct {
+	name, in, out string
+	state         State
+}
+
+// check feeds a.in to h and expects a.out, nothing more, and a.state.
+func (a arrival) check(h *harness) {
+	h.t.Helper()
+	h.In(a.in)
+	if a.out != "" {
+		h.Out(a.out)
+	}
+	h.None().Expect(a.state)
+}
+
+// smallWindow returns a harness in ESTABLISHED after an active open with a
+// receive buffer, and so a window, of buf bytes (no scaling).
+func smallWindow(t testing.TB, buf int) *harness {
+	t.Helper()
+	cfg := baseConfig()
+	cfg.RecvBuffer = buf
+	h := newHarness(t, cfg)
+	h.open()
+	win := strconv.Itoa(buf)
+	h.Out("S 0:0(0) win " + win)
+	h.In("S. 0:0(0) ack 1 win 65535")
+	h.Out(". 1:1(0) ack 1 win " + win)
+	return h
+}
+
+// expireTimers moves the clock to each timer's deadline in turn, discarding
+// what is sent, until no timer is left or n have expired.
+func (h *harness) expireTimers(n int) {
+	h.t.Helper()
+	for range n {
+		d, ok := h.c.NextDeadline()
+		if !ok {
+			return
+		}
+		h.At(d.Sub(testBase))
+		h.Drain()
+	}
+}

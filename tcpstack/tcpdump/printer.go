@@ -420,20 +420,27 @@ func (p *Printer) sll(b []byte, d *Decoder, data []byte, length int) []byte {
 	typ := be16(data[14:16])
 	if p.LinkHeader {
 		b = appendPacketType(b, be16(data[0:2]))
-		if n := int(be16(data[4:6])); n > 0 && n <= 8 {
-			b = AppendMAC(b, data[6:6+n])
-			b = append(b, ' ')
-		}
-		if typ > 1500 {
-			b = appendEtherType(b, typ)
-		} else {
-			b = append(b, "802.3"...)
-		}
-		b = append(b, ", length "...)
-		b = appendInt(b, length)
-		b = append(b, ": "...)
+		b = appendCookedHeader(b, data[6:14], int(be16(data[4:6])), typ, length)
 	}
 	return p.cookedPayload(b, d, typ, data[16:], length-16)
+}
+
+// appendCookedHeader appends, for -e, the end of a cooked header: the
+// link-layer address (the first n bytes of addr, when n is 1 to 8), the
+// protocol ("802.3" for a length) and the frame's length.
+func appendCookedHeader(b []byte, addr []byte, n int, typ uint16, length int) []byte {
+	if n > 0 && n <= 8 {
+		b = AppendMAC(b, addr[:n])
+		b = append(b, ' ')
+	}
+	if typ > 1500 {
+		b = appendEtherType(b, typ)
+	} else {
+		b = append(b, "802.3"...)
+	}
+	b = append(b, ", length "...)
+	b = appendInt(b, length)
+	return append(b, ": "...)
 }
 
 // sll2 prints a Linux "cooked" v2 frame.
@@ -461,18 +468,7 @@ func (p *Printer) sll2(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, "ifindex "...)
 		b = appendUint(b, uint64(ifindex))
 		b = append(b, ' ')
-		if n := int(data[11]); n > 0 && n <= 8 {
-			b = AppendMAC(b, data[12:12+n])
-			b = append(b, ' ')
-		}
-		if typ > 1500 {
-			b = appendEtherType(b, typ)
-		} else {
-			b = append(b, "802.3"...)
-		}
-		b = append(b, ", length "...)
-		b = appendInt(b, length)
-		b = append(b, ": "...)
+		b = appendCookedHeader(b, data[12:20], int(data[11]), typ, length)
 	}
 	return p.cookedPayload(b, d, typ, data[20:], length-20)
 }

@@ -9,6 +9,7 @@ import (
 
 	"tcpregress.dev/conformance/agent"
 	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/probe"
 	"tcpregress.dev/tcpstack/tcp"
 )
@@ -151,22 +152,20 @@ func (s *session) synFromInvalid(src netip.Addr) {
 // linkFrameDst returns the IPv4 address an Ethernet frame the target sent
 // is meant for (an IPv4 packet's destination, an ARP request's target
 // address) and a description of the frame.
-func linkFrameDst(eth []byte) (netip.Addr, string) {
-	if len(eth) < 14 {
+func linkFrameDst(frame []byte) (netip.Addr, string) {
+	eth, err := header.ParseEthernet(frame)
+	if err != nil {
 		return netip.Addr{}, "runt frame"
 	}
-	mac := fmt.Sprintf("%x:%x:%x:%x:%x:%x", eth[0], eth[1], eth[2], eth[3], eth[4], eth[5])
-	p := eth[14:]
-	switch binary.BigEndian.Uint16(eth[12:14]) {
-	case 0x0800:
-		if len(p) >= 20 {
-			dst := netip.AddrFrom4([4]byte(p[16:20]))
-			return dst, fmt.Sprintf("IPv4 to %v (%s), protocol %d", dst, mac, p[9])
+	mac := eth.Dst().String()
+	switch eth.EtherType() {
+	case header.EtherTypeIPv4:
+		if ip, err := header.ParseIPv4(eth.Payload()); err == nil {
+			return ip.Dst(), fmt.Sprintf("IPv4 to %v (%s), protocol %d", ip.Dst(), mac, ip.Protocol())
 		}
-	case 0x0806:
-		if len(p) >= 28 && binary.BigEndian.Uint16(p[6:8]) == 1 {
-			tpa := netip.AddrFrom4([4]byte(p[24:28]))
-			return tpa, fmt.Sprintf("ARP who-has %v", tpa)
+	case header.EtherTypeARP:
+		if a, err := header.ParseARP(eth.Payload()); err == nil && a.Op() == header.ARPRequest {
+			return a.TargetIP(), fmt.Sprintf("ARP who-has %v", a.TargetIP())
 		}
 	}
 	return netip.Addr{}, "other frame to " + mac

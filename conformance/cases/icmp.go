@@ -1,11 +1,11 @@
 package cases
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"time"
 
 	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/probe"
 )
 
@@ -16,49 +16,24 @@ func init() {
 	registerCase("icmp/frag-needed-lowers-segment-size", "fragmentation needed with a next-hop MTU makes the target resend in smaller segments", suite.MUST,
 		[]string{"RFC9293 MUST-54", "RFC1191 §6.1", "RFC9293 SHLD-6"}, fragNeeded)
 	registerCase("icmp/source-quench-ignored", "source quench is silently discarded", suite.MUST,
-		[]string{"RFC9293 MUST-55", "RFC6633 §2"}, func(t *T) { softError(t, 4, 0) })
+		[]string{"RFC9293 MUST-55", "RFC6633 §2"}, func(t *T) { softError(t, header.ICMPv4SourceQuench, 0) })
 	registerCase("icmp/time-exceeded-no-abort", "time exceeded does not abort the connection", suite.MUST,
-		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 11, 0) })
+		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, header.ICMPv4TimeExceeded, 0) })
 	registerCase("icmp/parameter-problem-no-abort", "parameter problem does not abort the connection", suite.MUST,
-		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, 12, 0) })
+		[]string{"RFC9293 MUST-56"}, func(t *T) { softError(t, header.ICMPv4ParamProblem, 0) })
 	registerCase("icmp/host-unreachable-no-abort", "host unreachable (a soft error) does not abort an established connection", suite.SHOULD,
-		[]string{"RFC9293 SHLD-25", "RFC1122 §4.2.3.9"}, func(t *T) { softError(t, 3, 1) })
+		[]string{"RFC9293 SHLD-25", "RFC1122 §4.2.3.9"}, func(t *T) { softError(t, header.ICMPv4DstUnreachable, header.ICMPv4HostUnreachable) })
 }
 
-// icmpAbout builds an ICMP error from the probe to the target quoting the
-// IP header and first 8 octets of the target's segment f; rest is the
-// "rest of header" word.
-func icmpAbout(src, dst netip.Addr, typ, code uint8, rest uint32, f probe.Frame) []byte {
-	quote := f.Raw[:min(len(f.Raw), f.IP.HeaderLen+8)]
-	msg := make([]byte, 8+len(quote))
-	msg[0], msg[1] = typ, code
-	binary.BigEndian.PutUint32(msg[4:], rest)
-	copy(msg[8:], quote)
-	binary.BigEndian.PutUint16(msg[2:], checksum(msg))
-	ip := make([]byte, 20+len(msg))
-	ip[0] = 0x45
-	binary.BigEndian.PutUint16(ip[2:], uint16(len(ip)))
-	ip[8], ip[9] = 64, 1
-	s, d := src.As4(), dst.As4()
-	copy(ip[12:], s[:])
-	copy(ip[16:], d[:])
-	binary.BigEndian.PutUint16(ip[10:], checksum(ip[:20]))
-	copy(ip[20:], msg)
-	return ip
-}
-
-func checksum(b []byte) uint16 {
-	var sum uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		sum += uint32(binary.BigEndian.Uint16(b[i:]))
-	}
-	if len(b)%2 == 1 {
-		sum += uint32(b[len(b)-1]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
+// icmpAbout builds an ICMP error from src to the target dst quoting the IP
+// header and first 8 octets of the target's segment f (RFC 792, RFC 1122
+// §3.2.2); rest is the "rest of header" word.
+func icmpAbout(src, dst netip.Addr, typ header.ICMPv4Type, code uint8, rest uint32, f probe.Frame) []byte {
+	msg := header.ICMPv4Fields{Type: typ, Code: code, Rest: rest,
+		Payload: f.Raw[:min(len(f.Raw), f.IP.HeaderLen+8)]}
+	pkt := header.AppendIPv4(nil, &header.IPv4Fields{TTL: 64, Protocol: header.IPProtocolICMP,
+		Src: src, Dst: dst, PayloadLen: msg.Len()})
+	return header.AppendICMPv4(pkt, &msg)
 }
 
 // fragNeeded: RFC9293 MUST-54, RFC1191 §6.1. Fragmentation needed, quoting the target's
@@ -75,7 +50,7 @@ func fragNeeded(t *T) {
 	if mtu < 576 {
 		s.Skipf("the target's segments (%d octets) are too small to lower", f.IP.TotalLen)
 	}
-	s.sendICMP(3, 4, uint32(mtu), f)
+	s.sendICMP(header.ICMPv4DstUnreachable, header.ICMPv4FragmentationNeeded, uint32(mtu), f)
 	g := s.expectMatch(c, probe.And(data, probe.Seq(f.TCP.Seq)), "the segment resent")
 	if g.IP.TotalLen > mtu {
 		s.Fatalf("resent segment of %d octets, the path MTU is %d", g.IP.TotalLen, mtu)
@@ -84,7 +59,7 @@ func fragNeeded(t *T) {
 
 // sendICMP sends the target an ICMP error of type typ and code about its
 // segment f, as a router on the path would.
-func (s *session) sendICMP(typ, code uint8, rest uint32, f probe.Frame) {
+func (s *session) sendICMP(typ header.ICMPv4Type, code uint8, rest uint32, f probe.Frame) {
 	if err := s.probe.SendIPv4(icmpAbout(s.probe.Addr(), s.target, typ, code, rest, f)); err != nil {
 		s.Brokenf("probe: send ICMP: %v", err)
 	}
@@ -92,7 +67,7 @@ func (s *session) sendICMP(typ, code uint8, rest uint32, f probe.Frame) {
 
 // softError sends an ICMP error about the target's last segment and shows
 // the connection still carries data both ways.
-func softError(t *T, typ, code uint8) {
+func softError(t *T, typ header.ICMPv4Type, code uint8) {
 	s := newSession(t)
 	c, fd := s.established(probe.ConnConfig{})
 	s.write(fd, "before")
@@ -117,7 +92,7 @@ func init() {
 func portUnreachable(t *T) {
 	s := newSession(t)
 	_, _, done, syn := s.synSent(probe.ConnConfig{}, nil)
-	s.sendICMP(3, 3, 0, syn)
+	s.sendICMP(header.ICMPv4DstUnreachable, header.ICMPv4PortUnreachable, 0, syn)
 	select {
 	case err := <-done:
 		if err == nil {

@@ -118,6 +118,18 @@ func accepted(t *testing.T, conns <-chan *net.TCPConn) *net.TCPConn {
 	}
 }
 
+// dial opens a connection from the probe to a Linux listener on port and
+// returns both sides.
+func (kb *kernelBench) dial(t *testing.T, port uint16) (*Conn, *net.TCPConn) {
+	t.Helper()
+	conns := kb.listen(t, port)
+	c, err := kb.p.Dial(kb.peerPort(port), ConnConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, accepted(t, conns)
+}
+
 // readFull reads n bytes from a kernel socket, with a deadline.
 func readFull(t *testing.T, c net.Conn, n int) []byte {
 	t.Helper()
@@ -154,12 +166,7 @@ func unacked(t *testing.T, c *net.TCPConn) uint32 {
 // options of its SYN-ACK, then reads the exchange back with tcpdump.
 func TestKernelHandshake(t *testing.T) {
 	kb := newKernelBench(t)
-	conns := kb.listen(t, 5001)
-	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	accepted(t, conns)
+	c, _ := kb.dial(t, 5001)
 	var synAck Frame
 	for _, f := range kb.p.Frames() {
 		if f.Dir == In && f.TCP.Flags == tcp.FlagSYN|tcp.FlagACK {
@@ -202,12 +209,7 @@ func TestKernelHandshake(t *testing.T) {
 // TestKernelData moves data both ways and checks the ACKs on each side.
 func TestKernelData(t *testing.T) {
 	kb := newKernelBench(t)
-	conns := kb.listen(t, 5001)
-	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc := accepted(t, conns)
+	c, kc := kb.dial(t, 5001)
 
 	// Linux to the probe; our ACK clears the kernel's unacknowledged count.
 	msg := []byte("hello from linux")
@@ -273,12 +275,7 @@ func TestKernelClosedPort(t *testing.T) {
 // duplicate), and its application reads the good bytes.
 func TestKernelBadChecksum(t *testing.T) {
 	kb := newKernelBench(t)
-	conns := kb.listen(t, 5001)
-	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc := accepted(t, conns)
+	c, kc := kb.dial(t, 5001)
 	st := c.State()
 	bad := Segment{Flags: tcp.FlagPSH | tcp.FlagACK, Payload: []byte("BAD!!"), BadChecksum: true}
 	if err := c.Send(bad); err != nil {
@@ -307,12 +304,7 @@ func TestKernelBadChecksum(t *testing.T) {
 // the connection lives on.
 func TestKernelChallengeACK(t *testing.T) {
 	kb := newKernelBench(t)
-	conns := kb.listen(t, 5001)
-	c, err := kb.p.Dial(kb.peerPort(5001), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	kc := accepted(t, conns)
+	c, kc := kb.dial(t, 5001)
 	st := c.State()
 	if err := c.Send(Segment{Flags: tcp.FlagRST, Seq: st.SndNxt.Add(100)}); err != nil {
 		t.Fatal(err)

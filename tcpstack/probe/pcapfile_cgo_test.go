@@ -19,19 +19,7 @@ import (
 // the same frames: a recorded exchange and pcapTestFrames.
 func TestWritePcapLibpcap(t *testing.T) {
 	mac := net.HardwareAddr{2, 0, 0, 0, 0, 1}
-	p, ts := pipeBench(t, Config{})
-	echo(t, ts, "7")
-	c, err := p.Dial(target(7), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := c.SendData([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.ExpectData(5); err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	p := echoExchange(t)
 	for name, frames := range map[string][]Frame{"exchange": p.Frames(), "synthetic": pcapTestFrames(t)} {
 		dir := t.TempDir()
 		ours, theirs := filepath.Join(dir, "ours.pcap"), filepath.Join(dir, "libpcap.pcap")

@@ -290,8 +290,10 @@ func TestPipeSharedPorts(t *testing.T) {
 	}
 }
 
-func TestPipeWritePcap(t *testing.T) {
-	tcpdump := requireTcpdump(t)
+// echoExchange returns a probe that has sent "hello" to the echo port of a
+// stack, read it back and closed the connection: a recorded exchange.
+func echoExchange(t *testing.T) *Probe {
+	t.Helper()
 	p, ts := pipeBench(t, Config{})
 	echo(t, ts, "7")
 	c, err := p.Dial(target(7), ConnConfig{})
@@ -305,6 +307,12 @@ func TestPipeWritePcap(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
+	return p
+}
+
+func TestPipeWritePcap(t *testing.T) {
+	tcpdump := requireTcpdump(t)
+	p := echoExchange(t)
 	path := filepath.Join(t.TempDir(), "exchange.pcap")
 	if err := p.WritePcap(path); err != nil {
 		t.Fatal(err)

@@ -25,6 +25,24 @@ func (a arrival) check(h *harness) {
 	h.None().Expect(a.state)
 }
 
+// synSent returns a harness in SYN-SENT whose SYN has gone out.
+func synSent(t testing.TB) *harness {
+	t.Helper()
+	h := newHarness(t, baseConfig()).open()
+	h.Out("S 0:0(0)")
+	return h
+}
+
+// synReceived returns a harness in SYN-RECEIVED after a passive open: the
+// peer's SYN (window 1000) came in and our SYN-ACK went out.
+func synReceived(t testing.TB) *harness {
+	t.Helper()
+	h := newHarness(t, baseConfig()).listen()
+	h.In("S 0:0(0) win 1000")
+	h.Out("S. 0:0(0) ack 1")
+	return h
+}
+
 // smallWindow returns a harness in ESTABLISHED after an active open with a
 // receive buffer, and so a window, of buf bytes (no scaling).
 func smallWindow(t testing.TB, buf int) *harness {

@@ -122,9 +122,7 @@ func TestSynReceivedArrival(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("in="+tc.name, func(t *testing.T) {
-			h := newHarness(t, baseConfig()).listen()
-			h.In("S 0:0(0) win 1000")
-			h.Out("S. 0:0(0) ack 1")
+			h := synReceived(t)
 			tc.check(h)
 			if tc.state == StateListen && h.c.Err() != nil {
 				t.Fatalf("err %v: the user need not be informed", h.c.Err())
@@ -154,9 +152,7 @@ func TestSynReceivedRetransmit(t *testing.T) {
 }
 
 func TestSynReceivedClose(t *testing.T) {
-	h := newHarness(t, baseConfig()).listen()
-	h.In("S 0:0(0) win 1000")
-	h.Out("S. 0:0(0) ack 1")
+	h := synReceived(t)
 	if err := h.c.CloseWrite(); err != nil {
 		t.Fatal(err)
 	}

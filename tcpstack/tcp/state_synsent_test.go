@@ -59,8 +59,7 @@ func TestSynSentArrival(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("in="+tc.name, func(t *testing.T) {
-			h := newHarness(t, baseConfig()).open()
-			h.Out("S 0:0(0)")
+			h := synSent(t)
 			tc.check(h)
 			if !errors.Is(h.c.Err(), tc.err) {
 				t.Fatalf("err = %v, want %v", h.c.Err(), tc.err)
@@ -70,8 +69,7 @@ func TestSynSentArrival(t *testing.T) {
 }
 
 func TestSynSentRetransmit(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	h.At(999 * time.Millisecond).None()
 	// RFC6298 (2.1) initial RTO 1 s, then (5.5) doubling.
 	for _, at := range []time.Duration{1, 3, 7, 15} {
@@ -108,8 +106,7 @@ func TestSynSentTimeout(t *testing.T) {
 }
 
 func TestSynSentRTTSample(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	h.At(100 * time.Millisecond)
 	h.In("S. 0:0(0) ack 1 win 1000")
 	h.Out(". 1:1(0) ack 1")
@@ -121,8 +118,7 @@ func TestSynSentRTTSample(t *testing.T) {
 }
 
 func TestSynSentSynAckWithData(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	// SYN-ACK carrying data and FIN: "continue processing at the sixth step".
 	h.In("SF. 0:5(5) ack 1 win 1000")
 	h.Out(". 1:1(0) ack 7")
@@ -133,16 +129,14 @@ func TestSynSentSynAckWithData(t *testing.T) {
 }
 
 func TestSynSentWriteQueued(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	h.Write([]byte("early")).None()
 	h.In("S. 0:0(0) ack 1 win 1000 <mss 500>")
 	h.OutData("P. 1:6(5) ack 1", []byte("early"))
 }
 
 func TestSynSentClose(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	// RFC9293 §3.10.4 SYN-SENT: "Delete the TCB".
 	if err := h.c.Close(); err != nil {
 		t.Fatal(err)
@@ -152,8 +146,7 @@ func TestSynSentClose(t *testing.T) {
 }
 
 func TestSynSentAbort(t *testing.T) {
-	h := newHarness(t, baseConfig()).open()
-	h.Out("S 0:0(0)")
+	h := synSent(t)
 	h.c.Abort() // no RST in SYN-SENT (RFC9293 §3.10.5)
 	h.None().Expect(StateClosed)
 }

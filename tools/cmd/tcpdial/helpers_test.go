@@ -242,6 +242,30 @@ func goListen(t *testing.T, p *netns.Pair, port int, fn func(c *net.TCPConn)) {
 	})
 }
 
+// peerReader listens on port in side B and reads each connection to its end
+// (for 20 s at most); the error that ends the read comes on the channel.
+func peerReader(t *testing.T, p *netns.Pair, port int) <-chan error {
+	t.Helper()
+	end := make(chan error, 1)
+	goListen(t, p, port, func(c *net.TCPConn) {
+		c.SetDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.ReadAll(c)
+		end <- err
+	})
+	return end
+}
+
+// peerEnd waits up to 10 s for the end of a peerReader's read: whether it
+// ended, and its error.
+func peerEnd(end <-chan error) (ended bool, err error) {
+	select {
+	case err := <-end:
+		return true, err
+	case <-time.After(10 * time.Second):
+		return false, nil
+	}
+}
+
 // checkGoroutines fails the test if goroutines started during it are still
 // running a moment after it: the stack's readers and timers, copy loops,
 // signal watchers. (os/signal's own loop, started by the first Notify, and

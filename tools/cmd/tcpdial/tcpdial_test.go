@@ -254,25 +254,17 @@ func TestIdleTimeout(t *testing.T) {
 	p := newPair(t)
 	checkGoroutines(t)
 	port := testPort()
-	eof := make(chan error, 1)
-	goListen(t, p, port, func(c *net.TCPConn) {
-		c.SetDeadline(time.Now().Add(20 * time.Second))
-		_, err := io.ReadAll(c)
-		eof <- err
-	})
+	eof := peerReader(t, p, port)
 	stdin, w := io.Pipe() // open, silent
 	t.Cleanup(func() { w.Close() })
 	r := runTool(t, stdin, append(baseArgs(p, "-v", "--idle-timeout", "300ms"), peerArgs(p, port)...)...)
 	if r.code != 0 || !strings.Contains(r.stderr, "tcpdial: idle timeout expired (no data either way for 300ms); closing\n") {
 		t.Errorf("%v; want exit 0 and the idle message", r)
 	}
-	select {
-	case err := <-eof:
-		if err != nil {
-			t.Errorf("the peer read %v, want EOF", err)
-		}
-	case <-time.After(10 * time.Second):
+	if ended, err := peerEnd(eof); !ended {
 		t.Error("the peer saw no FIN")
+	} else if err != nil {
+		t.Errorf("the peer read %v, want EOF", err)
 	}
 }
 
@@ -411,12 +403,7 @@ func TestSignalResets(t *testing.T) {
 	p := newPair(t)
 	checkGoroutines(t)
 	port := testPort()
-	peerErr := make(chan error, 1)
-	goListen(t, p, port, func(c *net.TCPConn) {
-		c.SetDeadline(time.Now().Add(20 * time.Second))
-		_, err := io.ReadAll(c)
-		peerErr <- err
-	})
+	peerErr := peerReader(t, p, port)
 	stdin, w := io.Pipe()
 	t.Cleanup(func() { w.Close() })
 	bg := start(t, stdin, append(baseArgs(p, "-v"), peerArgs(p, port)...)...)
@@ -428,13 +415,10 @@ func TestSignalResets(t *testing.T) {
 	if r.code != 130 || !strings.HasSuffix(r.stderr, "tcpdial: interrupted by SIGINT; connection reset\n") {
 		t.Errorf("%v; want exit 130 and the message", r)
 	}
-	select {
-	case err := <-peerErr:
-		if !errors.Is(err, syscall.ECONNRESET) {
-			t.Errorf("the peer read %v, want ECONNRESET", err)
-		}
-	case <-time.After(10 * time.Second):
+	if ended, err := peerEnd(peerErr); !ended {
 		t.Error("the peer saw no reset")
+	} else if !errors.Is(err, syscall.ECONNRESET) {
+		t.Errorf("the peer read %v, want ECONNRESET", err)
 	}
 }
 

@@ -168,15 +168,7 @@ func TestKernelClientEcho(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go func() { io.Copy(c, c); c.Close() }()
-		}
-	}()
+	go echoServer(l)
 	kc := kb.kernelDial(t, 7)
 	sendAndCheck(t, kc, kc.CloseWrite, kc, 1<<20, 2)
 }
@@ -258,15 +250,10 @@ func TestKernelHalfClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	acceptOne(l, func(c net.Conn) {
 		q, _ := io.ReadAll(c)
 		c.Write(append([]byte("re: "), q...))
-	}()
+	})
 	kc := kb.kernelDial(t, 81)
 	kc.Write([]byte("kernel's"))
 	kc.CloseWrite()

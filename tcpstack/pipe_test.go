@@ -85,6 +85,19 @@ func listen(t *testing.T, s *Stack, port int) *Listener {
 	return l
 }
 
+// acceptOne accepts one connection on l in the background, hands it to serve
+// and closes it after.
+func acceptOne(l net.Listener, serve func(c net.Conn)) {
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		serve(c)
+	}()
+}
+
 // echoServer serves a listener (ours or the kernel's): each connection gets back what it
 // sent, then the server closes its side.
 func echoServer(ln net.Listener) {
@@ -103,14 +116,7 @@ func echoServer(ln net.Listener) {
 func TestPipeEcho(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	l := listen(t, b, 7)
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		io.Copy(c, c)
-		c.Close()
-	}()
+	acceptOne(l, func(c net.Conn) { io.Copy(c, c) })
 	c, err := a.Dial("tcp", "198.18.0.2:7")
 	if err != nil {
 		t.Fatal(err)
@@ -526,15 +532,10 @@ func TestWriteUrgent(t *testing.T) {
 	})
 	l := listen(t, b, 80)
 	got := make(chan string, 1)
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
+	acceptOne(l, func(c net.Conn) {
 		d, _ := io.ReadAll(c)
 		got <- string(d)
-	}()
+	})
 	c, err := a.DialTCP(t.Context(), "tcp", "198.18.0.2:80")
 	if err != nil {
 		t.Fatal(err)
@@ -594,14 +595,7 @@ func TestSocketTTLAndRecvBuffer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.Copy(io.Discard, c)
-	}()
+	acceptOne(l, func(c net.Conn) { io.Copy(io.Discard, c) })
 	c, err := a.DialTCPOptions(t.Context(), "tcp", "198.18.0.2:80", DialOptions{TTL: 17, RecvBuffer: 8192})
 	if err != nil {
 		t.Fatal(err)

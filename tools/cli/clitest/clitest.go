@@ -2,6 +2,7 @@
 package clitest
 
 import (
+	"math/rand/v2"
 	"os"
 	"testing"
 )
@@ -17,4 +18,14 @@ func ClosedPipe(t testing.TB) *os.File {
 	r.Close()
 	t.Cleanup(func() { w.Close() })
 	return w
+}
+
+// RandomBytes returns n pseudo-random bytes, the same for the same seed.
+func RandomBytes(seed uint64, n int) []byte {
+	r := rand.New(rand.NewPCG(seed, 7))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,15 +24,6 @@ func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-func randomBytes(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, 7))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
-
 func writeFile(t *testing.T, name string, b []byte) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
@@ -45,7 +35,7 @@ func writeFile(t *testing.T, name string, b []byte) string {
 
 // testData has a run of equal lines for '*' and random bytes.
 func testData() []byte {
-	return append(append(make([]byte, 100), randomBytes(1, 700)...), bytes.Repeat([]byte{'x'}, 77)...)
+	return append(append(make([]byte, 100), clitest.RandomBytes(1, 700)...), bytes.Repeat([]byte{'x'}, 77)...)
 }
 
 func TestDumpFile(t *testing.T) {
@@ -77,7 +67,7 @@ func TestDumpStdin(t *testing.T) {
 }
 
 func TestDumpConcatenatesFiles(t *testing.T) {
-	a, b := randomBytes(2, 21), randomBytes(3, 50)
+	a, b := clitest.RandomBytes(2, 21), clitest.RandomBytes(3, 50)
 	pa, pb := writeFile(t, "a", a), writeFile(t, "b", b)
 	// stdin in the middle, as hexdump and cat allow.
 	stdin := []byte("from stdin")
@@ -123,7 +113,7 @@ func TestSkipLength(t *testing.T) {
 // TestPaneOffsetWidth checks that the offset width of the Pane style is the
 // same on every line when the input size is known, also after -s.
 func TestPaneOffsetWidth(t *testing.T) {
-	data := randomBytes(8, 0x10010)
+	data := clitest.RandomBytes(8, 0x10010)
 	path := writeFile(t, "big.bin", data)
 	for _, args := range [][]string{{path}, {"-s", "0x20", path}, {"-s", "0x20", "-n", "0xffe1", path}, {"-s", "0x20", "-n", "0xffe0", path}} {
 		code, out, errOut := runCLI(t, nil, args...)
@@ -272,7 +262,7 @@ func TestHelpAndVersion(t *testing.T) {
 // with "hexdump big | head": a quiet success.
 func TestClosedPipe(t *testing.T) {
 	w := clitest.ClosedPipe(t)
-	path := writeFile(t, "big", randomBytes(4, 1<<20))
+	path := writeFile(t, "big", clitest.RandomBytes(4, 1<<20))
 	var stderr bytes.Buffer
 	if code := run([]string{path}, os.Stdin, w, &stderr); code != 0 || stderr.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
@@ -317,7 +307,7 @@ func writePcap(t *testing.T, packets [][]byte) string {
 }
 
 func TestPcap(t *testing.T) {
-	packets := [][]byte{randomBytes(5, 60), {0x42}, randomBytes(6, 300)}
+	packets := [][]byte{clitest.RandomBytes(5, 60), {0x42}, clitest.RandomBytes(6, 300)}
 	path := writePcap(t, packets)
 	expect := func(o hexdump.Options, skip, n int) string {
 		var s strings.Builder

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"os"
@@ -19,20 +18,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tcpregress.dev/tools/cli/clitest"
 )
 
 // End-to-end tests: tcpdial runs in side A of a namespace pair (--netns,
 // with an address A's kernel does not have) and talks to the kernel of side
 // B: OpenBSD nc, or a Go listener opened inside B.
-
-func randomBytes(seed uint64, n int) []byte {
-	r := rand.New(rand.NewPCG(seed, 1))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
-}
 
 // TestBytesBothWays sends 1 MiB from stdin to nc -l in side B and gets nc's
 // 1 MiB reply on stdout.
@@ -40,9 +32,9 @@ func TestBytesBothWays(t *testing.T) {
 	p := newPair(t)
 	checkGoroutines(t)
 	port := testPort()
-	reply := randomBytes(2, 1<<20)
+	reply := clitest.RandomBytes(2, 1<<20)
 	nc := ncListen(t, p, port, reply)
-	data := randomBytes(1, 1<<20)
+	data := clitest.RandomBytes(1, 1<<20)
 	// nc -l quits as soon as its network input ends and its stdin buffer
 	// is empty, even with more stdin to come (netcat.c readwrite: "listen
 	// and net in gone, queues empty, done"), so our FIN must wait until

@@ -549,8 +549,9 @@ func (c *Conn) ExpectLine(line string) (Frame, error) {
 		st := c.State()
 		for i := len(ee.Frames) - 1; i >= 0; i-- {
 			if fr := &ee.Frames[i]; c.tuple.Match(fr) {
-				why := l.mismatch(fr, lineBase{iss: st.ISS, irs: st.IRS, irsKnown: st.IRSKnown})
-				return Frame{}, fmt.Errorf("%w\n\tlast segment on the connection: %s", err, why)
+				b := lineBase{iss: st.ISS, irs: st.IRS, irsKnown: st.IRSKnown}
+				return Frame{}, fmt.Errorf("%w\n\tlast segment on the connection: %s\n\twant %s\n\t got %s",
+					err, l.mismatch(fr, b), l, frameLine(fr, b))
 			}
 		}
 	}

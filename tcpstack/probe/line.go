@@ -3,50 +3,28 @@ package probe
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"tcpregress.dev/tcpstack/header"
+	"tcpregress.dev/tcpstack/segline"
 	"tcpregress.dev/tcpstack/tcp"
-	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // ErrLine reports a line that does not parse, or that cannot be sent.
 var ErrLine = errors.New("probe: bad segment line")
 
-// lineNum is a number field of a line: absent, a value, or "*".
-type lineNum struct {
-	set, any bool
-	v        int64
-}
-
-// lineOpt is one option of a line.
-type lineOpt struct {
-	name string // "mss", "wscale", "sackOK", "TS", "nop", "eol", "sack", "opt"
-	kind byte
-	vals []lineNum // mss, wscale: [v]; TS: [val, ecr]; sack: [l1, r1, l2, r2, ...]
-	data []byte    // opt: the data octets
-	len  int       // opt: the length octet, or -1 for the right one
-}
-
-// Line is a parsed segment line; see [ParseLine] for the grammar.
+// Line is a parsed segment line; see [ParseLine].
 type Line struct {
-	text    string
-	flags   tcp.Flags
-	seqAny  bool
-	seq     int64
-	length  int
-	ack     lineNum
-	win     lineNum
-	urg     lineNum
-	hasOpts bool
-	opts    []lineOpt
+	text string
+	seg  segline.Segment
 }
 
 // ParseLine parses a packetdrill-like segment line, one segment per line
-// with numbers relative to the connection's initial sequence numbers:
+// with numbers relative to the connection's initial sequence numbers, in
+// the grammar of package tcpstack/segline (whose documentation has it in
+// full):
 //
 //	FLAGS START:END(LEN) [ack N] [win N] [urg N] [<OPTION,...>]
 //
@@ -55,12 +33,12 @@ type Line struct {
 //	P. 1:101(100) ack 1
 //	S. 0:0(0) ack 1 win * <mss *,sackOK,TS val * ecr *,nop,wscale *>
 //
-// FLAGS are the letters S F R P U E W and "." for ACK, in any order and
-// combination ("none" for no flag). START, END and N are decimal and may be
-// negative (they wrap modulo 2^32); END-START must equal LEN. Options are
-// "mss N", "wscale N", "sackOK", "TS val N ecr N", "nop", "eol",
-// "sack L:R ...", "opt KIND [HEX]" (any kind, right length) and
-// "opt KIND len L [HEX]" (any length octet, such as 0, 1 or 40).
+// FLAGS are the letters S F R P U E W and "." for ACK ("none" for no
+// flag). START, END and N are decimal and may be negative (they wrap modulo
+// 2^32); END-START must equal LEN. Options are "mss N", "wscale N",
+// "sackOK", "TS val N ecr N", "nop", "eol", "sack L:R ...", "opt KIND
+// [HEX]" (any kind, right length) and "opt KIND len L [HEX]" (any length
+// octet, such as 0, 1 or 40).
 //
 // In a line that is sent ([Conn.SendLine], [Line.Segment]), sequence
 // numbers are relative to our ISS, the ack and SACK blocks to the target's
@@ -81,258 +59,19 @@ type Line struct {
 // Errors wrap [ErrLine] and say which token is wrong; no input makes
 // ParseLine panic.
 func ParseLine(s string) (*Line, error) {
-	l := &Line{text: strings.TrimSpace(s)}
-	fail := func(format string, a ...any) (*Line, error) {
-		return nil, fmt.Errorf("%w %q: %s", ErrLine, l.text, fmt.Sprintf(format, a...))
-	}
-	rest := l.text
-	if i := strings.IndexByte(rest, '<'); i >= 0 {
-		if !strings.HasSuffix(rest, ">") {
-			return fail("options must end the line with '>'")
-		}
-		opts, err := parseLineOptions(rest[i+1 : len(rest)-1])
-		if err != nil {
-			return fail("%v", err)
-		}
-		l.opts, l.hasOpts = opts, true
-		rest = rest[:i]
-	} else if strings.IndexByte(rest, '>') >= 0 {
-		return fail("'>' without '<'")
-	}
-	tok := strings.Fields(rest)
-	if len(tok) < 2 {
-		return fail("want FLAGS START:END(LEN), such as \"S 0:0(0)\" or \"P. 1:101(100) ack 1\"")
-	}
-	fl, err := parseLineFlags(tok[0])
+	seg, err := segline.Parse(s)
 	if err != nil {
-		return fail("%v", err)
+		var se *segline.Error
+		if !errors.As(err, &se) {
+			return nil, fmt.Errorf("%w: %v", ErrLine, err)
+		}
+		return nil, fmt.Errorf("%w %q: %s", ErrLine, se.Line, se.Msg)
 	}
-	l.flags = fl
-	if tok[1] == "*" {
-		l.seqAny = true
-	} else if l.seq, l.length, err = parseSeqSpec(tok[1]); err != nil {
-		return fail("%v", err)
-	}
-	for i := 2; i < len(tok); i += 2 {
-		name := tok[i]
-		var dst *lineNum
-		var limit int64
-		switch name {
-		case "ack":
-			dst, limit = &l.ack, 1<<32
-		case "win":
-			dst, limit = &l.win, 1<<16
-		case "urg":
-			dst, limit = &l.urg, 1<<16
-		default:
-			return fail("unknown field %q (want ack, win, urg or <options>)", name)
-		}
-		if dst.set {
-			return fail("%s given twice", name)
-		}
-		if i+1 >= len(tok) {
-			return fail("%s needs a value", name)
-		}
-		n, err := parseLineNum(tok[i+1], limit, name != "ack")
-		if err != nil {
-			return fail("%s: %v", name, err)
-		}
-		*dst = n
-	}
-	return l, nil
+	return &Line{text: strings.TrimSpace(s), seg: seg}, nil
 }
 
 // String returns the line as it was parsed (trimmed).
 func (l *Line) String() string { return l.text }
-
-func parseLineFlags(s string) (tcp.Flags, error) {
-	if s == "none" {
-		return 0, nil
-	}
-	var fl tcp.Flags
-	for _, ch := range s {
-		var f tcp.Flags
-		switch ch {
-		case 'F':
-			f = tcp.FlagFIN
-		case 'S':
-			f = tcp.FlagSYN
-		case 'R':
-			f = tcp.FlagRST
-		case 'P':
-			f = tcp.FlagPSH
-		case '.':
-			f = tcp.FlagACK
-		case 'U':
-			f = tcp.FlagURG
-		case 'E':
-			f = tcp.FlagECE
-		case 'W':
-			f = tcp.FlagCWR
-		default:
-			return 0, fmt.Errorf("flags %q: unknown flag %q (want S F R P U E W, '.' for ACK, or none)", s, ch)
-		}
-		if fl&f != 0 {
-			return 0, fmt.Errorf("flags %q: %q given twice", s, ch)
-		}
-		fl |= f
-	}
-	return fl, nil
-}
-
-// parseSeqSpec parses START:END(LEN).
-func parseSeqSpec(s string) (start int64, length int, err error) {
-	bad := fmt.Errorf("sequence %q: want START:END(LEN), such as 1:101(100)", s)
-	colon := strings.IndexByte(s, ':')
-	open := strings.IndexByte(s, '(')
-	if colon < 0 || open < colon || !strings.HasSuffix(s, ")") {
-		return 0, 0, bad
-	}
-	start, err1 := strconv.ParseInt(s[:colon], 10, 64)
-	end, err2 := strconv.ParseInt(s[colon+1:open], 10, 64)
-	n, err3 := strconv.ParseInt(s[open+1:len(s)-1], 10, 64)
-	if err1 != nil || err2 != nil || err3 != nil {
-		return 0, 0, bad
-	}
-	if start < -(1<<32) || start >= 1<<32 || end < -(1<<32) || end >= 1<<33 {
-		return 0, 0, fmt.Errorf("sequence %q: out of range (±2^32)", s)
-	}
-	if n < 0 || n > 0xffff {
-		return 0, 0, fmt.Errorf("sequence %q: length %d out of range 0..65535", s, n)
-	}
-	if end-start != n {
-		return 0, 0, fmt.Errorf("sequence %q: END-START is %d, not LEN %d", s, end-start, n)
-	}
-	return start, int(n), nil
-}
-
-// parseLineNum parses a decimal or "*"; limit bounds it: values in
-// [0, limit) are allowed, and [-limit, 0) too when not unsigned.
-func parseLineNum(s string, limit int64, unsigned bool) (lineNum, error) {
-	if s == "*" {
-		return lineNum{set: true, any: true}, nil
-	}
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return lineNum{}, fmt.Errorf("%q is not a number or *", s)
-	}
-	if v >= limit || (unsigned && v < 0) || v < -limit {
-		return lineNum{}, fmt.Errorf("%d out of range", v)
-	}
-	return lineNum{set: true, v: v}, nil
-}
-
-func parseLineOptions(s string) ([]lineOpt, error) {
-	var out []lineOpt
-	if strings.TrimSpace(s) == "" {
-		return out, nil
-	}
-	for _, part := range strings.Split(s, ",") {
-		w := strings.Fields(part)
-		if len(w) == 0 {
-			return nil, fmt.Errorf("empty option in <%s>", s)
-		}
-		o := lineOpt{name: w[0], len: -1}
-		num := func(i int, limit int64) (lineNum, error) {
-			if i >= len(w) {
-				return lineNum{}, fmt.Errorf("option %q: missing value", part)
-			}
-			n, err := parseLineNum(w[i], limit, true)
-			if err != nil {
-				return n, fmt.Errorf("option %q: %v", strings.TrimSpace(part), err)
-			}
-			return n, nil
-		}
-		want := 1
-		switch w[0] {
-		case "nop":
-			o.kind = 1
-		case "eol":
-			o.kind = 0
-		case "sackOK":
-			o.kind = 4
-		case "mss", "wscale":
-			o.kind, want = 2, 2
-			limit := int64(1 << 16)
-			if w[0] == "wscale" {
-				o.kind, limit = 3, 1<<8
-			}
-			n, err := num(1, limit)
-			if err != nil {
-				return nil, err
-			}
-			o.vals = []lineNum{n}
-		case "TS":
-			o.kind, want = 8, 5
-			if len(w) != 5 || w[1] != "val" || w[3] != "ecr" {
-				return nil, fmt.Errorf("option %q: want TS val N ecr N", strings.TrimSpace(part))
-			}
-			val, err := num(2, 1<<32)
-			if err != nil {
-				return nil, err
-			}
-			ecr, err := num(4, 1<<32)
-			if err != nil {
-				return nil, err
-			}
-			o.vals = []lineNum{val, ecr}
-		case "sack":
-			o.kind, want = 5, len(w)
-			if len(w) < 2 || len(w) > 5 {
-				return nil, fmt.Errorf("option %q: want sack L:R with 1 to 4 blocks", strings.TrimSpace(part))
-			}
-			for _, blk := range w[1:] {
-				l, r, ok := strings.Cut(blk, ":")
-				if !ok {
-					return nil, fmt.Errorf("option %q: block %q is not L:R", strings.TrimSpace(part), blk)
-				}
-				ln, err := parseLineNum(l, 1<<32, false)
-				if err != nil {
-					return nil, fmt.Errorf("option %q: %v", strings.TrimSpace(part), err)
-				}
-				rn, err := parseLineNum(r, 1<<32, false)
-				if err != nil {
-					return nil, fmt.Errorf("option %q: %v", strings.TrimSpace(part), err)
-				}
-				o.vals = append(o.vals, ln, rn)
-			}
-		case "opt":
-			if len(w) < 2 {
-				return nil, fmt.Errorf("option %q: want opt KIND [len L] [HEX]", strings.TrimSpace(part))
-			}
-			k, err := num(1, 256)
-			if err != nil || k.any {
-				return nil, fmt.Errorf("option %q: kind must be 0..255", strings.TrimSpace(part))
-			}
-			o.kind, want = byte(k.v), 2
-			if len(w) >= 3 && w[2] == "len" {
-				n, err := num(3, 256)
-				if err != nil || n.any {
-					return nil, fmt.Errorf("option %q: len must be 0..255", strings.TrimSpace(part))
-				}
-				o.len, want = int(n.v), 4
-			}
-			if len(w) > want {
-				h := strings.TrimPrefix(w[want], "0x")
-				data, err := hex.DecodeString(h)
-				if err != nil {
-					return nil, fmt.Errorf("option %q: data %q is not hex", strings.TrimSpace(part), w[want])
-				}
-				if len(data) > 40 {
-					return nil, fmt.Errorf("option %q: %d octets of data, at most 40 fit", strings.TrimSpace(part), len(data))
-				}
-				o.data, want = data, want+1
-			}
-		default:
-			return nil, fmt.Errorf("unknown option %q (want mss, wscale, sackOK, TS, sack, nop, eol or opt)", w[0])
-		}
-		if len(w) != want {
-			return nil, fmt.Errorf("option %q: unexpected %q", strings.TrimSpace(part), w[want:])
-		}
-		out = append(out, o)
-	}
-	return out, nil
-}
 
 // lineBase holds what relative numbers and wildcards resolve against.
 type lineBase struct {
@@ -353,94 +92,98 @@ func (l *Line) sendError(format string, a ...any) error {
 // out of the line are reported through keep (the fields the caller may
 // fill); everything else is resolved.
 func (l *Line) segment(b lineBase) (seg Segment, err error) {
-	if l.seqAny {
+	ls := &l.seg
+	if ls.Seq.Form != segline.Exact {
 		return seg, l.sendError("* is for expected lines; a sent line needs START:END(LEN)")
 	}
-	seg.Flags = l.flags
-	seg.Seq = b.iss.Add(tcp.Size(uint32(l.seq)))
+	seg.Flags = tcp.Flags(ls.Flags)
+	seg.Seq = b.iss.Add(tcp.Size(uint32(ls.Seq.V)))
 	seg.Keep = FieldSeq
-	off := l.seq
-	if l.flags&tcp.FlagSYN != 0 {
+	off := ls.Seq.V
+	if seg.Flags&tcp.FlagSYN != 0 {
 		off++ // data on a SYN follows the SYN's sequence number
 	}
-	seg.Payload = linePayload(off, l.length)
-	switch {
-	case l.ack.any || l.win.any || l.urg.any:
+	seg.Payload = linePayload(off, ls.Len)
+	if ls.Ack.Form == segline.Wild || ls.Win.Form == segline.Wild || ls.Urg.Form == segline.Wild {
 		return seg, l.sendError("* is for expected lines")
 	}
-	if l.ack.set {
+	if ls.Ack.Form == segline.Exact {
 		if !b.irsKnown {
 			return seg, l.sendError("ack is relative to the target's IRS, and no SYN from it was seen yet")
 		}
-		seg.Ack = b.irs.Add(tcp.Size(uint32(l.ack.v)))
+		seg.Ack = b.irs.Add(tcp.Size(uint32(ls.Ack.V)))
 		seg.Keep |= FieldAck
 	}
-	if l.win.set {
-		seg.Window = uint16(l.win.v)
+	if ls.Win.Form == segline.Exact {
+		seg.Window = uint16(ls.Win.V)
 		seg.Keep |= FieldWindow
 	}
-	if l.urg.set {
-		seg.Urgent = uint16(l.urg.v)
-	}
-	if !l.hasOpts {
+	seg.Urgent = uint16(ls.Urg.V)
+	if !ls.HasOptions {
 		return seg, nil
 	}
 	seg.Keep |= FieldOptions
 	seg.Options = []byte{}
-	for _, o := range l.opts {
-		switch o.name {
-		case "nop", "eol":
-			seg.Options = append(seg.Options, o.kind)
-		case "sackOK":
-			seg.Options = append(seg.Options, SACKPermitted()...)
-		case "mss":
-			if o.vals[0].any {
-				return seg, l.sendError("mss * is for expected lines")
-			}
-			seg.Options = append(seg.Options, MSS(uint16(o.vals[0].v))...)
-		case "wscale":
-			if o.vals[0].any {
-				return seg, l.sendError("wscale * is for expected lines")
-			}
-			seg.Options = append(seg.Options, WScale(uint8(o.vals[0].v))...)
-		case "TS":
-			val, ecr := uint32(o.vals[0].v), uint32(o.vals[1].v)
-			if o.vals[0].any || o.vals[1].any {
-				if !b.ts {
-					return seg, l.sendError("TS val * ecr * needs a connection")
-				}
-				if o.vals[0].any {
-					val = b.tsVal
-				}
-				if o.vals[1].any {
-					ecr = b.tsEcr
-				}
-			}
-			seg.Options = append(seg.Options, Timestamps(val, ecr)...)
-		case "sack":
-			if !b.irsKnown {
-				return seg, l.sendError("sack blocks are relative to the target's IRS, and no SYN from it was seen yet")
-			}
-			var blocks []tcp.SACKBlock
-			for i := 0; i+1 < len(o.vals); i += 2 {
-				if o.vals[i].any || o.vals[i+1].any {
-					return seg, l.sendError("sack * is for expected lines")
-				}
-				blocks = append(blocks, tcp.SACKBlock{
-					Left:  b.irs.Add(tcp.Size(uint32(o.vals[i].v))),
-					Right: b.irs.Add(tcp.Size(uint32(o.vals[i+1].v))),
-				})
-			}
-			seg.Options = append(seg.Options, SACK(blocks...)...)
-		case "opt":
-			if o.len < 0 {
-				seg.Options = append(seg.Options, RawOption(o.kind, o.data...)...)
-			} else {
-				seg.Options = append(seg.Options, BadLenOption(o.kind, byte(o.len), o.data...)...)
-			}
+	for _, o := range ls.Options {
+		opt, err := l.optionBytes(o, b)
+		if err != nil {
+			return seg, err
 		}
+		seg.Options = append(seg.Options, opt...)
 	}
 	return seg, nil
+}
+
+// optionBytes returns the octets of an option of a sent line.
+func (l *Line) optionBytes(o segline.Option, b lineBase) ([]byte, error) {
+	if o.Raw {
+		if o.Len.Form == segline.Absent {
+			return RawOption(byte(o.Kind), o.Data...), nil
+		}
+		return BadLenOption(byte(o.Kind), byte(o.Len.V), o.Data...), nil
+	}
+	switch o.Kind {
+	case header.TCPOptionMSS, header.TCPOptionWScale:
+		if o.Value.Form != segline.Exact {
+			return nil, l.sendError("%v * is for expected lines", o.Kind)
+		}
+		if o.Kind == header.TCPOptionMSS {
+			return MSS(uint16(o.Value.V)), nil
+		}
+		return WScale(uint8(o.Value.V)), nil
+	case header.TCPOptionSACKPermitted:
+		return SACKPermitted(), nil
+	case header.TCPOptionTimestamps:
+		val, ecr := uint32(o.TSVal.V), uint32(o.TSEcr.V)
+		if o.TSVal.Form == segline.Wild || o.TSEcr.Form == segline.Wild {
+			if !b.ts {
+				return nil, l.sendError("TS val * ecr * needs a connection")
+			}
+			if o.TSVal.Form == segline.Wild {
+				val = b.tsVal
+			}
+			if o.TSEcr.Form == segline.Wild {
+				ecr = b.tsEcr
+			}
+		}
+		return Timestamps(val, ecr), nil
+	case header.TCPOptionSACK:
+		if !b.irsKnown {
+			return nil, l.sendError("sack blocks are relative to the target's IRS, and no SYN from it was seen yet")
+		}
+		var blocks []tcp.SACKBlock
+		for _, blk := range o.SACK {
+			if blk.Left.Form != segline.Exact || blk.Right.Form != segline.Exact {
+				return nil, l.sendError("sack * is for expected lines")
+			}
+			blocks = append(blocks, tcp.SACKBlock{
+				Left:  b.irs.Add(tcp.Size(uint32(blk.Left.V))),
+				Right: b.irs.Add(tcp.Size(uint32(blk.Right.V))),
+			})
+		}
+		return SACK(blocks...), nil
+	}
+	return []byte{byte(o.Kind)}, nil // NOP, EOL
 }
 
 // Segment returns the segment the line describes with absolute numbers:
@@ -479,90 +222,166 @@ func (l *Line) mismatch(f *Frame, b lineBase) string {
 	if !f.IsTCP() {
 		return "not a TCP segment"
 	}
-	s := &f.TCP
-	if s.Flags != l.flags {
-		return fmt.Sprintf("flags [%s], want [%s]", tcpdumpFlags(s.Flags), tcpdumpFlags(l.flags))
+	s, ls := &f.TCP, &l.seg
+	if want := tcp.Flags(ls.Flags); s.Flags != want {
+		return fmt.Sprintf("flags [%s], want [%s]", tcpdumpFlags(s.Flags), tcpdumpFlags(want))
 	}
-	if !b.irsKnown && s.Flags&tcp.FlagSYN != 0 {
-		b.irs, b.irsKnown = s.Seq, true
-	}
-	if !l.seqAny {
+	b = b.withIRSOf(f)
+	if ls.Seq.Form == segline.Exact {
 		if !b.irsKnown {
 			return "seq is relative to the target's IRS, and no SYN from it was seen yet"
 		}
-		if want := b.irs.Add(tcp.Size(uint32(l.seq))); s.Seq != want {
-			return fmt.Sprintf("seq %d (relative %d), want relative %d", uint32(s.Seq), int32(s.Seq-b.irs), l.seq)
+		if !ls.Seq.Matches(uint32(s.Seq - b.irs)) {
+			return fmt.Sprintf("seq %d (relative %d), want relative %d", uint32(s.Seq), int32(s.Seq-b.irs), ls.Seq.V)
 		}
-		if len(s.Payload) != l.length {
-			return fmt.Sprintf("length %d, want %d", len(s.Payload), l.length)
-		}
-	}
-	if l.ack.set && !l.ack.any {
-		if want := b.iss.Add(tcp.Size(uint32(l.ack.v))); s.Ack != want {
-			return fmt.Sprintf("ack %d (relative %d), want relative %d", uint32(s.Ack), int32(s.Ack-b.iss), l.ack.v)
+		if len(s.Payload) != ls.Len {
+			return fmt.Sprintf("length %d, want %d", len(s.Payload), ls.Len)
 		}
 	}
-	if l.win.set && !l.win.any && int64(s.Window) != l.win.v {
-		return fmt.Sprintf("win %d, want %d", s.Window, l.win.v)
+	if !ls.Ack.Matches(uint32(s.Ack - b.iss)) {
+		return fmt.Sprintf("ack %d (relative %d), want relative %d", uint32(s.Ack), int32(s.Ack-b.iss), ls.Ack.V)
 	}
-	if l.urg.set && !l.urg.any && int64(s.Urgent) != l.urg.v {
-		return fmt.Sprintf("urg %d, want %d", s.Urgent, l.urg.v)
+	if !ls.Win.Matches(uint32(s.Window)) {
+		return fmt.Sprintf("win %d, want %d", s.Window, ls.Win.V)
 	}
-	if l.hasOpts {
-		if why := l.optionsMismatch(walkOptions(f.TCPOptions()), b); why != "" {
-			return why
-		}
+	if !ls.Urg.Matches(uint32(s.Urgent)) {
+		return fmt.Sprintf("urg %d, want %d", s.Urgent, ls.Urg.V)
+	}
+	if ls.HasOptions {
+		return l.optionsMismatch(walkOptions(f.TCPOptions()), b)
 	}
 	return ""
 }
 
+// withIRSOf returns b with the IRS set from f when it is unknown and f is
+// a SYN.
+func (b lineBase) withIRSOf(f *Frame) lineBase {
+	if !b.irsKnown && f.IsTCP() && f.TCP.Flags&tcp.FlagSYN != 0 {
+		b.irs, b.irsKnown = f.TCP.Seq, true
+	}
+	return b
+}
+
 func (l *Line) optionsMismatch(got []option, b lineBase) string {
-	var want []lineOpt
-	for _, o := range l.opts {
-		if o.name != "nop" && o.name != "eol" {
+	var want []segline.Option
+	for _, o := range l.seg.Options {
+		if o.Raw || o.Kind != header.TCPOptionNOP && o.Kind != header.TCPOptionEOL {
 			want = append(want, o)
 		}
 	}
 	if len(got) != len(want) {
-		return fmt.Sprintf("%d options, want %d", len(got), len(want))
-	}
-	eq := func(n lineNum, v uint32, base tcp.Value) bool {
-		return n.any || uint32(base.Add(tcp.Size(uint32(n.v)))) == v
+		seen := make([]segline.Option, len(got))
+		for i, g := range got {
+			seen[i] = lineOption(g.kind, g.data, b.iss)
+		}
+		return fmt.Sprintf("%d options, want %d: <%s>", len(got), len(want), segline.FormatOptions(seen))
 	}
 	for i, w := range want {
 		g := got[i]
-		if g.kind != w.kind {
-			return fmt.Sprintf("option %d is kind %d, want %s (kind %d)", i+1, g.kind, w.name, w.kind)
-		}
-		ok := true
-		switch w.name {
-		case "sackOK":
+		ok := byte(w.Kind) == g.kind
+		switch {
+		case !ok:
+		case w.Raw:
+			ok = w.Data == nil || bytes.Equal(g.data, w.Data)
+		case w.Kind == header.TCPOptionSACKPermitted:
 			ok = len(g.data) == 0
-		case "mss":
-			ok = len(g.data) == 2 && eq(w.vals[0], uint32(binary.BigEndian.Uint16(g.data)), 0)
-		case "wscale":
-			ok = len(g.data) == 1 && eq(w.vals[0], uint32(g.data[0]), 0)
-		case "TS":
-			ok = len(g.data) == 8 && eq(w.vals[0], binary.BigEndian.Uint32(g.data), 0) &&
-				eq(w.vals[1], binary.BigEndian.Uint32(g.data[4:]), 0)
-		case "sack":
-			ok = len(g.data) == 4*len(w.vals)
-			for j := 0; ok && j < len(w.vals); j++ {
-				ok = eq(w.vals[j], binary.BigEndian.Uint32(g.data[4*j:]), b.iss)
+		case w.Kind == header.TCPOptionMSS:
+			ok = len(g.data) == 2 && w.Value.Matches(uint32(binary.BigEndian.Uint16(g.data)))
+		case w.Kind == header.TCPOptionWScale:
+			ok = len(g.data) == 1 && w.Value.Matches(uint32(g.data[0]))
+		case w.Kind == header.TCPOptionTimestamps:
+			ok = len(g.data) == 8 && w.TSVal.Matches(binary.BigEndian.Uint32(g.data)) &&
+				w.TSEcr.Matches(binary.BigEndian.Uint32(g.data[4:]))
+		case w.Kind == header.TCPOptionSACK:
+			ok = len(g.data) == 8*len(w.SACK)
+			for j := 0; ok && j < len(w.SACK); j++ {
+				edge := func(k int) uint32 { return binary.BigEndian.Uint32(g.data[4*k:]) - uint32(b.iss) }
+				ok = w.SACK[j].Left.Matches(edge(2*j)) && w.SACK[j].Right.Matches(edge(2*j+1))
 			}
-		case "opt":
-			ok = w.data == nil || bytes.Equal(g.data, w.data)
 		}
 		if !ok {
-			return fmt.Sprintf("option %d is %s, want %s", i+1, optionString(g), w.name)
+			return fmt.Sprintf("option %d is %s, want %s", i+1, lineOption(g.kind, g.data, b.iss), w)
 		}
 	}
 	return ""
 }
 
-// optionString renders one option tcpdump-style.
-func optionString(o option) string {
-	raw := append([]byte{o.kind, byte(2 + len(o.data))}, o.data...)
-	s := string(tcpdump.AppendTCPOptions(nil, raw))
-	return strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")
+// lineOption returns an option the target sent as a line writes it, SACK
+// edges relative to iss; one of the wrong length for its kind, or of a
+// kind the grammar has no name for, as "opt KIND HEX".
+func lineOption(kind byte, data []byte, iss tcp.Value) segline.Option {
+	n := func(v uint32) segline.Num { return segline.N(int64(v)) }
+	k := header.TCPOptionKind(kind)
+	switch {
+	case k == header.TCPOptionEOL || k == header.TCPOptionNOP:
+		if data == nil {
+			return segline.Option{Kind: k}
+		}
+	case k == header.TCPOptionMSS && len(data) == 2:
+		return segline.MSS(n(uint32(binary.BigEndian.Uint16(data))))
+	case k == header.TCPOptionWScale && len(data) == 1:
+		return segline.WScale(n(uint32(data[0])))
+	case k == header.TCPOptionSACKPermitted && len(data) == 0:
+		return segline.SACKPermitted()
+	case k == header.TCPOptionTimestamps && len(data) == 8:
+		return segline.Timestamps(n(binary.BigEndian.Uint32(data)), n(binary.BigEndian.Uint32(data[4:])))
+	case k == header.TCPOptionSACK && len(data) > 0 && len(data)%8 == 0 && len(data) <= 32:
+		blocks := make([]segline.Block, len(data)/8)
+		for i := range blocks {
+			blocks[i] = segline.Block{
+				Left:  n(binary.BigEndian.Uint32(data[8*i:]) - uint32(iss)),
+				Right: n(binary.BigEndian.Uint32(data[8*i+4:]) - uint32(iss)),
+			}
+		}
+		return segline.SACK(blocks...)
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return segline.RawOption(k, bytes.Clone(data))
+}
+
+// frameLine returns a frame from the target as a line would describe it:
+// seq relative to its IRS, ack and SACK blocks to our ISS, the window, the
+// urgent pointer when URG is set, and every option, NOP and EOL included.
+func frameLine(f *Frame, b lineBase) string {
+	if !f.IsTCP() {
+		return "not a TCP segment"
+	}
+	b = b.withIRSOf(f)
+	s := &f.TCP
+	ls := segline.Segment{
+		Flags: header.TCPFlags(s.Flags),
+		Seq:   segline.N(int64(uint32(s.Seq - b.irs))),
+		Len:   len(s.Payload),
+		Win:   segline.N(int64(s.Window)),
+	}
+	if !b.irsKnown {
+		ls.Seq = segline.N(int64(uint32(s.Seq))) // absolute
+	}
+	if s.Flags&tcp.FlagACK != 0 {
+		ls.Ack = segline.N(int64(uint32(s.Ack - b.iss)))
+	}
+	if s.Flags&tcp.FlagURG != 0 {
+		ls.Urg = segline.N(int64(s.Urgent))
+	}
+	raw := f.TCPOptions()
+	it, next := header.TCPOptions(raw).Iter(), 0
+	for it.Next() {
+		o := it.Option()
+		ls.Options = append(ls.Options, lineOption(byte(o.Kind), o.Data, b.iss))
+		next = o.Offset + o.Len()
+	}
+	if it.Err() != nil { // a broken option ends the walk: show what is left
+		o := segline.RawOption(header.TCPOptionKind(raw[next]), nil)
+		if next+1 < len(raw) {
+			o.Len = segline.N(int64(raw[next+1]))
+			if rest := raw[next+2:]; len(rest) > 0 {
+				o.Data = bytes.Clone(rest[:min(len(rest), header.TCPMaxOptionsLen)])
+			}
+		}
+		ls.Options = append(ls.Options, o)
+	}
+	ls.HasOptions = len(ls.Options) > 0
+	return ls.String()
 }

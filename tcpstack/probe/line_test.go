@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"tcpregress.dev/tcpstack/tcp"
 )
@@ -32,6 +33,7 @@ func TestLineSegment(t *testing.T) {
 		{"R 1:1(0)", Segment{Flags: tcp.FlagRST, Seq: lineISS + 1, Keep: FieldSeq}},
 		{"F. 101:101(0) ack 1", Segment{Flags: tcp.FlagFIN | tcp.FlagACK, Seq: lineISS + 101, Ack: lineIRS + 1, Keep: FieldSeq | FieldAck}},
 		{"SF 0:2(2)", Segment{Flags: tcp.FlagSYN | tcp.FlagFIN, Seq: lineISS, Payload: []byte("bc"), Keep: FieldSeq}},
+		{"SS 0:0(0)", Segment{Flags: tcp.FlagSYN, Seq: lineISS, Keep: FieldSeq}}, // packetdrill: a letter twice counts once
 		{"none -1:-1(0) urg 5", Segment{Seq: lineISS - 1, Urgent: 5, Keep: FieldSeq}},
 		{"UEW. 0:0(0) ack -1", Segment{Flags: tcp.FlagURG | tcp.FlagECE | tcp.FlagCWR | tcp.FlagACK, Seq: lineISS, Ack: lineIRS - 1, Keep: FieldSeq | FieldAck}},
 		{". 1:1(0) ack 1 <nop,nop,sack 10:20 30:40>", Segment{
@@ -63,42 +65,20 @@ func TestLineSegment(t *testing.T) {
 	}
 }
 
+// TestLineErrors: a line that does not parse is an error wrapping ErrLine
+// with segline's account of the wrong token (segline's tests have every
+// form of bad line).
 func TestLineErrors(t *testing.T) {
-	for _, tc := range []struct{ line, want string }{
-		{"", "want FLAGS START:END(LEN)"},
-		{"S", "want FLAGS START:END(LEN)"},
-		{"X 0:0(0)", `unknown flag 'X'`},
-		{"SS 0:0(0)", `'S' given twice`},
-		{"S 0:1(0)", "END-START is 1, not LEN 0"},
-		{"S 0:0", "want START:END(LEN)"},
-		{"S a:b(c)", "want START:END(LEN)"},
-		{"S 0:70000(70000)", "length 70000 out of range"},
-		{"S 99999999999:99999999999(0)", "out of range"},
-		{"S 0:0(0) ack", "ack needs a value"},
-		{"S 0:0(0) ack 1 ack 2", "ack given twice"},
-		{"S 0:0(0) win 70000", "win: 70000 out of range"},
-		{"S 0:0(0) win -1", "win: -1 out of range"},
-		{"S 0:0(0) foo 1", `unknown field "foo"`},
-		{"S 0:0(0) <mss 1460", "options must end the line"},
-		{"S 0:0(0) mss 1460>", "'>' without '<'"},
-		{"S 0:0(0) <mss>", "missing value"},
-		{"S 0:0(0) <mss 70000>", "out of range"},
-		{"S 0:0(0) <wscale 256>", "out of range"},
-		{"S 0:0(0) <TS val 1>", "want TS val N ecr N"},
-		{"S 0:0(0) <sack 1-2>", "not L:R"},
-		{"S 0:0(0) <sack>", "1 to 4 blocks"},
-		{"S 0:0(0) <opt>", "want opt KIND"},
-		{"S 0:0(0) <opt 256>", "kind must be 0..255"},
-		{"S 0:0(0) <opt 30 zz>", "not hex"},
-		{"S 0:0(0) <opt 30 len>", "len must be 0..255"},
-		{"S 0:0(0) <opt 30 len 2 ab cd>", "unexpected"},
-		{"S 0:0(0) <nop x>", "unexpected"},
-		{"S 0:0(0) <foo>", `unknown option "foo"`},
-		{"S 0:0(0) <mss 1,,nop>", "empty option"},
+	for line, want := range map[string]string{
+		"":                      `"": want FLAGS START:END(LEN), such as "S 0:0(0)" or "P. 1:101(100) ack 1"`,
+		" X 0:0(0) ":            `"X 0:0(0)": flags "X": unknown flag 'X' (want S F R P U E W, '.' for ACK, or none)`,
+		"S 0:1(0)":              `"S 0:1(0)": sequence "0:1(0)": END-START is 1, not LEN 0`,
+		"S 0:0(0) win 70000":    `"S 0:0(0) win 70000": win: 70000 out of range 0..65535`,
+		"S 0:0(0) <mss 1,,nop>": `"S 0:0(0) <mss 1,,nop>": empty option in <mss 1,,nop>`,
 	} {
-		_, err := ParseLine(tc.line)
-		if err == nil || !errors.Is(err, ErrLine) || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%q: error %v, want one containing %q", tc.line, err, tc.want)
+		l, err := ParseLine(line)
+		if l != nil || !errors.Is(err, ErrLine) || err.Error() != "probe: bad segment line "+want {
+			t.Errorf("%q: line %v, error %v", line, l, err)
 		}
 	}
 }
@@ -108,6 +88,8 @@ func TestLineSendErrors(t *testing.T) {
 		{"S * ", "* is for expected lines"},
 		{". 1:1(0) win *", "* is for expected lines"},
 		{"S 0:0(0) <mss *>", "mss * is for expected lines"},
+		{"S 0:0(0) <wscale *>", "wscale * is for expected lines"},
+		{"S 0:0(0) <sack 1:*>", "sack * is for expected lines"},
 		{"S 0:0(0) <TS val * ecr 0>", "needs a connection"},
 	} {
 		l, err := ParseLine(tc.line)
@@ -118,9 +100,11 @@ func TestLineSendErrors(t *testing.T) {
 			t.Errorf("%q: error %v, want one containing %q", tc.line, err, tc.want)
 		}
 	}
-	l, _ := ParseLine(". 1:1(0) ack 1")
-	if _, err := l.segment(lineBase{}); err == nil || !strings.Contains(err.Error(), "no SYN from it") {
-		t.Errorf("ack before IRS: %v", err)
+	for _, line := range []string{". 1:1(0) ack 1", ". 1:1(0) <sack 1:2>"} {
+		l, _ := ParseLine(line)
+		if _, err := l.segment(lineBase{}); err == nil || !strings.Contains(err.Error(), "no SYN from it") {
+			t.Errorf("%q before IRS: %v", line, err)
+		}
 	}
 }
 
@@ -139,18 +123,25 @@ func TestLineMatch(t *testing.T) {
 		{"S. 0:0(0) ack 1 <mss *,sackOK,TS val * ecr *,wscale *>", synAck, ""},
 		{"S. * ack * win *", synAck, ""},
 		{"S. 0:0(0)", synAck, ""},
-		{"S. 0:0(0) ack 1 <mss 1460>", synAck, "4 options, want 1"},
-		{"S. 0:0(0) ack 1 <sackOK,mss 1460,TS val * ecr *,wscale 7>", synAck, "option 1 is kind 2, want sackOK"},
-		{"S. 0:0(0) ack 1 <mss 1400,sackOK,TS val * ecr *,wscale 7>", synAck, "option 1 is mss 1460, want mss"},
+		{"S. 0:0(0) ack 1 <mss 1460>", synAck, "4 options, want 1: <mss 1460,sackOK,TS val 77 ecr 100,wscale 7>"},
+		{"S. 0:0(0) ack 1 <sackOK,mss 1460,TS val * ecr *,wscale 7>", synAck, "option 1 is mss 1460, want sackOK"},
+		{"S. 0:0(0) ack 1 <mss 1400,sackOK,TS val * ecr *,wscale 7>", synAck, "option 1 is mss 1460, want mss 1400"},
 		{"S. 0:0(0) ack 2", synAck, "ack 1001 (relative 1), want relative 2"},
 		{"S 0:0(0)", synAck, "flags [S.], want [S]"},
 		{"S. 1:1(0)", synAck, "relative 0), want relative 1"},
 		{"S. 0:0(0) win 1", synAck, "win 65160, want 1"},
 		{"S. 0:0(0) urg 1", synAck, "urg 0, want 1"},
 		{"P. 1:11(10) ack 1 <nop,sack 5:9>", data, ""},
-		{"P. 1:11(10) ack 1 <sack 5:10>", data, "option 1 is sack 1 {1005:1009}, want sack"},
+		{"P. 1:11(10) ack 1 <sack 5:10>", data, "option 1 is sack 5:9, want sack 5:10"},
 		{"P. 1:1(0)", data, "length 10, want 0"},
-		{"P. 1:11(10) <>", data, "1 options, want 0"},
+		{"P. 1:11(10) <>", data, "1 options, want 0: <sack 5:9>"},
+		{"P. 1:11(10) <opt 5>", data, ""},
+		{"P. 1:11(10) <opt 5 000000050000000a>", data, "option 1 is sack 5:9, want opt 5 0x000000050000000a"},
+		{"P. 1:11(10) ack 1 <sack 5:*>", data, ""},
+		{"P. 1:11(10) ack 1 <sack *:8>", data, "option 1 is sack 5:9, want sack *:8"},
+		{"S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr 99,wscale 7>", synAck, "option 3 is TS val 77 ecr 100, want TS val * ecr 99"},
+		{"S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr *,wscale 6>", synAck, "option 4 is wscale 7, want wscale 6"},
+		{"S. -1:-1(0)", synAck, "seq 5000 (relative 0), want relative -1"},
 	} {
 		l, err := ParseLine(tc.line)
 		if err != nil {
@@ -172,6 +163,55 @@ func TestLineMatch(t *testing.T) {
 	l, _ = ParseLine("P. 1:11(10)")
 	if why := l.mismatch(&data, lineBase{iss: lineISS}); !strings.Contains(why, "no SYN") {
 		t.Errorf("data with unknown IRS: %q", why)
+	}
+}
+
+// TestFrameLine: a frame the target sent, written as a line with its
+// numbers relative to the initial sequence numbers, for the "got" of a
+// mismatch; it parses, and the line matches the frame.
+func TestFrameLine(t *testing.T) {
+	base := lineBase{iss: lineISS, irs: lineIRS, irsKnown: true}
+	for _, tc := range []struct {
+		seg     Segment
+		b       lineBase
+		want    string
+		noMatch bool // the line cannot say the frame: no IRS, broken options
+	}{
+		{Segment{Flags: tcp.FlagSYN | tcp.FlagACK, Seq: lineIRS, Ack: lineISS + 1, Window: 65160,
+			Options: Options(MSS(1460), SACKPermitted(), Timestamps(77, 100), NOP(), WScale(7))}, base,
+			"S. 0:0(0) ack 1 win 65160 <mss 1460,sackOK,TS val 77 ecr 100,nop,wscale 7>", false},
+		{Segment{Flags: tcp.FlagSYN | tcp.FlagACK, Seq: lineIRS, Ack: lineISS + 1, Window: 1}, lineBase{iss: lineISS}, // a SYN gives the IRS
+			"S. 0:0(0) ack 1 win 1", false},
+		{Segment{Flags: tcp.FlagACK, Seq: lineIRS + 1, Ack: lineISS - 1, Window: 9}, lineBase{iss: lineISS}, // no IRS: absolute
+			". 5001:5001(0) ack 4294967295 win 9", true},
+		{Segment{Flags: tcp.FlagPSH | tcp.FlagACK | tcp.FlagURG, Seq: lineIRS - 1, Ack: lineISS, Window: 502, Urgent: 3, Payload: make([]byte, 4),
+			Options: Options(NOP(), NOP(), SACK(tcp.SACKBlock{Left: lineISS + 5, Right: lineISS + 9}, tcp.SACKBlock{Left: lineISS - 2, Right: lineISS}))}, base,
+			"PU. 4294967295:4294967299(4) ack 0 win 502 urg 3 <nop,nop,sack 5:9 4294967294:0>", false},
+		{Segment{Flags: tcp.FlagRST, Seq: lineIRS + 7, Options: Options(RawOption(253, 0xbe, 0xef), MSS(1), EOL(), NOP())}, base,
+			"R 7:7(0) win 0 <opt 253 0xbeef,mss 1,eol>", false},
+		{Segment{Flags: tcp.FlagACK, Seq: lineIRS, Ack: lineISS, Options: Options(RawOption(2, 1), RawOption(5), SACKPermitted(), BadLenOption(8, 40, 1, 2))}, base,
+			". 0:0(0) ack 0 win 0 <opt 2 0x01,opt 5 0x,sackOK,opt 8 len 40 0x010200>", true},
+		{Segment{Flags: tcp.FlagACK, Seq: lineIRS, Ack: lineISS, Options: Options(NOP(), NOP(), NOP(), []byte{30})}, base,
+			". 0:0(0) ack 0 win 0 <nop,nop,nop,opt 30>", true},
+	} {
+		f := build(t, tc.seg)
+		got := frameLine(&f, tc.b)
+		if got != tc.want {
+			t.Errorf("\n got %s\nwant %s", got, tc.want)
+			continue
+		}
+		l, err := ParseLine(got)
+		if err != nil {
+			t.Errorf("%s: %v", got, err)
+			continue
+		}
+		if why := l.mismatch(&f, tc.b); (why == "") == tc.noMatch {
+			t.Errorf("%s: mismatch %q", got, why)
+		}
+	}
+	var icmp Frame
+	if got := frameLine(&icmp, base); got != "not a TCP segment" {
+		t.Errorf("not TCP: %q", got)
 	}
 }
 
@@ -212,4 +252,20 @@ func TestMatchHelpers(t *testing.T) {
 			t.Errorf("description %q, want %q", tc.m.String(), tc.desc)
 		}
 	}
+}
+
+// FuzzFrameLine: whatever a target sends prints as a line that parses.
+// A SYN with a broken option, and every SACK block and an option without a length.
+func FuzzFrameLine(f *testing.F) {
+	f.Add(mustMarshal(Segment{Flags: tcp.FlagSYN, Options: Options(MSS(1460), NOP(), BadLenOption(8, 40))}))
+	f.Add(mustMarshal(Segment{Flags: tcp.FlagACK | tcp.FlagURG, Options: Options(SACK(make([]tcp.SACKBlock, 4)...), []byte{30})}))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr := decodeFrame(b, time.Time{}, In)
+		for _, base := range []lineBase{{}, {iss: 1, irs: 2, irsKnown: true}} {
+			s := frameLine(&fr, base)
+			if _, err := ParseLine(s); err != nil && fr.IsTCP() {
+				t.Fatalf("%q: %v", s, err)
+			}
+		}
+	})
 }

@@ -1,25 +1,26 @@
 package tcp
 
-// A packetdrill-like harness for engine tests: segments are written as
+// A packetdrill-like harness for engine tests: segments are written in the
+// grammar of tcpstack/segline,
 //
 //	S. 0:0(0) ack 1 win 65535 <mss 1460,sackOK,TS val 100 ecr 0,nop,wscale 7>
 //
-// flags (S F R P U E W, '.' for ACK), seq:end(len), then optional "ack N",
-// "win N", "urg N" and options. Sequence numbers are relative: for segments
-// coming in (In) seq counts from the peer's ISN (testIRS) and ack from ours
-// (testISS); for segments going out (Out) the other way round. SACK blocks in
-// options are in the receiver's space of the segment's ack. In Out lines, "*"
-// matches any number, and fields left out are not compared (options only when
-// "<...>" is given). Time is virtual: At moves it; nothing sleeps.
+// with relative numbers: for segments coming in (In) seq counts from the
+// peer's ISN (testIRS), ack and SACK blocks from ours (testISS); for
+// segments going out (Out) the other way round. In Out lines, "*" matches
+// any number, fields left out are not compared, and options only when
+// "<...>" is given, in any order and without NOP and EOL (Options has no
+// order). Time is virtual: At moves it; nothing sleeps.
 
 import (
 	"bytes"
 	"fmt"
 	"net/netip"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	hdr "tcpregress.dev/tcpstack/header"
+	"tcpregress.dev/tcpstack/segline"
 )
 
 const (
@@ -277,250 +278,184 @@ func payload(off, n int) []byte {
 // parse turns a line into a segment; in selects the direction.
 func (h *harness) parse(line string, in bool) Segment {
 	h.t.Helper()
-	f, err := parseLine(line)
+	l, err := segline.Parse(line)
 	if err != nil {
-		h.t.Fatalf("bad line %q: %v", line, err)
+		h.t.Fatal(err)
 	}
-	seqBase, ackBase := testISS, testIRS
-	if in {
-		seqBase, ackBase = testIRS, testISS
-	}
-	seg := Segment{SrcPort: testRemote.Port(), DstPort: testLocal.Port(), Flags: f.flags}
-	seg.Seq = seqBase + Value(f.seq)
-	if f.hasAck {
-		seg.Ack = ackBase + Value(f.ack)
-	}
-	if f.hasWin {
-		seg.Window = uint16(f.win)
-	}
-	if f.hasUrg {
-		seg.Urgent = uint16(f.urg)
-	}
-	off := int(f.seq) - 1
-	if f.flags&FlagSYN != 0 {
-		off++ // the data follows the SYN
-	}
-	seg.Payload = payload(off, f.len)
-	seg.Options = f.opts
-	for i := range seg.Options.SACK {
-		seg.Options.SACK[i].Left += ackBase
-		seg.Options.SACK[i].Right += ackBase
+	seqBase, ackBase := bases(in)
+	seg, err := lineSegment(l, seqBase, ackBase)
+	if err != nil {
+		h.t.Fatalf("line %q: %v", line, err)
 	}
 	return seg
 }
 
-// field is a parsed line. wild marks fields given as "*".
-type field struct {
-	flags                  Flags
-	seq                    int64
-	len                    int
-	ack, win, urg          int64
-	hasAck, hasWin, hasUrg bool
-	wildAck, wildWin       bool
-	opts                   Options
-	hasOpts                bool
-	wildTSVal, wildTSEcr   bool
+// bases returns what a line's numbers count from: seq from the sender's
+// ISN, ack and SACK blocks from the receiver's.
+func bases(in bool) (seqBase, ackBase Value) {
+	if in {
+		return testIRS, testISS
+	}
+	return testISS, testIRS
 }
 
-func parseLine(line string) (field, error) {
-	var f field
-	optStart := strings.IndexByte(line, '<')
-	if optStart >= 0 {
-		end := strings.LastIndexByte(line, '>')
-		if end < optStart {
-			return f, fmt.Errorf("unclosed options")
-		}
-		o, wv, we, err := parseOpts(line[optStart+1 : end])
-		if err != nil {
-			return f, err
-		}
-		f.opts, f.wildTSVal, f.wildTSEcr, f.hasOpts = o, wv, we, true
-		line = line[:optStart]
+// lineSegment is the segment a line describes, from the peer to us. Fields
+// left out are zero; "*" cannot be sent.
+func lineSegment(l segline.Segment, seqBase, ackBase Value) (Segment, error) {
+	if l.Seq.Form == segline.Wild || l.Ack.Form == segline.Wild || l.Win.Form == segline.Wild || l.Urg.Form == segline.Wild {
+		return Segment{}, fmt.Errorf("* is for the lines Out matches")
 	}
-	tok := strings.Fields(line)
-	if len(tok) < 2 {
-		return f, fmt.Errorf("need flags and seq")
+	seg := Segment{SrcPort: testRemote.Port(), DstPort: testLocal.Port(), Flags: Flags(l.Flags)}
+	seg.Seq = seqBase + Value(l.Seq.V)
+	if l.Ack.Form == segline.Exact {
+		seg.Ack = ackBase + Value(l.Ack.V)
 	}
-	for _, ch := range tok[0] {
-		switch ch {
-		case 'S':
-			f.flags |= FlagSYN
-		case 'F':
-			f.flags |= FlagFIN
-		case 'R':
-			f.flags |= FlagRST
-		case 'P':
-			f.flags |= FlagPSH
-		case 'U':
-			f.flags |= FlagURG
-		case 'E':
-			f.flags |= FlagECE
-		case 'W':
-			f.flags |= FlagCWR
-		case '.':
-			f.flags |= FlagACK
-		default:
-			return f, fmt.Errorf("flag %q", ch)
-		}
+	seg.Window = uint16(l.Win.V)
+	seg.Urgent = uint16(l.Urg.V)
+	off := int(l.Seq.V) - 1
+	if seg.Flags&FlagSYN != 0 {
+		off++ // the data follows the SYN
 	}
-	var a, b int64
-	var n int
-	if _, err := fmt.Sscanf(tok[1], "%d:%d(%d)", &a, &b, &n); err != nil {
-		return f, fmt.Errorf("seq %q: %v", tok[1], err)
-	}
-	if b-a != int64(n) {
-		return f, fmt.Errorf("seq %q: length mismatch", tok[1])
-	}
-	f.seq, f.len = a, n
-	for i := 2; i+1 < len(tok); i += 2 {
-		v, wild := int64(0), tok[i+1] == "*"
-		if !wild {
-			var err error
-			if v, err = strconv.ParseInt(tok[i+1], 10, 64); err != nil {
-				return f, fmt.Errorf("%s: %v", tok[i], err)
-			}
-		}
-		switch tok[i] {
-		case "ack":
-			f.ack, f.hasAck, f.wildAck = v, true, wild
-		case "win":
-			f.win, f.hasWin, f.wildWin = v, true, wild
-		case "urg":
-			f.urg, f.hasUrg = v, true
-		default:
-			return f, fmt.Errorf("unknown field %q", tok[i])
-		}
-	}
-	return f, nil
+	seg.Payload = payload(off, l.Len)
+	var err error
+	seg.Options, err = lineOptions(l.Options, ackBase, nil)
+	return seg, err
 }
 
-func parseOpts(s string) (o Options, wildVal, wildEcr bool, err error) {
-	for _, part := range strings.Split(s, ",") {
-		w := strings.Fields(part)
-		if len(w) == 0 {
-			continue
+// lineOptions converts a line's options to the engine's, SACK edges
+// relative to base. A "*" takes its value from got; with got nil it is an
+// error. NOP and EOL are dropped: Options has no order.
+func lineOptions(opts []segline.Option, base Value, got *Options) (Options, error) {
+	var o Options
+	var err error
+	val := func(n segline.Num, g uint32) uint32 {
+		if n.Form != segline.Wild {
+			return uint32(n.V)
 		}
-		num := func(i int) uint32 {
-			if i >= len(w) {
-				err = fmt.Errorf("option %q: missing value", part)
-				return 0
-			}
-			v, e := strconv.ParseUint(w[i], 10, 32)
-			if e != nil {
-				err = fmt.Errorf("option %q: %v", part, e)
-			}
-			return uint32(v)
+		if got == nil {
+			err = fmt.Errorf("* is for the lines Out matches")
 		}
-		switch w[0] {
-		case "nop", "eol":
-		case "mss":
-			o.HasMSS, o.MSS = true, uint16(num(1))
-		case "wscale":
-			o.HasWScale, o.WScale = true, uint8(num(1))
-		case "sackOK":
+		return g
+	}
+	if got == nil {
+		got = new(Options)
+	}
+	for _, lo := range opts {
+		if lo.Raw {
+			return o, fmt.Errorf("option %q: the engine's Options cannot hold it", lo)
+		}
+		switch lo.Kind {
+		case hdr.TCPOptionMSS:
+			o.HasMSS, o.MSS = true, uint16(val(lo.Value, uint32(got.MSS)))
+		case hdr.TCPOptionWScale:
+			o.HasWScale, o.WScale = true, uint8(val(lo.Value, uint32(got.WScale)))
+		case hdr.TCPOptionSACKPermitted:
 			o.SACKPermitted = true
-		case "TS":
-			if len(w) != 5 || w[1] != "val" || w[3] != "ecr" {
-				return o, false, false, fmt.Errorf("TS option %q", part)
-			}
+		case hdr.TCPOptionTimestamps:
 			o.HasTimestamps = true
-			if w[2] == "*" {
-				wildVal = true
-			} else {
-				o.TSVal = num(2)
-			}
-			if w[4] == "*" {
-				wildEcr = true
-			} else {
-				o.TSEcr = num(4)
-			}
-		case "sack":
-			for _, blk := range w[1:] {
-				var l, r uint32
-				if _, e := fmt.Sscanf(blk, "%d:%d", &l, &r); e != nil {
-					return o, false, false, fmt.Errorf("sack block %q", blk)
+			o.TSVal, o.TSEcr = val(lo.TSVal, got.TSVal), val(lo.TSEcr, got.TSEcr)
+		case hdr.TCPOptionSACK:
+			for i, b := range lo.SACK {
+				var g SACKBlock
+				if i < len(got.SACK) {
+					g = got.SACK[i]
 				}
-				o.SACK = append(o.SACK, SACKBlock{Value(l), Value(r)})
+				l, r := base+Value(b.Left.V), base+Value(b.Right.V)
+				if b.Left.Form == segline.Wild {
+					l = Value(val(b.Left, uint32(g.Left)))
+				}
+				if b.Right.Form == segline.Wild {
+					r = Value(val(b.Right, uint32(g.Right)))
+				}
+				o.SACK = append(o.SACK, SACKBlock{l, r})
 			}
-		default:
-			return o, false, false, fmt.Errorf("unknown option %q", w[0])
 		}
 	}
-	return o, wildVal, wildEcr, err
+	return o, err
 }
 
 // match compares an outgoing segment with a line.
 func (h *harness) match(line string, got Segment) error {
-	f, err := parseLine(line)
+	l, err := segline.Parse(line)
 	if err != nil {
 		return err
 	}
-	if got.Flags != f.flags {
-		return fmt.Errorf("flags %v, want %v", got.Flags, f.flags)
+	if want := Flags(l.Flags); got.Flags != want {
+		return fmt.Errorf("flags %v, want %v", got.Flags, want)
 	}
-	if rel := int64(uint32(got.Seq - testISS)); rel != f.seq && !(f.seq < 0 && rel-1<<32 == f.seq) {
-		return fmt.Errorf("seq %d, want %d", rel, f.seq)
-	}
-	if len(got.Payload) != f.len {
-		return fmt.Errorf("len %d, want %d", len(got.Payload), f.len)
-	}
-	if f.hasAck && !f.wildAck {
-		if rel := int64(uint32(got.Ack - testIRS)); rel != f.ack {
-			return fmt.Errorf("ack %d, want %d", rel, f.ack)
+	if l.Seq.Form == segline.Exact {
+		if rel := uint32(got.Seq - testISS); !l.Seq.Matches(rel) {
+			return fmt.Errorf("seq %d, want %d", rel, l.Seq.V)
+		}
+		if len(got.Payload) != l.Len {
+			return fmt.Errorf("len %d, want %d", len(got.Payload), l.Len)
 		}
 	}
-	if f.hasWin && !f.wildWin && int64(got.Window) != f.win {
-		return fmt.Errorf("win %d, want %d", got.Window, f.win)
+	if rel := uint32(got.Ack - testIRS); !l.Ack.Matches(rel) {
+		return fmt.Errorf("ack %d, want %d", rel, l.Ack.V)
 	}
-	if f.hasUrg && int64(got.Urgent) != f.urg {
-		return fmt.Errorf("urg %d, want %d", got.Urgent, f.urg)
+	if !l.Win.Matches(uint32(got.Window)) {
+		return fmt.Errorf("win %d, want %d", got.Window, l.Win.V)
 	}
-	if f.hasOpts {
-		g, w := got.Options, f.opts
-		for i := range w.SACK {
-			w.SACK[i].Left += testIRS
-			w.SACK[i].Right += testIRS
+	if !l.Urg.Matches(uint32(got.Urgent)) {
+		return fmt.Errorf("urg %d, want %d", got.Urgent, l.Urg.V)
+	}
+	if l.HasOptions {
+		w, err := lineOptions(l.Options, testIRS, &got.Options)
+		if err != nil {
+			return err
 		}
-		if f.wildTSVal {
-			w.TSVal = g.TSVal
-		}
-		if f.wildTSEcr {
-			w.TSEcr = g.TSEcr
-		}
-		if g.String() != w.String() {
-			return fmt.Errorf("options <%s>, want <%s>", h.relOpts(g), h.relOpts(w))
+		gs, ws := segline.FormatOptions(relOptions(got.Options, testIRS)), segline.FormatOptions(relOptions(w, testIRS))
+		if gs != ws {
+			return fmt.Errorf("options <%s>, want <%s>", gs, ws)
 		}
 	}
 	return nil
 }
 
-// render prints a segment with relative numbers.
+// render prints a segment as a line, with relative numbers.
 func (h *harness) render(s Segment, in bool) string {
-	seqBase, ackBase := testISS, testIRS
-	if in {
-		seqBase, ackBase = testIRS, testISS
+	seqBase, ackBase := bases(in)
+	l := segline.Segment{
+		Flags: hdr.TCPFlags(s.Flags),
+		Seq:   segline.N(int64(uint32(s.Seq - seqBase))),
+		Len:   len(s.Payload),
+		Win:   segline.N(int64(s.Window)),
 	}
-	rel := uint32(s.Seq - seqBase)
-	var b strings.Builder
-	fmt.Fprintf(&b, "%v %d:%d(%d)", s.Flags, rel, rel+uint32(len(s.Payload)), len(s.Payload))
 	if s.Flags&FlagACK != 0 {
-		fmt.Fprintf(&b, " ack %d", uint32(s.Ack-ackBase))
+		l.Ack = segline.N(int64(uint32(s.Ack - ackBase)))
 	}
-	fmt.Fprintf(&b, " win %d", s.Window)
 	if s.Flags&FlagURG != 0 {
-		fmt.Fprintf(&b, " urg %d", s.Urgent)
+		l.Urg = segline.N(int64(s.Urgent))
 	}
-	if o := h.relOpts(s.Options); o != "" {
-		b.WriteString(" <" + o + ">")
-	}
-	return b.String()
+	l.Options = relOptions(s.Options, ackBase)
+	l.HasOptions = len(l.Options) > 0
+	return l.String()
 }
 
-func (h *harness) relOpts(o Options) string {
-	o.SACK = append([]SACKBlock(nil), o.SACK...)
-	for i := range o.SACK {
-		o.SACK[i].Left -= testIRS
-		o.SACK[i].Right -= testIRS
+// relOptions writes the engine's options as a line's, in the order
+// Options.String uses, SACK edges relative to base.
+func relOptions(o Options, base Value) []segline.Option {
+	var out []segline.Option
+	n := func(v uint32) segline.Num { return segline.N(int64(v)) }
+	if o.HasMSS {
+		out = append(out, segline.MSS(n(uint32(o.MSS))))
 	}
-	return o.String()
+	if o.SACKPermitted {
+		out = append(out, segline.SACKPermitted())
+	}
+	if o.HasTimestamps {
+		out = append(out, segline.Timestamps(n(o.TSVal), n(o.TSEcr)))
+	}
+	if o.HasWScale {
+		out = append(out, segline.WScale(n(uint32(o.WScale))))
+	}
+	if len(o.SACK) > 0 {
+		blocks := make([]segline.Block, len(o.SACK))
+		for i, b := range o.SACK {
+			blocks[i] = segline.Block{Left: n(uint32(b.Left - base)), Right: n(uint32(b.Right - base))}
+		}
+		out = append(out, segline.SACK(blocks...))
+	}
+	return out
 }

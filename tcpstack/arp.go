@@ -1,17 +1,16 @@
 package tcpstack
 
 import (
-	"net"
 	"net/netip"
 	"time"
+
+	"tcpregress.dev/tcpstack/header"
 )
 
 // ARP (RFC 826): the stack answers requests for its address, resolves the
 // next hop of what it sends, and keeps a cache whose entries expire.
 
 const (
-	arpRequest  = 1
-	arpReply    = 2
 	arpTries    = 3
 	arpMaxQueue = 64 // packets held per unresolved neighbour
 )
@@ -25,7 +24,7 @@ type queued struct {
 }
 
 type neighbour struct {
-	mac      net.HardwareAddr
+	mac      header.MAC
 	expires  time.Time
 	resolved bool
 	// While resolving: when to retry, how many requests went out, and
@@ -36,24 +35,26 @@ type neighbour struct {
 	failed  time.Time // when resolution last failed
 }
 
+// inputARP handles an ARP packet. s.mu is held.
 func (s *Stack) inputARP(b []byte, now time.Time) {
-	p, ok := parseARP(b)
-	if !ok {
+	p, err := header.ParseARP(b)
+	if err != nil {
 		return
 	}
-	forUs := p.targetIP == s.addr
+	senderIP, senderMAC := p.SenderIP(), p.SenderMAC()
+	forUs := p.TargetIP() == s.addr
 	// RFC 826 "merge flag": update an existing entry for the sender; add one
 	// only when the packet is for us.
-	if _, known := s.neigh[p.senderIP]; known || forUs {
-		if s.cfg.Addr.Contains(p.senderIP) && p.senderIP != s.addr {
-			s.learn(p.senderIP, p.senderMAC, now, true)
+	if _, known := s.neigh[senderIP]; known || forUs {
+		if s.cfg.Addr.Contains(senderIP) && senderIP != s.addr {
+			s.learn(senderIP, senderMAC, now, true)
 		}
 	}
-	if forUs && p.op == arpRequest {
-		f := s.frame[:ethHeaderLen]
-		putEthernet(f, p.senderMAC, s.mac, etherTypeARP)
-		f = appendARP(f, arpReply, s.mac, s.addr, p.senderMAC, p.senderIP)
-		f = padFrame(f)
+	if forUs && p.Op() == header.ARPRequest {
+		f := s.frame[:header.EthernetLen]
+		s.putEthernet(f, senderMAC, header.EtherTypeARP)
+		f = header.AppendARP(f, &header.ARPFields{Op: header.ARPReply, SenderMAC: s.hw, SenderIP: s.addr, TargetMAC: senderMAC, TargetIP: senderIP})
+		f = header.PadEthernet(f)
 		s.link.Write(f)
 		s.frame = f[:0]
 	}
@@ -66,10 +67,10 @@ func (s *Stack) inputARP(b []byte, now time.Time) {
 // packet's Ethernet header is covered by no checksum the stack can verify,
 // so one bit error there (or a forged frame) must not redirect the
 // neighbour's traffic.
-func (s *Stack) learn(ip netip.Addr, mac net.HardwareAddr, now time.Time, fromARP bool) {
+func (s *Stack) learn(ip netip.Addr, mac header.MAC, now time.Time, fromARP bool) {
 	n := s.neigh[ip]
 	if !fromARP {
-		if n != nil && n.resolved && macEqual(n.mac, mac) {
+		if n != nil && n.resolved && n.mac == mac {
 			n.expires = now.Add(s.cfg.ARPCacheTTL)
 		}
 		return
@@ -78,24 +79,24 @@ func (s *Stack) learn(ip netip.Addr, mac net.HardwareAddr, now time.Time, fromAR
 		n = &neighbour{}
 		s.neigh[ip] = n
 	}
-	n.mac = append(n.mac[:0], mac...)
+	n.mac = mac
 	n.resolved = true
 	n.expires = now.Add(s.cfg.ARPCacheTTL)
 	n.tries = 0
 	queue := n.queue
 	n.queue = nil
 	for _, q := range queue {
-		if q.tcp && s.stale(q.frame[ethHeaderLen:]) {
+		if q.tcp && s.stale(q.frame[header.EthernetLen:]) {
 			continue
 		}
-		putEthernet(q.frame, n.mac, s.mac, etherTypeIPv4)
+		s.putEthernet(q.frame, n.mac, header.EtherTypeIPv4)
 		s.link.Write(q.frame)
 	}
 }
 
 // resolve returns the MAC of the next hop, or queues the packet f (which
 // has room for the Ethernet header) and starts resolving.
-func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (net.HardwareAddr, bool) {
+func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (header.MAC, bool) {
 	now := s.now()
 	n := s.neigh[hop]
 	if n != nil && n.resolved && now.Before(n.expires) {
@@ -122,14 +123,15 @@ func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (net.HardwareAd
 		default:
 		}
 	}
-	return nil, false
+	return header.MAC{}, false
 }
 
+// sendARPRequest asks the link who has ip.
 func (s *Stack) sendARPRequest(ip netip.Addr) {
-	f := make([]byte, ethHeaderLen, 64)
-	putEthernet(f, broadcastMAC, s.mac, etherTypeARP)
-	f = appendARP(f, arpRequest, s.mac, s.addr, nil, ip)
-	s.link.Write(padFrame(f))
+	f := make([]byte, header.EthernetLen, header.EthernetMinFrameLen)
+	s.putEthernet(f, header.BroadcastMAC, header.EtherTypeARP)
+	f = header.AppendARP(f, &header.ARPFields{Op: header.ARPRequest, SenderMAC: s.hw, SenderIP: s.addr, TargetIP: ip})
+	s.link.Write(header.PadEthernet(f))
 }
 
 // arpTick retries or gives up pending resolutions; it returns the next time
@@ -178,32 +180,24 @@ func (s *Stack) arpTick(now time.Time) (time.Time, bool) {
 // every host bit set, RFC 919 §7 and RFC 922 §7, for prefixes shorter than
 // /31, which have no broadcast: RFC 3021) map to ff:ff:ff:ff:ff:ff (RFC 894).
 // ok is false for every other address, whose MAC ARP resolves.
-func groupMAC(dst netip.Addr, subnet netip.Prefix) (mac net.HardwareAddr, ok bool) {
+func groupMAC(dst netip.Addr, subnet netip.Prefix) (mac header.MAC, ok bool) {
 	if !dst.Is4() {
-		return nil, false
+		return header.MAC{}, false
+	}
+	if dst.IsMulticast() {
+		return header.IPv4MulticastMAC(dst), true
 	}
 	a := dst.As4()
-	if dst.IsMulticast() {
-		return net.HardwareAddr{0x01, 0x00, 0x5e, a[1] & 0x7f, a[2], a[3]}, true
-	}
 	if a == [4]byte{255, 255, 255, 255} {
-		return broadcastMAC, true
+		return header.BroadcastMAC, true
 	}
 	if bits := subnet.Bits(); subnet.Addr().Is4() && bits >= 0 && bits < 31 && subnet.Contains(dst) {
 		host := ^uint32(0) >> bits
 		if v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]); v&host == host {
-			return broadcastMAC, true
+			return header.BroadcastMAC, true
 		}
 	}
-	return nil, false
-}
-
-// padFrame pads an Ethernet frame to the 60-byte minimum.
-func padFrame(f []byte) []byte {
-	for len(f) < 60 {
-		f = append(f, 0)
-	}
-	return f
+	return header.MAC{}, false
 }
 
 // stale reports whether an IPv4 packet holding one of our TCP segments
@@ -211,15 +205,14 @@ func padFrame(f []byte) []byte {
 // was resolving, say). Resets are never stale: they are how a peer learns
 // that a connection is gone.
 func (s *Stack) stale(pkt []byte) bool {
-	h, payload, ok := parseIPv4(pkt)
-	if !ok || h.protocol != protoTCP || len(payload) < 14 {
+	h, err := header.ParseIPv4(pkt)
+	if err != nil || h.Protocol() != header.IPProtocolTCP {
 		return false
 	}
-	if payload[13]&0x04 != 0 { // RST
+	t, err := header.ParseTCP(h.Payload())
+	if err != nil || t.Flags().Has(header.TCPFlagRST) {
 		return false
 	}
-	sport := uint16(payload[0])<<8 | uint16(payload[1])
-	dport := uint16(payload[2])<<8 | uint16(payload[3])
-	_, live := s.conns[fourTuple{netip.AddrPortFrom(h.src, sport), netip.AddrPortFrom(h.dst, dport)}]
+	_, live := s.conns[fourTuple{netip.AddrPortFrom(h.Src(), t.SrcPort()), netip.AddrPortFrom(h.Dst(), t.DstPort())}]
 	return !live
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
@@ -52,12 +53,8 @@ func (l *batchLink) Close() error                   { l.once.Do(func() { close(l
 func (l *batchLink) feed(segs ...tcp.Segment) {
 	var frames [][]byte
 	for _, seg := range segs {
-		seg.SrcPort, seg.DstPort, seg.Window = 40000, 80, 65535
-		f := seg.AppendTo(make([]byte, ethHeaderLen+ipv4MinLen))
-		tcp.PutChecksum(addrA.Addr(), addrB.Addr(), f[ethHeaderLen+ipv4MinLen:])
-		putIPv4Options(f[ethHeaderLen:], 1, protoTCP, addrA.Addr(), addrB.Addr(), nil, len(f)-ethHeaderLen-ipv4MinLen, 0, 64)
-		putEthernet(f, macB, macA, etherTypeIPv4)
-		frames = append(frames, f)
+		seg.Window = 65535
+		frames = append(frames, tcpFrame(seg))
 	}
 	l.in <- frames
 	<-l.done
@@ -69,10 +66,8 @@ func (l *batchLink) sent() []tcp.Segment {
 	defer l.mu.Unlock()
 	var segs []tcp.Segment
 	for _, f := range l.out {
-		if h, p, ok := parseIPv4(f[ethHeaderLen:]); ok && h.protocol == protoTCP {
-			if seg, err := tcp.Parse(p); err == nil {
-				segs = append(segs, seg)
-			}
+		if _, seg, ok := tcpPacket(f[header.EthernetLen:]); ok {
+			segs = append(segs, seg)
 		}
 	}
 	l.out = nil
@@ -93,7 +88,7 @@ func batchStack(t *testing.T, sack bool) (*batchLink, net.Conn, tcp.Value) {
 	}
 	t.Cleanup(func() { s.Close() })
 	s.mu.Lock()
-	s.neigh[addrA.Addr()] = &neighbour{mac: macA, expires: time.Now().Add(time.Hour), resolved: true}
+	s.neigh[addrA.Addr()] = &neighbour{mac: header.MAC(macA), expires: time.Now().Add(time.Hour), resolved: true}
 	s.unlock()
 	ln, err := s.Listen("tcp", ":80")
 	if err != nil {

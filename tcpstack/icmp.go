@@ -1,16 +1,13 @@
 package tcpstack
 
 import (
-	"encoding/binary"
 	"net/netip"
-	"os"
 	"syscall"
 	"time"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 )
-
-var osErrDeadlineExceeded = os.ErrDeadlineExceeded
 
 // ICMP (RFC 792): echo requests are answered; destination-unreachable
 // messages are delivered to the connection they quote (RFC1122 §4.2.3.9):
@@ -19,53 +16,43 @@ var osErrDeadlineExceeded = os.ErrDeadlineExceeded
 // all of them for a synchronized connection, are soft errors that do not
 // abort it and explain a later timeout.
 
-const (
-	icmpEchoReply   = 0
-	icmpUnreachable = 3
-	icmpEchoRequest = 8
-	icmpFragNeeded  = 4 // code of icmpUnreachable
-)
-
-func (s *Stack) inputICMP(h ipv4Header, b []byte, now time.Time) {
-	if len(b) < 8 || checksum(b, 0) != 0 {
+// inputICMP handles the ICMP message in the IPv4 packet h. s.mu is held.
+func (s *Stack) inputICMP(h header.IPv4, now time.Time) {
+	m, err := header.ParseICMPv4(h.Payload())
+	if err != nil || !m.IsChecksumValid() {
 		return
 	}
-	switch b[0] {
-	case icmpEchoRequest:
-		f := s.frame[:ethHeaderLen+ipv4MinLen]
-		f = append(f, icmpEchoReply, 0, 0, 0)
-		f = append(f, b[4:]...)
-		icmp := f[ethHeaderLen+ipv4MinLen:]
-		binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp, 0))
-		s.ipID++
-		putIPv4(f[ethHeaderLen:], s.ipID, protoICMP, s.addr, h.src, len(icmp), 0, defaultTTL)
-		s.sendIP(h.src, f, false)
+	switch m.Type() {
+	case header.ICMPv4Echo:
+		// The reply carries the request's identifier, sequence number and
+		// data (RFC 792, "Echo or Echo Reply Message").
+		ip := header.IPv4Fields{TTL: defaultTTL, Protocol: header.IPProtocolICMP, Src: s.addr, Dst: h.Src(), PayloadLen: len(m)}
+		off := header.EthernetLen + ip.HeaderLen()
+		f := header.AppendICMPv4(s.frame[:off], &header.ICMPv4Fields{Type: header.ICMPv4EchoReply, Rest: m.Rest(), Payload: m.Payload()})
+		s.putIPv4(f[header.EthernetLen:], ip)
+		s.sendIP(ip.Dst, f, false)
 		s.frame = f[:0]
-	case icmpUnreachable:
-		s.inputUnreachable(b, now)
+	case header.ICMPv4DstUnreachable:
+		s.inputUnreachable(m, now)
 	}
 }
 
-func (s *Stack) inputUnreachable(b []byte, now time.Time) {
-	code := b[1]
-	mtu := int(binary.BigEndian.Uint16(b[6:8]))
-	// The quoted datagram: its IP header and at least 8 bytes of TCP.
-	q := b[8:]
-	if len(q) < ipv4MinLen || q[0]>>4 != 4 {
+// inputUnreachable delivers a destination-unreachable message to the
+// connection whose segment it quotes. s.mu is held.
+func (s *Stack) inputUnreachable(m header.ICMPv4, now time.Time) {
+	code := m.Code()
+	// The quoted datagram: its IP header and at least 8 bytes of TCP, the
+	// ports and the sequence number.
+	q, err := m.Quote()
+	if err != nil || q.Protocol() != header.IPProtocolTCP || q.Src() != s.addr {
 		return
 	}
-	hl := int(q[0]&0x0f) * 4
-	if hl < ipv4MinLen || len(q) < hl+8 || q[9] != protoTCP {
+	t := header.TCP(q[q.HeaderLen():])
+	if len(t) < 8 {
 		return
 	}
-	src := netip.AddrFrom4([4]byte(q[12:16]))
-	dst := netip.AddrFrom4([4]byte(q[16:20]))
-	if src != s.addr {
-		return
-	}
-	t := q[hl:]
-	local := netip.AddrPortFrom(src, binary.BigEndian.Uint16(t[0:2]))
-	remote := netip.AddrPortFrom(dst, binary.BigEndian.Uint16(t[2:4]))
+	local := netip.AddrPortFrom(q.Src(), t.SrcPort())
+	remote := netip.AddrPortFrom(q.Dst(), t.DstPort())
 	c := s.conns[fourTuple{local, remote}]
 	if c == nil {
 		return
@@ -73,14 +60,17 @@ func (s *Stack) inputUnreachable(b []byte, now time.Time) {
 	// RFC5927 §4.1: accept the message only if the quoted sequence number
 	// is in flight, so a blind attacker cannot lower the MSS or inject
 	// errors.
-	seq := tcp.Value(binary.BigEndian.Uint32(t[4:8]))
+	seq := tcp.Value(t.Seq())
 	info := c.tcb.Info()
 	if seq.LessThan(info.SndUna) || info.SndMax.LessThan(seq) {
 		s.log.Debug().Str("conn", local.String()).Msg("ignored an ICMP error quoting a sequence number not in flight")
 		return
 	}
-	if code == icmpFragNeeded {
-		if mtu == 0 || mtu < 68 {
+	if code == header.ICMPv4FragmentationNeeded {
+		// RFC 1191 §4: the next-hop MTU; 68 is the smallest an IPv4 link
+		// may have (RFC 791).
+		mtu := int(m.MTU())
+		if mtu < 68 {
 			return
 		}
 		if c.tcb.SetPathMTU(mtu) {
@@ -91,11 +81,11 @@ func (s *Stack) inputUnreachable(b []byte, now time.Time) {
 	}
 	// Soft errors (RFC1122 §4.2.3.9, RFC5461): recorded, not fatal.
 	switch code {
-	case 0, 6, 11: // net unreachable, unknown net, net unreachable for TOS
+	case header.ICMPv4NetUnreachable, header.ICMPv4NetUnknown, header.ICMPv4NetUnreachableForTOS:
 		c.softErr = syscall.ENETUNREACH
-	case 2: // protocol unreachable
+	case header.ICMPv4ProtocolUnreachable:
 		c.softErr = syscall.ENOPROTOOPT
-	case 3: // port unreachable
+	case header.ICMPv4PortUnreachable:
 		c.softErr = syscall.ECONNREFUSED
 	default:
 		c.softErr = syscall.EHOSTUNREACH
@@ -105,7 +95,7 @@ func (s *Stack) inputUnreachable(b []byte, now time.Time) {
 	// handled above). A connection attempt is aborted; a synchronized
 	// connection keeps the soft-error treatment RFC5461 §4 recommends
 	// against forged ICMP. The quoted sequence number was checked above.
-	if (code == 2 || code == 3) && c.tcb.State() == tcp.StateSynSent {
+	if (code == header.ICMPv4ProtocolUnreachable || code == header.ICMPv4PortUnreachable) && c.tcb.State() == tcp.StateSynSent {
 		c.err = c.softErr
 		c.tcb.Abort()
 		s.flush(c, now)

@@ -2,7 +2,6 @@ package tcpstack
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 	"tcpregress.dev/tcpstack/tcp"
 )
@@ -22,25 +22,20 @@ import (
 // icmpUnreach builds an ICMP destination-unreachable packet from src to dst
 // quoting the IP header and first 8 TCP bytes of a segment dst sent.
 func icmpUnreach(src, dst netip.Addr, code byte, mtu uint16, quoted []byte) []byte {
-	icmp := make([]byte, 8, 8+len(quoted))
-	icmp[0], icmp[1] = icmpUnreachable, code
-	binary.BigEndian.PutUint16(icmp[6:8], mtu)
-	icmp = append(icmp, quoted...)
-	binary.BigEndian.PutUint16(icmp[2:4], checksum(icmp, 0))
-	pkt := make([]byte, ipv4MinLen+len(icmp))
-	putIPv4(pkt, 1, protoICMP, src, dst, len(icmp), 0, 64)
-	copy(pkt[ipv4MinLen:], icmp)
-	return pkt
+	icmp := header.AppendICMPv4(nil, &header.ICMPv4Fields{Type: header.ICMPv4DstUnreachable, Code: code, Rest: uint32(mtu), Payload: quoted})
+	return ipv4Packet(header.IPProtocolICMP, src, dst, nil, icmp)
 }
 
 // quote builds the first 28 bytes of a TCP/IPv4 packet of c's, as an ICMP
 // error quotes them, with sequence number seq.
 func quote(c *Conn, seq tcp.Value) []byte {
-	q := make([]byte, ipv4MinLen+8)
-	putIPv4(q, 9, protoTCP, c.local.Addr(), c.remote.Addr(), 1000, 0, 64)
-	binary.BigEndian.PutUint16(q[20:22], c.local.Port())
-	binary.BigEndian.PutUint16(q[22:24], c.remote.Port())
-	binary.BigEndian.PutUint32(q[24:28], uint32(seq))
+	q := header.AppendIPv4(nil, &header.IPv4Fields{ID: 9, DF: true, TTL: 64, Protocol: header.IPProtocolTCP,
+		Src: c.local.Addr(), Dst: c.remote.Addr(), PayloadLen: 1000})
+	q = append(q, make([]byte, 8)...)
+	t := header.TCP(q[header.IPv4MinLen:])
+	t.SetSrcPort(c.local.Port())
+	t.SetDstPort(c.remote.Port())
+	t.SetSeq(uint32(seq))
 	return q
 }
 
@@ -62,9 +57,9 @@ func TestICMPFragNeeded(t *testing.T) {
 	defer cn.Close()
 	before := cn.Info()
 	// Out of window: ignored.
-	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), icmpFragNeeded, 1000, quote(cn, before.SndUna+100000)))
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), header.ICMPv4FragmentationNeeded, 1000, quote(cn, before.SndUna+100000)))
 	// In flight (SND.UNA): accepted.
-	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), icmpFragNeeded, 1000, quote(cn, before.SndUna)))
+	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), header.ICMPv4FragmentationNeeded, 1000, quote(cn, before.SndUna)))
 	deadline := time.Now().Add(5 * time.Second)
 	for cn.Info().SndMSS == before.SndMSS && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
@@ -113,23 +108,20 @@ func TestICMPEcho(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	replies := make(chan []byte, 1)
 	b.SetRawHandler(func(pkt []byte, now time.Time) bool {
-		if pkt[9] == protoICMP && pkt[20] == icmpEchoReply {
-			replies <- bytes.Clone(pkt[20:])
+		h := header.IPv4(pkt)
+		if m, err := header.ParseICMPv4(h.Payload()); h.Protocol() == header.IPProtocolICMP && err == nil && m.Type() == header.ICMPv4EchoReply {
+			replies <- bytes.Clone(m)
 			return true
 		}
 		return false
 	})
-	echo := []byte{icmpEchoRequest, 0, 0, 0, 0x12, 0x34, 0, 1, 'p', 'i', 'n', 'g'}
-	binary.BigEndian.PutUint16(echo[2:4], checksum(echo, 0))
-	pkt := make([]byte, ipv4MinLen+len(echo))
-	putIPv4(pkt, 7, protoICMP, b.Addr(), a.Addr(), len(echo), 0, 64)
-	copy(pkt[ipv4MinLen:], echo)
-	if err := b.WriteIPv4(pkt); err != nil {
+	echo := header.AppendICMPv4(nil, &header.ICMPv4Fields{Type: header.ICMPv4Echo, Rest: 0x12340001, Payload: []byte("ping")})
+	if err := b.WriteIPv4(ipv4Packet(header.IPProtocolICMP, b.Addr(), a.Addr(), nil, echo)); err != nil {
 		t.Fatal(err)
 	}
 	select {
 	case r := <-replies:
-		if checksum(r, 0) != 0 || !bytes.Equal(r[4:], echo[4:]) {
+		if !header.ICMPv4(r).IsChecksumValid() || !bytes.Equal(r[4:], echo[4:]) {
 			t.Fatalf("echo reply %x", r)
 		}
 	case <-time.After(5 * time.Second):

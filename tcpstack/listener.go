@@ -1,8 +1,6 @@
 package tcpstack
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -96,8 +94,6 @@ func (s *Stack) ListenTCPOptions(network, address string, o ListenOptions) (*Lis
 	s.listeners[uint16(port)] = l
 	return l, nil
 }
-
-var errAddrInUse = errors.New("address already in use")
 
 // ready queues an established connection for Accept. s.mu is held.
 func (l *Listener) ready(c *Conn) {
@@ -239,95 +235,4 @@ func (l *Listener) SetTTL(ttl int) error {
 	defer l.s.unlock()
 	l.ttl = uint8(ttl)
 	return nil
-}
-
-// Dial connects to address ("IP:PORT", IPv4) over network "tcp" or "tcp4".
-func (s *Stack) Dial(network, address string) (net.Conn, error) {
-	return s.DialContext(context.Background(), network, address)
-}
-
-// DialContext is Dial with a context that bounds the handshake. Its
-// signature fits net/http's Transport.DialContext.
-func (s *Stack) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
-	c, err := s.DialTCP(ctx, network, address)
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// DialTCP is DialContext returning the *Conn.
-func (s *Stack) DialTCP(ctx context.Context, network, address string) (*Conn, error) {
-	return s.DialTCPFrom(ctx, network, 0, address)
-}
-
-// DialTCPFrom is DialTCP from a chosen local port (0: an ephemeral one). A
-// port that a connection to the same peer or a listener already uses fails
-// with EADDRINUSE.
-func (s *Stack) DialTCPFrom(ctx context.Context, network string, localPort uint16, address string) (*Conn, error) {
-	return s.DialTCPOptions(ctx, network, address, DialOptions{LocalPort: localPort})
-}
-
-// DialOptions are the settings of an active open that must be in place
-// before its first SYN goes out: what setsockopt(2) before connect(2) does.
-type DialOptions struct {
-	// LocalPort is the local port, as in DialTCPFrom (0: an ephemeral one).
-	LocalPort uint16
-	// UserTimeout is the connection's TCP_USER_TIMEOUT (see
-	// [Conn.SetUserTimeout]) from the first SYN on: an attempt unanswered
-	// for this long fails with ETIMEDOUT (RFC9293 MUST-21, MUST-22,
-	// MUST-23). Zero leaves the default (R2SYN for the attempt); negative
-	// means never.
-	UserTimeout time.Duration
-	// RecvBuffer is the connection's receive buffer (SO_RCVBUF), which
-	// bounds its window; the window scale offered in the SYN follows it.
-	// Zero: the stack's tcp.Config.RecvBuffer.
-	RecvBuffer int
-	// TTL is the IP time-to-live of the connection's segments, the SYN
-	// included (IP_TTL; RFC9293 MUST-49). Zero: 64.
-	TTL uint8
-	// TOS is the IPv4 Differentiated Services field of the connection's
-	// segments, the SYN included (IP_TOS; RFC9293 MUST-48).
-	TOS uint8
-	// SourceRoute is the application's source route (IP_OPTIONS; RFC9293
-	// MUST-51): an LSRR (131) or SSRR (137) option with pointer 4 listing
-	// the first hop, any further gateways and, last, a slot for the
-	// destination, as setsockopt(IP_OPTIONS) takes it on Linux and the BSDs.
-	// The connection's segments go to the first hop, the rest of the route
-	// in their IP header; a route the peer sends does not replace it
-	// (MUST-52).
-	SourceRoute []byte
-}
-
-// DialTCPOptions is DialTCP with the options of o.
-func (s *Stack) DialTCPOptions(ctx context.Context, network, address string, o DialOptions) (*Conn, error) {
-	if network != "tcp" && network != "tcp4" {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: net.UnknownNetworkError(network)}
-	}
-	ap, err := netip.ParseAddrPort(address)
-	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %q: %w (want IPv4:PORT; the userland stack does not resolve names)", address, err)}
-	}
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	if !ap.Addr().Is4() {
-		return nil, &net.OpError{Op: "dial", Net: network, Err: fmt.Errorf("address %s is not IPv4", ap.Addr())}
-	}
-	c, err := s.dial(ctx, o, ap)
-	if err != nil {
-		return nil, &net.OpError{Op: "dial", Net: network, Source: net.TCPAddrFromAddrPort(netip.AddrPortFrom(s.addr, 0)), Addr: net.TCPAddrFromAddrPort(ap), Err: err}
-	}
-	return c, nil
-}
-
-// timeoutError is the accept deadline error: Timeout() reports true, and it
-// matches os.ErrDeadlineExceeded.
-var errDeadline = deadlineExceeded{}
-
-type deadlineExceeded struct{}
-
-func (deadlineExceeded) Error() string   { return "i/o timeout" }
-func (deadlineExceeded) Timeout() bool   { return true }
-func (deadlineExceeded) Temporary() bool { return true }
-func (deadlineExceeded) Is(target error) bool {
-	return target == osErrDeadlineExceeded
 }

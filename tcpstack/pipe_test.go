@@ -514,11 +514,7 @@ func TestWriteUrgent(t *testing.T) {
 	}
 	segs := make(chan urg, 16)
 	b.SetRawHandler(func(p []byte, _ time.Time) bool {
-		h, payload, ok := parseIPv4(p)
-		if !ok || h.protocol != protoTCP {
-			return false
-		}
-		if seg, err := tcp.Parse(payload); err == nil && len(seg.Payload) > 0 {
+		if _, seg, ok := tcpPacket(p); ok && len(seg.Payload) > 0 {
 			u := urg{payload: string(seg.Payload)}
 			if seg.Flags&tcp.FlagURG != 0 {
 				u.urgent = seg.Urgent
@@ -574,13 +570,9 @@ func TestSocketTTLAndRecvBuffer(t *testing.T) {
 	}
 	peek := func(ch chan pkt) RawHandler {
 		return func(p []byte, _ time.Time) bool {
-			h, payload, ok := parseIPv4(p)
-			if !ok || h.protocol != protoTCP {
-				return false
-			}
-			if seg, err := tcp.Parse(payload); err == nil {
+			if h, seg, ok := tcpPacket(p); ok {
 				select {
-				case ch <- pkt{h.ttl, seg.Flags, seg.Window, len(seg.Payload)}:
+				case ch <- pkt{h.TTL(), seg.Flags, seg.Window, len(seg.Payload)}:
 				default:
 				}
 			}
@@ -632,10 +624,8 @@ func TestListenerSetReadBufferAndTTL(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
 	synAcks := make(chan [2]int, 8)
 	a.SetRawHandler(func(p []byte, _ time.Time) bool {
-		if h, payload, ok := parseIPv4(p); ok && h.protocol == protoTCP {
-			if seg, err := tcp.Parse(payload); err == nil && seg.Flags&tcp.FlagSYN != 0 {
-				synAcks <- [2]int{int(h.ttl), int(seg.Window)}
-			}
+		if h, seg, ok := tcpPacket(p); ok && seg.Flags&tcp.FlagSYN != 0 {
+			synAcks <- [2]int{int(h.TTL()), int(seg.Window)}
 		}
 		return false
 	})

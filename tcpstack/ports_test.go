@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 	"tcpregress.dev/tcpstack/tcp"
 )
@@ -52,7 +53,7 @@ func TestEphemeralPortsCycle(t *testing.T) {
 func TestTimeWaitReuse(t *testing.T) {
 	var shift atomic.Int64
 	clock := func() time.Time { return time.Now().Add(time.Duration(shift.Load())) }
-	a, b := stackPair(t, pipe.Faults{}, func(c *Config) { c.Now = clock })
+	a, b := stackPair(t, pipe.Faults{}, func(c *Config) { c.now = clock })
 	l := listen(t, b, 80)
 	go echoServer(l)
 	echo := func() *Conn {
@@ -141,19 +142,16 @@ func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	bogus := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
 	a.mu.Lock()
 	n := a.neigh[addrB.Addr()]
-	if n == nil || !n.resolved || !macEqual(n.mac, macB) {
+	if n == nil || !n.resolved || n.mac != header.MAC(macB) {
 		a.unlock()
 		t.Fatalf("neighbour entry %+v, want %v resolved", n, macB)
 	}
 	// An ICMP echo reply from B's address, from the bogus MAC.
-	pkt := make([]byte, ipv4MinLen+8)
-	putIPv4Options(pkt, 1, protoICMP, addrB.Addr(), addrA.Addr(), nil, 8, 0, 64)
-	frame := append(make([]byte, ethHeaderLen), pkt...)
-	putEthernet(frame, macA, bogus, etherTypeIPv4)
+	frame := ethernetFrame(macA, bogus, ipv4Packet(header.IPProtocolICMP, addrB.Addr(), addrA.Addr(), nil, make([]byte, 8)))
 	a.input(frame, a.now())
-	got := append(net.HardwareAddr(nil), a.neigh[addrB.Addr()].mac...)
+	got := a.neigh[addrB.Addr()].mac
 	a.unlock()
-	if !macEqual(got, macB) {
+	if got != header.MAC(macB) {
 		t.Fatalf("after an IP packet from %v the entry says %v, want %v", bogus, got, macB)
 	}
 	msg := []byte("still reachable")

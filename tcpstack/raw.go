@@ -3,8 +3,9 @@ package tcpstack
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"time"
+
+	"tcpregress.dev/tcpstack/header"
 )
 
 // Raw access for test benches (tcpstack/probe): a handler that sees IPv4
@@ -35,21 +36,23 @@ func (s *Stack) SetRawHandler(h RawHandler) {
 // §6.4) or to ff:ff:ff:ff:ff:ff (RFC 894, RFC 919): what a test bench
 // needs to show that a peer drops a segment sent to such an address.
 func (s *Stack) WriteIPv4(pkt []byte) error {
-	if len(pkt) < ipv4MinLen || pkt[0]>>4 != 4 {
+	// Only the version and the destination are read: a test bench may send
+	// any header length, total length or checksum.
+	if len(pkt) < header.IPv4MinLen || header.IPv4(pkt).Version() != 4 {
 		return errors.New("tcpstack: WriteIPv4: not an IPv4 packet")
 	}
 	if len(pkt) > s.mtu {
 		return fmt.Errorf("tcpstack: WriteIPv4: %d-byte packet exceeds the MTU of %d", len(pkt), s.mtu)
 	}
-	dst := netip.AddrFrom4([4]byte(pkt[16:20]))
+	dst := header.IPv4(pkt).Dst()
 	s.mu.Lock()
 	defer s.unlock()
 	if s.closed {
 		return ErrStackClosed
 	}
 	if mac, ok := groupMAC(dst, s.cfg.Addr); ok {
-		f := append(s.frame[:ethHeaderLen], pkt...)
-		putEthernet(f, mac, s.mac, etherTypeIPv4)
+		f := append(s.frame[:header.EthernetLen], pkt...)
+		s.putEthernet(f, mac, header.EtherTypeIPv4)
 		err := s.link.Write(f)
 		s.frame = f[:0]
 		if err != nil {
@@ -60,14 +63,8 @@ func (s *Stack) WriteIPv4(pkt []byte) error {
 	if !s.nextHopReachable(dst) {
 		return fmt.Errorf("tcpstack: WriteIPv4: no route to %s (not on %s and no gateway)", dst, s.cfg.Addr.Masked())
 	}
-	f := append(s.frame[:ethHeaderLen], pkt...)
+	f := append(s.frame[:header.EthernetLen], pkt...)
 	s.sendIP(dst, f, false)
 	s.frame = f[:0]
 	return nil
 }
-
-// MTU returns the stack's MTU.
-func (s *Stack) MTU() int { return s.mtu }
-
-// Prefix returns the stack's address and subnet.
-func (s *Stack) Prefix() netip.Prefix { return s.cfg.Addr }

@@ -2,12 +2,12 @@ package tcpstack
 
 import (
 	"bytes"
-	"encoding/binary"
 	"net"
 	"net/netip"
 	"testing"
 	"time"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 )
 
@@ -37,7 +37,7 @@ func TestGroupMAC(t *testing.T) {
 		{"192.0.2.1", subnet, nil},
 	} {
 		mac, ok := groupMAC(netip.MustParseAddr(tc.dst), tc.subnet)
-		if ok != (tc.mac != nil) || !bytes.Equal(mac, tc.mac) {
+		if ok != (tc.mac != nil) || ok && !bytes.Equal(mac[:], tc.mac) {
 			t.Errorf("groupMAC(%s, %v) = %v, %v; want %v", tc.dst, tc.subnet, mac, ok, tc.mac)
 		}
 	}
@@ -74,9 +74,7 @@ func TestWriteIPv4Group(t *testing.T) {
 		<-read
 	}()
 	packet := func(dst string) []byte {
-		p := make([]byte, ipv4MinLen+8)
-		putIPv4Options(p, 7, protoTCP, addrA.Addr(), netip.MustParseAddr(dst), nil, 8, 0, 64)
-		return p
+		return ipv4Packet(header.IPProtocolTCP, addrA.Addr(), netip.MustParseAddr(dst), nil, make([]byte, 8))
 	}
 	for _, tc := range []struct {
 		dst string
@@ -92,10 +90,11 @@ func TestWriteIPv4Group(t *testing.T) {
 		}
 		select {
 		case f := <-frames:
-			if typ := binary.BigEndian.Uint16(f[12:14]); typ != etherTypeIPv4 {
-				t.Fatalf("to %s: first frame has ethertype %#04x (ARP?), want the IPv4 packet", tc.dst, typ)
+			e := header.Ethernet(f)
+			if typ := e.EtherType(); typ != header.EtherTypeIPv4 {
+				t.Fatalf("to %s: first frame has ethertype %v (ARP?), want the IPv4 packet", tc.dst, typ)
 			}
-			if !bytes.Equal(f[0:6], tc.mac) || !bytes.Equal(f[6:12], macA) || !bytes.Equal(f[ethHeaderLen:ethHeaderLen+len(pkt)], pkt) {
+			if e.Dst() != header.MAC(tc.mac) || e.Src() != header.MAC(macA) || !bytes.Equal(e.Payload()[:len(pkt)], pkt) {
 				t.Fatalf("to %s: frame % x; want %v from %v carrying % x", tc.dst, f, tc.mac, macA, pkt)
 			}
 		case <-time.After(2 * time.Second):

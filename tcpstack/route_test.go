@@ -7,19 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
 // srr builds a source route option of type t holding addrs, with pointer
 // ptr (1-based; past the length when the route is complete).
-func srr(t byte, ptr int, addrs ...netip.Addr) []byte {
-	o := []byte{t, byte(3 + 4*len(addrs)), byte(ptr)}
-	for _, a := range addrs {
-		b := a.As4()
-		o = append(o, b[:]...)
-	}
-	return o
+func srr(t header.IPv4OptionType, ptr int, addrs ...netip.Addr) []byte {
+	return header.AppendIPv4Route(nil, t, uint8(ptr), addrs...)
 }
 
 // TestReturnRoute: RFC 1122 §3.2.1.8 (c). A completed route {G1, ..., Gn}
@@ -83,7 +79,7 @@ func TestSourceRouteReturn(t *testing.T) {
 	l := listen(t, b, 80)
 	pkts := make(chan []byte, 64)
 	a.SetRawHandler(func(p []byte, _ time.Time) bool {
-		if p[9] == protoTCP {
+		if header.IPv4(p).Protocol() == header.IPProtocolTCP {
 			select {
 			case pkts <- bytes.Clone(p):
 			default:
@@ -96,27 +92,25 @@ func TestSourceRouteReturn(t *testing.T) {
 	gw := netip.MustParseAddr("192.0.2.9")
 	// The route as received: gw, then src as the last hop (the hop the
 	// reply goes to first, so that it comes back to a).
-	lsrr := srr(ipOptLSRR, 12, gw, src)
-	opts := append([]byte{ipOptNOP}, lsrr...) // 12 octets
+	lsrr := srr(header.IPv4OptionLSRR, 12, gw, src)
+	opts := append([]byte{byte(header.IPv4OptionNOP)}, lsrr...) // 12 octets
 	send := func(seg tcp.Segment, opts []byte) {
 		t.Helper()
 		tb := seg.AppendTo(nil)
 		tcp.PutChecksum(src, dst, tb)
-		pkt := make([]byte, ipv4MinLen+len(opts)+len(tb))
-		putIPv4Options(pkt, 1, protoTCP, src, dst, opts, len(tb), 0, 64)
-		copy(pkt[ipv4MinLen+len(opts):], tb)
-		if err := a.WriteIPv4(pkt); err != nil {
+		if err := a.WriteIPv4(ipv4Packet(header.IPProtocolTCP, src, dst, opts, tb)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	recv := func() (ipv4Header, tcp.Segment) {
+	recv := func() (header.IPv4, tcp.Segment) {
 		t.Helper()
 		select {
 		case p := <-pkts:
-			h, payload, ok := parseIPv4(p)
-			if !ok {
-				t.Fatalf("malformed reply % x", p)
+			h, err := header.ParseIPv4(p)
+			if err != nil {
+				t.Fatalf("malformed reply % x: %v", p, err)
 			}
+			payload := h.Payload()
 			// The pseudo-header holds the final destination, a.
 			if !tcp.VerifyChecksum(dst, src, payload) {
 				t.Fatalf("bad TCP checksum in % x", p)
@@ -131,12 +125,12 @@ func TestSourceRouteReturn(t *testing.T) {
 		}
 		panic("unreachable")
 	}
-	want := srr(ipOptLSRR, 4, gw, src) // {>>gw, a}: 11 octets and an EOL
-	want = append(want, ipOptEOL)
-	checkRoute := func(h ipv4Header, what string) {
+	want := srr(header.IPv4OptionLSRR, 4, gw, src) // {>>gw, a}: 11 octets and an EOL
+	want = append(want, byte(header.IPv4OptionEOL))
+	checkRoute := func(h header.IPv4, what string) {
 		t.Helper()
-		if h.dst != src || !bytes.Equal(h.options, want) {
-			t.Fatalf("%s to %v with options % x, want to %v with % x", what, h.dst, h.options, src, want)
+		if h.Dst() != src || !bytes.Equal(h.Options(), want) {
+			t.Fatalf("%s to %v with options % x, want to %v with % x", what, h.Dst(), h.Options(), src, want)
 		}
 	}
 
@@ -160,8 +154,8 @@ func TestSourceRouteReturn(t *testing.T) {
 	go c.Write(make([]byte, 3000))
 	h, seg := recv()
 	checkRoute(h, "data")
-	if len(seg.Payload) != 1448 || h.totalLen > b.MTU() {
-		t.Fatalf("first data segment: %d octets in a %d-octet packet, want 1448 within the MTU %d", len(seg.Payload), h.totalLen, b.MTU())
+	if len(seg.Payload) != 1448 || h.TotalLen() > b.MTU() {
+		t.Fatalf("first data segment: %d octets in a %d-octet packet, want 1448 within the MTU %d", len(seg.Payload), h.TotalLen(), b.MTU())
 	}
 	send(tcp.Segment{SrcPort: 4000, DstPort: 80, Seq: 1001, Ack: synAck.Seq.Add(1 + 3000), Flags: tcp.FlagACK | tcp.FlagRST, Window: 0}, nil)
 }
@@ -174,28 +168,28 @@ func TestAppSourceRoute(t *testing.T) {
 	g2 := netip.MustParseAddr("192.0.2.2")
 	d := netip.MustParseAddr("198.18.0.9")
 	x := netip.MustParseAddr("0.0.0.0")
-	r, err := appSourceRoute(srr(ipOptLSRR, 4, g1, g2, x), d)
+	r, err := appSourceRoute(srr(header.IPv4OptionLSRR, 4, g1, g2, x), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := append(srr(ipOptLSRR, 4, g2, d), 0) // 11 octets and an EOL
+	want := append(srr(header.IPv4OptionLSRR, 4, g2, d), 0) // 11 octets and an EOL
 	if r.hop != g1 || !bytes.Equal(r.opt, want) {
 		t.Errorf("route = hop %v opt % x, want hop %v opt % x", r.hop, r.opt, g1, want)
 	}
 	// One gateway: {G1, slot} becomes {>>D} to G1.
-	r, err = appSourceRoute(srr(ipOptSSRR, 4, g1, x), d)
+	r, err = appSourceRoute(srr(header.IPv4OptionSSRR, 4, g1, x), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := append(srr(ipOptSSRR, 4, d), 0); r.hop != g1 || !bytes.Equal(r.opt, want) {
+	if want := append(srr(header.IPv4OptionSSRR, 4, d), 0); r.hop != g1 || !bytes.Equal(r.opt, want) {
 		t.Errorf("route = hop %v opt % x, want hop %v opt % x", r.hop, r.opt, g1, want)
 	}
 	for _, bad := range [][]byte{
 		nil,
-		srr(ipOptLSRR, 4, g1),               // no slot for the destination
-		srr(7, 4, g1, x),                    // record route, not a source route
-		srr(ipOptLSRR, 8, g1, x),            // pointer not at the first hop
-		append(srr(ipOptLSRR, 4, g1, x), 0), // length byte disagrees
+		srr(header.IPv4OptionLSRR, 4, g1),    // no slot for the destination
+		srr(7, 4, g1, x),                     // record route, not a source route
+		srr(header.IPv4OptionLSRR, 8, g1, x), // pointer not at the first hop
+		append(srr(header.IPv4OptionLSRR, 4, g1, x), 0), // length byte disagrees
 	} {
 		if _, err := appSourceRoute(bad, d); err == nil || !strings.Contains(err.Error(), "invalid argument") {
 			t.Errorf("appSourceRoute(% x) = %v, want EINVAL", bad, err)

@@ -577,13 +577,7 @@ func (p *Printer) null(b []byte, d *Decoder, data []byte, length int) []byte {
 		}
 	}
 	if p.LinkHeader {
-		b = append(b, "AF "...)
-		b = append(b, afName(fam)...)
-		b = append(b, " ("...)
-		b = appendUint(b, uint64(fam))
-		b = append(b, "), length "...)
-		b = appendInt(b, length)
-		b = append(b, ": "...)
+		b = appendAF(b, fam, length)
 	}
 	rest := data[4:]
 	switch fam {
@@ -593,15 +587,21 @@ func (p *Printer) null(b []byte, d *Decoder, data []byte, length int) []byte {
 		return p.ip6(b, d, rest, length-4)
 	}
 	if !p.LinkHeader {
-		b = append(b, "AF "...)
-		b = append(b, afName(fam)...)
-		b = append(b, " ("...)
-		b = appendUint(b, uint64(fam))
-		b = append(b, "), length "...)
-		b = appendInt(b, length)
-		b = append(b, ": "...)
+		b = appendAF(b, fam, length)
 	}
 	return p.other(b, layers.ProtocolFamily(fam), rest, length-4)
+}
+
+// appendAF appends a DLT_NULL header as tcpdump shows it: "AF name (n),
+// length L: ".
+func appendAF(b []byte, fam uint32, length int) []byte {
+	b = append(b, "AF "...)
+	b = append(b, afName(fam)...)
+	b = append(b, " ("...)
+	b = appendUint(b, uint64(fam))
+	b = append(b, "), length "...)
+	b = appendInt(b, length)
+	return append(b, ": "...)
 }
 
 func afName(f uint32) string {

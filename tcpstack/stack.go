@@ -172,7 +172,7 @@ func New(cfg Config) (*Stack, error) {
 		s.cfg.ARPCacheTTL = 60 * time.Second
 	}
 	if s.cfg.TCP.MSS <= 0 {
-		s.cfg.TCP.MSS = s.mtu - 40
+		s.cfg.TCP.MSS = s.mtu - header.IPv4MinLen - header.TCPMinLen
 	}
 	if s.cfg.TCP.TSEpoch.IsZero() {
 		s.cfg.TCP.TSEpoch = s.now()

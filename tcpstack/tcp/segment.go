@@ -8,52 +8,41 @@
 package tcp
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
 	"strings"
+
 	hdr "tcpregress.dev/tcpstack/header"
 )
 
-// Flags are the TCP control bits (RFC9293 §3.1, RFC3168 §6.1).
+// Flags are the TCP control bits (RFC9293 §3.1, RFC3168 §6.1): the bits of
+// header.TCPFlags, which String renders in packetdrill's order.
 type Flags uint8
 
 // The control bits, in header order from the least significant bit.
 const (
-	FlagFIN Flags = 1 << iota
-	FlagSYN
-	FlagRST
-	FlagPSH
-	FlagACK
-	FlagURG
-	FlagECE
-	FlagCWR
+	FlagFIN = Flags(hdr.TCPFlagFIN)
+	FlagSYN = Flags(hdr.TCPFlagSYN)
+	FlagRST = Flags(hdr.TCPFlagRST)
+	FlagPSH = Flags(hdr.TCPFlagPSH)
+	FlagACK = Flags(hdr.TCPFlagACK)
+	FlagURG = Flags(hdr.TCPFlagURG)
+	FlagECE = Flags(hdr.TCPFlagECE)
+	FlagCWR = Flags(hdr.TCPFlagCWR)
 )
 
 // Has reports whether every bit of g is set in f.
 func (f Flags) Has(g Flags) bool { return f&g == g }
 
-// String renders f the way tcpdump and packetdrill do: "S", "S.", "P.", "F.",
-// "R", "." (a dot is ACK), with U for URG, E for ECE and W for CWR.
-func (f Flags) String() string {
-	var b strings.Builder
-	for _, x := range []struct {
-		f Flags
-		c byte
-	}{{FlagSYN, 'S'}, {FlagFIN, 'F'}, {FlagRST, 'R'}, {FlagPSH, 'P'}, {FlagURG, 'U'}, {FlagECE, 'E'}, {FlagCWR, 'W'}, {FlagACK, '.'}} {
-		if f&x.f != 0 {
-			b.WriteByte(x.c)
-		}
-	}
-	if b.Len() == 0 {
-		return "none"
-	}
-	return b.String()
-}
+// String renders f the way packetdrill does: "S", "S.", "P.", "F.", "R", "."
+// (a dot is ACK), with U for URG, E for ECE and W for CWR, and "none" for no
+// bit (header.TCPFlags.PacketdrillString). tcpdump's order is
+// header.TCPFlags.String.
+func (f Flags) String() string { return hdr.TCPFlags(f).PacketdrillString() }
 
 // HeaderLen is the length of a TCP header without options.
-const HeaderLen = 20
+const HeaderLen = hdr.TCPMinLen
 
 // Errors from Parse. They are wrapped with detail; match them with errors.Is.
 var (
@@ -146,26 +135,23 @@ func (o *Options) String() string {
 // offset below 5 words or beyond b). Malformed options never fail it: they end
 // option parsing and the segment is kept (RFC9293 MUST-7).
 func Parse(b []byte) (Segment, error) {
-	if len(b) < HeaderLen {
-		return Segment{}, fmt.Errorf("%w: %d bytes, need at least %d", ErrMalformed, len(b), HeaderLen)
-	}
-	off := int(b[12]>>4) * 4
-	if off < HeaderLen || off > len(b) {
-		return Segment{}, fmt.Errorf("%w: data offset %d bytes with %d bytes present", ErrMalformed, off, len(b))
+	t, err := hdr.ParseTCP(b)
+	if err != nil {
+		return Segment{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	s := Segment{
-		SrcPort: binary.BigEndian.Uint16(b[0:]),
-		DstPort: binary.BigEndian.Uint16(b[2:]),
-		Seq:     Value(binary.BigEndian.Uint32(b[4:])),
-		Ack:     Value(binary.BigEndian.Uint32(b[8:])),
-		// The reserved bits of octet 12 are ignored when received (RFC9293 §3.1).
-		Flags:   Flags(b[13]),
-		Window:  binary.BigEndian.Uint16(b[14:]),
-		Urgent:  binary.BigEndian.Uint16(b[18:]),
-		Options: parseOptions(b[HeaderLen:off]),
+		SrcPort: t.SrcPort(),
+		DstPort: t.DstPort(),
+		Seq:     Value(t.Seq()),
+		Ack:     Value(t.Ack()),
+		// The reserved bits are ignored when received (RFC9293 §3.1).
+		Flags:  Flags(t.Flags()),
+		Window: t.Window(),
+		Urgent: t.Urgent(),
 	}
-	if off < len(b) {
-		s.Payload = b[off:]
+	parseOptions(t.Options(), &s.Options)
+	if p := t.Payload(); len(p) > 0 {
+		s.Payload = p
 	}
 	return s, nil
 }
@@ -173,19 +159,23 @@ func Parse(b []byte) (Segment, error) {
 // AppendTo appends the segment's wire form to dst and returns the extended
 // slice. The checksum field is left zero; fill it with PutChecksum once the IP
 // addresses are known (RFC9293 MUST-2). Options are laid out as appendOptions
-// describes; SACK blocks that do not fit in 40 bytes are dropped.
+// describes; SACK blocks that do not fit in 40 bytes are dropped. The
+// reserved bits are sent as zero (RFC9293 §3.1).
 func (s *Segment) AppendTo(dst []byte) []byte {
-	optLen := s.Options.Len()
-	dst = binary.BigEndian.AppendUint16(dst, s.SrcPort)
-	dst = binary.BigEndian.AppendUint16(dst, s.DstPort)
-	dst = binary.BigEndian.AppendUint32(dst, uint32(s.Seq))
-	dst = binary.BigEndian.AppendUint32(dst, uint32(s.Ack))
-	// Reserved bits are sent as zero (RFC9293 §3.1).
-	dst = append(dst, byte((HeaderLen+optLen)/4)<<4, byte(s.Flags))
-	dst = binary.BigEndian.AppendUint16(dst, s.Window)
-	dst = append(dst, 0, 0) // checksum, see PutChecksum
-	dst = binary.BigEndian.AppendUint16(dst, s.Urgent)
+	start := len(dst)
+	dst = hdr.AppendTCP(dst, &hdr.TCPFields{
+		SrcPort: s.SrcPort,
+		DstPort: s.DstPort,
+		Seq:     uint32(s.Seq),
+		Ack:     uint32(s.Ack),
+		Flags:   hdr.TCPFlags(s.Flags),
+		Window:  s.Window,
+		Urgent:  s.Urgent,
+	})
+	// The options go straight after the fixed header (a multiple of 4
+	// bytes, needing no padding), and the data offset then counts them.
 	dst = appendOptions(dst, &s.Options)
+	hdr.TCP(dst[start:]).SetDataOffset(uint8((len(dst) - start) / 4))
 	return append(dst, s.Payload...)
 }
 
@@ -196,46 +186,28 @@ func (s *Segment) Marshal() []byte {
 
 // Checksum computes the TCP checksum of the segment bytes tcp sent from src to
 // dst, over the IPv4 (RFC9293 §3.1) or IPv6 (RFC8200 §8.1) pseudo-header and
-// the segment with its checksum field taken as zero. src and dst must be of
-// the same family; IPv4-mapped IPv6 addresses count as IPv4.
+// the segment with its checksum field taken as zero (header.TCP's
+// ComputeChecksum). src and dst must be of the same family; IPv4-mapped IPv6
+// addresses count as IPv4. Bytes too short to hold the checksum field are
+// summed whole.
 func Checksum(src, dst netip.Addr, tcp []byte) uint16 {
-	var sum uint32
-	src, dst = src.Unmap(), dst.Unmap()
-	if src.Is4() && dst.Is4() {
-		s4, d4 := src.As4(), dst.As4()
-		sum = hdr.Sum(sum, s4[:])
-		sum = hdr.Sum(sum, d4[:])
-		sum += 6 + uint32(len(tcp)) // zero, protocol 6, TCP length
-	} else {
-		s16, d16 := src.As16(), dst.As16()
-		sum = hdr.Sum(sum, s16[:])
-		sum = hdr.Sum(sum, d16[:])
-		n := uint32(len(tcp))
-		sum += n>>16 + n&0xffff + 6
+	if len(tcp) < 18 {
+		return hdr.Checksum(tcp, hdr.PseudoHeaderSum(hdr.IPProtocolTCP, src, dst, len(tcp)))
 	}
-	if len(tcp) >= 18 {
-		sum = hdr.Sum(sum, tcp[:16])
-		sum = hdr.Sum(sum, tcp[18:])
-	} else {
-		sum = hdr.Sum(sum, tcp)
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
+	return hdr.TCP(tcp).ComputeChecksum(src, dst)
 }
 
 // PutChecksum computes the checksum of tcp (see Checksum) and stores it in the
 // checksum field. tcp must hold at least the fixed header.
 func PutChecksum(src, dst netip.Addr, tcp []byte) {
-	binary.BigEndian.PutUint16(tcp[16:], Checksum(src, dst, tcp))
+	t := hdr.TCP(tcp)
+	t.SetChecksum(t.ComputeChecksum(src, dst))
 }
 
 // VerifyChecksum reports whether the checksum field of tcp matches its
 // contents (RFC9293 MUST-3: a segment failing it is discarded by the caller).
+// A field of 0xffff where 0 is computed passes, as both are zero in one's
+// complement (RFC1624 §3).
 func VerifyChecksum(src, dst netip.Addr, tcp []byte) bool {
-	if len(tcp) < HeaderLen {
-		return false
-	}
-	return binary.BigEndian.Uint16(tcp[16:]) == Checksum(src, dst, tcp)
+	return len(tcp) >= HeaderLen && hdr.TCP(tcp).IsChecksumValid(src, dst)
 }

@@ -1,6 +1,11 @@
 package tcpdump
 
-import "bytes"
+import (
+	"bytes"
+	"sync"
+
+	"tcpregress.dev/tcpstack/header"
+)
 
 // tcpConvKey identifies a TCP connection in both directions, in tcpdump's
 // collating order: the endpoint with the lower port (then the lower address)
@@ -16,15 +21,16 @@ type tcpConvKey struct {
 // ack for the second's.
 type tcpISNs struct{ seq, ack uint32 }
 
+// The control bits, as bytes of the header.
 const (
-	tcpFIN = 0x01
-	tcpSYN = 0x02
-	tcpRST = 0x04
-	tcpPSH = 0x08
-	tcpACK = 0x10
-	tcpURG = 0x20
-	tcpECE = 0x40
-	tcpCWR = 0x80
+	tcpFIN = uint8(header.TCPFlagFIN)
+	tcpSYN = uint8(header.TCPFlagSYN)
+	tcpRST = uint8(header.TCPFlagRST)
+	tcpPSH = uint8(header.TCPFlagPSH)
+	tcpACK = uint8(header.TCPFlagACK)
+	tcpURG = uint8(header.TCPFlagURG)
+	tcpECE = uint8(header.TCPFlagECE)
+	tcpCWR = uint8(header.TCPFlagCWR)
 )
 
 // tcpPrint prints a TCP segment as tcpdump's tcp_print does. data is the
@@ -153,64 +159,27 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 
 // AppendTCPFlags appends TCP flags (the header's 13th byte) as tcpdump
 // prints them between the brackets of "Flags [...]": letters in its order,
-// "." for ACK ("S.", "FP.", "SEW"), or "none".
+// "." for ACK ("S.", "FP.", "SEW"), or "none" (header.TCPFlags.String).
 func AppendTCPFlags(b []byte, f uint8) []byte {
-	if f == 0 {
-		return append(b, "none"...)
-	}
-	const letters = "FSRP.UEW"
-	for i := 0; i < 8; i++ {
-		if f&(1<<i) != 0 {
-			b = append(b, letters[i])
-		}
-	}
-	return b
+	return append(b, header.TCPFlags(f).String()...)
 }
+
+// tcpOptionNames are tcpdump's names for the TCP option kinds: header's
+// (header.TCPOptionKind.String), but for CC.ECHO, which tcpdump's table
+// names with the empty string. They are made once, so that printing an
+// unknown kind ("unknown-N") allocates nothing.
+var tcpOptionNames = sync.OnceValue(func() *[256]string {
+	var names [256]string
+	for k := range names {
+		names[k] = header.TCPOptionKind(k).String()
+	}
+	names[13] = "" // TCPOPT_CCECHO
+	return &names
+})
 
 // tcpOptionName is tcpdump's name for a TCP option kind.
 func tcpOptionName(b []byte, kind uint8) []byte {
-	switch kind {
-	case 0:
-		return append(b, "eol"...)
-	case 1:
-		return append(b, "nop"...)
-	case 2:
-		return append(b, "mss"...)
-	case 3:
-		return append(b, "wscale"...)
-	case 4:
-		return append(b, "sackOK"...)
-	case 5:
-		return append(b, "sack"...)
-	case 6:
-		return append(b, "echo"...)
-	case 7:
-		return append(b, "echoreply"...)
-	case 8:
-		return append(b, "TS"...)
-	case 11:
-		return append(b, "cc"...)
-	case 12:
-		return append(b, "ccnew"...)
-	case 13:
-		return b // tcpdump's name for CC.ECHO is empty
-	case 19:
-		return append(b, "md5"...)
-	case 20:
-		return append(b, "scps"...)
-	case 28:
-		return append(b, "uto"...)
-	case 29:
-		return append(b, "tcp-ao"...)
-	case 30:
-		return append(b, "mptcp"...)
-	case 34:
-		return append(b, "tfo"...)
-	case 254:
-		return append(b, "exp"...)
-	}
-	b = append(b, "unknown-"...)
-	return appendUint(b, uint64(kind))
+	return append(b, tcpOptionNames()[kind]...)
 }
 
 // AppendTCPOptions appends a TCP header's option bytes (padding included)

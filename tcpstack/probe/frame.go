@@ -1,7 +1,6 @@
 package probe
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,18 +9,20 @@ import (
 
 	"github.com/gopacket/gopacket/layers"
 
+	hdr "tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 	"tcpregress.dev/tcpstack/tcpdump"
 )
 
 // A frame's bytes are read from the wire, so every accessor below checks
-// lengths first: decoding hostile bytes never panics (FuzzDecodeFrame).
+// lengths first (header's Parse functions, or a length test before a view's
+// accessor): decoding hostile bytes never panics (FuzzDecodeFrame).
 
 const (
-	protoICMP = 1
-	protoTCP  = 6
+	protoICMP = uint8(hdr.IPProtocolICMP)
+	protoTCP  = uint8(hdr.IPProtocolTCP)
 
-	ipv4MinLen = 20
+	ipv4MinLen = hdr.IPv4MinLen
 )
 
 // Direction says whether a frame came from the wire or was sent by the probe.
@@ -76,20 +77,14 @@ type ICMP struct {
 // error message (destination unreachable, time exceeded, parameter problem,
 // source quench, redirect), and false for other messages or short quotes.
 func (m *ICMP) Quoted() (ip IPv4, transport []byte, ok bool) {
-	switch m.Type {
-	case 3, 4, 5, 11, 12:
-	default:
+	if !hdr.ICMPv4Type(m.Type).IsError() || len(m.Rest) < 4 {
 		return IPv4{}, nil, false
 	}
-	if len(m.Rest) < 4+ipv4MinLen {
+	q, err := hdr.ParseIPv4Header(m.Rest[4:]) // after the unused word
+	if err != nil {
 		return IPv4{}, nil, false
 	}
-	b := m.Rest[4:]
-	h, err := parseIPv4(b, false)
-	if err != nil || h.HeaderLen > len(b) {
-		return IPv4{}, nil, false
-	}
-	return h, b[h.HeaderLen:], true
+	return ipv4Record(q), q[q.HeaderLen():], true
 }
 
 // Frame is one recorded IPv4 packet, sent or received.
@@ -147,9 +142,7 @@ func (f *Frame) TCPOptions() []byte {
 	if !f.IsTCP() {
 		return nil
 	}
-	t := f.Transport()
-	off := int(t[12]>>4) * 4
-	return t[tcp.HeaderLen:off]
+	return hdr.TCP(f.Transport()).Options()
 }
 
 // errors of decodeFrame; they are wrapped with detail.
@@ -158,60 +151,54 @@ var (
 	errShort    = errors.New("probe: truncated")
 )
 
-// parseIPv4 decodes an IPv4 header. With checkLen the total length must fit
-// in b (a recorded packet); without it (an ICMP quote) the header alone is
-// enough.
-func parseIPv4(b []byte, checkLen bool) (IPv4, error) {
-	if len(b) < ipv4MinLen || b[0]>>4 != 4 {
-		return IPv4{}, fmt.Errorf("%w: not an IPv4 header (%d bytes)", errShort, len(b))
+// ipv4Record returns the fields of h, a header that ParseIPv4Header
+// accepted.
+func ipv4Record(h hdr.IPv4) IPv4 {
+	r := IPv4{
+		Src:        h.Src(),
+		Dst:        h.Dst(),
+		HeaderLen:  h.HeaderLen(),
+		TotalLen:   h.TotalLen(),
+		TOS:        h.TOS(),
+		TTL:        h.TTL(),
+		Protocol:   uint8(h.Protocol()),
+		ID:         h.ID(),
+		DF:         h.DF(),
+		MF:         h.MF(),
+		FragOffset: h.FragOffset(),
+		ChecksumOK: h.IsChecksumValid(),
 	}
-	hl := int(b[0]&0x0f) * 4
-	if hl < ipv4MinLen || hl > len(b) {
-		return IPv4{}, fmt.Errorf("%w: IPv4 header length %d with %d bytes", errShort, hl, len(b))
+	if r.HeaderLen > ipv4MinLen {
+		r.Options = h.Options()
 	}
-	frag := binary.BigEndian.Uint16(b[6:])
-	h := IPv4{
-		Src:        netip.AddrFrom4([4]byte(b[12:16])),
-		Dst:        netip.AddrFrom4([4]byte(b[16:20])),
-		HeaderLen:  hl,
-		TotalLen:   int(binary.BigEndian.Uint16(b[2:])),
-		TOS:        b[1],
-		TTL:        b[8],
-		Protocol:   b[9],
-		ID:         binary.BigEndian.Uint16(b[4:]),
-		DF:         frag&0x4000 != 0,
-		MF:         frag&0x2000 != 0,
-		FragOffset: int(frag&0x1fff) * 8,
-		ChecksumOK: internetChecksum(b[:hl]) == 0,
-	}
-	if hl > ipv4MinLen {
-		h.Options = b[ipv4MinLen:hl]
-	}
-	if checkLen && (h.TotalLen < hl || h.TotalLen > len(b)) {
-		return h, fmt.Errorf("%w: IPv4 total length %d with header %d and %d bytes", errShort, h.TotalLen, hl, len(b))
-	}
-	return h, nil
+	return r
 }
 
 // decodeFrame decodes pkt, which the frame keeps (the caller gives up pkt).
+// The IP fields are filled in whenever the header is whole, even when the
+// total length is wrong.
 func decodeFrame(pkt []byte, t time.Time, dir Direction) Frame {
 	f := Frame{Time: t, Dir: dir, Raw: pkt}
-	h, err := parseIPv4(pkt, true)
-	f.IP = h
+	v, err := hdr.ParseIPv4Header(pkt)
 	if err != nil {
-		f.Err = err
+		f.Err = fmt.Errorf("probe: %w", err)
 		return f
 	}
-	if h.MF || h.FragOffset != 0 {
+	f.IP = ipv4Record(v)
+	if v, err = hdr.ParseIPv4(pkt); err != nil {
+		f.Err = fmt.Errorf("probe: %w", err)
+		return f
+	}
+	h := &f.IP
+	if v.IsFragment() {
 		f.Err = fmt.Errorf("%w: offset %d, more fragments %v", errFragment, h.FragOffset, h.MF)
 		return f
 	}
-	b := pkt[h.HeaderLen:h.TotalLen]
+	b := v.Payload()
 	switch h.Protocol {
 	case protoTCP:
 		if len(b) >= 4 {
-			f.TCP.SrcPort = binary.BigEndian.Uint16(b)
-			f.TCP.DstPort = binary.BigEndian.Uint16(b[2:])
+			f.TCP.SrcPort, f.TCP.DstPort = hdr.TCP(b).SrcPort(), hdr.TCP(b).DstPort()
 		}
 		seg, err := tcp.Parse(b)
 		if err != nil {
@@ -219,33 +206,17 @@ func decodeFrame(pkt []byte, t time.Time, dir Direction) Frame {
 			return f
 		}
 		f.TCP = seg
-		f.ChecksumOK = tcp.VerifyChecksum(h.Src, h.Dst, b)
+		f.ChecksumOK = hdr.TCP(b).IsChecksumValid(h.Src, h.Dst)
 	case protoICMP:
 		if len(b) < 4 {
 			f.Err = fmt.Errorf("%w: ICMP message of %d bytes", errShort, len(b))
 			return f
 		}
-		f.ICMP = ICMP{Type: b[0], Code: b[1], Rest: b[4:]}
-		f.ChecksumOK = internetChecksum(b) == 0
+		m := hdr.ICMPv4(b) // the type, code and checksum are there; the rest need not be
+		f.ICMP = ICMP{Type: uint8(m.Type()), Code: m.Code(), Rest: b[4:]}
+		f.ChecksumOK = m.IsChecksumValid()
 	}
 	return f
-}
-
-// internetChecksum returns the one's-complement of the one's-complement sum
-// of b (RFC1071); over bytes that include a right checksum it is zero.
-func internetChecksum(b []byte) uint16 {
-	var sum uint32
-	for len(b) >= 2 {
-		sum += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		sum += uint32(b[0]) << 8
-	}
-	for sum > 0xffff {
-		sum = sum>>16 + sum&0xffff
-	}
-	return ^uint16(sum)
 }
 
 // String renders the frame the way `tcpdump -nn -S` prints it (absolute
@@ -281,4 +252,4 @@ var printers = sync.Pool{New: func() any { return &tcpdump.Printer{Absolute: tru
 
 // tcpdumpFlags renders flags as tcpdump does ("S.", "none");
 // tcp.Flags.String uses packetdrill's order instead.
-func tcpdumpFlags(fl tcp.Flags) string { return string(tcpdump.AppendTCPFlags(nil, uint8(fl))) }
+func tcpdumpFlags(fl tcp.Flags) string { return hdr.TCPFlags(fl).String() }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	hdr "tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
@@ -85,13 +86,13 @@ func TestFrameString(t *testing.T) {
 func icmpUnreachable(syn Frame) Frame {
 	icmp := []byte{3, 3, 0, 0, 0, 0, 0, 0}
 	icmp = append(icmp, syn.Raw[:28]...)
-	binary.BigEndian.PutUint16(icmp[2:], internetChecksum(icmp))
+	binary.BigEndian.PutUint16(icmp[2:], hdr.Checksum(icmp, 0))
 	ip := make([]byte, 20, 20+len(icmp))
 	ip[0], ip[8], ip[9] = 0x45, 64, protoICMP
 	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(icmp)))
 	copy(ip[12:], testDst.AsSlice())
 	copy(ip[16:], testSrc.AsSlice())
-	binary.BigEndian.PutUint16(ip[10:], internetChecksum(ip))
+	binary.BigEndian.PutUint16(ip[10:], hdr.Checksum(ip, 0))
 	return decodeFrame(append(ip, icmp...), time.Time{}, In)
 }
 
@@ -125,7 +126,7 @@ func otherFrames(t *testing.T) []struct {
 	icmp := func(typ, code byte) Frame {
 		return withIP(unreach, func(ip []byte) []byte {
 			ip[20], ip[21], ip[22], ip[23] = typ, code, 0, 0
-			binary.BigEndian.PutUint16(ip[22:], internetChecksum(ip[20:]))
+			binary.BigEndian.PutUint16(ip[22:], hdr.Checksum(ip[20:], 0))
 			return ip
 		})
 	}
@@ -133,7 +134,7 @@ func otherFrames(t *testing.T) []struct {
 		return withIP(syn, func(ip []byte) []byte {
 			binary.BigEndian.PutUint16(ip[6:], off)
 			ip[10], ip[11] = 0, 0
-			binary.BigEndian.PutUint16(ip[10:], internetChecksum(ip[:20]))
+			binary.BigEndian.PutUint16(ip[10:], hdr.Checksum(ip[:20], 0))
 			return ip
 		})
 	}

@@ -1,11 +1,11 @@
 package probe
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
 
+	hdr "tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
@@ -121,38 +121,33 @@ func Options(opts ...[]byte) []byte {
 }
 
 // MSS is the Maximum Segment Size option (kind 2, RFC9293 §3.7.1).
-func MSS(mss uint16) []byte { return binary.BigEndian.AppendUint16([]byte{2, 4}, mss) }
+func MSS(mss uint16) []byte { return hdr.AppendTCPMSS(nil, mss) }
 
 // WScale is the Window Scale option (kind 3, RFC7323 §2.2).
-func WScale(shift uint8) []byte { return []byte{3, 3, shift} }
+func WScale(shift uint8) []byte { return hdr.AppendTCPWScale(nil, shift) }
 
 // SACKPermitted is the SACK-Permitted option (kind 4, RFC2018 §2).
-func SACKPermitted() []byte { return []byte{4, 2} }
+func SACKPermitted() []byte { return hdr.AppendTCPSACKPermitted(nil) }
 
 // SACK is a SACK option with the blocks given (kind 5, RFC2018 §3); more
 // than four blocks do not fit in a header and make the option's length
 // octet wrap, which is also a way to send a broken one.
 func SACK(blocks ...tcp.SACKBlock) []byte {
-	b := []byte{5, byte(2 + 8*len(blocks))}
-	for _, blk := range blocks {
-		b = binary.BigEndian.AppendUint32(b, uint32(blk.Left))
-		b = binary.BigEndian.AppendUint32(b, uint32(blk.Right))
+	hb := make([]hdr.TCPSACKBlock, len(blocks))
+	for i, blk := range blocks {
+		hb[i] = hdr.TCPSACKBlock{Left: uint32(blk.Left), Right: uint32(blk.Right)}
 	}
-	return b
+	return hdr.AppendTCPSACK(nil, hb...)
 }
 
 // Timestamps is the Timestamps option (kind 8, RFC7323 §3.2).
-func Timestamps(val, ecr uint32) []byte {
-	b := []byte{8, 10}
-	b = binary.BigEndian.AppendUint32(b, val)
-	return binary.BigEndian.AppendUint32(b, ecr)
-}
+func Timestamps(val, ecr uint32) []byte { return hdr.AppendTCPTimestamps(nil, val, ecr) }
 
 // NOP is the No-Operation option (kind 1).
-func NOP() []byte { return []byte{1} }
+func NOP() []byte { return []byte{byte(hdr.TCPOptionNOP)} }
 
 // EOL is the End of Option List option (kind 0).
-func EOL() []byte { return []byte{0} }
+func EOL() []byte { return []byte{byte(hdr.TCPOptionEOL)} }
 
 // RawOption is an option of any kind with a right length octet (2 plus the
 // data; more than 253 octets of data wrap it).
@@ -170,17 +165,20 @@ func BadLenOption(kind, length byte, data ...byte) []byte {
 // IPv4 option helpers (RFC 791 §3.1).
 
 // IPOptionEOL is the IPv4 End of Option List option.
-func IPOptionEOL() []byte { return []byte{0} }
+func IPOptionEOL() []byte { return []byte{byte(hdr.IPv4OptionEOL)} }
 
 // IPOptionNOP is the IPv4 No Operation option.
-func IPOptionNOP() []byte { return []byte{1} }
+func IPOptionNOP() []byte { return []byte{byte(hdr.IPv4OptionNOP)} }
 
 // IPOptionRecordRoute is an empty Record Route option (type 7) with room for
 // slots addresses (1 to 9).
 func IPOptionRecordRoute(slots int) []byte {
 	slots = max(1, min(slots, 9))
-	b := []byte{7, byte(3 + 4*slots), 4}
-	return append(b, make([]byte, 4*slots)...)
+	empty := make([]netip.Addr, slots)
+	for i := range empty {
+		empty[i] = netip.IPv4Unspecified()
+	}
+	return hdr.AppendIPv4Route(nil, hdr.IPv4OptionRecordRoute, 4, empty...) // the pointer at the first slot
 }
 
 // ErrBuild reports a Segment that cannot be laid out: options too long for
@@ -200,72 +198,65 @@ func (s *Segment) Marshal(src netip.Addr) ([]byte, error) {
 	}
 	ipOpts := len(s.IP.Options)
 	ipHL := ipv4MinLen + (ipOpts+3)/4*4
-	if ipHL > 60 {
-		return nil, fmt.Errorf("%w: %d bytes of IP options, at most 40 fit", ErrBuild, ipOpts)
+	if ipHL > hdr.IPv4MaxLen {
+		return nil, fmt.Errorf("%w: %d bytes of IP options, at most %d fit", ErrBuild, ipOpts, hdr.IPv4MaxOptionsLen)
 	}
 	opts := len(s.Options)
 	padded := opts
 	if s.Padding != PadNone {
 		padded = (opts + 3) / 4 * 4
 	}
-	if (opts+3)/4*4 > 40 {
-		return nil, fmt.Errorf("%w: %d bytes of TCP options, at most 40 fit", ErrBuild, opts)
+	if (opts+3)/4*4 > hdr.TCPMaxOptionsLen {
+		return nil, fmt.Errorf("%w: %d bytes of TCP options, at most %d fit", ErrBuild, opts, hdr.TCPMaxOptionsLen)
 	}
 	tcpLen := tcp.HeaderLen + padded + len(s.Payload)
 	total := ipHL + tcpLen
 	if total > 0xffff {
 		return nil, fmt.Errorf("%w: %d-byte packet", ErrBuild, total)
 	}
-	b := make([]byte, total)
+	b := make([]byte, 0, total)
 
 	// IPv4 header (RFC 791 §3.1).
-	b[0] = 4<<4 | byte(ipHL/4)
-	b[1] = s.IP.TOS
-	binary.BigEndian.PutUint16(b[2:], uint16(total))
-	binary.BigEndian.PutUint16(b[4:], s.IP.ID)
-	if s.IP.DF {
-		b[6] = 0x40
+	ttl := s.IP.TTL
+	if ttl == 0 {
+		ttl = 64
 	}
-	b[8] = s.IP.TTL
-	if b[8] == 0 {
-		b[8] = 64
+	b = hdr.AppendIPv4(b, &hdr.IPv4Fields{
+		TOS: s.IP.TOS, ID: s.IP.ID, DF: s.IP.DF, TTL: ttl, Protocol: hdr.IPProtocolTCP,
+		Src: src, Dst: dst, Options: s.IP.Options, PayloadLen: tcpLen,
+	})
+	if ip := hdr.IPv4(b); s.IP.BadChecksum {
+		ip.SetChecksum(ip.Checksum() ^ 0x0101) // never the same value, nor its one's-complement twin
 	}
-	b[9] = protoTCP
-	s4, d4 := src.As4(), dst.As4()
-	copy(b[12:], s4[:])
-	copy(b[16:], d4[:])
-	copy(b[ipv4MinLen:], s.IP.Options) // the rest stays zero: EOL padding
-	csum := internetChecksum(b[:ipHL])
-	if s.IP.BadChecksum {
-		csum ^= 0x0101 // never the same value, nor its one's-complement twin
-	}
-	binary.BigEndian.PutUint16(b[10:], csum)
 
 	// TCP header (RFC9293 §3.1).
-	t := b[ipHL:]
-	binary.BigEndian.PutUint16(t, s.SrcPort)
-	binary.BigEndian.PutUint16(t[2:], s.DstPort)
-	binary.BigEndian.PutUint32(t[4:], uint32(s.Seq))
-	binary.BigEndian.PutUint32(t[8:], uint32(s.Ack))
-	off := s.DataOffset
-	if off == 0 {
-		off = byte((tcp.HeaderLen + (opts+3)/4*4) / 4)
+	opt := hdr.TCPFields{
+		SrcPort: s.SrcPort, DstPort: s.DstPort, Seq: uint32(s.Seq), Ack: uint32(s.Ack),
+		Flags: hdr.TCPFlags(s.Flags), Reserved: s.Reserved, Window: s.Window, Urgent: s.Urgent,
+		Options: s.Options, // padded with zeros (PadZero)
 	}
-	t[12] = off<<4 | s.Reserved&0x0f
-	t[13] = byte(s.Flags)
-	binary.BigEndian.PutUint16(t[14:], s.Window)
-	binary.BigEndian.PutUint16(t[18:], s.Urgent)
-	copy(t[tcp.HeaderLen:], s.Options)
 	if s.Padding == PadNOP {
-		for i := tcp.HeaderLen + opts; i < tcp.HeaderLen+padded; i++ {
-			t[i] = 1
+		var nops [hdr.TCPMaxOptionsLen]byte
+		opt.Options = append(nops[:0], s.Options...)
+		for len(opt.Options)%4 != 0 {
+			opt.Options = append(opt.Options, byte(hdr.TCPOptionNOP))
 		}
 	}
-	copy(t[tcp.HeaderLen+padded:], s.Payload)
-	tcp.PutChecksum(src, dst, t)
-	if s.BadChecksum {
-		t[16] ^= 0x01
-		t[17] ^= 0x01
+	b = hdr.AppendTCP(b, &opt)
+	if s.Padding == PadNone {
+		// The data offset stays rounded up; the payload follows the
+		// options at once, without the zero padding.
+		b = b[:ipHL+tcp.HeaderLen+opts]
 	}
+	b = append(b, s.Payload...)
+	t := hdr.TCP(b[ipHL:])
+	if s.DataOffset != 0 {
+		t.SetDataOffset(s.DataOffset)
+	}
+	csum := t.ComputeChecksum(src, dst)
+	if s.BadChecksum {
+		csum ^= 0x0101
+	}
+	t.SetChecksum(csum)
 	return b, nil
 }

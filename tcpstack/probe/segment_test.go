@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	hdr "tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
@@ -122,7 +123,7 @@ func TestMarshalBadChecksums(t *testing.T) {
 		if f.ChecksumOK || f.IP.ChecksumOK {
 			t.Fatalf("len=%d: checksum verifies (tcp %v, ip %v)", n, f.ChecksumOK, f.IP.ChecksumOK)
 		}
-		if internetChecksum(f.Raw[:20]) == 0 {
+		if hdr.Checksum(f.Raw[:20], 0) == 0 {
 			t.Fatalf("len=%d: IP checksum verifies", n)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+
+	"tcpregress.dev/tcpstack/header"
 )
 
 // The repository's generated captures and tcpdump's test corpus
@@ -154,14 +156,14 @@ func TestMatchesTcpdump(t *testing.T) {
 }
 
 // tcpSegment returns a TCP header with options and payload.
-func tcpSegment(sport, dport uint16, seq, ack uint32, flags byte, opts, payload []byte) []byte {
+func tcpSegment(sport, dport uint16, seq, ack uint32, flags header.TCPFlags, opts, payload []byte) []byte {
 	for len(opts)%4 != 0 {
 		opts = append(opts, 0)
 	}
 	h := []byte{byte(sport >> 8), byte(sport), byte(dport >> 8), byte(dport),
 		byte(seq >> 24), byte(seq >> 16), byte(seq >> 8), byte(seq),
 		byte(ack >> 24), byte(ack >> 16), byte(ack >> 8), byte(ack),
-		byte(5+len(opts)/4) << 4, flags, 0xff, 0xff, 0, 0, 0, 0}
+		byte(5+len(opts)/4) << 4, byte(flags), 0xff, 0xff, 0, 0, 0, 0}
 	return append(append(h, opts...), payload...)
 }
 
@@ -188,11 +190,11 @@ func TestAppendTCP(t *testing.T) {
 			from, to netip.Addr
 			seg      []byte
 		}{
-			{a, b, tcpSegment(40000, 80, 1000, 0, tcpSYN, mss, nil)},
-			{b, a, tcpSegment(80, 40000, 5000, 1001, tcpSYN|tcpACK, mss[:4], nil)},
-			{a, b, tcpSegment(40000, 80, 1001, 5001, tcpACK|tcpPSH, nil, []byte("GET / HTTP/1.0\r\n\r\n"))},
-			{b, a, tcpSegment(80, 40000, 5001, 1019, tcpACK, []byte{1, 1, 5, 10, 0, 0, 3, 0xe9, 0, 0, 3, 0xf0}, nil)},
-			{b, a, tcpSegment(80, 40000, 5001, 1019, tcpACK|tcpFIN, nil, nil)},
+			{a, b, tcpSegment(40000, 80, 1000, 0, header.TCPFlagSYN, mss, nil)},
+			{b, a, tcpSegment(80, 40000, 5000, 1001, header.TCPFlagSYN|header.TCPFlagACK, mss[:4], nil)},
+			{a, b, tcpSegment(40000, 80, 1001, 5001, header.TCPFlagACK|header.TCPFlagPSH, nil, []byte("GET / HTTP/1.0\r\n\r\n"))},
+			{b, a, tcpSegment(80, 40000, 5001, 1019, header.TCPFlagACK, []byte{1, 1, 5, 10, 0, 0, 3, 0xe9, 0, 0, 3, 0xf0}, nil)},
+			{b, a, tcpSegment(80, 40000, 5001, 1019, header.TCPFlagACK|header.TCPFlagFIN, nil, nil)},
 		}
 		for _, absolute := range []bool{false, true} {
 			seg, pkt := &Printer{Absolute: absolute}, &Printer{Absolute: absolute}
@@ -206,7 +208,7 @@ func TestAppendTCP(t *testing.T) {
 		}
 	}
 	p := Printer{}
-	got := string(p.AppendTCP(nil, netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2"), tcpSegment(40000, 80, 1000, 0, tcpSYN, mss, nil)))
+	got := string(p.AppendTCP(nil, netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2"), tcpSegment(40000, 80, 1000, 0, header.TCPFlagSYN, mss, nil)))
 	want := "IP 198.18.0.1.40000 > 198.18.0.2.80: Flags [S], seq 1000, win 65535, options [mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7], length 0"
 	if got != want {
 		t.Errorf("\n got %s\nwant %s", got, want)
@@ -336,7 +338,7 @@ func TestNoAllocations(t *testing.T) {
 			t.Errorf("packet %d (%s): %v allocations", i+1, p.AppendPacket(nil, c.data[i], c.lt, c.cis[i].Length), n)
 		}
 	}
-	seg := tcpSegment(40000, 80, 1000, 2000, tcpACK, nil, nil)
+	seg := tcpSegment(40000, 80, 1000, 2000, header.TCPFlagACK, nil, nil)
 	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("2001:db8::2")
 	q := Printer{Absolute: true}
 	if n := testing.AllocsPerRun(50, func() { b = q.AppendTCP(b[:0], src, dst, seg) }); n != 0 {

@@ -21,18 +21,6 @@ type tcpConvKey struct {
 // ack for the second's.
 type tcpISNs struct{ seq, ack uint32 }
 
-// The control bits, as bytes of the header.
-const (
-	tcpFIN = uint8(header.TCPFlagFIN)
-	tcpSYN = uint8(header.TCPFlagSYN)
-	tcpRST = uint8(header.TCPFlagRST)
-	tcpPSH = uint8(header.TCPFlagPSH)
-	tcpACK = uint8(header.TCPFlagACK)
-	tcpURG = uint8(header.TCPFlagURG)
-	tcpECE = uint8(header.TCPFlagECE)
-	tcpCWR = uint8(header.TCPFlagCWR)
-)
-
 // tcpPrint prints a TCP segment as tcpdump's tcp_print does. data is the
 // captured bytes from the TCP header on, length the segment length from the
 // IP header.
@@ -48,7 +36,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 	}
 	seq, ack := be32(data[4:8]), be32(data[8:12])
 	hlen := int(data[12]>>4) * 4
-	flags := data[13]
+	flags := header.TCPFlags(data[13])
 	win, urp := be16(data[14:16]), be16(data[18:20])
 	if hlen < 20 {
 		b = append(b, " tcp "...)
@@ -58,12 +46,12 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 		return append(b, " - too short, < 20]"...)
 	}
 	b = append(b, "Flags ["...)
-	b = AppendTCPFlags(b, flags)
+	b = append(b, flags.String()...)
 	b = append(b, ']')
 
 	var thseq, thack uint32
 	rev := false
-	if !p.Absolute && flags&tcpACK != 0 {
+	if !p.Absolute && flags&header.TCPFlagACK != 0 {
 		var key tcpConvKey
 		key.v6 = ip.v6
 		c := bytes.Compare(ip.src, ip.dst)
@@ -78,7 +66,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 			key.ports = uint32(sport)<<16 | uint32(dport)
 		}
 		th, found := p.tcpISN[key]
-		if !found || flags&tcpSYN != 0 {
+		if !found || flags&header.TCPFlagSYN != 0 {
 			if p.tcpISN == nil {
 				p.tcpISN = make(map[tcpConvKey]tcpISNs)
 			}
@@ -105,7 +93,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 		return append(b, ']')
 	}
 	length -= hlen
-	if length > 0 || flags&(tcpSYN|tcpFIN|tcpRST) != 0 {
+	if length > 0 || flags&(header.TCPFlagSYN|header.TCPFlagFIN|header.TCPFlagRST) != 0 {
 		b = append(b, ", seq "...)
 		b = appendUint(b, uint64(seq))
 		if length > 0 {
@@ -113,13 +101,13 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 			b = appendUint(b, uint64(seq+uint32(length)))
 		}
 	}
-	if flags&tcpACK != 0 {
+	if flags&header.TCPFlagACK != 0 {
 		b = append(b, ", ack "...)
 		b = appendUint(b, uint64(ack))
 	}
 	b = append(b, ", win "...)
 	b = appendUint(b, uint64(win))
-	if flags&tcpURG != 0 {
+	if flags&header.TCPFlagURG != 0 {
 		b = append(b, ", urg "...)
 		b = appendUint(b, uint64(urp))
 	}

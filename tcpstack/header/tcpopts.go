@@ -2,6 +2,7 @@ package header
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strconv"
 )
 
@@ -224,47 +225,56 @@ type TCPOptionFields struct {
 	HasTimestamps bool
 }
 
+// ErrMalformedTCPOptions is what [TCPOptions.Decode] returns for a
+// malformed option; it wraps [ErrMalformed]. It is one value, so that a
+// stream of bad segments costs the receive path no allocation.
+var ErrMalformedTCPOptions = fmt.Errorf("%w: a TCP option's length is missing, below 2, or past the options area", ErrMalformed)
+
 // Decode sets f from the options in o, as RFC 9293 §3.1 asks of a
 // receiver: options may start at any offset (MUST-64), unknown kinds are
 // skipped (MUST-6), a known kind with a wrong length is skipped as if
 // unknown, and a malformed option stops decoding (MUST-7) with the options
-// before it kept and the error returned. When an option appears twice, the
-// last one counts. f.SACK is reused: decoding allocates only when it lacks
-// room for the blocks.
+// before it kept and [ErrMalformedTCPOptions] returned (Iter's Err says
+// which option and why). When an option appears twice, the last one
+// counts. f.SACK is reused: decoding allocates nothing when it has room for
+// the blocks, also on hostile input.
 func (o TCPOptions) Decode(f *TCPOptionFields) error {
-	*f = TCPOptionFields{SACK: f.SACK[:0]}
+	// Field by field: *f = TCPOptionFields{SACK: f.SACK[:0]} would make
+	// the caller's SACK buffer escape to the heap.
+	f.MSS, f.HasMSS, f.WScale, f.HasWScale, f.SACKPermitted = 0, false, 0, false, false
+	f.TSVal, f.TSEcr, f.HasTimestamps = 0, 0, false
+	f.SACK = f.SACK[:0]
 	// The walk of TCPOptionIter, written out: this is the receive path.
 	for off := 0; off < len(o) && o[off] != byte(TCPOptionEOL); {
 		data, next, ok := tlvAt(o, off)
 		if !ok {
-			return tlvError(o, off, "TCP")
+			return ErrMalformedTCPOptions
 		}
-		opt := TCPOption{Kind: TCPOptionKind(o[off]), Data: data, Offset: off}
+		kind := TCPOptionKind(o[off])
 		off = next
-		switch opt.Kind {
-		case TCPOptionMSS:
-			if v, ok := opt.MSS(); ok {
-				f.MSS, f.HasMSS = v, true
+		// The accessors' length rules, on the bytes: no TCPOption value is
+		// built (copying one per accessor call doubles the walk's cost).
+		switch {
+		case kind == TCPOptionMSS && len(data) == 2:
+			f.MSS, f.HasMSS = binary.BigEndian.Uint16(data), true
+		case kind == TCPOptionWScale && len(data) == 1:
+			f.WScale, f.HasWScale = data[0], true
+		case kind == TCPOptionSACKPermitted && len(data) == 0:
+			f.SACKPermitted = true
+		case kind == TCPOptionSACK && len(data) >= 8 && len(data)%8 == 0:
+			// By index, not append: the caller's buffer stays where it
+			// is (on its stack) when it has room for the blocks.
+			s := TCPSACKBlocks(data)
+			n := min(s.Len(), 4)
+			if cap(f.SACK) < n {
+				f.SACK = make([]TCPSACKBlock, n)
 			}
-		case TCPOptionWScale:
-			if v, ok := opt.WScale(); ok {
-				f.WScale, f.HasWScale = v, true
+			f.SACK = f.SACK[:n]
+			for i := range n {
+				f.SACK[i] = s.Block(i)
 			}
-		case TCPOptionSACKPermitted:
-			if opt.IsSACKPermitted() {
-				f.SACKPermitted = true
-			}
-		case TCPOptionSACK:
-			if s, ok := opt.SACK(); ok {
-				f.SACK = f.SACK[:0]
-				for i := range min(s.Len(), 4) {
-					f.SACK = append(f.SACK, s.Block(i))
-				}
-			}
-		case TCPOptionTimestamps:
-			if v, e, ok := opt.Timestamps(); ok {
-				f.TSVal, f.TSEcr, f.HasTimestamps = v, e, true
-			}
+		case kind == TCPOptionTimestamps && len(data) == 8:
+			f.TSVal, f.TSEcr, f.HasTimestamps = binary.BigEndian.Uint32(data), binary.BigEndian.Uint32(data[4:]), true
 		}
 	}
 	return nil

@@ -59,7 +59,8 @@ const maxSACKBlocks = 4
 // skipped by their length (MUST-6); a known kind with the wrong length is
 // ignored as if unknown. When a kind appears twice, the last one counts.
 func parseOptions(b hdr.TCPOptions, o *Options) {
-	var f hdr.TCPOptionFields
+	var blocks [maxSACKBlocks]hdr.TCPSACKBlock
+	f := hdr.TCPOptionFields{SACK: blocks[:0]}
 	_ = b.Decode(&f) // a malformed option ends decoding, the segment is kept
 	o.MSS, o.HasMSS = f.MSS, f.HasMSS
 	o.WScale, o.HasWScale = f.WScale, f.HasWScale

@@ -14,7 +14,8 @@
 // any order and length from [MSS], [WScale], [SACKPermitted], [SACK],
 // [Timestamps], [NOP], [EOL], [RawOption], [BadLenOption], a data offset
 // that lies, bad checksums, IPv4 options) or written as packetdrill-like
-// lines ([ParseLine]):
+// lines ([ParseLine]; the grammar is tcpstack/segline's, the one the
+// engine's tests use too), numbers relative to the connection's ISS and IRS:
 //
 //	c.SendLine("P. 1:101(100) ack 1")
 //	c.ExpectLine(". 1:1(0) ack 101")

@@ -13,6 +13,30 @@ import (
 	"time"
 )
 
+// finWait1 returns a harness in FIN-WAIT-1 after an active close: our FIN
+// (SND.NXT = 2) has gone out, RCV.NXT = 1.
+func finWait1(t *testing.T) *harness {
+	t.Helper()
+	h := established(t)
+	if err := h.c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	h.Out("F. 1:1(0) ack 1")
+	h.Expect(StateFinWait1)
+	return h
+}
+
+// closeWait returns a harness in CLOSE-WAIT after the peer's FIN (RCV.NXT =
+// 2) and our ACK of it.
+func closeWait(t *testing.T) *harness {
+	t.Helper()
+	h := established(t)
+	h.In("F. 1:1(0) ack 1 win 100")
+	h.Out(". 1:1(0) ack 2")
+	h.Expect(StateCloseWait)
+	return h
+}
+
 func TestActiveClose(t *testing.T) {
 	h := established(t)
 	h.Write([]byte("bye"))
@@ -59,9 +83,7 @@ func TestFinWait1Arrival(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run("in="+tc.name, func(t *testing.T) {
-			h := established(t)
-			h.c.CloseWrite()
-			h.Out("F. 1:1(0) ack 1")
+			h := finWait1(t)
 			tc.check(h)
 		})
 	}
@@ -70,9 +92,7 @@ func TestFinWait1Arrival(t *testing.T) {
 // TestSimultaneousClose: RFC9293 §3.6 Figure 13, FIN-WAIT-1 → CLOSING →
 // TIME-WAIT.
 func TestSimultaneousClose(t *testing.T) {
-	h := established(t)
-	h.c.CloseWrite()
-	h.Out("F. 1:1(0) ack 1")
+	h := finWait1(t)
 	h.In("F. 1:1(0) ack 1 win 100")
 	h.Out(". 2:2(0) ack 2")
 	h.Expect(StateClosing)
@@ -91,9 +111,8 @@ func TestSimultaneousClose(t *testing.T) {
 // timeWait returns a harness in TIME-WAIT entered at 0 s (RCV.NXT = 2,
 // SND.NXT = 2).
 func timeWait(t *testing.T) *harness {
-	h := established(t)
-	h.c.CloseWrite()
-	h.Out("F. 1:1(0) ack 1")
+	t.Helper()
+	h := finWait1(t)
 	h.In("F. 1:1(0) ack 2 win 100")
 	h.Out(". 2:2(0) ack 2")
 	h.Expect(StateTimeWait)
@@ -135,10 +154,7 @@ func TestTimeWaitArrival(t *testing.T) {
 }
 
 func TestPassiveClose(t *testing.T) {
-	h := established(t)
-	h.In("F. 1:1(0) ack 1 win 100")
-	h.Out(". 1:1(0) ack 2")
-	h.Expect(StateCloseWait)
+	h := closeWait(t)
 	// CLOSE-WAIT: data can still be sent.
 	h.Write([]byte("last"))
 	h.Out("P. 1:5(4) ack 2")
@@ -155,9 +171,7 @@ func TestPassiveClose(t *testing.T) {
 }
 
 func TestLastAckRST(t *testing.T) {
-	h := established(t)
-	h.In("F. 1:1(0) ack 1 win 100")
-	h.Out(". 1:1(0) ack 2")
+	h := closeWait(t)
 	h.c.CloseWrite()
 	h.Out("F. 1:1(0) ack 2")
 	h.In("R 2:2(0) win 0")
@@ -165,9 +179,7 @@ func TestLastAckRST(t *testing.T) {
 }
 
 func TestFinRetransmit(t *testing.T) {
-	h := established(t)
-	h.c.CloseWrite()
-	h.Out("F. 1:1(0) ack 1")
+	h := finWait1(t)
 	h.At(time.Second)
 	h.Out("F. 1:1(0) ack 1")
 	h.At(3 * time.Second)

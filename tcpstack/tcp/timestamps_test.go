@@ -160,17 +160,13 @@ func TestMSSNegotiation(t *testing.T) {
 // TIME-WAIT (tcp_tw_reuse) only when timestamps were in use and a second has
 // passed since TIME-WAIT began (RFC6191 §2).
 func TestTimeWaitReusable(t *testing.T) {
-	closeActively := func(h *harness) {
-		t.Helper()
-		if err := h.c.CloseWrite(); err != nil {
-			t.Fatal(err)
-		}
-	}
 	h := tsEstablished(t)
 	if h.c.TimeWaitReusable(h.now) {
 		t.Fatal("ESTABLISHED counts as reusable")
 	}
-	closeActively(h)
+	if err := h.c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
 	h.Out("F. 1:1(0) ack 1 <TS val 0 ecr 100>")
 	h.In("F. 1:1(0) ack 2 win 65535 <TS val 101 ecr 0>")
 	h.Out(". 2:2(0) ack 2 <TS val 0 ecr 101>")
@@ -183,12 +179,7 @@ func TestTimeWaitReusable(t *testing.T) {
 	}
 
 	// Without timestamps, never: nothing tells the incarnations apart.
-	h = established(t)
-	closeActively(h)
-	h.Out("F. 1:1(0) ack 1")
-	h.In("F. 1:1(0) ack 2 win 65535")
-	h.Out(". 2:2(0) ack 2")
-	h.Expect(StateTimeWait)
+	h = timeWait(t)
 	if h.c.TimeWaitReusable(h.now.Add(time.Minute)) {
 		t.Error("reusable without timestamps")
 	}

@@ -228,20 +228,12 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	}
 
 	// The agent, on B's loopback.
-	var ln net.Listener
-	if err := pair.B.NS.Do(func() error {
-		var err error
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	}); err != nil {
+	ln, stopAgent, err := serveAgent(pair.B.NS, "127.0.0.1:0", backend)
+	if err != nil {
 		return fail(fmt.Errorf("agent listener in the target's namespace: %w", err))
 	}
-	actx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- agent.Serve(actx, ln, backend) }()
 	td.add(func() {
-		cancel()
-		if err := <-served; err != nil {
+		if err := stopAgent(); err != nil {
 			log.Warn().Err(err).Msg("agent")
 		}
 	})
@@ -266,6 +258,22 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	env := &suite.Env{NewProbe: newPool(stacks, log).newProbe, DialAgent: dial, Target: target,
 		CaptureLink: captureTarget(pair.B.NS, pair.B.Veth)}
 	return env, td.run, nil
+}
+
+// serveAgent listens on addr (TCP over IPv4) inside ns and serves the agent
+// on b there until stop is called; stop returns what agent.Serve returned.
+func serveAgent(ns *netns.Namespace, addr string, b agent.Backend) (ln net.Listener, stop func() error, err error) {
+	if err := ns.Do(func() error {
+		var err error
+		ln, err = net.Listen("tcp4", addr)
+		return err
+	}); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- agent.Serve(ctx, ln, b) }()
+	return ln, func() error { cancel(); return <-served }, nil
 }
 
 // openStack opens a userland stack at addr on iface inside ns, its

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"net"
 	"net/netip"
 	"os/exec"
 	"slices"
@@ -121,18 +120,12 @@ func TestRemote(t *testing.T) {
 			t.Fatalf("ip %v: %v: %s", args, err, out)
 		}
 	}
-	var ln net.Listener
-	if err := pair.B.NS.Do(func() error {
-		var err error
-		ln, err = net.Listen("tcp4", "10.254.0.2:0")
-		return err
-	}); err != nil {
+	ln, stopAgent, err := serveAgent(pair.B.NS, "10.254.0.2:0", nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS})
+	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- agent.Serve(ctx, ln, nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}) }()
-	t.Cleanup(func() { cancel(); <-served })
+	t.Cleanup(func() { cancel(); stopAgent() })
 
 	env, cleanup, err := Remote(ctx, Options{
 		Target: pair.B.Addr.Addr().String(), Agent: ln.Addr().String(),

@@ -31,9 +31,7 @@ func finWait1(t *testing.T) *harness {
 func closeWait(t *testing.T) *harness {
 	t.Helper()
 	h := established(t)
-	h.In("F. 1:1(0) ack 1 win 100")
-	h.Out(". 1:1(0) ack 2")
-	h.Expect(StateCloseWait)
+	arrival{"fin", "F. 1:1(0) ack 1 win 100", ". 1:1(0) ack 2", StateCloseWait}.check(h)
 	return h
 }
 
@@ -113,9 +111,7 @@ func TestSimultaneousClose(t *testing.T) {
 func timeWait(t *testing.T) *harness {
 	t.Helper()
 	h := finWait1(t)
-	h.In("F. 1:1(0) ack 2 win 100")
-	h.Out(". 2:2(0) ack 2")
-	h.Expect(StateTimeWait)
+	arrival{"fin", "F. 1:1(0) ack 2 win 100", ". 2:2(0) ack 2", StateTimeWait}.check(h)
 	return h
 }
 

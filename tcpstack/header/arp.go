@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
-	"strconv"
 )
 
 // ARP for IPv4 over Ethernet (RFC 826).
@@ -25,14 +24,11 @@ const (
 )
 
 // String returns "request", "reply" or "op N".
-func (o ARPOp) String() string {
-	switch o {
-	case ARPRequest:
-		return "request"
-	case ARPReply:
-		return "reply"
-	}
-	return "op " + strconv.Itoa(int(o))
+func (o ARPOp) String() string { return enumString(arpOpNames[:], o, "op ") }
+
+var arpOpNames = [...]string{
+	ARPRequest: "request",
+	ARPReply:   "reply",
 }
 
 // ARP is a view of an ARP packet for IPv4 over Ethernet (RFC 826): hardware
@@ -45,7 +41,7 @@ type ARP []byte
 // allowed.
 func ParseARP(b []byte) (ARP, error) {
 	if len(b) < ARPLen {
-		return nil, fmt.Errorf("%w: ARP packet needs %d bytes, have %d", ErrTruncated, ARPLen, len(b))
+		return nil, errShort("ARP packet", ARPLen, len(b))
 	}
 	a := ARP(b)
 	if a.HardwareType() != arpHardwareEthernet || a.ProtocolType() != EtherTypeIPv4 || b[4] != 6 || b[5] != 4 {

@@ -1,6 +1,9 @@
 package header
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // Errors of the ParseX functions and the iterators. They are wrapped with
 // detail (which header, which field, which lengths); match them with
@@ -17,3 +20,10 @@ var (
 	// package does not decode, such as ARP for another hardware type.
 	ErrUnsupported = errors.New("header: unsupported")
 )
+
+// errShort is the error of a ParseX function given fewer bytes than the
+// header needs: "ICMP message needs 8 bytes, have 3". It is built only on
+// the error path, so that a successful parse allocates nothing.
+func errShort(what string, need, have int) error {
+	return fmt.Errorf("%w: %s needs %d bytes, have %d", ErrTruncated, what, need, have)
+}

@@ -39,19 +39,20 @@ const (
 
 // String returns "IPv4", "ARP", "802.1Q", "802.1ad", "IPv6" or "0x%04x".
 func (t EtherType) String() string {
-	switch t {
-	case EtherTypeIPv4:
-		return "IPv4"
-	case EtherTypeARP:
-		return "ARP"
-	case EtherTypeVLAN:
-		return "802.1Q"
-	case EtherTypeQinQ:
-		return "802.1ad"
-	case EtherTypeIPv6:
-		return "IPv6"
+	if s, ok := etherTypeNames[t]; ok {
+		return s
 	}
 	return fmt.Sprintf("0x%04x", uint16(t))
+}
+
+// etherTypeNames is a map, not an enumString table: the values are too
+// sparse for an array.
+var etherTypeNames = map[EtherType]string{
+	EtherTypeIPv4: "IPv4",
+	EtherTypeARP:  "ARP",
+	EtherTypeVLAN: "802.1Q",
+	EtherTypeQinQ: "802.1ad",
+	EtherTypeIPv6: "IPv6",
 }
 
 // isVLAN reports whether t announces a VLAN tag.
@@ -128,10 +129,10 @@ const maxVLANTags = 2
 // and returns its view.
 func ParseEthernet(b []byte) (Ethernet, error) {
 	if len(b) < EthernetLen {
-		return nil, fmt.Errorf("%w: Ethernet header needs %d bytes, have %d", ErrTruncated, EthernetLen, len(b))
+		return nil, errShort("Ethernet header", EthernetLen, len(b))
 	}
 	if hl := Ethernet(b).headerLen(len(b)); hl > len(b) {
-		return nil, fmt.Errorf("%w: Ethernet header with VLAN tags needs %d bytes, have %d", ErrTruncated, hl, len(b))
+		return nil, errShort("Ethernet header with VLAN tags", hl, len(b))
 	}
 	return Ethernet(b), nil
 }

@@ -45,36 +45,22 @@ func (t ICMPv4Type) IsError() bool {
 
 // String returns the type's name as tcpdump prints it ("echo request",
 // "echo reply", ...) or "type-#N".
-func (t ICMPv4Type) String() string {
-	switch t {
-	case ICMPv4EchoReply:
-		return "echo reply"
-	case ICMPv4DstUnreachable:
-		return "destination unreachable"
-	case ICMPv4SourceQuench:
-		return "source quench"
-	case ICMPv4Redirect:
-		return "redirect"
-	case ICMPv4Echo:
-		return "echo request"
-	case ICMPv4RouterAdvert:
-		return "router advertisement"
-	case ICMPv4RouterSolicit:
-		return "router solicitation"
-	case ICMPv4TimeExceeded:
-		return "time exceeded"
-	case ICMPv4ParamProblem:
-		return "parameter problem"
-	case ICMPv4Timestamp:
-		return "time stamp request"
-	case ICMPv4TimestampReply:
-		return "time stamp reply"
-	case ICMPv4InfoRequest:
-		return "information request"
-	case ICMPv4InfoReply:
-		return "information reply"
-	}
-	return fmt.Sprintf("type-#%d", uint8(t))
+func (t ICMPv4Type) String() string { return enumString(icmpv4TypeNames[:], t, "type-#") }
+
+var icmpv4TypeNames = [...]string{
+	ICMPv4EchoReply:      "echo reply",
+	ICMPv4DstUnreachable: "destination unreachable",
+	ICMPv4SourceQuench:   "source quench",
+	ICMPv4Redirect:       "redirect",
+	ICMPv4Echo:           "echo request",
+	ICMPv4RouterAdvert:   "router advertisement",
+	ICMPv4RouterSolicit:  "router solicitation",
+	ICMPv4TimeExceeded:   "time exceeded",
+	ICMPv4ParamProblem:   "parameter problem",
+	ICMPv4Timestamp:      "time stamp request",
+	ICMPv4TimestampReply: "time stamp reply",
+	ICMPv4InfoRequest:    "information request",
+	ICMPv4InfoReply:      "information reply",
 }
 
 // Codes of destination unreachable (RFC 792, RFC 1122 §3.2.2.1, RFC 1812
@@ -112,7 +98,7 @@ type ICMPv4 []byte
 // view. It does not verify the checksum (see IsChecksumValid).
 func ParseICMPv4(b []byte) (ICMPv4, error) {
 	if len(b) < ICMPv4MinLen {
-		return nil, fmt.Errorf("%w: ICMP message needs %d bytes, have %d", ErrTruncated, ICMPv4MinLen, len(b))
+		return nil, errShort("ICMP message", ICMPv4MinLen, len(b))
 	}
 	return ICMPv4(b), nil
 }

@@ -38,32 +38,20 @@ func (t ICMPv6Type) IsError() bool { return t < 128 }
 
 // String returns the type's name as tcpdump prints it ("echo request",
 // "neighbor solicitation", ...) or "type-#N".
-func (t ICMPv6Type) String() string {
-	switch t {
-	case ICMPv6DstUnreachable:
-		return "destination unreachable"
-	case ICMPv6PacketTooBig:
-		return "packet too big"
-	case ICMPv6TimeExceeded:
-		return "time exceeded in-transit"
-	case ICMPv6ParamProblem:
-		return "parameter problem"
-	case ICMPv6EchoRequest:
-		return "echo request"
-	case ICMPv6EchoReply:
-		return "echo reply"
-	case ICMPv6RouterSolicit:
-		return "router solicitation"
-	case ICMPv6RouterAdvert:
-		return "router advertisement"
-	case ICMPv6NeighborSolicit:
-		return "neighbor solicitation"
-	case ICMPv6NeighborAdvert:
-		return "neighbor advertisement"
-	case ICMPv6Redirect:
-		return "redirect"
-	}
-	return fmt.Sprintf("type-#%d", uint8(t))
+func (t ICMPv6Type) String() string { return enumString(icmpv6TypeNames[:], t, "type-#") }
+
+var icmpv6TypeNames = [...]string{
+	ICMPv6DstUnreachable:  "destination unreachable",
+	ICMPv6PacketTooBig:    "packet too big",
+	ICMPv6TimeExceeded:    "time exceeded in-transit",
+	ICMPv6ParamProblem:    "parameter problem",
+	ICMPv6EchoRequest:     "echo request",
+	ICMPv6EchoReply:       "echo reply",
+	ICMPv6RouterSolicit:   "router solicitation",
+	ICMPv6RouterAdvert:    "router advertisement",
+	ICMPv6NeighborSolicit: "neighbor solicitation",
+	ICMPv6NeighborAdvert:  "neighbor advertisement",
+	ICMPv6Redirect:        "redirect",
 }
 
 // Codes of destination unreachable (RFC 4443 §3.1).
@@ -100,7 +88,7 @@ type ICMPv6 []byte
 // its view. It does not verify the checksum (see IsChecksumValid).
 func ParseICMPv6(b []byte) (ICMPv6, error) {
 	if len(b) < ICMPv6MinLen {
-		return nil, fmt.Errorf("%w: ICMPv6 message needs %d bytes, have %d", ErrTruncated, ICMPv6MinLen, len(b))
+		return nil, errShort("ICMPv6 message", ICMPv6MinLen, len(b))
 	}
 	return ICMPv6(b), nil
 }

@@ -1,7 +1,5 @@
 package header
 
-import "strconv"
-
 // IPProtocol is an IP protocol number: the Protocol field of IPv4 and the
 // Next Header field of IPv6 and its extension headers (IANA "Assigned
 // Internet Protocol Numbers").
@@ -25,30 +23,18 @@ const (
 
 // String returns the protocol's usual lower-case name ("tcp", "icmp",
 // "ipv6-frag", ...) or "ip-proto-N", as tcpdump prints unknown ones.
-func (p IPProtocol) String() string {
-	switch p {
-	case IPProtocolHopByHop:
-		return "hopopt"
-	case IPProtocolICMP:
-		return "icmp"
-	case IPProtocolTCP:
-		return "tcp"
-	case IPProtocolUDP:
-		return "udp"
-	case IPProtocolRouting:
-		return "ipv6-route"
-	case IPProtocolFragment:
-		return "ipv6-frag"
-	case IPProtocolESP:
-		return "esp"
-	case IPProtocolAH:
-		return "ah"
-	case IPProtocolICMPv6:
-		return "icmp6"
-	case IPProtocolNoNext:
-		return "ipv6-nonxt"
-	case IPProtocolDestOpts:
-		return "ipv6-opts"
-	}
-	return "ip-proto-" + strconv.Itoa(int(p))
+func (p IPProtocol) String() string { return enumString(ipProtocolNames[:], p, "ip-proto-") }
+
+var ipProtocolNames = [...]string{
+	IPProtocolHopByHop: "hopopt",
+	IPProtocolICMP:     "icmp",
+	IPProtocolTCP:      "tcp",
+	IPProtocolUDP:      "udp",
+	IPProtocolRouting:  "ipv6-route",
+	IPProtocolFragment: "ipv6-frag",
+	IPProtocolESP:      "esp",
+	IPProtocolAH:       "ah",
+	IPProtocolICMPv6:   "icmp6",
+	IPProtocolNoNext:   "ipv6-nonxt",
+	IPProtocolDestOpts: "ipv6-opts",
 }

@@ -56,7 +56,7 @@ func ParseIPv4(b []byte) (IPv4, error) {
 // returns what is present of the payload.
 func ParseIPv4Header(b []byte) (IPv4, error) {
 	if len(b) < IPv4MinLen {
-		return nil, fmt.Errorf("%w: IPv4 header needs %d bytes, have %d", ErrTruncated, IPv4MinLen, len(b))
+		return nil, errShort("IPv4 header", IPv4MinLen, len(b))
 	}
 	h := IPv4(b)
 	if v := h.Version(); v != 4 {
@@ -268,35 +268,25 @@ func (t IPv4OptionType) Number() uint8 { return uint8(t) & 0x1f }
 
 // String returns the option's name as tcpdump prints it ("EOL", "NOP",
 // "RR", "TS", "LSRR", "SSRR", ...) or "opt-N".
-func (t IPv4OptionType) String() string {
-	switch t {
-	case IPv4OptionEOL:
-		return "EOL"
-	case IPv4OptionNOP:
-		return "NOP"
-	case IPv4OptionRecordRoute:
-		return "RR"
-	case IPv4OptionTimestamp:
-		return "TS"
-	case IPv4OptionSecurity:
-		return "security"
-	case IPv4OptionLSRR:
-		return "LSRR"
-	case IPv4OptionStreamID:
-		return "SID"
-	case IPv4OptionSSRR:
-		return "SSRR"
-	case IPv4OptionRouterAlert:
-		return "RA"
-	}
-	return fmt.Sprintf("opt-%d", uint8(t))
+func (t IPv4OptionType) String() string { return enumString(ipv4OptionNames[:], t, "opt-") }
+
+var ipv4OptionNames = [...]string{
+	IPv4OptionEOL:         "EOL",
+	IPv4OptionNOP:         "NOP",
+	IPv4OptionRecordRoute: "RR",
+	IPv4OptionTimestamp:   "TS",
+	IPv4OptionSecurity:    "security",
+	IPv4OptionLSRR:        "LSRR",
+	IPv4OptionStreamID:    "SID",
+	IPv4OptionSSRR:        "SSRR",
+	IPv4OptionRouterAlert: "RA",
 }
 
 // IPv4Options is the options area of an IPv4 header.
 type IPv4Options []byte
 
 // Iter returns an iterator over the options.
-func (o IPv4Options) Iter() IPv4OptionIter { return IPv4OptionIter{b: o} }
+func (o IPv4Options) Iter() IPv4OptionIter { return IPv4OptionIter{tlvIter{b: o}} }
 
 // IPv4Option is one IPv4 option.
 type IPv4Option struct {
@@ -311,82 +301,24 @@ type IPv4Option struct {
 
 // Len returns the option's length on the wire: 1 for EOL and NOP, else its
 // length octet.
-func (o IPv4Option) Len() int {
-	if o.Type == IPv4OptionEOL || o.Type == IPv4OptionNOP {
-		return 1
-	}
-	return 2 + len(o.Data)
-}
+func (o IPv4Option) Len() int { return tlvLen(byte(o.Type), o.Data) }
 
 // IPv4OptionIter iterates over IPv4 options. EOL is reported, and ends the
 // iteration: what follows it is padding.
-type IPv4OptionIter struct {
-	b          []byte
-	start, off int // the current option is b[start:off]
-	err        error
-	done       bool
-}
+type IPv4OptionIter struct{ w tlvIter }
 
 // Next advances to the next option and reports whether there is one. It
 // returns false at the end of the options, after EOL, or at a malformed
 // option (then Err says why).
-func (it *IPv4OptionIter) Next() bool {
-	if it.done || it.off >= len(it.b) {
-		it.done = true
-		return false
-	}
-	_, next, ok := tlvAt(it.b, it.off)
-	if !ok {
-		it.done, it.err = true, tlvError(it.b, it.off, "IPv4")
-		return false
-	}
-	it.start, it.off, it.done = it.off, next, it.b[it.off] == byte(IPv4OptionEOL)
-	return true
-}
+func (it *IPv4OptionIter) Next() bool { return it.w.next("IPv4") }
 
 // Option returns the current option.
 func (it *IPv4OptionIter) Option() IPv4Option {
-	o := IPv4Option{Type: IPv4OptionType(it.b[it.start]), Offset: it.start}
-	if it.off-it.start > 1 {
-		o.Data = it.b[it.start+2 : it.off]
-	}
-	return o
+	return IPv4Option{Type: IPv4OptionType(it.w.kind()), Data: it.w.data(), Offset: it.w.start}
 }
 
 // Err returns the error that stopped the iteration, or nil.
-func (it *IPv4OptionIter) Err() error { return it.err }
-
-// tlvAt reads the option at b[off:] (off < len(b)) in the layout IPv4 and
-// TCP share (RFC 791 §3.1, RFC 9293 §3.1): kinds 0 and 1 are single octets,
-// the others have a length octet counting the kind and itself. It returns
-// the option's data and where the next one starts; ok is false for a kind
-// without its length octet, a length below 2, or one past the end of b.
-func tlvAt(b []byte, off int) (data []byte, next int, ok bool) {
-	if b[off] <= 1 {
-		return nil, off + 1, true
-	}
-	if off+1 >= len(b) {
-		return nil, 0, false
-	}
-	n := int(b[off+1])
-	if n < 2 || off+n > len(b) {
-		return nil, 0, false
-	}
-	return b[off+2 : off+n], off + n, true
-}
-
-// tlvError describes the malformed option at b[off:].
-func tlvError(b []byte, off int, proto string) error {
-	k := b[off]
-	if off+1 >= len(b) {
-		return fmt.Errorf("%w: %s option kind %d at offset %d has no length octet", ErrMalformed, proto, k, off)
-	}
-	if n := int(b[off+1]); n < 2 {
-		return fmt.Errorf("%w: %s option kind %d at offset %d has length %d, below 2", ErrMalformed, proto, k, off, n)
-	} else {
-		return fmt.Errorf("%w: %s option kind %d at offset %d has length %d, past the %d-byte options area", ErrMalformed, proto, k, off, n, len(b))
-	}
-}
+func (it *IPv4OptionIter) Err() error { return it.w.err }
 
 // IPv4Route is the body of a Record Route, Loose or Strict Source and
 // Record Route option (RFC 791 §3.1): a pointer, 1-based from the option's
@@ -443,10 +375,7 @@ func AppendIPv4Route(b []byte, t IPv4OptionType, pointer uint8, addrs ...netip.A
 // NOP (data is ignored), else the type, a length octet of 2+len(data) and
 // data, unpadded.
 func AppendIPv4Option(b []byte, t IPv4OptionType, data []byte) []byte {
-	if t == IPv4OptionEOL || t == IPv4OptionNOP {
-		return append(b, byte(t))
-	}
-	return append(append(b, byte(t), byte(2+len(data))), data...)
+	return appendTLV(b, byte(t), data)
 }
 
 // IPv4Timestamp is the body of an Internet Timestamp option (RFC 791

@@ -17,10 +17,7 @@ func TestParseIPv4(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkFields(t, []field{
 		{"Version", h.Version(), uint8(4)},
 		{"HeaderLen", h.HeaderLen(), 20},
 		{"TOS", h.TOS(), uint8(0)},
@@ -39,12 +36,7 @@ func TestParseIPv4(t *testing.T) {
 		{"Dst", h.Dst(), netip.MustParseAddr("192.168.0.199")},
 		{"len(Options)", len(h.Options()), 0},
 		{"len(Payload)", len(h.Payload()), 0x73 - 20},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 	b[11] ^= 1
 	if h.IsChecksumValid() || h.ComputeChecksum() != 0xb861 {
 		t.Errorf("corrupted checksum: valid %v, computed %#x", h.IsChecksumValid(), h.ComputeChecksum())
@@ -87,12 +79,7 @@ func TestParseIPv4Errors(t *testing.T) {
 	good := unhex(t, rfcHeader)
 	good = append(good, make([]byte, 0x73-20)...)
 	mod := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
-	cases := []struct {
-		name  string
-		b     []byte
-		kind  error
-		words []string
-	}{
+	cases := []parseErrCase{
 		{"empty", nil, ErrTruncated, []string{"20", "0"}},
 		{"19 bytes", good[:19], ErrTruncated, []string{"20", "19"}},
 		{"version 6", mod(func(b []byte) []byte { b[0] = 0x65; return b }), ErrMalformed, []string{"version 6"}},
@@ -102,12 +89,7 @@ func TestParseIPv4Errors(t *testing.T) {
 		{"total length below the header", mod(func(b []byte) []byte { b[2], b[3] = 0, 19; return b }), ErrMalformed, []string{"total length 19"}},
 		{"total length past the bytes", good[:0x72], ErrTruncated, []string{"total length 115", "114"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseIPv4(tc.b)
-			wantErr(t, err, tc.kind, tc.words...)
-		})
-	}
+	testParseErrors(t, cases, func(b []byte) error { _, err := ParseIPv4(b); return err })
 }
 
 func TestParseIPv4Header(t *testing.T) {
@@ -209,64 +191,24 @@ func TestIPv4Setters(t *testing.T) {
 }
 
 func TestIPv4OptionIter(t *testing.T) {
-	type opt struct {
-		typ  IPv4OptionType
-		data string
-		off  int
-	}
-	cases := []struct {
-		name string
-		opts string
-		want []opt
-		err  []string // words of the error; nil for none
-	}{
+	cases := []tlvCase{
 		{"empty", "", nil, nil},
-		{"padding", "01 01 00 00", []opt{{1, "", 0}, {1, "", 1}, {0, "", 2}}, nil},
-		{"EOL stops", "00 07 07 04", []opt{{0, "", 0}}, nil},
-		{"RR", "07 07 04 00000000 00", []opt{{7, "04 00000000", 0}, {0, "", 7}}, nil},
-		{"router alert and NOP", "94 04 0000 01", []opt{{148, "0000", 0}, {1, "", 4}}, nil},
-		{"no length octet", "01 83", []opt{{1, "", 0}}, []string{"kind 131", "no length octet"}},
+		{"padding", "01 01 00 00", []tlvOpt{{1, "", 0}, {1, "", 1}, {0, "", 2}}, nil},
+		{"EOL stops", "00 07 07 04", []tlvOpt{{0, "", 0}}, nil},
+		{"RR", "07 07 04 00000000 00", []tlvOpt{{7, "04 00000000", 0}, {0, "", 7}}, nil},
+		{"router alert and NOP", "94 04 0000 01", []tlvOpt{{148, "0000", 0}, {1, "", 4}}, nil},
+		{"no length octet", "01 83", []tlvOpt{{1, "", 0}}, []string{"kind 131", "no length octet"}},
 		{"length 0", "83 00 0000", nil, []string{"length 0"}},
-		{"length 1", "01 83 01 00", []opt{{1, "", 0}}, []string{"offset 1", "length 1"}},
+		{"length 1", "01 83 01 00", []tlvOpt{{1, "", 0}}, []string{"offset 1", "length 1"}},
 		{"past the area", "83 0b 04 0a000001 0a00", nil, []string{"length 11", "past the 9-byte"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			it := IPv4Options(unhex(t, tc.opts)).Iter()
-			var got []opt
-			for it.Next() {
-				o := it.Option()
-				got = append(got, opt{o.Type, hexString(o.Data), o.Offset})
-				if n := o.Len(); n != 2+len(o.Data) && !(n == 1 && o.Data == nil) {
-					t.Errorf("Len() = %d with %d data bytes", n, len(o.Data))
-				}
-			}
-			if it.Next() {
-				t.Error("Next after the end")
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("options %v, want %v", got, tc.want)
-			}
-			for i := range got {
-				w := tc.want[i]
-				w.data = hexString(unhex(t, w.data))
-				if got[i] != w {
-					t.Errorf("option %d: %v, want %v", i, got[i], w)
-				}
-			}
-			if tc.err == nil {
-				if it.Err() != nil {
-					t.Errorf("err %v", it.Err())
-				}
-			} else {
-				wantErr(t, it.Err(), ErrMalformed, tc.err...)
-			}
+	testTLVIter(t, cases,
+		func(b []byte) *IPv4OptionIter { it := IPv4Options(b).Iter(); return &it },
+		func(it *IPv4OptionIter) (tlvOpt, int) {
+			o := it.Option()
+			return tlvOpt{uint8(o.Type), hexString(o.Data), o.Offset}, o.Len()
 		})
-	}
 }
-
-// hexString returns b as a comparable string.
-func hexString(b []byte) string { return string(b) }
 
 func TestIPv4OptionType(t *testing.T) {
 	cases := []struct {

@@ -45,7 +45,7 @@ func ParseIPv6(b []byte) (IPv6, error) {
 // be cut short. Payload returns what is present of the payload.
 func ParseIPv6Header(b []byte) (IPv6, error) {
 	if len(b) < IPv6Len {
-		return nil, fmt.Errorf("%w: IPv6 header needs %d bytes, have %d", ErrTruncated, IPv6Len, len(b))
+		return nil, errShort("IPv6 header", IPv6Len, len(b))
 	}
 	h := IPv6(b)
 	if v := h.Version(); v != 6 {

@@ -21,10 +21,7 @@ func TestParseIPv6(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkFields(t, []field{
 		{"Version", h.Version(), uint8(6)},
 		{"TrafficClass", h.TrafficClass(), uint8(0xb9)},
 		{"DSCP", h.DSCP(), uint8(46)},
@@ -36,12 +33,7 @@ func TestParseIPv6(t *testing.T) {
 		{"Src", h.Src(), v6src},
 		{"Dst", h.Dst(), v6dst},
 		{"Payload", hexString(h.Payload()), hexString(b[40:48])},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 }
 
 func TestParseIPv6Errors(t *testing.T) {

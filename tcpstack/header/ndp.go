@@ -48,6 +48,19 @@ func parseNDP(m ICMPv6, t ICMPv6Type, minLen int) error {
 	return nil
 }
 
+// parseNDPTarget is parseNDP for the Neighbor Solicitation and
+// Advertisement, which also check that their target address (octets 8 to
+// 24) is not a multicast address (RFC 4861 §7.1.1, §7.1.2).
+func parseNDPTarget(m ICMPv6, t ICMPv6Type, minLen int) error {
+	if err := parseNDP(m, t, minLen); err != nil {
+		return err
+	}
+	if a := netip.AddrFrom16([16]byte(m[8:24])); a.IsMulticast() {
+		return fmt.Errorf("%w: ICMPv6 %v for multicast target %v", ErrMalformed, t, a)
+	}
+	return nil
+}
+
 // NDPRouterSolicit is a view of a Router Solicitation (RFC 4861 §4.1).
 type NDPRouterSolicit []byte
 
@@ -107,11 +120,8 @@ type NDPNeighborSolicit []byte
 // §7.1.1): besides the common checks, the target is not a multicast
 // address.
 func ParseNDPNeighborSolicit(m ICMPv6) (NDPNeighborSolicit, error) {
-	if err := parseNDP(m, ICMPv6NeighborSolicit, NDPNeighborSolicitLen); err != nil {
+	if err := parseNDPTarget(m, ICMPv6NeighborSolicit, NDPNeighborSolicitLen); err != nil {
 		return nil, err
-	}
-	if t := NDPNeighborSolicit(m).Target(); t.IsMulticast() {
-		return nil, fmt.Errorf("%w: ICMPv6 neighbor solicitation for multicast target %v", ErrMalformed, t)
 	}
 	return NDPNeighborSolicit(m), nil
 }
@@ -138,11 +148,8 @@ const (
 // address. (That the Solicited flag is zero when the destination is a
 // multicast address is the caller's to check.)
 func ParseNDPNeighborAdvert(m ICMPv6) (NDPNeighborAdvert, error) {
-	if err := parseNDP(m, ICMPv6NeighborAdvert, NDPNeighborAdvertLen); err != nil {
+	if err := parseNDPTarget(m, ICMPv6NeighborAdvert, NDPNeighborAdvertLen); err != nil {
 		return nil, err
-	}
-	if t := NDPNeighborAdvert(m).Target(); t.IsMulticast() {
-		return nil, fmt.Errorf("%w: ICMPv6 neighbor advertisement for multicast target %v", ErrMalformed, t)
 	}
 	return NDPNeighborAdvert(m), nil
 }

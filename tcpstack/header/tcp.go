@@ -78,7 +78,7 @@ type TCP []byte
 // malformed.
 func ParseTCP(b []byte) (TCP, error) {
 	if len(b) < TCPMinLen {
-		return nil, fmt.Errorf("%w: TCP header needs %d bytes, have %d", ErrTruncated, TCPMinLen, len(b))
+		return nil, errShort("TCP header", TCPMinLen, len(b))
 	}
 	t := TCP(b)
 	if hl := t.HeaderLen(); hl < TCPMinLen {

@@ -17,10 +17,7 @@ func TestParseTCP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := []struct {
-		name      string
-		got, want any
-	}{
+	checkFields(t, []field{
 		{"SrcPort", seg.SrcPort(), uint16(49152)},
 		{"DstPort", seg.DstPort(), uint16(80)},
 		{"Seq", seg.Seq(), uint32(1)},
@@ -33,12 +30,7 @@ func TestParseTCP(t *testing.T) {
 		{"Urgent", seg.Urgent(), uint16(0)},
 		{"Options", hexString(seg.Options()), hexString(b[20:40])},
 		{"Payload", string(seg.Payload()), "data"},
-	}
-	for _, c := range checks {
-		if c.got != c.want {
-			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
-		}
-	}
+	})
 	var f TCPOptionFields
 	if err := seg.Options().Decode(&f); err != nil {
 		t.Fatal(err)
@@ -63,23 +55,13 @@ func equalTCPOptionFields(a, b TCPOptionFields) bool {
 
 func TestParseTCPErrors(t *testing.T) {
 	good := unhex(t, linuxSYN)
-	cases := []struct {
-		name  string
-		b     []byte
-		kind  error
-		words []string
-	}{
+	cases := []parseErrCase{
 		{"19 bytes", good[:19], ErrTruncated, []string{"20", "19"}},
 		{"data offset 4", append(append([]byte(nil), good[:12]...), append([]byte{0x40}, good[13:]...)...), ErrMalformed, []string{"data offset 4"}},
 		{"data offset 0", append(append([]byte(nil), good[:12]...), append([]byte{0x0f}, good[13:]...)...), ErrMalformed, []string{"data offset 0"}},
 		{"options cut", good[:39], ErrTruncated, []string{"40 bytes", "39"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := ParseTCP(tc.b)
-			wantErr(t, err, tc.kind, tc.words...)
-		})
-	}
+	testParseErrors(t, cases, func(b []byte) error { _, err := ParseTCP(b); return err })
 }
 
 func TestTCPFlags(t *testing.T) {
@@ -200,57 +182,23 @@ func TestTCPSetters(t *testing.T) {
 }
 
 func TestTCPOptionIter(t *testing.T) {
-	type opt struct {
-		kind TCPOptionKind
-		data string
-		off  int
-	}
-	cases := []struct {
-		name string
-		opts string
-		want []opt
-		err  []string
-	}{
-		{"linux SYN", "020405b4 0402080a 00000001 00000000 01030307", []opt{
+	cases := []tlvCase{
+		{"linux SYN", "020405b4 0402080a 00000001 00000000 01030307", []tlvOpt{
 			{2, "05b4", 0}, {4, "", 4}, {8, "00000001 00000000", 6}, {1, "", 16}, {3, "07", 17}}, nil},
-		{"EOL ends", "0101 00 02", []opt{{1, "", 0}, {1, "", 1}, {0, "", 2}}, nil},
-		{"unknown kind kept", "fe 06 f989 0102", []opt{{254, "f989 0102", 0}}, nil},
-		{"wrong length for a known kind", "02 03 05", []opt{{2, "05", 0}}, nil},
-		{"kind without length", "0101 02", []opt{{1, "", 0}, {1, "", 1}}, []string{"kind 2 at offset 2 has no length octet"}},
+		{"EOL ends", "0101 00 02", []tlvOpt{{1, "", 0}, {1, "", 1}, {0, "", 2}}, nil},
+		{"unknown kind kept", "fe 06 f989 0102", []tlvOpt{{254, "f989 0102", 0}}, nil},
+		{"wrong length for a known kind", "02 03 05", []tlvOpt{{2, "05", 0}}, nil},
+		{"kind without length", "0101 02", []tlvOpt{{1, "", 0}, {1, "", 1}}, []string{"kind 2 at offset 2 has no length octet"}},
 		{"length 0", "63 00 0101", nil, []string{"length 0"}},
-		{"length 1", "01 03 01", []opt{{1, "", 0}}, []string{"kind 3 at offset 1 has length 1"}},
+		{"length 1", "01 03 01", []tlvOpt{{1, "", 0}}, []string{"kind 3 at offset 1 has length 1"}},
 		{"past the header", "08 28 0101", nil, []string{"length 40, past the 4-byte"}},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			it := TCPOptions(unhex(t, tc.opts)).Iter()
-			var got []opt
-			for it.Next() {
-				o := it.Option()
-				got = append(got, opt{o.Kind, hexString(o.Data), o.Offset})
-			}
-			if it.Next() {
-				t.Error("Next after the end")
-			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("options %v, want %v", got, tc.want)
-			}
-			for i := range got {
-				w := tc.want[i]
-				w.data = hexString(unhex(t, w.data))
-				if got[i] != w {
-					t.Errorf("option %d: %v, want %v", i, got[i], w)
-				}
-			}
-			if tc.err == nil {
-				if it.Err() != nil {
-					t.Error(it.Err())
-				}
-			} else {
-				wantErr(t, it.Err(), ErrMalformed, tc.err...)
-			}
+	testTLVIter(t, cases,
+		func(b []byte) *TCPOptionIter { it := TCPOptions(b).Iter(); return &it },
+		func(it *TCPOptionIter) (tlvOpt, int) {
+			o := it.Option()
+			return tlvOpt{uint8(o.Kind), hexString(o.Data), o.Offset}, o.Len()
 		})
-	}
 }
 
 func TestTCPOptionAccessors(t *testing.T) {

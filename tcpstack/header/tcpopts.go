@@ -3,7 +3,6 @@ package header
 import (
 	"encoding/binary"
 	"fmt"
-	"strconv"
 )
 
 // TCP options (RFC 9293 §3.1 and §3.7.1; RFC 7323 §2.2 and §3.2 for Window
@@ -34,55 +33,35 @@ const (
 // String returns tcpdump's name for the kind ("mss", "wscale", "sackOK",
 // "sack", "TS", "nop", "eol", ...) or "unknown-N" for kinds it has none
 // for.
-func (k TCPOptionKind) String() string {
-	switch k {
-	case TCPOptionEOL:
-		return "eol"
-	case TCPOptionNOP:
-		return "nop"
-	case TCPOptionMSS:
-		return "mss"
-	case TCPOptionWScale:
-		return "wscale"
-	case TCPOptionSACKPermitted:
-		return "sackOK"
-	case TCPOptionSACK:
-		return "sack"
-	case 6:
-		return "echo" // RFC 1072, obsolete
-	case 7:
-		return "echoreply"
-	case TCPOptionTimestamps:
-		return "TS"
-	case 11:
-		return "cc" // RFC 1644, obsolete
-	case 12:
-		return "ccnew"
-	case 13:
-		return "ccecho"
-	case TCPOptionMD5:
-		return "md5"
-	case 20:
-		return "scps"
-	case TCPOptionUserTimeout:
-		return "uto"
-	case TCPOptionAO:
-		return "tcp-ao"
-	case TCPOptionMPTCP:
-		return "mptcp"
-	case TCPOptionFastOpen:
-		return "tfo"
-	case TCPOptionExp2:
-		return "exp"
-	}
-	return "unknown-" + strconv.Itoa(int(k))
+func (k TCPOptionKind) String() string { return enumString(tcpOptionNames[:], k, "unknown-") }
+
+var tcpOptionNames = [...]string{
+	TCPOptionEOL:           "eol",
+	TCPOptionNOP:           "nop",
+	TCPOptionMSS:           "mss",
+	TCPOptionWScale:        "wscale",
+	TCPOptionSACKPermitted: "sackOK",
+	TCPOptionSACK:          "sack",
+	6:                      "echo", // RFC 1072, obsolete
+	7:                      "echoreply",
+	TCPOptionTimestamps:    "TS",
+	11:                     "cc", // RFC 1644, obsolete
+	12:                     "ccnew",
+	13:                     "ccecho",
+	TCPOptionMD5:           "md5",
+	20:                     "scps",
+	TCPOptionUserTimeout:   "uto",
+	TCPOptionAO:            "tcp-ao",
+	TCPOptionMPTCP:         "mptcp",
+	TCPOptionFastOpen:      "tfo",
+	TCPOptionExp2:          "exp",
 }
 
 // TCPOptions is the options area of a TCP header.
 type TCPOptions []byte
 
 // Iter returns an iterator over the options.
-func (o TCPOptions) Iter() TCPOptionIter { return TCPOptionIter{b: o} }
+func (o TCPOptions) Iter() TCPOptionIter { return TCPOptionIter{tlvIter{b: o}} }
 
 // TCPOption is one TCP option.
 type TCPOption struct {
@@ -97,12 +76,7 @@ type TCPOption struct {
 
 // Len returns the option's length on the wire: 1 for EOL and NOP, else its
 // length octet.
-func (o TCPOption) Len() int {
-	if o.Kind == TCPOptionEOL || o.Kind == TCPOptionNOP {
-		return 1
-	}
-	return 2 + len(o.Data)
-}
+func (o TCPOption) Len() int { return tlvLen(byte(o.Kind), o.Data) }
 
 // The accessors below report false for another kind or for a length that
 // is wrong for the kind: such an option is to be ignored like an unknown
@@ -166,43 +140,22 @@ func (s TCPSACKBlocks) Block(i int) TCPSACKBlock {
 
 // TCPOptionIter iterates over TCP options, NOPs included. EOL is reported
 // and ends the iteration: what follows it is padding.
-type TCPOptionIter struct {
-	b          []byte
-	start, off int // the current option is b[start:off]
-	err        error
-	done       bool
-}
+type TCPOptionIter struct{ w tlvIter }
 
 // Next advances to the next option and reports whether there is one. It
 // returns false at the end of the options, after EOL, or at a malformed
 // option (then Err says why): a kind without its length octet, a length
 // below 2, or one that runs past the options area. RFC 9293 MUST-7: such an
 // option ends option processing, not the segment.
-func (it *TCPOptionIter) Next() bool {
-	if it.done || it.off >= len(it.b) {
-		it.done = true
-		return false
-	}
-	_, next, ok := tlvAt(it.b, it.off)
-	if !ok {
-		it.done, it.err = true, tlvError(it.b, it.off, "TCP")
-		return false
-	}
-	it.start, it.off, it.done = it.off, next, it.b[it.off] == byte(TCPOptionEOL)
-	return true
-}
+func (it *TCPOptionIter) Next() bool { return it.w.next("TCP") }
 
 // Option returns the current option.
 func (it *TCPOptionIter) Option() TCPOption {
-	o := TCPOption{Kind: TCPOptionKind(it.b[it.start]), Offset: it.start}
-	if it.off-it.start > 1 {
-		o.Data = it.b[it.start+2 : it.off]
-	}
-	return o
+	return TCPOption{Kind: TCPOptionKind(it.w.kind()), Data: it.w.data(), Offset: it.w.start}
 }
 
 // Err returns the error that stopped the iteration, or nil.
-func (it *TCPOptionIter) Err() error { return it.err }
+func (it *TCPOptionIter) Err() error { return it.w.err }
 
 // TCPOptionFields are the options TCP implementations negotiate, decoded
 // or to lay out. Presence is explicit: an MSS option of 0 is not the same as
@@ -356,10 +309,7 @@ func AppendTCPOptions(b []byte, f *TCPOptionFields) []byte {
 // NOP (data is ignored), else the kind, a length octet of 2+len(data) and
 // data. The length octet wraps past 253 bytes of data, unchecked.
 func AppendTCPOption(b []byte, k TCPOptionKind, data []byte) []byte {
-	if k == TCPOptionEOL || k == TCPOptionNOP {
-		return append(b, byte(k))
-	}
-	return append(append(b, byte(k), byte(2+len(data))), data...)
+	return appendTLV(b, byte(k), data)
 }
 
 // AppendTCPMSS appends a Maximum Segment Size option.

@@ -178,7 +178,9 @@ func TestKernelHandshake(t *testing.T) {
 	if !o.HasMSS || o.MSS != 1460 || !o.SACKPermitted || !o.HasTimestamps || o.TSEcr != st.OurOptions.TSVal || !o.HasWScale {
 		t.Errorf("Linux's SYN-ACK options: %v", &o)
 	}
-	m, err := c.MatchLine("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr 1,nop,wscale *>")
+	// The echo is our SYN's TSval: 1 ms after the connection was made, or
+	// more when the machine is slow to send it.
+	m, err := c.MatchLine(fmt.Sprintf("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val * ecr %d,nop,wscale *>", st.OurOptions.TSVal))
 	if err != nil {
 		t.Fatal(err)
 	}

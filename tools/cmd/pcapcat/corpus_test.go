@@ -1,0 +1,140 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// The bar of TestCorpusIdentical: the share of the corpus's packets, and the
+// number of its files, that pcapcat prints byte for byte as tcpdump -nn
+// does. Raise them when pcapcat learns a protocol; never lower them.
+const (
+	minIdenticalPackets = 0.717 // of all packets tcpdump prints
+	minIdenticalFiles   = 23    // files identical throughout
+)
+
+var corpusDiff = flag.Bool("corpus.diff", false, "TestCorpusIdentical: log every packet that differs and the figures per protocol")
+
+// stampLine matches the start of a packet's text in tcpdump's default
+// output: the time of day (tcpdump prints more digits for impossible
+// fractions). Other lines are continuation lines of the packet above.
+var stampLine = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d+ `)
+
+// splitPackets cuts tcpdump's (or pcapcat's) output into the texts of its
+// packets: a time-stamped line and the lines under it.
+func splitPackets(out string) []string {
+	var pkts []string
+	for _, l := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if out == "" {
+			break
+		}
+		if stampLine.MatchString(l) || len(pkts) == 0 {
+			pkts = append(pkts, l)
+		} else {
+			pkts[len(pkts)-1] += "\n" + l
+		}
+	}
+	return pkts
+}
+
+// protoKey names the protocol of a tcpdump line for the per-protocol
+// figures: the first word after the addresses for IP, else the first word.
+var protoKey = regexp.MustCompile(`^\S+ (?:(?:IP6?) (?:\S+ > \S+: )?(?:(?:truncated-ip6? - \d+ bytes missing! ?)?\S+ > \S+: )?)?(?:Flags \[[^\]]*\].*length \d+: )?([A-Za-z][A-Za-z0-9-]*)?`)
+
+func protocolOf(tcpdumpText string) string {
+	line, _, _ := strings.Cut(tcpdumpText, "\n")
+	if strings.Contains(line, ": Flags [") && !regexp.MustCompile(`length \d+: `).MatchString(line) {
+		return "TCP"
+	}
+	m := protoKey.FindStringSubmatch(line)
+	if m == nil || m[1] == "" {
+		return "?"
+	}
+	return m[1]
+}
+
+// TestCorpusIdentical prints every capture of tcpdump's test corpus with
+// pcapcat and with tcpdump -nn -r (TZ=UTC), and compares them packet by
+// packet: a packet's text is its time-stamped line and the lines tcpdump
+// prints under it. It reports the share of packets and the number of files
+// that are identical throughout (-corpus.diff logs the packets that
+// differ and the figures per protocol) and fails below the bar above.
+func TestCorpusIdentical(t *testing.T) {
+	ents, err := os.ReadDir(corpusDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tally struct{ same, all int }
+	var total tally
+	files, filesSame := 0, 0
+	byProto := map[string]*tally{}
+	for _, e := range ents {
+		if !strings.Contains(e.Name(), ".pcap") {
+			continue
+		}
+		path := filepath.Join(corpusDir, e.Name())
+		theirs, _, _ := runTcpdump(t, "-nn", "-r", path)
+		_, ours, errOut := runCLI(t, nil, path)
+		checkNoBug(t, ours, errOut)
+		tp, op := splitPackets(theirs), splitPackets(ours)
+		if len(tp) == 0 {
+			continue // tcpdump prints nothing: an empty or unreadable file
+		}
+		files++
+		same := 0
+		for i, want := range tp {
+			k := protocolOf(want)
+			if byProto[k] == nil {
+				byProto[k] = &tally{}
+			}
+			byProto[k].all++
+			if i < len(op) && op[i] == want {
+				same++
+				byProto[k].same++
+			} else if *corpusDiff {
+				got := "(nothing)"
+				if i < len(op) {
+					got = op[i]
+				}
+				t.Logf("%s packet %d:\n tcpdump: %s\n pcapcat: %s", e.Name(), i+1, want, got)
+			}
+		}
+		if same == len(tp) && len(op) == len(tp) {
+			filesSame++
+		}
+		total.same += same
+		total.all += len(tp)
+	}
+	if *corpusDiff {
+		keys := make([]string, 0, len(byProto))
+		for k := range byProto {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := byProto[keys[i]], byProto[keys[j]]
+			return a.all-a.same > b.all-b.same || (a.all-a.same == b.all-b.same && keys[i] < keys[j])
+		})
+		for _, k := range keys {
+			t.Logf("protocol %-20s %4d of %4d identical", k, byProto[k].same, byProto[k].all)
+		}
+	}
+	share := float64(total.same) / float64(max(total.all, 1))
+	// Printed, not logged, so that make test shows the figures.
+	fmt.Printf("tcpdump corpus: %d of %d packets (%.1f %%) and %d of %d files print identically to tcpdump -nn\n",
+		total.same, total.all, 100*share, filesSame, files)
+	if share < minIdenticalPackets {
+		t.Errorf("%.1f %% of packets identical, below the bar of %.1f %%", 100*share, 100*minIdenticalPackets)
+	}
+	if filesSame < minIdenticalFiles {
+		t.Errorf("%d files identical, below the bar of %d", filesSame, minIdenticalFiles)
+	}
+	if total.all < 3000 {
+		t.Errorf("only %d packets compared: is the corpus complete?", total.all)
+	}
+}

@@ -45,6 +45,8 @@ func (s Segment) Append(b []byte) []byte {
 		b = append(b, " <"...)
 		b = AppendOptions(b, s.Options)
 		b = append(b, '>')
+	} else if s.AnyOptions {
+		b = append(b, " <...>"...)
 	}
 	return b
 }

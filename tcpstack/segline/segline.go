@@ -89,9 +89,11 @@
 // # Extensions to packetdrill
 //
 // packetdrill writes ack, win and urg in that order and does not know
-// "*", negative numbers, "none", "opt" or "<>"; packetdrill's "-" for no
-// flag, "<...>" for unchecked options and its fast-open, MD5 and AccECN
-// options are not part of this grammar.
+// "*", negative numbers, "none", "opt" or "<>". Of packetdrill's own
+// notation the grammar takes "-" for no flag (as "none"), "<...>" for
+// options that are not checked ([Segment.AnyOptions]) and "md5 HEX", the
+// TCP MD5 signature option (RFC 2385, kind 19, sixteen octets: an "opt 19
+// HEX"); its fast-open and AccECN options are not part of it.
 //
 // # Errors
 //
@@ -174,6 +176,9 @@ type Segment struct {
 	// its options in order, NOP and EOL included (none for "<>").
 	HasOptions bool
 	Options    []Option
+	// AnyOptions reports that the line has "<...>": options unchecked
+	// (HasOptions is false then).
+	AnyOptions bool
 }
 
 // Option is one option of a line. Kind says which; the other fields are
@@ -245,6 +250,8 @@ const (
 	u8Limit    = 1 << 8
 	maxOptData = header.TCPMaxOptionsLen
 	maxBlocks  = 4
+	md5Kind    = 19 // RFC 2385
+	md5Len     = 16
 )
 
 // Parse parses one line (see the package documentation for the grammar).
@@ -265,14 +272,17 @@ func parse(text string) (seg Segment, msg string) {
 			return seg, "options must end the line with '>'"
 		}
 		inner := rest[i+1 : len(rest)-1]
-		if strings.ContainsAny(inner, "<>") {
+		if strings.TrimSpace(inner) == "..." {
+			seg.AnyOptions = true
+			inner = ""
+		} else if strings.ContainsAny(inner, "<>") {
 			return seg, "one <options> at the end of the line, without '<' or '>' inside"
 		}
 		opts, msg := parseOptions(inner)
 		if msg != "" {
 			return seg, msg
 		}
-		seg.Options, seg.HasOptions = opts, true
+		seg.Options, seg.HasOptions = opts, !seg.AnyOptions
 		rest = rest[:i]
 	} else if strings.IndexByte(rest, '>') >= 0 {
 		return seg, "'>' without '<'"
@@ -326,7 +336,7 @@ var flagBits = [len(flagLetters)]header.TCPFlags{
 }
 
 func parseFlags(s string) (header.TCPFlags, string) {
-	if s == "none" {
+	if s == "none" || s == "-" {
 		return 0, ""
 	}
 	var fl header.TCPFlags
@@ -458,6 +468,15 @@ func parseOption(w []string) (o Option, msg string) {
 			}
 			o.SACK = append(o.SACK, b)
 		}
+	case "md5":
+		if len(w) != 2 {
+			return o, "want md5 HEX (16 octets)"
+		}
+		data, err := hex.DecodeString(strings.TrimPrefix(w[1], "0x"))
+		if err != nil || len(data) != md5Len {
+			return o, fmt.Sprintf("md5 %q: want 16 octets in hex", w[1])
+		}
+		o, want = RawOption(header.TCPOptionKind(md5Kind), data), 2
 	case "opt":
 		if len(w) < 2 {
 			return o, "want opt KIND [len L] [HEX]"
@@ -488,7 +507,7 @@ func parseOption(w []string) (o Option, msg string) {
 			o.Data, want = data, want+1
 		}
 	default:
-		return o, fmt.Sprintf("unknown option %q (want mss, wscale, sackOK, TS, sack, nop, eol or opt)", w[0])
+		return o, fmt.Sprintf("unknown option %q (want mss, wscale, sackOK, TS, sack, nop, eol, md5 or opt)", w[0])
 	}
 	if msg != "" {
 		return o, msg

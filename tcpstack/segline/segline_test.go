@@ -100,6 +100,14 @@ var parseCases = []struct {
 		Options: []Option{MSS(N(1460)), NOP(), WScale(N(0))},
 	}, out: "S 0:0(0) win 65535 <mss 1460,nop,wscale 0>"},
 	{line: "S. 0:0(0) ack 1<mss 1000>", want: Segment{Flags: fSYN | fACK, Seq: N(0), Ack: N(1), HasOptions: true, Options: []Option{MSS(N(1000))}}, out: "S. 0:0(0) ack 1 <mss 1000>"},
+	// packetdrill's own notation: "-" for no flag, "<...>", md5.
+	{line: "- 1:1001(1000) win 20000", want: Segment{Seq: N(1), Len: 1000, Win: N(20000)}, out: "none 1:1001(1000) win 20000"},
+	{line: "S 0:0(0) <...>", want: Segment{Flags: fSYN, Seq: N(0), AnyOptions: true}},
+	{line: "S. 0:0(0) ack 1 < ... >", want: Segment{Flags: fSYN | fACK, Seq: N(0), Ack: N(1), AnyOptions: true}, out: "S. 0:0(0) ack 1 <...>"},
+	{line: ". 1:1(0) ack 1 win 514 <md5 000102030405060708090a0b0c0d0e0f,nop,nop>", want: Segment{
+		Flags: fACK, Seq: N(1), Ack: N(1), Win: N(514), HasOptions: true,
+		Options: []Option{RawOption(19, []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}), NOP(), NOP()},
+	}, out: ". 1:1(0) ack 1 win 514 <opt 19 0x000102030405060708090a0b0c0d0e0f,nop,nop>"},
 	{line: "S 0:0(0) win 65535 <mss 65535,wscale 255,TS val 4294967295 ecr 4294967295>", want: Segment{
 		Flags: fSYN, Seq: N(0), Win: N(65535), HasOptions: true,
 		Options: []Option{MSS(N(65535)), WScale(N(255)), Timestamps(N(4294967295), N(4294967295))},
@@ -163,7 +171,7 @@ func TestParseErrors(t *testing.T) {
 		{"X 0:0(0)", `flags "X": unknown flag 'X' (want S F R P U E W, '.' for ACK, or none)`},
 		{"s 0:0(0)", `unknown flag 's'`},
 		{"S\xff 0:0(0)", `unknown flag "\xff"`},
-		{"- 0:0(0)", `unknown flag '-'`},
+		{"-. 0:0(0)", `unknown flag '-'`},
 		{"S 0:1(0)", `sequence "0:1(0)": END-START is 1, not LEN 0`},
 		{"S 0:0", `sequence "0:0": want START:END(LEN), such as 1:101(100)`},
 		{"S 0(0):0", "want START:END(LEN)"},
@@ -220,12 +228,13 @@ func TestParseErrors(t *testing.T) {
 		{"S 0:0(0) <nop x>", `option "nop x": unexpected "x"`},
 		{"S 0:0(0) <sackOK 1>", "unexpected"},
 		{"S 0:0(0) <mss 1 2>", `unexpected "2"`},
-		{"S 0:0(0) <foo>", `unknown option "foo" (want mss, wscale, sackOK, TS, sack, nop, eol or opt)`},
+		{"S 0:0(0) <foo>", `unknown option "foo" (want mss, wscale, sackOK, TS, sack, nop, eol, md5 or opt)`},
 		{"S 0:0(0) <MSS 1>", `unknown option "MSS"`},
 		{"S 0:0(0) <mss 1,,nop>", "empty option in <mss 1,,nop>"},
 		{"S 0:0(0) <mss 1,>", "empty option"},
 		{"S 0:0(0) <,>", "empty option"},
-		{"S 0:0(0) <...>", `unknown option "..."`},
+		{"S 0:0(0) <..., mss 1>", `unknown option "..."`},
+		{"S 0:0(0) <md5 0011>", "want 16 octets"},
 	} {
 		_, err := Parse(tc.line)
 		var se *Error

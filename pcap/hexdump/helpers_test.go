@@ -2,13 +2,17 @@ package hexdump
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // defaultSeed seeds the random inputs; TEST_SEED overrides it to replay a run.
@@ -125,28 +129,21 @@ func writeFile(t *testing.T, name string, b []byte) string {
 	return p
 }
 
-// writePcap writes a classic pcap file (microsecond timestamps, little
-// endian, magic 0xa1b2c3d4) with one packet per element of packets, on
-// link type 1 (Ethernet), so that "tcpdump -xx" dumps every byte.
+// writePcap writes, with gopacket's pcapgo, a classic pcap file
+// (microsecond time stamps) with one packet per element of packets, on link
+// type 1 (Ethernet), so that "tcpdump -xx" dumps every byte.
 func writePcap(t *testing.T, packets [][]byte) string {
 	t.Helper()
 	var b bytes.Buffer
-	le := binary.LittleEndian
-	hdr := make([]byte, 24)
-	le.PutUint32(hdr[0:], 0xa1b2c3d4)
-	le.PutUint16(hdr[4:], 2)
-	le.PutUint16(hdr[6:], 4)
-	le.PutUint32(hdr[16:], 262144) // snaplen
-	le.PutUint32(hdr[20:], 1)      // LINKTYPE_ETHERNET
-	b.Write(hdr)
+	w := pcapgo.NewWriter(&b)
+	if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
 	for i, p := range packets {
-		rec := make([]byte, 16)
-		le.PutUint32(rec[0:], uint32(1704067200+i))
-		le.PutUint32(rec[4:], 1)
-		le.PutUint32(rec[8:], uint32(len(p)))
-		le.PutUint32(rec[12:], uint32(len(p)))
-		b.Write(rec)
-		b.Write(p)
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(1704067200+i), 1000), CaptureLength: len(p), Length: len(p)}
+		if err := w.WritePacket(ci, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return writeFile(t, "in.pcap", b.Bytes())
 }

@@ -25,6 +25,33 @@ func (a arrival) check(h *harness) {
 	h.None().Expect(a.state)
 }
 
+// base lets a table whose rows embed an arrival hand it to runArrivals.
+func (a arrival) base() arrival { return a }
+
+// runArrivals runs each row of a state table as the subtest prefix+name: a
+// harness from setup, the row's arrival checked on it, then what the table
+// checks besides (then, when not nil).
+func runArrivals[C interface{ base() arrival }](t *testing.T, prefix string, rows []C, setup func(*testing.T, C) *harness, then func(*testing.T, *harness, C)) {
+	t.Helper()
+	for _, row := range rows {
+		t.Run(prefix+row.base().name, func(t *testing.T) {
+			h := setup(t, row)
+			row.base().check(h)
+			if then != nil {
+				then(t, h, row)
+			}
+		})
+	}
+}
+
+// wantReadable fails t unless n bytes wait to be read.
+func wantReadable(t *testing.T, h *harness, n int) {
+	t.Helper()
+	if got := h.c.Readable(); got != n {
+		t.Fatalf("readable %d, want %d", got, n)
+	}
+}
+
 // synSent returns a harness in SYN-SENT whose SYN has gone out.
 func synSent(t testing.TB) *harness {
 	t.Helper()

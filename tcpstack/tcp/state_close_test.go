@@ -79,12 +79,7 @@ func TestFinWait1Arrival(t *testing.T) {
 		{"data", "P. 1:6(5) ack 1 win 100", ". 2:2(0) ack 6", StateFinWait1},
 		{"rst", "R 1:1(0) win 0", "", StateClosed},
 	}
-	for _, tc := range cases {
-		t.Run("in="+tc.name, func(t *testing.T) {
-			h := finWait1(t)
-			tc.check(h)
-		})
-	}
+	runArrivals(t, "in=", cases, func(t *testing.T, _ arrival) *harness { return finWait1(t) }, nil)
 }
 
 // TestSimultaneousClose: RFC9293 §3.6 Figure 13, FIN-WAIT-1 → CLOSING →
@@ -116,12 +111,13 @@ func timeWait(t *testing.T) *harness {
 }
 
 func TestTimeWaitArrival(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		// whether the 2MSL timer restarts (checked at 70 s: restarted at
 		// 30 s it runs to 90 s)
 		restart bool
-	}{
+	}
+	cases := []row{
 		// "The only thing that can arrive in this state is a retransmission
 		// of the remote FIN. Acknowledge it, and restart the 2 MSL timeout."
 		{arrival{"fin-retransmitted", "F. 1:1(0) ack 2 win 100", ". 2:2(0) ack 2", StateTimeWait}, true},
@@ -133,20 +129,16 @@ func TestTimeWaitArrival(t *testing.T) {
 		{arrival{"syn/new-isn", "S 5000000:5000000(0) win 100", ". 2:2(0) ack 2", StateTimeWait}, false},
 		{arrival{"ack", ". 2:2(0) ack 2 win 100", "", StateTimeWait}, false},
 	}
-	for _, tc := range cases {
-		t.Run("in="+tc.name, func(t *testing.T) {
-			h := timeWait(t)
-			h.At(30 * time.Second)
-			tc.check(h)
-			h.At(70 * time.Second)
-			if tc.restart {
-				h.Expect(StateTimeWait)
-				h.At(90 * time.Second).Expect(StateClosed)
-			} else {
-				h.Expect(StateClosed)
-			}
-		})
-	}
+	setup := func(t *testing.T, _ row) *harness { return timeWait(t).At(30 * time.Second) }
+	runArrivals(t, "in=", cases, setup, func(t *testing.T, h *harness, tc row) {
+		h.At(70 * time.Second)
+		if tc.restart {
+			h.Expect(StateTimeWait)
+			h.At(90 * time.Second).Expect(StateClosed)
+		} else {
+			h.Expect(StateClosed)
+		}
+	})
 }
 
 func TestPassiveClose(t *testing.T) {

@@ -26,10 +26,11 @@ func established(t *testing.T, mut ...func(*Config)) *harness {
 // TestEstablishedSequenceCheck covers the four acceptability cases of the
 // first step with a non-zero window (RCV.NXT = 1, RCV.WND = 65535).
 func TestEstablishedSequenceCheck(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		read int // bytes readable afterwards
-	}{
+	}
+	cases := []row{
 		{arrival{"len=0/seq=rcv.nxt", ". 1:1(0) ack 1 win 65535", "", StateEstablished}, 0},
 		{arrival{"len=0/seq=last-in-window", ". 65535:65535(0) ack 1 win 65535", "", StateEstablished}, 0},
 		{arrival{"len=0/seq=old", ". 0:0(0) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
@@ -40,20 +41,13 @@ func TestEstablishedSequenceCheck(t *testing.T) {
 		{arrival{"len=10/old", "P. -20:-10(10) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
 		{arrival{"len=10/beyond", "P. 65536:65546(10) ack 1 win 65535", ". 1:1(0) ack 1", StateEstablished}, 0},
 	}
-	for _, tc := range cases {
-		t.Run("seg="+tc.name, func(t *testing.T) {
-			h := established(t)
-			tc.check(h)
-			if got := h.c.Readable(); got != tc.read {
-				t.Fatalf("readable %d, want %d", got, tc.read)
-			}
-			if tc.read > 0 {
-				if got := h.ReadAll(); string(got) != string(payload(0, tc.read)) {
-					t.Fatalf("data %v", got)
-				}
+	runArrivals(t, "seg=", cases, func(t *testing.T, _ row) *harness { return established(t) },
+		func(t *testing.T, h *harness, tc row) {
+			wantReadable(t, h, tc.read)
+			if got := h.ReadAll(); string(got) != string(payload(0, tc.read)) {
+				t.Fatalf("data %v", got)
 			}
 		})
-	}
 }
 
 // zeroWindow returns a harness whose receive window is full (RCV.WND = 0,
@@ -71,10 +65,11 @@ func zeroWindow(t *testing.T) *harness {
 // TestEstablishedZeroWindow covers the zero-window rows of the first step and
 // the "special allowance ... to accept valid ACKs, URGs, and RSTs" (MUST-66).
 func TestEstablishedZeroWindow(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		unacked int
-	}{
+	}
+	cases := []row{
 		{arrival{"len=0/seq=rcv.nxt", ". 1001:1001(0) ack 4 win 65535", "", StateEstablished}, 0},
 		{arrival{"len=0/seq=rcv.nxt+1", ". 1002:1002(0) ack 4 win 65535", ". 4:4(0) ack 1001 win 0", StateEstablished}, 3},
 		// Data refused, but its ACK is processed.
@@ -84,24 +79,22 @@ func TestEstablishedZeroWindow(t *testing.T) {
 		{arrival{"rst+data/seq=rcv.nxt", "R. 1001:1006(5) ack 4 win 0", "", StateClosed}, 0},
 		{arrival{"rst/seq=rcv.nxt+1", "R 1002:1002(0) win 0", "", StateEstablished}, 3},
 	}
-	for _, tc := range cases {
-		t.Run("seg="+tc.name, func(t *testing.T) {
-			h := zeroWindow(t)
-			tc.check(h)
+	runArrivals(t, "seg=", cases, func(t *testing.T, _ row) *harness { return zeroWindow(t) },
+		func(t *testing.T, h *harness, tc row) {
 			if tc.state == StateEstablished && h.c.Info().Unacked != tc.unacked {
 				t.Fatalf("unacked %d, want %d", h.c.Info().Unacked, tc.unacked)
 			}
 		})
-	}
 }
 
 // TestEstablishedRST covers the second step with RFC5961 §3.2.
 func TestEstablishedRST(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		disable bool
 		wantErr error
-	}{
+	}
+	cases := []row{
 		// RCV.NXT = 6, right edge 65536.
 		{arrival{"seq=rcv.nxt", "R 6:6(0) win 0", "", StateClosed}, false, syscall.ECONNRESET},
 		{arrival{"seq=rcv.nxt/ack", "R. 6:6(0) ack 1 win 0", "", StateClosed}, false, syscall.ECONNRESET},
@@ -112,59 +105,56 @@ func TestEstablishedRST(t *testing.T) {
 		{arrival{"seq=in-window/rfc5961=off", "R 7:7(0) win 0", "", StateClosed}, true, syscall.ECONNRESET},
 		{arrival{"seq=old/rfc5961=off", "R 5:5(0) win 0", "", StateEstablished}, true, nil},
 	}
-	for _, tc := range cases {
-		t.Run("rst="+tc.name, func(t *testing.T) {
-			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
-			h.In("P. 1:6(5) ack 1 win 65535")
-			h.Out(". 1:1(0) ack 6")
-			tc.check(h)
-			if !errors.Is(h.c.Err(), tc.wantErr) {
-				t.Fatalf("err %v, want %v", h.c.Err(), tc.wantErr)
-			}
-			if tc.state == StateClosed {
-				// "any outstanding RECEIVEs and SEND should receive 'reset'
-				// responses. All segment queues should be flushed."
-				if _, err := h.c.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNRESET) {
-					t.Fatalf("read: %v", err)
-				}
-				if _, err := h.c.Write([]byte("x")); !errors.Is(err, syscall.ECONNRESET) {
-					t.Fatalf("write: %v", err)
-				}
-				if h.c.Events()&EventClosed == 0 {
-					t.Fatal("no closed event")
-				}
-			}
-		})
+	setup := func(t *testing.T, tc row) *harness {
+		h := established5961(t, tc.disable)
+		h.In("P. 1:6(5) ack 1 win 65535")
+		h.Out(". 1:1(0) ack 6")
+		return h
 	}
+	runArrivals(t, "rst=", cases, setup, func(t *testing.T, h *harness, tc row) {
+		if !errors.Is(h.c.Err(), tc.wantErr) {
+			t.Fatalf("err %v, want %v", h.c.Err(), tc.wantErr)
+		}
+		if tc.state == StateClosed {
+			// "any outstanding RECEIVEs and SEND should receive 'reset'
+			// responses. All segment queues should be flushed."
+			if _, err := h.c.Read(make([]byte, 10)); !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("read: %v", err)
+			}
+			if _, err := h.c.Write([]byte("x")); !errors.Is(err, syscall.ECONNRESET) {
+				t.Fatalf("write: %v", err)
+			}
+			if h.c.Events()&EventClosed == 0 {
+				t.Fatal("no closed event")
+			}
+		}
+	})
 }
 
 // TestEstablishedSYN covers the fourth step: RFC5961 §4.2 challenge ACK.
 func TestEstablishedSYN(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		disable bool
-	}{
+	}
+	cases := []row{
 		{arrival{"in-window", "S 10:10(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
 		{arrival{"at-rcv.nxt", "S 1:1(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
 		{arrival{"out-of-window", "S 100000:100000(0) win 100", ". 1:1(0) ack 1", StateEstablished}, false},
 		{arrival{"syn-ack-retransmitted", "S. 0:0(0) ack 1 win 100", ". 1:1(0) ack 1", StateEstablished}, false},
 		{arrival{"in-window/rfc5961=off", "S 10:10(0) win 100", "R 1:1(0)", StateClosed}, true},
 	}
-	for _, tc := range cases {
-		t.Run("syn="+tc.name, func(t *testing.T) {
-			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
-			tc.check(h)
-		})
-	}
+	runArrivals(t, "syn=", cases, func(t *testing.T, tc row) *harness { return established5961(t, tc.disable) }, nil)
 }
 
 // TestEstablishedACK covers the fifth step, with RFC5961 §5.2.
 func TestEstablishedACK(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		readable int
 		disable  bool
-	}{
+	}
+	cases := []row{
 		{arrival{"ack=off", "P 1:11(10) win 100", "", StateEstablished}, 0, false},
 		{arrival{"ack=unsent", ". 1:1(0) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, false},
 		{arrival{"ack=unsent/data", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, false},
@@ -173,37 +163,14 @@ func TestEstablishedACK(t *testing.T) {
 		{arrival{"ack=too-old/rfc5961=off", "P. 1:11(10) ack -70000 win 100", ". 1:1(0) ack 11", StateEstablished}, 10, true},
 		{arrival{"ack=unsent/rfc5961=off", "P. 1:11(10) ack 100 win 100", ". 1:1(0) ack 1", StateEstablished}, 0, true},
 	}
-	for _, tc := range cases {
-		t.Run("ack="+tc.name, func(t *testing.T) {
-			h := established(t, func(c *Config) { c.DisableRFC5961 = tc.disable })
-			tc.check(h)
-			if h.c.Readable() != tc.readable {
-				t.Fatalf("readable %d", h.c.Readable())
-			}
-		})
-	}
+	runArrivals(t, "ack=", cases, func(t *testing.T, tc row) *harness { return established5961(t, tc.disable) },
+		func(t *testing.T, h *harness, tc row) { wantReadable(t, h, tc.readable) })
 }
 
-// TestEstablishedWindowUpdate: SND.WL1/SND.WL2 keep old segments from
-// updating the window (RFC9293 §3.10.7.4 fifth step).
-func TestEstablishedWindowUpdate(t *testing.T) {
-	h := established(t)
-	h.In("P. 21:31(10) ack 1 win 3000") // out of order, but newer: WL1 = 21
-	h.Out(". 1:1(0) ack 1")
-	if w := h.c.Info().SndWnd; w != 3000 {
-		t.Fatalf("window %d", w)
-	}
-	h.In("P. 1:11(10) ack 1 win 100") // SEG.SEQ < SND.WL1: no update
-	h.Out(". 1:1(0) ack 11")
-	if w := h.c.Info().SndWnd; w != 3000 {
-		t.Fatalf("window %d after an older segment", w)
-	}
-	h.In("P. 11:21(10) ack 1 win 500") // fills the hole, seq < WL1 still
-	h.Out(". 1:1(0) ack 31")
-	h.In(". 31:31(0) ack 1 win 700") // newer
-	if w := h.c.Info().SndWnd; w != 700 {
-		t.Fatalf("window %d", w)
-	}
+// established5961 is the ESTABLISHED fixture with RFC5961's checks
+// switched off when off is set.
+func established5961(t *testing.T, off bool) *harness {
+	return established(t, func(c *Config) { c.DisableRFC5961 = off })
 }
 
 func TestEstablishedReassembly(t *testing.T) {

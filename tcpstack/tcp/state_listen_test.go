@@ -120,15 +120,12 @@ func TestSynReceivedArrival(t *testing.T) {
 		{"ack+fin", "F. 1:1(0) ack 1 win 100", ". 1:1(0) ack 2", StateCloseWait},
 		{"seq=beyond-window", ". 70000:70000(0) ack 1 win 100", "S. 0:0(0) ack 1", StateSynReceived},
 	}
-	for _, tc := range cases {
-		t.Run("in="+tc.name, func(t *testing.T) {
-			h := synReceived(t)
-			tc.check(h)
+	runArrivals(t, "in=", cases, func(t *testing.T, _ arrival) *harness { return synReceived(t) },
+		func(t *testing.T, h *harness, tc arrival) {
 			if tc.state == StateListen && h.c.Err() != nil {
 				t.Fatalf("err %v: the user need not be informed", h.c.Err())
 			}
 		})
-	}
 }
 
 func TestSynReceivedRetransmit(t *testing.T) {

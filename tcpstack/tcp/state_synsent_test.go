@@ -38,10 +38,11 @@ func TestSynSentSanity(t *testing.T) {
 
 // TestSynSentArrival covers each branch of RFC9293 §3.10.7.3.
 func TestSynSentArrival(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		err error
-	}{
+	}
+	cases := []row{
 		// First, check the ACK bit.
 		{arrival{"ack=iss", ". 0:0(0) ack 0 win 100", "R 0:0(0)", StateSynSent}, nil},
 		{arrival{"ack=beyond", ". 0:0(0) ack 2 win 100", "R 2:2(0)", StateSynSent}, nil},
@@ -57,15 +58,12 @@ func TestSynSentArrival(t *testing.T) {
 		{arrival{"flags=none", "P 0:5(5) win 100", "", StateSynSent}, nil},
 		{arrival{"fin", "F 0:0(0) win 100", "", StateSynSent}, nil},
 	}
-	for _, tc := range cases {
-		t.Run("in="+tc.name, func(t *testing.T) {
-			h := synSent(t)
-			tc.check(h)
+	runArrivals(t, "in=", cases, func(t *testing.T, _ row) *harness { return synSent(t) },
+		func(t *testing.T, h *harness, tc row) {
 			if !errors.Is(h.c.Err(), tc.err) {
 				t.Fatalf("err = %v, want %v", h.c.Err(), tc.err)
 			}
 		})
-	}
 }
 
 func TestSynSentRetransmit(t *testing.T) {

@@ -40,10 +40,11 @@ func TestTimestamps(t *testing.T) {
 }
 
 func TestPAWS(t *testing.T) {
-	cases := []struct {
+	type row struct {
 		arrival
 		readable int
-	}{
+	}
+	cases := []row{
 		// RFC7323 §5.3 R1: an old TSval is not acceptable: ACK and drop.
 		{arrival{"tsval=old", "P. 1:11(10) ack 1 win 65535 <TS val 99 ecr 0>", ". 1:1(0) ack 1 <TS val 0 ecr 100>", StateEstablished}, 0},
 		{arrival{"tsval=equal", "P. 1:11(10) ack 1 win 65535 <TS val 100 ecr 0>", ". 1:1(0) ack 11 <TS val 0 ecr 100>", StateEstablished}, 10},
@@ -54,15 +55,8 @@ func TestPAWS(t *testing.T) {
 		// RFC7323 §3.2: a non-RST segment without TSopt is silently dropped.
 		{arrival{"no-ts", "P. 1:11(10) ack 1 win 65535", "", StateEstablished}, 0},
 	}
-	for _, tc := range cases {
-		t.Run("seg="+tc.name, func(t *testing.T) {
-			h := tsEstablished(t)
-			tc.check(h)
-			if h.c.Readable() != tc.readable {
-				t.Fatalf("readable %d", h.c.Readable())
-			}
-		})
-	}
+	runArrivals(t, "seg=", cases, func(t *testing.T, _ row) *harness { return tsEstablished(t) },
+		func(t *testing.T, h *harness, tc row) { wantReadable(t, h, tc.readable) })
 }
 
 // TestPAWSOutdated: RFC7323 §5.5, TS.Recent older than 24 days is invalid.

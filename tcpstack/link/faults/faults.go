@@ -9,6 +9,8 @@ import (
 	"net"
 	"sync"
 	"time"
+
+	"tcpregress.dev/tcpstack/link"
 )
 
 // Faults describes what happens to frames on their way. Probabilities are in
@@ -134,26 +136,17 @@ func (in *Injector) Close() {
 	in.timers.Wait()
 }
 
-// Link is the method set of tcpstack.Link (repeated here so that this
-// package does not import tcpstack).
-type Link interface {
-	Read(fn func(frames [][]byte)) error
-	Write(frame []byte) error
-	HardwareAddr() net.HardwareAddr
-	MTU() int
-	Close() error
-}
 
 // Wrap returns a Link that applies send to frames written to inner and recv
 // to frames read from it.
-func Wrap(inner Link, send, recv Faults) Link {
+func Wrap(inner link.Link, send, recv Faults) link.Link {
 	w := &wrapped{Link: inner, send: NewInjector(send), recv: NewInjector(recv), ready: make(chan struct{}, 1), done: make(chan struct{})}
 	go w.pump()
 	return w
 }
 
 type wrapped struct {
-	Link
+	link.Link
 	send, recv *Injector
 	mu         sync.Mutex
 	queue      [][]byte

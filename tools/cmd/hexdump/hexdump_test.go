@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 
 	"tcpregress.dev/pcap/hexdump"
 	"tcpregress.dev/tools/cli/clitest"
@@ -281,27 +285,21 @@ func TestLogging(t *testing.T) {
 	}
 }
 
-// writePcap writes a classic little-endian pcap file with microsecond time
-// stamps on link type 1.
+// writePcap writes, with gopacket's pcapgo, a classic pcap file with
+// microsecond time stamps on link type 1; each packet after the first
+// claims a longer original length, as if a snapshot length had cut it.
 func writePcap(t *testing.T, packets [][]byte) string {
 	t.Helper()
 	var b bytes.Buffer
-	le := binary.LittleEndian
-	hdr := make([]byte, 24)
-	le.PutUint32(hdr[0:], 0xa1b2c3d4)
-	le.PutUint16(hdr[4:], 2)
-	le.PutUint16(hdr[6:], 4)
-	le.PutUint32(hdr[16:], 262144)
-	le.PutUint32(hdr[20:], 1)
-	b.Write(hdr)
+	w := pcapgo.NewWriter(&b)
+	if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
 	for i, p := range packets {
-		rec := make([]byte, 16)
-		le.PutUint32(rec[0:], uint32(1704067200+i))
-		le.PutUint32(rec[4:], uint32(1+i))
-		le.PutUint32(rec[8:], uint32(len(p)))
-		le.PutUint32(rec[12:], uint32(len(p)+i)) // pretend a snap length cut the later ones
-		b.Write(rec)
-		b.Write(p)
+		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(1704067200+i), int64(1+i)*1000), CaptureLength: len(p), Length: len(p) + i}
+		if err := w.WritePacket(ci, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return writeFile(t, "in.pcap", b.Bytes())
 }

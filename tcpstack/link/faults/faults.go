@@ -136,7 +136,6 @@ func (in *Injector) Close() {
 	in.timers.Wait()
 }
 
-
 // Wrap returns a Link that applies send to frames written to inner and recv
 // to frames read from it.
 func Wrap(inner link.Link, send, recv Faults) link.Link {

@@ -286,32 +286,35 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 			return p.icmp6Print(b, d, payload, plen, hdr)
 		}
 		return append(b, "[ICMPv6 requires IPv6] (invalid)"...)
-	case 4, 41:
+	case 4:
 		// IP in IP: print the inner datagram like tcpdump.
-		nd := p.nested()
-		if nd == nil {
-			break
+		if out, ok := p.inner(b, layers.LayerTypeIPv4, payload, plen); ok {
+			return out
 		}
-		defer p.unnest()
-		if proto == 4 {
-			nd.Decode(layers.LayerTypeIPv4, payload)
-			return p.ip4(b, nd, payload, plen)
+	case 41:
+		if out, ok := p.inner(b, layers.LayerTypeIPv6, payload, plen); ok {
+			return out
 		}
-		nd.Decode(layers.LayerTypeIPv6, payload)
-		return p.ip6(b, nd, payload, plen)
 	case 59:
 		return append(b, "no next header"...)
+	case 103:
+		return pimPrint(b, payload, plen)
+	case 88:
+		return eigrpPrint(b, payload, plen)
+	case 89:
+		if hdr.v6 {
+			return ospf6Print(b, payload, plen)
+		}
+		return ospfPrint(b, payload, plen)
+	case 47:
+		return p.grePrint(b, payload, plen)
 	case 143:
 		if !hdr.v6 {
 			return append(b, "[Ethernet requires IPv6] (invalid)"...)
 		}
-		nd := p.nested()
-		if nd == nil {
-			break
+		if out, ok := p.inner(b, layers.LayerTypeEthernet, payload, plen); ok {
+			return out
 		}
-		defer p.unnest()
-		nd.Decode(layers.LayerTypeEthernet, payload)
-		return p.ether(b, nd, payload, plen)
 	case 77:
 		b = append(b, " nd "...)
 		return appendInt(b, plen)
@@ -330,6 +333,26 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 	b = appendUint(b, uint64(proto))
 	b = append(b, ' ')
 	return appendInt(b, plen)
+}
+
+// inner prints a packet carried inside the current one (IP in IP,
+// Ethernet in IP or GRE) starting with layer first (IPv4, IPv6 or
+// Ethernet), with a decoder of its own. ok is false when packets are
+// nested too deep.
+func (p *Printer) inner(b []byte, first gopacket.LayerType, data []byte, length int) ([]byte, bool) {
+	nd := p.nested()
+	if nd == nil {
+		return b, false
+	}
+	defer p.unnest()
+	nd.Decode(first, data)
+	switch first {
+	case layers.LayerTypeIPv4:
+		return p.ip4(b, nd, data, length), true
+	case layers.LayerTypeIPv6:
+		return p.ip6(b, nd, data, length), true
+	}
+	return p.ether(b, nd, data, length), true
 }
 
 // appendAddrPort appends "addr.port" or, when the IP header is not directly
@@ -363,7 +386,7 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 // "ip-proto-N", and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
-	case 2, 33, 46, 47, 50, 51, 88, 89, 103, 112, 132:
+	case 2, 33, 46, 50, 51, 112, 132:
 		return true
 	}
 	return false

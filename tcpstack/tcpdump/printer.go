@@ -111,6 +111,11 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 	if lt == linkTypeIPoIB {
 		return p.ipoib(dst, data, length)
 	}
+	if lt == linkTypeFrameRelay {
+		if b, ok := p.frPrint(dst, data, length); ok {
+			return b
+		}
+	}
 	if !ok {
 		return p.appendUnknownLink(dst, lt, data, length)
 	}
@@ -264,6 +269,8 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return p.ip6(b, d, rest, length)
 	case 0x0806, 0x8035:
 		return p.arp(b, d, rest, length)
+	case 0x88f7:
+		return ptpPrint(b, rest, length)
 	}
 	if unknown != nil {
 		b = unknown(b)

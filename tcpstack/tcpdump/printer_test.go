@@ -295,7 +295,7 @@ func TestUnknownLinkType(t *testing.T) {
 	for _, tc := range []struct {
 		lt   layers.LinkType
 		want string
-	}{{107, "link-type FRELAY, length 9"}, {65000, "link-type LinkType(65000), length 9"}} {
+	}{{165, "link-type BACNET_MS_TP, length 9"}, {65000, "link-type LinkType(65000), length 9"}} {
 		if got := string(p.AppendPacket(nil, []byte{1, 2, 3}, tc.lt, 9)); got != tc.want {
 			t.Errorf("link type %d: %s, want %s", tc.lt, got, tc.want)
 		}
@@ -363,8 +363,9 @@ func BenchmarkAppend(b *testing.B) {
 }
 
 // FuzzPrinter feeds arbitrary packets of any link type, seeded with the
-// shared captures and tcpdump's corpus: the printer must not panic and must
-// print exactly one line.
+// shared captures and tcpdump's corpus (whose captures reach every protocol
+// printer: PIM, EIGRP, OSPF, GRE, Frame Relay, BFD, PTP, ...): the printer
+// must not panic and must print exactly one line.
 func FuzzPrinter(f *testing.F) {
 	var files []string
 	for _, dir := range []string{testdataDir, corpusDir} {

@@ -55,6 +55,9 @@ func (p *Printer) udpPrint(b []byte, d *Decoder, data []byte, length int, ip *ip
 	if len(data) < 8 {
 		return append(b, " [|udp]"...)
 	}
+	if app := udpAppFor(sport, dport, data[8:]); app != nil {
+		return app(p, b, data[8:], length, sport, dport)
+	}
 	if ulen > length && !ip.fragmented {
 		b = append(b, "UDP, bad length "...)
 		b = appendInt(b, ulen)

@@ -31,6 +31,12 @@ func TestGolden(t *testing.T) {
 		}
 		runs = append(runs, run{e.Name(), []string{filepath.Join(testdataDir, e.Name())}})
 	}
+	// One capture of tcpdump's corpus for each protocol printer beyond
+	// TCP, UDP and ICMP, in the default format and with -e.
+	for _, name := range corpusGolden {
+		path := filepath.Join(corpusDir, name)
+		runs = append(runs, run{"tcpdump/" + name, []string{path}}, run{"tcpdump/" + name + ".e", []string{"-e", path}})
+	}
 	for _, m := range []struct {
 		name string
 		args []string
@@ -72,6 +78,21 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+// corpusGolden are the captures of tcpdump's corpus whose output TestGolden
+// keeps: one or more for each protocol printer.
+var corpusGolden = []string{
+	"pim-packet-assortment.pcap",         // PIM
+	"EIGRP_subnet_down.pcap",             // EIGRP
+	"ospf-gmpls.pcap",                    // OSPFv2
+	"OSPFv3_multipoint_adjacencies.pcap", // Frame Relay, OSPFv3
+	"erspan-type-i-2.pcap",               // GRE
+	"bcm-li.pcap",                        // Broadcom LI
+	"bfd-raw-auth-sha1.pcap",             // BFD
+	"ptp.pcap",                           // PTP over UDP
+	"ptp_management.pcap",                // PTP over Ethernet
+	"ptp_v2_1.pcap",                      // PTP 2.1
 }
 
 // lineDiff shows the first lines that differ.

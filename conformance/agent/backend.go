@@ -40,6 +40,18 @@ type Backend interface {
 	Shutdown(fd FD, how string) error
 	Close(fd FD) error
 	TCPInfo(fd FD) (TCPInfo, error)
+	// SetNonblock sets fd's O_NONBLOCK (off for new and accepted sockets):
+	// accept and read then answer EAGAIN instead of waiting, connect
+	// EINPROGRESS (the handshake goes on; poll for POLLOUT and read
+	// SO_ERROR), write and send write what fits at once and answer EAGAIN
+	// when nothing does.
+	SetNonblock(fd FD, on bool) error
+	// Poll waits until one of events (or an error or hang-up) is ready on
+	// fd, or timeout passes (0: answer at once; negative: no limit) and
+	// returns the events ready (none on a timeout).
+	Poll(ctx context.Context, fd FD, events PollEvents, timeout time.Duration) (PollEvents, error)
+	// Send is Write with send(2)'s flags.
+	Send(ctx context.Context, fd FD, data []byte, flags SendFlags) (int, error)
 }
 
 // toResponse fills the error fields of r from err.

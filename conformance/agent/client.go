@@ -251,8 +251,41 @@ func (c *Client) SendOOB(ctx context.Context, fd FD, data []byte) (int, error) {
 	return c.write(ctx, "send_oob", fd, data)
 }
 
-func (c *Client) write(ctx context.Context, op string, fd FD, data []byte) (int, error) {
-	r, err := c.Do(ctx, Request{Op: op, FD: fd, Data: data})
+// Send writes data to fd with send(2)'s flags (names: "MSG_MORE",
+// "MSG_EOR", "MSG_ZEROCOPY"); an agent without one answers unsupported.
+func (c *Client) Send(ctx context.Context, fd FD, data []byte, flags ...string) (int, error) {
+	return c.write(ctx, "write", fd, data, flags...)
+}
+
+// SetNonblock sets or clears fd's O_NONBLOCK (see the package doc).
+func (c *Client) SetNonblock(ctx context.Context, fd FD, on bool) error {
+	v := 0
+	if on {
+		v = 1
+	}
+	_, err := c.Do(ctx, Request{Op: "set_nonblock", FD: fd, Value: &v})
+	return err
+}
+
+// Poll waits up to timeout (0: not at all; negative: no limit) for events
+// on fd and returns those ready, none on a timeout.
+func (c *Client) Poll(ctx context.Context, fd FD, events PollEvents, timeout time.Duration) (PollEvents, error) {
+	ms := timeout.Milliseconds()
+	if timeout < 0 {
+		ms = -1
+	}
+	r, err := c.Do(ctx, Request{Op: "poll", FD: fd, Events: events.Names(), TimeoutMS: ms})
+	if err != nil {
+		return 0, err
+	}
+	if r.Revents == nil {
+		return 0, errors.New("agent: poll: no revents in response")
+	}
+	return ParsePollEvents(*r.Revents)
+}
+
+func (c *Client) write(ctx context.Context, op string, fd FD, data []byte, flags ...string) (int, error) {
+	r, err := c.Do(ctx, Request{Op: op, FD: fd, Data: data, Flags: flags})
 	if err != nil {
 		return 0, err
 	}

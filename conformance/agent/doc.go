@@ -39,6 +39,8 @@
 //	shutdown    fd, how                              -
 //	close       fd                                   -
 //	tcp_info    fd                                   info
+//	set_nonblock fd, value                           -
+//	poll        fd, events, timeout_ms               revents
 //
 // Fields:
 //
@@ -67,6 +69,21 @@
 //     early (then the error is returned, not n); send_oob sends with MSG_OOB
 //     in one call and may send fewer.
 //   - how: "rd", "wr" or "rdwr" (SHUT_RD, SHUT_WR, SHUT_RDWR).
+//   - flags: write's send(2) flags, optional: "MSG_MORE", "MSG_EOR",
+//     "MSG_ZEROCOPY". The Linux kernel backend has them all, FreeBSD and
+//     macOS MSG_EOR, tcpstack none (unsupported, EOPNOTSUPP).
+//   - set_nonblock: value 1 sets the fd's O_NONBLOCK, 0 clears it (new and
+//     accepted sockets are blocking). Then accept and read answer EAGAIN
+//     instead of waiting, connect answers EINPROGRESS while the handshake
+//     goes on (poll for POLLOUT, then read SO_ERROR), write writes what
+//     fits at once (n may be short) and answers EAGAIN when nothing does.
+//   - events, revents: poll(2)'s events by name: "POLLIN", "POLLPRI",
+//     "POLLOUT", "POLLERR", "POLLHUP", "POLLRDHUP". poll waits up to
+//     timeout_ms (0: answers at once; negative: until the control
+//     connection ends) for one of events, or an error or hang-up, on one
+//     fd; revents lists what is ready, [] on a timeout. tcpstack reads
+//     readiness from the connection's state (POLLOUT once its send queue
+//     is empty) and answers unsupported on a listener.
 //   - set_ip_options: data holds the IPv4 options (RFC 791 layout, at most
 //     40 bytes; absent or empty clears them) that the socket's datagrams
 //     carry from now on: setsockopt(IPPROTO_IP, IP_OPTIONS) with these
@@ -82,13 +99,21 @@
 //     (microseconds), "snd_mss" and "rcv_mss" (bytes), "snd_cwnd"
 //     (segments), "retransmits" (consecutive timeouts of the current
 //     segment), "options" (the Linux TCPI_OPT_ bits: 1 timestamps, 2 SACK,
-//     4 window scale, 8 ECN). Only Linux and tcpstack have it; elsewhere it
-//     is unsupported.
+//     4 window scale, 8 ECN), and "fields": the struct tcp_info fields the
+//     backend knows by their Linux names without "tcpi_" ("snd_cwnd",
+//     "ca_state", "lost", "rwnd_limited", ...: all of them on Linux;
+//     tcpstack has rtt, rttvar, rto, snd_mss, rcv_mss, snd_cwnd,
+//     snd_ssthresh, unacked, retransmits, total_retrans, snd_wnd, rcv_wnd,
+//     notsent_bytes, ca_state). Only Linux and tcpstack have it; elsewhere
+//     it is unsupported.
 //
 // Option names: SO_RCVBUF, SO_SNDBUF, SO_LINGER (value in seconds, -1 means
 // off; getsockopt answers -1 when off), SO_KEEPALIVE, SO_REUSEADDR,
 // TCP_NODELAY, TCP_MAXSEG, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT (seconds
-// and counts), TCP_USER_TIMEOUT (milliseconds), IP_TOS, IP_TTL. Boolean
+// and counts), TCP_USER_TIMEOUT (milliseconds), IP_TOS, IP_TTL; SO_ERROR (read-only:
+// the pending error's errno number on the agent's platform, cleared by the
+// read), SIOCINQ (read-only: the ioctl, bytes ready to read), and on Linux
+// TCP_CORK, TCP_NOTSENT_LOWAT, TCP_INQ, SO_ZEROCOPY, IP_FREEBIND. Boolean
 // options take 0 or 1. An option the platform or stack lacks answers
 // {"ok": false, "errno": "ENOPROTOOPT", "unsupported": true}; an unknown
 // name answers the same.

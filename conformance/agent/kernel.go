@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"sync"
 	"syscall"
 	"time"
 
@@ -17,14 +18,83 @@ import (
 // KernelBackend returns the backend over the host kernel's sockets (pure Go,
 // golang.org/x/sys/unix). Sockets are non-blocking; accept, connect, read
 // and write wait with poll(2).
-func KernelBackend() Backend { return kernelBackend{} }
+func KernelBackend() Backend { return &kernelBackend{} }
 
-type kernelBackend struct{}
+// kernelBackend keeps which fds the tester made non-blocking (the sockets
+// themselves always are, for poll).
+type kernelBackend struct {
+	nonblock sync.Map // FD → true
+}
+
+func (b *kernelBackend) isNonblock(fd FD) bool {
+	_, ok := b.nonblock.Load(fd)
+	return ok
+}
+
+func (b *kernelBackend) SetNonblock(fd FD, on bool) error {
+	if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err != nil {
+		return err
+	}
+	if on {
+		b.nonblock.Store(fd, true)
+	} else {
+		b.nonblock.Delete(fd)
+	}
+	return nil
+}
+
+// Poll is poll(2) on fd, in slices so that a cancelled context is noticed.
+func (b *kernelBackend) Poll(ctx context.Context, fd FD, events PollEvents, timeout time.Duration) (PollEvents, error) {
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		slice := pollSlice
+		if !deadline.IsZero() {
+			slice = max(0, min(slice, time.Until(deadline)))
+		}
+		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: int16(events)}}
+		n, err := unix.Poll(fds, ms)
+		if err != nil && err != unix.EINTR {
+			return 0, err
+		}
+		if n > 0 {
+			if fds[0].Revents&unix.POLLNVAL != 0 {
+				return 0, unix.EBADF
+			}
+			return PollEvents(uint16(fds[0].Revents)), nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, nil
+		}
+	}
+}
+
+// Send is Write with the flags of send(2) (sendFlagBits maps them).
+func (b *kernelBackend) Send(ctx context.Context, fd FD, data []byte, flags SendFlags) (int, error) {
+	var f int
+	for k, v := range sendFlagNames {
+		if flags&v == 0 {
+			continue
+		}
+		bit, ok := sendFlagBits[v]
+		if !ok {
+			return 0, Unsupported(unix.EOPNOTSUPP, "send flag %s: not on %s", k, runtime.GOOS)
+		}
+		f |= bit
+	}
+	return b.write(ctx, fd, data, f)
+}
 
 // pollSlice bounds each poll so that a cancelled context is noticed.
 const pollSlice = 50 * time.Millisecond
 
-func (kernelBackend) Hello() Hello {
+func (b *kernelBackend) Hello() Hello {
 	h := Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "kernel"}
 	for _, n := range optionNames {
 		if o, ok := sockopts[n]; ok && o.opt >= 0 {
@@ -37,7 +107,7 @@ func (kernelBackend) Hello() Hello {
 	return h
 }
 
-func (kernelBackend) Socket() (FD, error) {
+func (b *kernelBackend) Socket() (FD, error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_STREAM, unix.IPPROTO_TCP)
 	if err != nil {
 		return 0, err
@@ -61,7 +131,7 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 	return netip.AddrPort{}
 }
 
-func (kernelBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
+func (b *kernelBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
 	if err := unix.Bind(int(fd), sockaddr(ap)); err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -72,7 +142,7 @@ func (kernelBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
 	return addrPort(sa), nil
 }
 
-func (kernelBackend) Listen(fd FD, backlog int) error {
+func (b *kernelBackend) Listen(fd FD, backlog int) error {
 	return unix.Listen(int(fd), backlog)
 }
 
@@ -105,10 +175,13 @@ func wait(ctx context.Context, fd FD, events int16, deadline time.Time, timeoutE
 
 func retry(err error) bool { return err == unix.EAGAIN || err == unix.EINTR }
 
-func (kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error) {
+func (b *kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error) {
 	deadline := deadlineOf(timeout)
 	for {
 		nfd, sa, err := unix.Accept(int(fd))
+		if err != nil && b.isNonblock(fd) {
+			return 0, netip.AddrPort{}, err
+		}
 		if err == nil {
 			unix.CloseOnExec(nfd)
 			if err := unix.SetNonblock(nfd, true); err != nil {
@@ -126,12 +199,15 @@ func (kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (
 	}
 }
 
-func (kernelBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
+func (b *kernelBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
 	err := unix.Connect(int(fd), sockaddr(ap))
 	switch err {
 	case nil:
 		return nil
 	case unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
+		if b.isNonblock(fd) {
+			return err
+		}
 	default:
 		return err
 	}
@@ -148,7 +224,7 @@ func (kernelBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, time
 	return nil
 }
 
-func (kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error) {
+func (b *kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error) {
 	deadline := deadlineOf(timeout)
 	buf := make([]byte, size)
 	for {
@@ -156,7 +232,7 @@ func (kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Dur
 		if err == nil {
 			return buf[:n], nil
 		}
-		if !retry(err) {
+		if !retry(err) || err == unix.EAGAIN && b.isNonblock(fd) {
 			return nil, err
 		}
 		if err := wait(ctx, fd, unix.POLLIN, deadline, unix.EAGAIN); err != nil {
@@ -165,20 +241,36 @@ func (kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Dur
 	}
 }
 
-func (kernelBackend) Write(ctx context.Context, fd FD, data []byte) (int, error) {
+func (b *kernelBackend) Write(ctx context.Context, fd FD, data []byte) (int, error) {
+	return b.write(ctx, fd, data, 0)
+}
+
+// write writes data with send(2)'s flags: all of it, or on a non-blocking
+// fd what fits at once.
+func (b *kernelBackend) write(ctx context.Context, fd FD, data []byte, flags int) (int, error) {
+	nonblock := b.isNonblock(fd)
 	written := 0
 	for written < len(data) || len(data) == 0 {
-		n, err := unix.Write(int(fd), data[written:])
+		var n int
+		var err error
+		if flags == 0 {
+			n, err = unix.Write(int(fd), data[written:])
+		} else {
+			n, err = unix.SendmsgN(int(fd), data[written:], nil, nil, flags)
+		}
 		if n > 0 {
 			written += n
 		}
 		if err == nil {
-			if len(data) == 0 {
+			if len(data) == 0 || nonblock {
 				break
 			}
 			continue
 		}
-		if !retry(err) {
+		if nonblock && err == unix.EAGAIN && written > 0 {
+			break
+		}
+		if !retry(err) || nonblock && err == unix.EAGAIN {
 			return written, err
 		}
 		if err := wait(ctx, fd, unix.POLLOUT, time.Time{}, unix.EAGAIN); err != nil {
@@ -188,7 +280,7 @@ func (kernelBackend) Write(ctx context.Context, fd FD, data []byte) (int, error)
 	return written, nil
 }
 
-func (kernelBackend) SendOOB(fd FD, data []byte) (int, error) {
+func (b *kernelBackend) SendOOB(fd FD, data []byte) (int, error) {
 	for {
 		n, err := unix.SendmsgN(int(fd), data, nil, nil, unix.MSG_OOB)
 		if err != unix.EINTR {
@@ -197,12 +289,15 @@ func (kernelBackend) SendOOB(fd FD, data []byte) (int, error) {
 	}
 }
 
-func (kernelBackend) Shutdown(fd FD, how string) error {
+func (b *kernelBackend) Shutdown(fd FD, how string) error {
 	h := map[string]int{"rd": unix.SHUT_RD, "wr": unix.SHUT_WR, "rdwr": unix.SHUT_RDWR}[how]
 	return unix.Shutdown(int(fd), h)
 }
 
-func (kernelBackend) Close(fd FD) error { return unix.Close(int(fd)) }
+func (b *kernelBackend) Close(fd FD) error {
+	b.nonblock.Delete(fd)
+	return unix.Close(int(fd))
+}
 
 // sockopt is a socket option of the platform; opt < 0 means absent.
 type sockopt struct {
@@ -225,7 +320,18 @@ var sockopts = map[string]sockopt{
 	"TCP_USER_TIMEOUT": tcpUserTimeout,
 	"IP_TOS":           {unix.IPPROTO_IP, unix.IP_TOS},
 	"IP_TTL":           {unix.IPPROTO_IP, unix.IP_TTL},
+	"SO_ERROR":         {unix.SOL_SOCKET, unix.SO_ERROR},
+	// SIOCINQ is an ioctl, not an option: the bytes ready to read.
+	"SIOCINQ":           siocInq,
+	"TCP_CORK":          tcpCork,
+	"TCP_NOTSENT_LOWAT": tcpNotsentLowat,
+	"TCP_INQ":           tcpInq,
+	"SO_ZEROCOPY":       soZeroCopy,
+	"IP_FREEBIND":       ipFreebind,
 }
+
+// siocInqName is the name GetSockopt answers with an ioctl.
+const siocInqName = "SIOCINQ"
 
 const soLingerName = "SO_LINGER"
 
@@ -240,10 +346,13 @@ func lookupOpt(name string) (sockopt, error) {
 	return o, nil
 }
 
-func (kernelBackend) SetSockopt(fd FD, name string, value int) error {
+func (b *kernelBackend) SetSockopt(fd FD, name string, value int) error {
 	o, err := lookupOpt(name)
 	if err != nil {
 		return err
+	}
+	if name == "SO_ERROR" || name == siocInqName {
+		return Unsupported(unix.ENOPROTOOPT, "option %s: read-only", name)
 	}
 	if name == soLingerName {
 		l := &unix.Linger{}
@@ -255,10 +364,13 @@ func (kernelBackend) SetSockopt(fd FD, name string, value int) error {
 	return unix.SetsockoptInt(int(fd), o.level, o.opt, value)
 }
 
-func (kernelBackend) GetSockopt(fd FD, name string) (int, error) {
+func (b *kernelBackend) GetSockopt(fd FD, name string) (int, error) {
 	o, err := lookupOpt(name)
 	if err != nil {
 		return 0, err
+	}
+	if name == siocInqName {
+		return unix.IoctlGetInt(int(fd), uint(o.opt))
 	}
 	if name == soLingerName {
 		l, err := unix.GetsockoptLinger(int(fd), o.level, o.opt)
@@ -278,14 +390,14 @@ func (kernelBackend) GetSockopt(fd FD, name string) (int, error) {
 // address of an LSRR or SSRR option is the first hop (the datagram's
 // destination, left out of the option on the wire), the last the final
 // destination (Linux writes the connection's destination into that slot).
-func (kernelBackend) SetIPOptions(fd FD, opts []byte) error {
+func (b *kernelBackend) SetIPOptions(fd FD, opts []byte) error {
 	if err := unix.SetsockoptString(int(fd), unix.IPPROTO_IP, unix.IP_OPTIONS, string(opts)); err != nil {
 		return fmt.Errorf("setsockopt IP_OPTIONS: %w", err)
 	}
 	return nil
 }
 
-func (kernelBackend) TCPInfo(fd FD) (TCPInfo, error) {
+func (b *kernelBackend) TCPInfo(fd FD) (TCPInfo, error) {
 	info, err := tcpInfo(fd)
 	if err != nil && !errors.Is(err, ErrUnsupported) {
 		return info, fmt.Errorf("getsockopt TCP_INFO: %w", err)

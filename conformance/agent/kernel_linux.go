@@ -1,13 +1,28 @@
 package agent
 
-import "golang.org/x/sys/unix"
+import (
+	"reflect"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
 
 // The options kernel.go's sockopts takes from the system.
 var (
 	soLinger       = sockopt{unix.SOL_SOCKET, unix.SO_LINGER}
 	tcpKeepIdle    = sockopt{unix.IPPROTO_TCP, unix.TCP_KEEPIDLE}
 	tcpUserTimeout = sockopt{unix.IPPROTO_TCP, unix.TCP_USER_TIMEOUT}
+
+	siocInq         = sockopt{0, unix.SIOCINQ}
+	tcpCork         = sockopt{unix.IPPROTO_TCP, unix.TCP_CORK}
+	tcpNotsentLowat = sockopt{unix.IPPROTO_TCP, unix.TCP_NOTSENT_LOWAT}
+	tcpInq          = sockopt{unix.IPPROTO_TCP, unix.TCP_INQ}
+	soZeroCopy      = sockopt{unix.SOL_SOCKET, unix.SO_ZEROCOPY}
+	ipFreebind      = sockopt{unix.IPPROTO_IP, unix.IP_FREEBIND}
 )
+
+// sendFlagBits are the send flags of the protocol Linux has.
+var sendFlagBits = map[SendFlags]int{MsgMore: unix.MSG_MORE, MsgEOR: unix.MSG_EOR, MsgZeroCopy: unix.MSG_ZEROCOPY}
 
 // linuxStates are the RFC 9293 names of Linux's TCP_ESTABLISHED... values.
 var linuxStates = [...]string{
@@ -34,5 +49,28 @@ func tcpInfo(fd FD) (TCPInfo, error) {
 		SndCwnd:     int(ti.Snd_cwnd),
 		Retransmits: int(ti.Retransmits),
 		Options:     int(ti.Options) & (TCPIOptTimestamps | TCPIOptSACK | TCPIOptWScale | TCPIOptECN),
+		Fields:      tcpInfoFields(ti),
 	}, nil
+}
+
+// tcpInfoFields returns every integer field of struct tcp_info by its
+// Linux name without "tcpi_" (x/sys/unix names them Snd_cwnd, Ca_state,
+// ...: the same words).
+func tcpInfoFields(ti *unix.TCPInfo) map[string]int64 {
+	out := map[string]int64{}
+	v := reflect.ValueOf(ti).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		name := strings.ToLower(f.Name)
+		if strings.HasPrefix(name, "pad") || name == "_" {
+			continue
+		}
+		switch fv := v.Field(i); fv.Kind() {
+		case reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+			out[name] = int64(fv.Uint())
+		case reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+			out[name] = fv.Int()
+		}
+	}
+	return out
 }

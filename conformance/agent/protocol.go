@@ -22,6 +22,10 @@ type Request struct {
 	Size      int    `json:"size,omitempty"`
 	Data      []byte `json:"data,omitempty"`
 	How       string `json:"how,omitempty"`
+	// Flags are write's send flags ("MSG_MORE", "MSG_EOR", "MSG_ZEROCOPY").
+	Flags []string `json:"flags,omitempty"`
+	// Events are poll's events ("POLLIN", "POLLOUT", ...).
+	Events []string `json:"events,omitempty"`
 }
 
 // Response is one response line of the protocol (see the package doc).
@@ -37,6 +41,8 @@ type Response struct {
 	Data        *[]byte  `json:"data,omitempty"`
 	N           *int     `json:"n,omitempty"`
 	Info        *TCPInfo `json:"info,omitempty"`
+	// Revents are the events poll found ([] when it timed out).
+	Revents *[]string `json:"revents,omitempty"`
 
 	// hello
 	OS      string   `json:"os,omitempty"`
@@ -66,6 +72,80 @@ type TCPInfo struct {
 	SndCwnd     int    `json:"snd_cwnd"` // segments
 	Retransmits int    `json:"retransmits"`
 	Options     int    `json:"options"` // TCPIOpt* bits
+	// Fields are the tcp_info fields the backend knows, by their Linux
+	// names without "tcpi_" ("snd_cwnd", "ca_state", "lost", ...): all of
+	// struct tcp_info on Linux, a subset on tcpstack.
+	Fields map[string]int64 `json:"fields,omitempty"`
+}
+
+// PollEvents are the events of the poll op, as poll(2)'s bits.
+type PollEvents uint16
+
+// The poll events (Linux's values; the protocol carries their names).
+const (
+	PollIn    PollEvents = 0x1
+	PollPri   PollEvents = 0x2
+	PollOut   PollEvents = 0x4
+	PollErr   PollEvents = 0x8
+	PollHup   PollEvents = 0x10
+	PollRdHup PollEvents = 0x2000
+)
+
+var pollNames = []struct {
+	ev   PollEvents
+	name string
+}{{PollIn, "POLLIN"}, {PollPri, "POLLPRI"}, {PollOut, "POLLOUT"}, {PollErr, "POLLERR"}, {PollHup, "POLLHUP"}, {PollRdHup, "POLLRDHUP"}}
+
+// Names returns the names of the events in e, in a fixed order.
+func (e PollEvents) Names() []string {
+	out := []string{}
+	for _, p := range pollNames {
+		if e&p.ev != 0 {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// ParsePollEvents reads event names ("POLLIN", "POLLOUT", ...).
+func ParsePollEvents(names []string) (PollEvents, error) {
+	var e PollEvents
+next:
+	for _, n := range names {
+		for _, p := range pollNames {
+			if p.name == n {
+				e |= p.ev
+				continue next
+			}
+		}
+		return 0, badRequest("poll event %q: want POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP or POLLRDHUP", n)
+	}
+	return e, nil
+}
+
+// SendFlags are the flags of a write (send(2)'s MSG_ flags).
+type SendFlags uint8
+
+// The send flags.
+const (
+	MsgMore SendFlags = 1 << iota
+	MsgEOR
+	MsgZeroCopy
+)
+
+var sendFlagNames = map[string]SendFlags{"MSG_MORE": MsgMore, "MSG_EOR": MsgEOR, "MSG_ZEROCOPY": MsgZeroCopy}
+
+// ParseSendFlags reads flag names ("MSG_MORE", "MSG_EOR", "MSG_ZEROCOPY").
+func ParseSendFlags(names []string) (SendFlags, error) {
+	var f SendFlags
+	for _, n := range names {
+		v, ok := sendFlagNames[n]
+		if !ok {
+			return 0, badRequest("send flag %q: want MSG_MORE, MSG_EOR or MSG_ZEROCOPY", n)
+		}
+		f |= v
+	}
+	return f, nil
 }
 
 // The bits of TCPInfo.Options (Linux's TCPI_OPT_ values).
@@ -85,6 +165,7 @@ var optionNames = []string{
 	"SO_RCVBUF", "SO_SNDBUF", "SO_LINGER", "SO_KEEPALIVE", "SO_REUSEADDR",
 	"TCP_NODELAY", "TCP_MAXSEG", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
 	"TCP_USER_TIMEOUT", "IP_TOS", "IP_TTL",
+	"SO_ERROR", "SIOCINQ", "TCP_CORK", "TCP_NOTSENT_LOWAT", "TCP_INQ", "SO_ZEROCOPY", "IP_FREEBIND",
 }
 
 // ErrUnsupported matches errors for features the target's platform or stack

@@ -199,7 +199,8 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		resp.FD = fd
 		return nil
 	case "bind", "listen", "accept", "connect", "setsockopt", "getsockopt",
-		"set_ip_options", "read", "write", "send_oob", "shutdown", "close", "tcp_info":
+		"set_ip_options", "read", "write", "send_oob", "shutdown", "close", "tcp_info",
+		"set_nonblock", "poll":
 	default:
 		return fmt.Errorf("unknown op %q: %w", req.Op, syscall.ENOSYS)
 	}
@@ -267,7 +268,16 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 	case "write", "send_oob":
 		f := s.b.SendOOB
 		if req.Op == "write" {
-			f = func(fd FD, data []byte) (int, error) { return s.b.Write(ctx, fd, data) }
+			flags, err := ParseSendFlags(req.Flags)
+			if err != nil {
+				return err
+			}
+			f = func(fd FD, data []byte) (int, error) {
+				if flags != 0 {
+					return s.b.Send(ctx, fd, data, flags)
+				}
+				return s.b.Write(ctx, fd, data)
+			}
 		}
 		n, err := f(req.FD, req.Data)
 		if err != nil {
@@ -284,6 +294,26 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 	case "close":
 		delete(s.fds, req.FD)
 		return s.b.Close(req.FD)
+	case "set_nonblock":
+		if req.Value == nil || *req.Value != 0 && *req.Value != 1 {
+			return badRequest("set_nonblock: want value 0 or 1")
+		}
+		return s.b.SetNonblock(req.FD, *req.Value == 1)
+	case "poll":
+		ev, err := ParsePollEvents(req.Events)
+		if err != nil {
+			return err
+		}
+		d := time.Duration(req.TimeoutMS) * time.Millisecond
+		if req.TimeoutMS < 0 {
+			d = -1
+		}
+		got, err := s.b.Poll(ctx, req.FD, ev, d)
+		if err != nil {
+			return err
+		}
+		names := got.Names()
+		resp.Revents = &names
 	case "tcp_info":
 		info, err := s.b.TCPInfo(req.FD)
 		if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"tcpregress.dev/tcpstack"
+	"tcpregress.dev/tcpstack/tcp"
 )
 
 // StackBackend returns the backend over s, this project's userland stack:
@@ -55,7 +56,37 @@ type stackSock struct {
 	opts map[string]int
 	// route is the source route set with set_ip_options, for connect.
 	route []byte
+	// nonblock is O_NONBLOCK (set_nonblock).
+	nonblock bool
+	// dial is a non-blocking connect under way; connErr the error it
+	// ended with, until SO_ERROR reads it.
+	dial    *stackDial
+	connErr error
 }
+
+// stackDial is a non-blocking connect: its goroutine sets conn and err,
+// then closes done.
+type stackDial struct {
+	done chan struct{}
+	conn *tcpstack.Conn
+	err  error
+}
+
+// settle takes in the result of a non-blocking connect that has ended.
+func (s *stackSock) settle() {
+	if s.dial == nil {
+		return
+	}
+	select {
+	case <-s.dial.done:
+		s.conn, s.connErr = s.dial.conn, s.dial.err
+		s.dial = nil
+	default:
+	}
+}
+
+// nonblockWait is the wait of a call on a non-blocking socket: none.
+const nonblockWait = time.Nanosecond
 
 func (b *stackBackend) Hello() Hello {
 	return Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "tcpstack", Options: stackOptions}
@@ -77,6 +108,7 @@ func (b *stackBackend) sock(fd FD) (*stackSock, error) {
 	if s == nil {
 		return nil, syscall.EBADF
 	}
+	s.settle()
 	return s, nil
 }
 
@@ -151,6 +183,9 @@ func (b *stackBackend) Accept(ctx context.Context, fd FD, timeout time.Duration)
 	if s.ln == nil {
 		return 0, netip.AddrPort{}, syscall.EINVAL
 	}
+	if s.nonblock {
+		timeout = nonblockWait
+	}
 	var c *tcpstack.Conn
 	err = whileBlocked(ctx, timeout, s.ln.SetDeadline, func() error {
 		var err error
@@ -179,14 +214,41 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 	if s.conn != nil {
 		return syscall.EISCONN
 	}
+	if s.dial != nil {
+		return syscall.EALREADY
+	}
 	if s.ln != nil {
 		return syscall.EINVAL
+	}
+	if s.nonblock {
+		// The handshake goes on in a goroutine; SO_ERROR and poll tell
+		// how it ended. It ends with the backend's stack.
+		d := &stackDial{done: make(chan struct{})}
+		s.dial = d
+		go func() {
+			defer close(d.done)
+			c, err := b.dial(context.Background(), s, ap)
+			d.conn, d.err = c, err
+		}()
+		return syscall.EINPROGRESS
 	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
+	c, err := b.dial(ctx, s, ap)
+	if err != nil {
+		return err
+	}
+	s.conn = c
+	return nil
+}
+
+// dial connects s to ap with its options. It reads s's options only, so a
+// non-blocking connect's goroutine may call it (the control connection
+// changes nothing of s until the dial is settled).
+func (b *stackBackend) dial(ctx context.Context, s *stackSock, ap netip.AddrPort) (*tcpstack.Conn, error) {
 	o := tcpstack.DialOptions{LocalPort: s.port, RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"]),
 		TOS: uint8(s.opts["IP_TOS"]), SourceRoute: s.route}
 	if v := s.opts["TCP_USER_TIMEOUT"]; v > 0 {
@@ -194,15 +256,15 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 	}
 	c, err := b.s.DialTCPOptions(ctx, "tcp4", ap.String(), o)
 	if err != nil {
-		return timeoutErr(err, syscall.ETIMEDOUT)
+		return nil, timeoutErr(err, syscall.ETIMEDOUT)
 	}
-	s.conn = c
 	for k, v := range s.opts {
 		if err := applyOpt(c, k, v, s.opts["SO_KEEPALIVE"] != 0); err != nil {
-			return err
+			c.Close()
+			return nil, err
 		}
 	}
-	return nil
+	return c, nil
 }
 
 func optUnsupported(name string) error {
@@ -272,6 +334,9 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 	if value < 0 && name != "SO_LINGER" {
 		return syscall.EINVAL
 	}
+	if s.dial != nil {
+		return Unsupported(syscall.EOPNOTSUPP, "option %s: tcpstack takes no option while a non-blocking connect is under way", name)
+	}
 	if s.ln != nil {
 		switch name {
 		case "SO_RCVBUF":
@@ -320,6 +385,22 @@ func (b *stackBackend) GetSockopt(fd FD, name string) (int, error) {
 		return 0, err
 	}
 	switch name {
+	case "SO_ERROR":
+		err := s.connErr
+		s.connErr = nil
+		if err == nil {
+			return 0, nil
+		}
+		var en syscall.Errno
+		if errors.As(err, &en) {
+			return int(en), nil
+		}
+		return int(syscall.EIO), nil
+	case "SIOCINQ":
+		if s.conn == nil {
+			return 0, syscall.EINVAL
+		}
+		return s.conn.Info().RecvQueued, nil
 	case "TCP_MAXSEG":
 		if s.conn == nil {
 			return 0, syscall.ENOTCONN
@@ -363,6 +444,9 @@ func (b *stackBackend) Read(ctx context.Context, fd FD, size int, timeout time.D
 	if err != nil {
 		return nil, err
 	}
+	if s, _ := b.sock(fd); s != nil && s.nonblock {
+		timeout = nonblockWait
+	}
 	buf := make([]byte, size)
 	var n int
 	err = whileBlocked(ctx, timeout, c.SetReadDeadline, func() error {
@@ -384,13 +468,105 @@ func (b *stackBackend) Write(ctx context.Context, fd FD, data []byte) (int, erro
 	if err != nil {
 		return 0, err
 	}
+	var timeout time.Duration
+	nonblock := false
+	if s, _ := b.sock(fd); s != nil && s.nonblock {
+		timeout, nonblock = nonblockWait, true
+	}
 	var n int
-	err = whileBlocked(ctx, 0, c.SetWriteDeadline, func() error {
+	err = whileBlocked(ctx, timeout, c.SetWriteDeadline, func() error {
 		var err error
 		n, err = c.Write(data)
 		return err
 	})
+	if nonblock && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		if n > 0 {
+			return n, nil
+		}
+		return 0, syscall.EAGAIN
+	}
 	return n, err
+}
+
+func (b *stackBackend) SetNonblock(fd FD, on bool) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	s.nonblock = on
+	return nil
+}
+
+// Send has no flags in tcpstack: it answers unsupported for any.
+func (b *stackBackend) Send(ctx context.Context, fd FD, data []byte, flags SendFlags) (int, error) {
+	if flags != 0 {
+		return 0, Unsupported(syscall.EOPNOTSUPP, "send flags (MSG_MORE, MSG_EOR, MSG_ZEROCOPY): not in tcpstack")
+	}
+	return b.Write(ctx, fd, data)
+}
+
+// stackPollTick is how often Poll looks at a tcpstack connection again:
+// the stack has no readiness callbacks.
+const stackPollTick = time.Millisecond
+
+// Poll reads readiness from the connection's state: POLLIN when data or
+// the peer's FIN is there, POLLOUT when the send queue is empty (tcpstack
+// has no send-buffer watermark), POLLHUP and POLLERR once the connection
+// is gone; a non-blocking connect is POLLOUT (and POLLERR when it failed)
+// once it has ended. Listeners are unsupported.
+func (b *stackBackend) Poll(ctx context.Context, fd FD, events PollEvents, timeout time.Duration) (PollEvents, error) {
+	var deadline <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		deadline = t.C
+	}
+	tick := time.NewTicker(stackPollTick)
+	defer tick.Stop()
+	for {
+		s, err := b.sock(fd)
+		if err != nil {
+			return 0, err
+		}
+		if s.ln != nil {
+			return 0, Unsupported(syscall.EOPNOTSUPP, "poll on a listener: not in tcpstack")
+		}
+		var ready PollEvents
+		switch {
+		case s.dial != nil:
+		case s.conn == nil && s.connErr != nil:
+			ready = PollOut | PollErr | PollHup
+		case s.conn == nil:
+			ready = PollOut | PollHup
+		default:
+			in := s.conn.Info()
+			switch in.State {
+			case tcp.StateEstablished, tcp.StateCloseWait:
+				if in.SendQueued == 0 {
+					ready |= PollOut
+				}
+			case tcp.StateClosed:
+				ready |= PollHup | PollErr
+			}
+			if in.RecvQueued > 0 || in.State != tcp.StateEstablished && in.State != tcp.StateSynSent && in.State != tcp.StateSynReceived &&
+				in.State != tcp.StateFinWait1 && in.State != tcp.StateFinWait2 {
+				ready |= PollIn
+			}
+		}
+		if got := ready & (events | PollErr | PollHup); got != 0 {
+			return got, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-deadline:
+			return 0, nil
+		case <-tick.C:
+		}
+		if timeout == 0 {
+			return 0, nil
+		}
+	}
 }
 
 func (b *stackBackend) SendOOB(fd FD, data []byte) (int, error) {
@@ -425,6 +601,14 @@ func (b *stackBackend) Close(fd FD) error {
 	switch {
 	case s == nil:
 		return syscall.EBADF
+	case s.dial != nil:
+		d := s.dial
+		go func() { // close what the connect makes, once it has
+			<-d.done
+			if d.conn != nil {
+				d.conn.Close()
+			}
+		}()
 	case s.conn != nil:
 		s.conn.Close()
 	case s.ln != nil:
@@ -464,6 +648,20 @@ func (b *stackBackend) TCPInfo(fd FD) (TCPInfo, error) {
 	}
 	if in.WindowScale {
 		ti.Options |= TCPIOptWScale
+	}
+	ti.Fields = map[string]int64{
+		"rtt": in.RTT.Microseconds(), "rttvar": in.RTTVar.Microseconds(), "rto": in.RTO.Microseconds(),
+		"snd_mss": int64(in.SndMSS), "rcv_mss": int64(in.RcvMSS), "snd_cwnd": int64(ti.SndCwnd),
+		"retransmits": int64(in.Retransmits), "total_retrans": int64(in.TotalRetransmits),
+		"snd_wnd": int64(in.SndWnd), "rcv_wnd": int64(in.RcvWnd), "notsent_bytes": int64(in.SendQueued),
+		"ca_state": 0,
+	}
+	if in.SndMSS > 0 {
+		ti.Fields["snd_ssthresh"] = int64(in.Ssthresh / in.SndMSS)
+		ti.Fields["unacked"] = int64((in.Unacked + in.SndMSS - 1) / in.SndMSS)
+	}
+	if in.InRecovery {
+		ti.Fields["ca_state"] = 3 // TCP_CA_Recovery
 	}
 	return ti, nil
 }

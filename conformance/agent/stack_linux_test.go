@@ -134,3 +134,25 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 		t.Errorf("kernel read after a linger-0 close: %v, want ECONNRESET", err)
 	}
 }
+
+func TestStackBackendNonblockPoll(t *testing.T) {
+	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	us, peer := p.UnusedAddr(0), p.B.Addr.Addr()
+	var link *pcap.Link
+	if err := p.A.NS.Do(func() (err error) {
+		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: us})
+	if err != nil {
+		link.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	c := dial(t, serve(t, StackBackend(s)))
+	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
+	defer kl.Close()
+	checkNonblock(t, testCtx(t), c, kl, false)
+}

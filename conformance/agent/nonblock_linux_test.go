@@ -1,0 +1,116 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// checkNonblock drives the ops drill needs (set_nonblock, poll, SO_ERROR,
+// SIOCINQ, write flags) on a backend: a non-blocking connect to kl, whose
+// peer the test reads and writes with the kernel's sockets. sendFlags
+// reports whether the backend has MSG_MORE.
+func checkNonblock(t *testing.T, ctx context.Context, c *Client, kl net.Listener, sendFlags bool) {
+	t.Helper()
+	fd := must(c.Socket(ctx))(t)
+	noErr(t, c.SetNonblock(ctx, fd, true))
+	if err := c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 0); !errors.Is(err, syscall.EINPROGRESS) {
+		t.Fatalf("non-blocking connect: %v, want EINPROGRESS", err)
+	}
+	if ev := must(c.Poll(ctx, fd, PollOut, 5*time.Second))(t); ev&PollOut == 0 {
+		t.Fatalf("poll after connect: %v, want POLLOUT", ev.Names())
+	}
+	if v := must(c.GetSockopt(ctx, fd, "SO_ERROR"))(t); v != 0 {
+		t.Errorf("SO_ERROR = %d, want 0", v)
+	}
+	kc := must(kl.Accept())(t)
+	defer kc.Close()
+	if _, err := c.Read(ctx, fd, 10, 0); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("non-blocking read of nothing: %v, want EAGAIN", err)
+	}
+	if ev := must(c.Poll(ctx, fd, PollIn, 0))(t); ev != 0 {
+		t.Errorf("poll with nothing to read: %v, want none", ev.Names())
+	}
+	if _, err := kc.Write([]byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if ev := must(c.Poll(ctx, fd, PollIn, 5*time.Second))(t); ev&PollIn == 0 {
+		t.Errorf("poll after data: %v, want POLLIN", ev.Names())
+	}
+	if v := must(c.GetSockopt(ctx, fd, "SIOCINQ"))(t); v != 2 {
+		t.Errorf("SIOCINQ = %d, want 2", v)
+	}
+	if d := must(c.Read(ctx, fd, 10, 0))(t); string(d) != "hi" {
+		t.Errorf("read %q", d)
+	}
+	_, err := c.Send(ctx, fd, []byte("a"), "MSG_MORE")
+	switch {
+	case sendFlags && err != nil:
+		t.Errorf("send MSG_MORE: %v", err)
+	case !sendFlags && !errors.Is(err, ErrUnsupported):
+		t.Errorf("send MSG_MORE: %v, want unsupported", err)
+	}
+	if _, err := c.Send(ctx, fd, []byte("a"), "MSG_BOGUS"); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("send MSG_BOGUS: %v, want EINVAL", err)
+	}
+	noErr(t, c.SetNonblock(ctx, fd, false))
+	if _, err := c.Read(ctx, fd, 10, 50*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("blocking read that times out: %v, want EAGAIN", err)
+	}
+	noErr(t, c.Close(ctx, fd))
+
+	// A refused non-blocking connect: SO_ERROR is ECONNREFUSED.
+	fd2 := must(c.Socket(ctx))(t)
+	noErr(t, c.SetNonblock(ctx, fd2, true))
+	closed := netip.AddrPortFrom(kl.Addr().(*net.TCPAddr).AddrPort().Addr(), 1)
+	if err := c.Connect(ctx, fd2, closed, 0); !errors.Is(err, syscall.EINPROGRESS) && !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("non-blocking connect to a closed port: %v", err)
+	} else if err != nil && errors.Is(err, syscall.EINPROGRESS) {
+		must(c.Poll(ctx, fd2, PollOut, 5*time.Second))(t)
+		if v := must(c.GetSockopt(ctx, fd2, "SO_ERROR"))(t); v != int(syscall.ECONNREFUSED) {
+			t.Errorf("SO_ERROR = %d, want ECONNREFUSED", v)
+		}
+	}
+	if _, err := c.Do(ctx, Request{Op: "poll", FD: fd2, Events: []string{"POLLBOGUS"}}); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("poll with an unknown event: %v, want EINVAL", err)
+	}
+}
+
+func TestKernelNonblockPoll(t *testing.T) {
+	kl, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kl.Close()
+	c := dial(t, serve(t, KernelBackend()))
+	ctx := testCtx(t)
+	checkNonblock(t, ctx, c, kl, true)
+
+	// A non-blocking write writes what fits.
+	fd := must(c.Socket(ctx))(t)
+	noErr(t, c.SetSockopt(ctx, fd, "SO_SNDBUF", 4096))
+	noErr(t, c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second))
+	kc := must(kl.Accept())(t)
+	defer kc.Close()
+	noErr(t, c.SetNonblock(ctx, fd, true))
+	big := make([]byte, 1<<20)
+	if n := must(c.Write(ctx, fd, big))(t); n <= 0 || n >= len(big) {
+		t.Errorf("non-blocking write of %d: %d, want part of it", len(big), n)
+	}
+	for {
+		if _, err := c.Write(ctx, fd, big); err != nil {
+			if !errors.Is(err, syscall.EAGAIN) {
+				t.Errorf("non-blocking write with a full buffer: %v, want EAGAIN", err)
+			}
+			break
+		}
+	}
+	info := must(c.TCPInfo(ctx, fd))(t)
+	if info.Fields["snd_cwnd"] != int64(info.SndCwnd) || info.Fields["snd_mss"] == 0 {
+		t.Errorf("tcp_info fields %v", info.Fields)
+	}
+}

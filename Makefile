@@ -10,8 +10,9 @@ FUZZTIME ?= 10s
 
 .PHONY: all deps deps-build build test bench fuzz lint clean testdata conformance agents
 
-# make conformance [STACK=kernel|tcpstack] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
-# The Linux expectation file applies to the local kernel only.
+# make conformance [STACK=kernel|tcpstack|gvisor|lwip] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
+# The expectation files apply to local targets: linux.txt to the kernel,
+# gvisor.txt and lwip.txt to those stacks.
 TARGET ?= local
 STACK ?= kernel
 CONFORMANCE_OUT ?= conformance-report
@@ -52,7 +53,7 @@ conformance: deps build
 	./bin/tcpregress run --target $(TARGET) --stack $(STACK) -j $(JOBS) \
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
 	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
-	  $(if $(and $(filter local,$(TARGET)),$(filter kernel,$(STACK))),--expect conformance/expect/linux.txt) \
+	  $(if $(filter local,$(TARGET)),$(if $(filter kernel,$(STACK)),--expect conformance/expect/linux.txt,$(if $(filter gvisor lwip,$(STACK)),--expect conformance/expect/$(STACK).txt))) \
 	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml \
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
 

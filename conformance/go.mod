@@ -7,6 +7,7 @@ require (
 	github.com/rs/zerolog v1.35.1
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.50.0
+	gvisor.dev/gvisor v0.0.0-20260905035102-160fafc42237
 	tcpregress.dev/pcap v0.0.0-00010101000000-000000000000
 	tcpregress.dev/tcpstack v0.0.0-00010101000000-000000000000
 )

@@ -148,7 +148,7 @@ func (c *Client) Hello(ctx context.Context) (Hello, error) {
 	if err != nil {
 		return Hello{}, err
 	}
-	return Hello{OS: r.OS, Kernel: r.Kernel, Stack: r.Stack, Options: r.Options}, nil
+	return Hello{OS: r.OS, Kernel: r.Kernel, Stack: r.Stack, StackVersion: r.StackVersion, Options: r.Options}, nil
 }
 
 // Socket makes a TCP/IPv4 socket.

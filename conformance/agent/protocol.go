@@ -45,10 +45,11 @@ type Response struct {
 	Revents *[]string `json:"revents,omitempty"`
 
 	// hello
-	OS      string   `json:"os,omitempty"`
-	Kernel  string   `json:"kernel,omitempty"`
-	Stack   string   `json:"stack,omitempty"`
-	Options []string `json:"options,omitempty"`
+	OS           string   `json:"os,omitempty"`
+	Kernel       string   `json:"kernel,omitempty"`
+	Stack        string   `json:"stack,omitempty"`
+	StackVersion string   `json:"stack_version,omitempty"`
+	Options      []string `json:"options,omitempty"`
 }
 
 // FD is a socket of the agent, valid on the control connection that made it.
@@ -56,10 +57,13 @@ type FD int
 
 // Hello describes the agent's platform and stack.
 type Hello struct {
-	OS      string   `json:"os"`     // runtime.GOOS
-	Kernel  string   `json:"kernel"` // kernel release
-	Stack   string   `json:"stack"`  // "kernel" or "tcpstack"
-	Options []string `json:"options"`
+	OS     string `json:"os"`     // runtime.GOOS
+	Kernel string `json:"kernel"` // kernel release
+	Stack  string `json:"stack"`  // "kernel", "tcpstack", "gvisor", "lwip"
+	// StackVersion names the stack's version when it is not the kernel's
+	// ("gvisor.dev/gvisor v0.0.0-...", "lwIP 2.1.3").
+	StackVersion string   `json:"stack_version,omitempty"`
+	Options      []string `json:"options"`
 }
 
 // TCPInfo is the portable part of TCP_INFO.

@@ -188,7 +188,7 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 	switch req.Op {
 	case "hello":
 		h := s.b.Hello()
-		resp.OS, resp.Kernel, resp.Stack, resp.Options = h.OS, h.Kernel, h.Stack, h.Options
+		resp.OS, resp.Kernel, resp.Stack, resp.StackVersion, resp.Options = h.OS, h.Kernel, h.Stack, h.StackVersion, h.Options
 		return nil
 	case "socket":
 		fd, err := s.b.Socket()

@@ -150,11 +150,12 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	if kind == "" {
 		kind = "kernel"
 	}
-	if kind != "kernel" && kind != "tcpstack" {
-		return nil, nil, fmt.Errorf("--stack %q: want kernel or tcpstack", kind)
+	_, foreign := foreignStacks[kind]
+	if kind != "kernel" && kind != "tcpstack" && !foreign {
+		return nil, nil, fmt.Errorf("--stack %q: want kernel, tcpstack or %s", kind, strings.Join(ForeignStacks(), ", "))
 	}
-	if kind == "tcpstack" && len(opts.Sysctls) > 0 {
-		return nil, nil, fmt.Errorf("--sysctl applies to the kernel target only, not to --stack tcpstack")
+	if kind != "kernel" && len(opts.Sysctls) > 0 {
+		return nil, nil, fmt.Errorf("--sysctl applies to the kernel target only, not to --stack %s", kind)
 	}
 	if kind != "tcpstack" && (opts.StackTCP != nil || len(opts.StackOptions) > 0) {
 		return nil, nil, fmt.Errorf("--stack-option applies to --stack tcpstack only, not to the %s target", kind)
@@ -188,8 +189,26 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 
 	target := suite.Target{Name: "local", Kind: kind, Sysctls: map[string]string{}}
 	var backend agent.Backend
-	switch kind {
-	case "kernel":
+	switch {
+	case foreign:
+		// A foreign stack on side B, as tcpstack below: B's kernel must
+		// not own its address.
+		if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
+			return fail(fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out)))
+		}
+		addr := pair.UnusedAddr(jobs)
+		var stop func()
+		err := pair.B.NS.Do(func() error {
+			var err error
+			backend, stop, err = OpenForeign(kind, pair.B.Veth, addr)
+			return err
+		})
+		if err != nil {
+			return fail(fmt.Errorf("target stack %s: %w", kind, err))
+		}
+		td.add(stop)
+		target.Addr = addr.Addr()
+	case kind == "kernel":
 		target.Addr = pair.B.Addr.Addr()
 		for _, kv := range opts.Sysctls {
 			k, v, ok := strings.Cut(kv, "=")
@@ -202,7 +221,7 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 			target.Sysctls[k] = v
 		}
 		backend = nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}
-	case "tcpstack":
+	case kind == "tcpstack":
 		// Our stack on side B: the kernel of B must not own its address,
 		// or it would answer the tester with resets.
 		if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
@@ -306,7 +325,7 @@ func hello(ctx context.Context, dial func(context.Context) (*agent.Client, error
 	if err != nil {
 		return fmt.Errorf("agent hello: %w", err)
 	}
-	t.OS, t.Kernel = h.OS, h.Kernel
+	t.OS, t.Kernel, t.StackVersion = h.OS, h.Kernel, h.StackVersion
 	if h.Stack != "" && t.Kind != "" && h.Stack != t.Kind {
 		return fmt.Errorf("the agent drives %q, not the %q target asked for", h.Stack, t.Kind)
 	}

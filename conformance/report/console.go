@@ -107,6 +107,9 @@ func Console(w io.Writer, rep *Report) error {
 	ew := &errWriter{w: w}
 	t := rep.Target
 	fmt.Fprintf(ew, "target %s (%s", t.Name, t.Kind)
+	if t.StackVersion != "" {
+		fmt.Fprintf(ew, " %s", t.StackVersion)
+	}
 	if t.OS != "" {
 		fmt.Fprintf(ew, ", %s %s", t.OS, t.Kernel)
 	}

@@ -11,11 +11,14 @@ import (
 )
 
 type jsonTarget struct {
-	Name    string            `json:"name"`
-	Kind    string            `json:"kind"`
-	OS      string            `json:"os"`
-	Kernel  string            `json:"kernel"`
-	Sysctls map[string]string `json:"sysctls"`
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	OS     string `json:"os"`
+	Kernel string `json:"kernel"`
+	// StackVersion is a userland stack's version (gvisor, lwip); absent
+	// for the kernel and tcpstack.
+	StackVersion string            `json:"stack_version,omitempty"`
+	Sysctls      map[string]string `json:"sysctls"`
 	// StackOptions are the --stack-option toggles of a tcpstack target;
 	// always present, empty without any.
 	StackOptions []string `json:"stack_options"`
@@ -54,7 +57,7 @@ func JSON(w io.Writer, rep *Report) error {
 	}
 	out := jsonReport{
 		Target: jsonTarget{Name: rep.Target.Name, Kind: rep.Target.Kind, OS: rep.Target.OS, Kernel: rep.Target.Kernel,
-			Sysctls: sys, StackOptions: opts},
+			StackVersion: rep.Target.StackVersion, Sysctls: sys, StackOptions: opts},
 		Started:    rep.Started.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		DurationMS: ms(rep.Duration),
 		Results:    make([]jsonResult, 0, len(rep.Results)),

@@ -73,8 +73,11 @@ var Verdicts = []Verdict{PASS, FAIL, UNSUPPORTED, SKIP, ERROR}
 // Target describes the stack under test.
 type Target struct {
 	Name, Kind, OS, Kernel string
-	Addr                   netip.Addr // the target's IPv4 address on the test link
-	Sysctls                map[string]string
+	// StackVersion is the version of a userland target stack, as its
+	// agent's hello reports it ("gvisor.dev/gvisor v0.0.0-...").
+	StackVersion string
+	Addr         netip.Addr // the target's IPv4 address on the test link
+	Sysctls      map[string]string
 	// StackOptions are the option toggles (tcpregress run --stack-option)
 	// of a tcpstack target, such as "no-sack".
 	StackOptions []string

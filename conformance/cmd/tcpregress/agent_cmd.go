@@ -18,12 +18,13 @@ import (
 // makes socket calls for the tester (see package agent for the protocol).
 // With --stack kernel (the default) it drives the host kernel's TCP and
 // builds without cgo; with --stack tcpstack it drives this project's
-// userland stack on --iface at --ip.
+// userland stack on --iface at --ip, with --stack gvisor (or lwip) that
+// foreign stack there (cgo builds for Linux only).
 type agentCmd struct {
 	Listen string `help:"Address to accept control connections on (HOST:PORT)." default:":7000"`
-	Stack  string `help:"TCP stack to drive: kernel (the host's sockets) or tcpstack (our userland stack; needs --iface and --ip)." enum:"kernel,tcpstack" default:"kernel"`
-	Iface  string `help:"Interface for --stack tcpstack."`
-	IP     string `name:"ip" help:"Address and prefix of the tcpstack on --iface (A.B.C.D/NN), one no kernel interface owns."`
+	Stack  string `help:"TCP stack to drive: kernel (the host's sockets), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip; all but kernel need --iface and --ip." enum:"kernel,tcpstack,gvisor,lwip" default:"kernel"`
+	Iface  string `help:"Interface of a userland --stack."`
+	IP     string `name:"ip" help:"Address and prefix of a userland --stack on --iface (A.B.C.D/NN), one no kernel interface owns."`
 }
 
 // Run serves control connections until SIGINT or SIGTERM.
@@ -38,7 +39,7 @@ func (c *agentCmd) run(ctx context.Context, log zerolog.Logger) error {
 	switch c.Stack {
 	case "", "kernel":
 		if c.Iface != "" || c.IP != "" {
-			return errors.New("agent: --iface and --ip are for --stack tcpstack")
+			return errors.New("agent: --iface and --ip are for a userland --stack (tcpstack, gvisor, lwip)")
 		}
 		b = agent.KernelBackend()
 	case "tcpstack":
@@ -48,8 +49,15 @@ func (c *agentCmd) run(ctx context.Context, log zerolog.Logger) error {
 		}
 		defer closeStack()
 		b = sb
+	case "gvisor", "lwip":
+		fb, closeStack, err := newForeignBackend(c.Stack, c.Iface, c.IP)
+		if err != nil {
+			return err
+		}
+		defer closeStack()
+		b = fb
 	default:
-		return fmt.Errorf("agent: --stack %q: want kernel or tcpstack", c.Stack)
+		return fmt.Errorf("agent: --stack %q: want kernel, tcpstack, gvisor or lwip", c.Stack)
 	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", c.Listen)
@@ -57,7 +65,7 @@ func (c *agentCmd) run(ctx context.Context, log zerolog.Logger) error {
 		return fmt.Errorf("agent: %w", err)
 	}
 	h := b.Hello()
-	log.Info().Str("listen", ln.Addr().String()).Str("stack", h.Stack).Str("os", h.OS).
+	log.Info().Str("listen", ln.Addr().String()).Str("stack", h.Stack).Str("stack_version", h.StackVersion).Str("os", h.OS).
 		Str("kernel", h.Kernel).Strs("options", h.Options).Msg("agent: serving")
 	err = (&agent.Server{Backend: b, Logger: log}).Serve(ctx, ln)
 	log.Info().Msg("agent: stopped")

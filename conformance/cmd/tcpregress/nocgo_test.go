@@ -53,6 +53,21 @@ func TestNoCgoPackages(t *testing.T) {
 	}
 }
 
+// TestNoCgoNoForeignStacks: the cgo-free tcpregress (the agent people copy
+// to a target) links no foreign stack: gVisor's netstack is in the cgo
+// build only.
+func TestNoCgoNoForeignStacks(t *testing.T) {
+	out, err := goCmd([]string{"CGO_ENABLED=0"}, "list", "-deps", "tcpregress.dev/conformance/cmd/tcpregress").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if strings.HasPrefix(p, "gvisor.dev/") || strings.HasPrefix(p, "tcpregress.dev/conformance/stacks/") {
+			t.Errorf("the CGO_ENABLED=0 build of tcpregress imports %s", p)
+		}
+	}
+}
+
 // TestNoCgoBinary builds tcpregress with CGO_ENABLED=0 and runs it as a
 // user would: list works and lists what the cgo build lists, run fails
 // (status 1) saying it needs the cgo build and how to get it, and the agent

@@ -25,7 +25,7 @@ import (
 
 type runCmd struct {
 	Target      string        `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
-	Stack       string        `enum:"kernel,tcpstack" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace) or tcpstack (our userland stack)."`
+	Stack       string        `enum:"kernel,tcpstack,gvisor,lwip" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip."`
 	Filter      string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
 	Level       string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
 	Jobs        int           `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
@@ -53,7 +53,8 @@ func (c *runCmd) Help() string {
 	return `Runs the cases against a target and reports the verdicts, the summary and the
 requirement coverage. The local target (the default) builds a pair of network
 namespaces joined by a veth pair: the tester's userland stack on one side, the
-target (the Linux kernel, or our tcpstack with --stack tcpstack) and its agent on
+target (the Linux kernel, our tcpstack with --stack tcpstack, gVisor's netstack
+with --stack gvisor, lwIP with --stack lwip) and its agent on
 the other; everything is removed afterwards, also on SIGINT or SIGTERM. A remote
 target runs 'tcpregress agent' itself. Needs root.
 

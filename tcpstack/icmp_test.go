@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -165,10 +166,14 @@ func TestLogging(t *testing.T) {
 	c.Close()
 	time.Sleep(50 * time.Millisecond)
 	out := logs.String()
-	for _, want := range []string{`"state":"SYN-SENT→ESTABLISHED"`, `"message":"out"`, `"message":"in"`, "Flags [S]"} {
+	for _, want := range []string{`"state":"SYN-SENT→ESTABLISHED"`, `"message":"out"`, `"message":"in"`, `"src":"198.18.0.1"`, `"dst":"198.18.0.2"`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %s:\n%s", want, out)
 		}
+	}
+	// Segments in the line grammar (tcp.Segment.String), the SYN first.
+	if !regexp.MustCompile(`"seg":"\d+>80 S \d+:\d+\(0\) win \d+ <mss 1460`).MatchString(out) {
+		t.Errorf("log lacks the SYN in the line grammar:\n%s", out)
 	}
 }
 

@@ -83,8 +83,9 @@ func (s *Segment) Len() Size {
 // End returns SEG.SEQ + SEG.LEN, the sequence number after the segment.
 func (s *Segment) End() Value { return s.Seq.Add(s.Len()) }
 
-// String renders the segment like a packetdrill line, with absolute numbers:
-// "S. 100:100(0) ack 7 win 65535 urg 0 <mss 1460,sackOK,TS val 1 ecr 0,wscale 7>".
+// String renders the segment like a packetdrill line with absolute numbers,
+// after its ports: "80>40000 S. 100:100(0) ack 7 win 65535 <mss
+// 1460,sackOK,TS val 1 ecr 0,wscale 7>".
 func (s *Segment) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d>%d %v %d:%d(%d)", s.SrcPort, s.DstPort, s.Flags, uint32(s.Seq), uint32(s.Seq.Add(Size(len(s.Payload)))), len(s.Payload))

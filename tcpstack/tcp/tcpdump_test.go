@@ -13,10 +13,12 @@ import (
 	"github.com/gopacket/gopacket"
 
 	"tcpregress.dev/pcap"
+	"tcpregress.dev/tcpstack/tcpdump"
 )
 
-// TestTCPDumpMatchesTcpdump writes segments to a capture and compares
-// Segment.TCPDump with what `tcpdump -nn -S -t` prints for them.
+// TestTCPDumpMatchesTcpdump writes segments as AppendTo lays them out to a
+// capture and compares the project's printer (tcpstack/tcpdump) on them
+// with what `tcpdump -nn -S -t` prints.
 func TestTCPDumpMatchesTcpdump(t *testing.T) {
 	bin, err := exec.LookPath("tcpdump")
 	if err != nil {
@@ -60,7 +62,7 @@ func TestTCPDumpMatchesTcpdump(t *testing.T) {
 		copy(ip[16:20], dst.AsSlice())
 		pkt := append(ip, tcpb...)
 		d.Write(gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 0), CaptureLength: len(pkt), Length: len(pkt)}, pkt)
-		want = append(want, s.TCPDump(src, dst))
+		want = append(want, string(tcpdumpPrinter.AppendTCP(nil, src, dst, s.Marshal())))
 	}
 	d.Close()
 	out, err := exec.Command(bin, "-nn", "-S", "-t", "-r", path).Output()
@@ -77,3 +79,6 @@ func TestTCPDumpMatchesTcpdump(t *testing.T) {
 		}
 	}
 }
+
+// tcpdumpPrinter prints with absolute sequence numbers, as tcpdump -S.
+var tcpdumpPrinter = tcpdump.Printer{Absolute: true}

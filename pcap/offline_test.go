@@ -775,3 +775,15 @@ func TestGopacketSource(t *testing.T) {
 		t.Errorf("gopacket decoded %d TCP packets, tcpdump counts %d", tcp, want)
 	}
 }
+
+// TestReadAllocs: the reads meant for hot loops allocate nothing per packet.
+func TestReadAllocs(t *testing.T) {
+	h, _ := openFrames(t, testFrames(3000))
+	if n := testing.AllocsPerRun(1000, func() { h.ZeroCopyReadPacketData() }); n != 0 {
+		t.Errorf("ZeroCopyReadPacketData: %v allocations per packet, want 0", n)
+	}
+	buf := make([]byte, 2048)
+	if n := testing.AllocsPerRun(1000, func() { h.ReadPacketDataInto(buf) }); n != 0 {
+		t.Errorf("ReadPacketDataInto: %v allocations per packet, want 0", n)
+	}
+}

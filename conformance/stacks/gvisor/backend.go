@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -24,14 +25,15 @@ import (
 var options = []string{
 	"SO_RCVBUF", "SO_SNDBUF", "SO_LINGER", "SO_KEEPALIVE", "SO_REUSEADDR",
 	"TCP_NODELAY", "TCP_MAXSEG", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT",
-	"TCP_USER_TIMEOUT", "IP_TOS", "IP_TTL",
+	"TCP_USER_TIMEOUT", "IP_TOS", "IP_TTL", "SO_ERROR", "SIOCINQ",
 }
 
 // Backend returns the agent backend over g: sockets are tcpip.Endpoints
 // behind fake fds, driven as gVisor's sentry drives them for a blocking
 // socket (try the call; on ErrWouldBlock wait on the endpoint's waiter
 // queue). Every op but send_oob (netstack has no urgent data) and
-// set_ip_options (no IP_OPTIONS on TCP endpoints) is served.
+// set_ip_options (no IP_OPTIONS on TCP endpoints) is served, set_nonblock
+// and poll included.
 func (g *Stack) Backend() agent.Backend {
 	return &backend{g: g, socks: map[agent.FD]*sock{}, next: 3}
 }
@@ -47,6 +49,8 @@ type backend struct {
 type sock struct {
 	ep tcpip.Endpoint
 	wq *waiter.Queue
+	// nonblock is O_NONBLOCK (set_nonblock).
+	nonblock atomic.Bool
 }
 
 // newSock makes a socket of ep as the sentry's socket.New does for every
@@ -91,6 +95,11 @@ func errno(e tcpip.Error) error {
 	if e == nil {
 		return nil
 	}
+	return fmt.Errorf("%w (netstack: %s)", errnoOf(e), e)
+}
+
+// errnoOf is the errno of a netstack error.
+func errnoOf(e tcpip.Error) syscall.Errno {
 	var n syscall.Errno
 	switch e.(type) {
 	case *tcpip.ErrConnectionRefused:
@@ -140,7 +149,7 @@ func errno(e tcpip.Error) error {
 	default: // ErrInvalidEndpointState, ErrInvalidOptionValue, ErrAlreadyBound, ...
 		n = syscall.EINVAL
 	}
-	return fmt.Errorf("%w (netstack: %s)", n, e)
+	return n
 }
 
 func (b *backend) Socket() (agent.FD, error) {
@@ -206,7 +215,7 @@ func block(ctx context.Context, s *sock, mask waiter.EventMask, deadline time.Ti
 	}
 	for {
 		err := try()
-		if _, ok := err.(*tcpip.ErrWouldBlock); !ok {
+		if _, ok := err.(*tcpip.ErrWouldBlock); !ok || s.nonblock.Load() {
 			return errno(err)
 		}
 		select {
@@ -263,6 +272,9 @@ func (b *backend) Connect(ctx context.Context, fd agent.FD, ap netip.AddrPort, t
 	case nil:
 		return nil
 	case *tcpip.ErrConnectStarted, *tcpip.ErrAlreadyConnecting:
+		if s.nonblock.Load() {
+			return errno(err) // EINPROGRESS, EALREADY
+		}
 	default:
 		return errno(err)
 	}
@@ -305,16 +317,30 @@ func (b *backend) Read(ctx context.Context, fd agent.FD, size int, timeout time.
 }
 
 func (b *backend) Write(ctx context.Context, fd agent.FD, data []byte) (int, error) {
+	return b.Send(ctx, fd, data, 0)
+}
+
+// Send writes data with MSG_MORE and MSG_EOR as netstack's WriteOptions
+// More and EndOfRecord; MSG_ZEROCOPY is unsupported. A non-blocking socket
+// writes what fits and answers EAGAIN when nothing does.
+func (b *backend) Send(ctx context.Context, fd agent.FD, data []byte, flags agent.SendFlags) (int, error) {
 	s, err := b.sock(fd)
 	if err != nil {
 		return 0, err
 	}
+	if flags&agent.MsgZeroCopy != 0 {
+		return 0, agent.Unsupported(syscall.EOPNOTSUPP, "MSG_ZEROCOPY: not in gVisor's netstack")
+	}
+	opts := tcpip.WriteOptions{More: flags&agent.MsgMore != 0, EndOfRecord: flags&agent.MsgEOR != 0}
 	r := bytes.NewReader(data)
 	written := 0
 	err = block(ctx, s, waiter.WritableEvents|waiter.EventHUp|waiter.EventErr, time.Time{}, syscall.EAGAIN, func() tcpip.Error {
 		for r.Len() > 0 || len(data) == 0 {
-			n, e := s.ep.Write(r, tcpip.WriteOptions{})
+			n, e := s.ep.Write(r, opts)
 			written += int(n)
+			if _, wb := e.(*tcpip.ErrWouldBlock); wb && written > 0 && s.nonblock.Load() {
+				return nil
+			}
 			if e != nil || len(data) == 0 {
 				return e
 			}
@@ -322,6 +348,47 @@ func (b *backend) Write(ctx context.Context, fd agent.FD, data []byte) (int, err
 		return nil
 	})
 	return written, err
+}
+
+func (b *backend) SetNonblock(fd agent.FD, on bool) error {
+	s, err := b.sock(fd)
+	if err != nil {
+		return err
+	}
+	s.nonblock.Store(on)
+	return nil
+}
+
+// Poll waits on the endpoint's waiter queue for events (whose bits are
+// poll(2)'s, as netstack's waiter.EventMask), reading Readiness as the
+// sentry's poll does.
+func (b *backend) Poll(ctx context.Context, fd agent.FD, events agent.PollEvents, timeout time.Duration) (agent.PollEvents, error) {
+	s, err := b.sock(fd)
+	if err != nil {
+		return 0, err
+	}
+	mask := waiter.EventMask(events) | waiter.EventErr | waiter.EventHUp
+	e, ch := waiter.NewChannelEntry(mask)
+	s.wq.EventRegister(&e)
+	defer s.wq.EventUnregister(&e)
+	var timer <-chan time.Time
+	if timeout >= 0 {
+		t := time.NewTimer(timeout)
+		defer t.Stop()
+		timer = t.C
+	}
+	for {
+		if r := s.ep.Readiness(mask); r != 0 {
+			return agent.PollEvents(r), nil
+		}
+		select {
+		case <-ch:
+		case <-timer:
+			return 0, nil
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		}
+	}
 }
 
 func (b *backend) SendOOB(agent.FD, []byte) (int, error) {
@@ -431,6 +498,13 @@ func (b *backend) GetSockopt(fd agent.FD, name string) (int, error) {
 		return v, errno(e)
 	}
 	switch name {
+	case "SO_ERROR":
+		if e := s.ep.LastError(); e != nil {
+			return int(errnoOf(e)), nil
+		}
+		return 0, nil
+	case "SIOCINQ":
+		return getInt(tcpip.ReceiveQueueSizeOption)
 	case "SO_RCVBUF":
 		return int(ops.GetReceiveBufferSize()), nil
 	case "SO_SNDBUF":

@@ -54,7 +54,7 @@ conformance: deps build
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
 	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
 	  $(if $(filter local,$(TARGET)),$(if $(filter kernel,$(STACK)),--expect conformance/expect/linux.txt,$(if $(filter gvisor lwip,$(STACK)),--expect conformance/expect/$(STACK).txt))) \
-	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml \
+	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml --html $(CONFORMANCE_OUT)/index.html \
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
 
 agents:

@@ -3,7 +3,8 @@
 #
 #   scripts/deps.sh build   Go's cgo toolchain and libpcap's headers: make build
 #   scripts/deps.sh test    build's, plus the reference tools the tests compare
-#                           with and the namespace tools: make test, bench,
+#                           with, the namespace tools and the headless browser
+#                           that loads the HTML report: make test, bench,
 #                           conformance, fuzz
 #
 # On Debian/Ubuntu as root it uses apt-get (one `apt-get update` first);
@@ -13,9 +14,9 @@ set -euo pipefail
 set_name=${1:-test}
 build_pkgs=(gcc libc6-dev make libpcap-dev)
 test_pkgs=(tcpdump iproute2 ethtool xxd bsdextrautils netcat-openbsd curl iperf3
-           util-linux procps)
+           util-linux procps chromium)
 build_cmds=(gcc)
-test_cmds=(tcpdump ip ethtool xxd hexdump nc curl iperf3)
+test_cmds=(tcpdump ip ethtool xxd hexdump nc curl iperf3 chromium)
 case "$set_name" in
   build) pkgs=("${build_pkgs[@]}"); cmds=("${build_cmds[@]}") ;;
   test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}"); cmds=("${build_cmds[@]}" "${test_cmds[@]}") ;;
@@ -39,7 +40,7 @@ else
   [ -e /usr/include/pcap/pcap.h ] || [ -e /usr/local/include/pcap/pcap.h ] || missing+=("libpcap headers")
   if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: missing: ${missing[*]}" >&2
-    echo "deps: install them with your package manager (libpcap with its headers; for tests also tcpdump, iproute2, ethtool, xxd, hexdump, netcat, curl, iperf3)" >&2
+    echo "deps: install them with your package manager (libpcap with its headers; for tests also tcpdump, iproute2, ethtool, xxd, hexdump, netcat, curl, iperf3, chromium)" >&2
     echo "deps: (FreeBSD: pkg install libpcap tcpdump; macOS: libpcap ships with the system, brew install iproute2mac)" >&2
     exit 1
   fi

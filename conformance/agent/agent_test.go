@@ -8,10 +8,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -456,5 +458,47 @@ func TestKernelIPOptions(t *testing.T) {
 	}
 	if err := c.SetIPOptions(ctx, fd+100, lsrr); !errors.Is(err, syscall.EBADF) {
 		t.Errorf("another connection's fd: %v, want EBADF", err)
+	}
+}
+
+// TestClientObserve checks that an observed client reports every call, as
+// the system call it stands for, with its result and times.
+func TestClientObserve(t *testing.T) {
+	c := dial(t, serve(t, KernelBackend()))
+	ctx := testCtx(t)
+	var calls []Call
+	c.Observe(func(call Call) { calls = append(calls, call) })
+	lfd := must(c.Socket(ctx))(t)
+	noErr(t, c.Bind(ctx, lfd, netip.MustParseAddrPort("127.0.0.1:0")))
+	noErr(t, c.Listen(ctx, lfd, 4))
+	if _, _, err := c.Accept(ctx, lfd, 10*time.Millisecond); err == nil {
+		t.Fatal("accept with no client succeeded")
+	}
+	noErr(t, c.SetSockopt(ctx, lfd, "SO_RCVBUF", 8192))
+	noErr(t, c.Close(ctx, lfd))
+	c.Observe(nil)
+	c.Close(ctx, lfd+100) // not observed
+	want := []string{
+		"socket() = " + strconv.Itoa(int(lfd)),
+		fmt.Sprintf("bind(%d, 127.0.0.1:0)", lfd),
+		fmt.Sprintf("listen(%d)", lfd),
+		fmt.Sprintf("accept(%d) = EAGAIN", lfd),
+		fmt.Sprintf("setsockopt(%d, SO_RCVBUF, 8192)", lfd),
+		fmt.Sprintf("close(%d)", lfd),
+	}
+	var got []string
+	for i, call := range calls {
+		got = append(got, call.String())
+		if call.End.Before(call.Start) || i > 0 && call.Start.Before(calls[i-1].End) {
+			t.Errorf("call %d (%v): times %v .. %v out of order", i, call, call.Start, call.End)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	r := Call{Request: Request{Op: "read", FD: 4}, Response: &Response{OK: true, Data: &[]byte{}}}
+	w := Call{Request: Request{Op: "write", FD: 4, Data: []byte("ping")}, Response: &Response{OK: true, N: new(int)}}
+	if r.String() != "read(4) = 0 (EOF)" || w.String() != `write(4, "ping") = 0` {
+		t.Errorf("read and write: %q, %q", r, w)
 	}
 }

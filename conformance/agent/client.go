@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -27,6 +28,8 @@ var ErrClientClosed = errors.New("agent: client closed")
 // from the context's deadline when it has one (nine tenths of the time left,
 // so that the agent's answer comes first).
 type Client struct {
+	observe atomic.Pointer[func(Call)]
+
 	mu     sync.Mutex
 	c      net.Conn
 	r      *bufio.Reader
@@ -65,6 +68,29 @@ func (c *Client) Disconnect() error {
 // with ok false is returned as an *Error. It is the escape hatch for
 // requests the typed methods do not make.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
+	obs := c.observe.Load()
+	if obs == nil {
+		return c.do(ctx, &req)
+	}
+	start := time.Now()
+	resp, err := c.do(ctx, &req)
+	(*obs)(Call{Request: req, Response: resp, Err: err, Start: start, End: time.Now()})
+	return resp, err
+}
+
+// Observe makes the client call f after each of its calls returns, with
+// the request, the answer and when the call began and ended (from the
+// caller's goroutine, so f must be safe for concurrent use when the
+// client's methods are called concurrently). A nil f stops it.
+func (c *Client) Observe(f func(Call)) {
+	if f == nil {
+		c.observe.Store(nil)
+		return
+	}
+	c.observe.Store(&f)
+}
+
+func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.broken != nil {
@@ -72,7 +98,7 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	}
 	c.nextID++
 	req.ID = c.nextID
-	line, err := json.Marshal(&req)
+	line, err := json.Marshal(req)
 	if err != nil {
 		return nil, fmt.Errorf("agent: %s: %w", req.Op, err)
 	}

@@ -117,7 +117,7 @@ func Console(w io.Writer, rep *Report) error {
 		fmt.Fprintf(ew, "; --stack-option %s", strings.Join(t.StackOptions, ","))
 	}
 	fmt.Fprintf(ew, ")\n")
-	names, by := areas(rep.Results)
+	names, by := Areas(rep.Results)
 	width := 0
 	for _, r := range rep.Results {
 		width = max(width, len(r.ID))
@@ -131,17 +131,7 @@ func Console(w io.Writer, rep *Report) error {
 	s := rep.Summary()
 	fmt.Fprintf(ew, "\n%d passed, %d failed, %d unsupported, %d skipped, %d errors in %s\n",
 		s[suite.PASS], s[suite.FAIL], s[suite.UNSUPPORTED], s[suite.SKIP], s[suite.ERROR], rep.Duration.Round(time.Millisecond))
-	var unexpected, expected, upass int
-	for _, r := range rep.Results {
-		switch {
-		case r.Failed():
-			unexpected++
-		case r.UnexpectedPass():
-			upass++
-		case r.Verdict == suite.FAIL || r.Verdict == suite.ERROR:
-			expected++
-		}
-	}
+	unexpected, expected, upass := rep.Tally()
 	if expected+upass > 0 {
 		fmt.Fprintf(ew, "%d unexpected failures, %d expected failures, %d unexpected passes\n", unexpected, expected, upass)
 	}
@@ -149,7 +139,7 @@ func Console(w io.Writer, rep *Report) error {
 	fmt.Fprintf(ew, "\ncoverage (requirements covered / passed / total):\n")
 	for _, rfc := range cov.RFCs() {
 		var parts []string
-		for _, level := range levelOrder {
+		for _, level := range LevelOrder {
 			lc := cov[rfc][level]
 			if lc == nil {
 				continue

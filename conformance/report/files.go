@@ -130,7 +130,7 @@ type junitProblem struct {
 // failure and an ERROR an error, both with the message and the trace; SKIP,
 // UNSUPPORTED and expected failures are skipped, with the reason.
 func JUnit(w io.Writer, rep *Report) error {
-	names, by := areas(rep.Results)
+	names, by := Areas(rep.Results)
 	all := junitSuites{junitTotals: junitTotals{Name: "tcpregress " + rep.Target.Name, Time: seconds(rep.Duration)}}
 	for _, a := range names {
 		s := junitSuite{junitTotals: junitTotals{Name: a}, Timestamp: rep.Started.UTC().Format("2006-01-02T15:04:05")}

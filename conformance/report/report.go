@@ -47,6 +47,23 @@ type LevelCoverage struct {
 	Passed  []string `json:"passed"`
 }
 
+// Tally counts the results that failed unexpectedly ([suite.Result.Failed]),
+// the FAIL and ERROR verdicts that were expected, and the unexpected
+// passes.
+func (r *Report) Tally() (unexpected, expected, unexpectedPass int) {
+	for _, res := range r.Results {
+		switch {
+		case res.Failed():
+			unexpected++
+		case res.UnexpectedPass():
+			unexpectedPass++
+		case res.Verdict == suite.FAIL || res.Verdict == suite.ERROR:
+			expected++
+		}
+	}
+	return unexpected, expected, unexpectedPass
+}
+
 // Coverage maps an RFC ("RFC9293") and a level ("MUST", "SHOULD", "MAY",
 // "FEATURE") to its coverage.
 type Coverage map[string]map[string]*LevelCoverage
@@ -197,11 +214,12 @@ func (cov Coverage) RFCs() []string {
 	return rfcs
 }
 
-// levelOrder lists the levels in report order.
-var levelOrder = []string{"MUST", "SHOULD", "MAY", "FEATURE"}
+// LevelOrder lists the levels in report order.
+var LevelOrder = []string{"MUST", "SHOULD", "MAY", "FEATURE"}
 
-// areas groups results by area, areas sorted, results in their order.
-func areas(results []suite.Result) (names []string, by map[string][]suite.Result) {
+// Areas groups results by area (a result without one goes by its ID's
+// prefix): the areas sorted, each area's results in their order.
+func Areas(results []suite.Result) (names []string, by map[string][]suite.Result) {
 	by = map[string][]suite.Result{}
 	for _, r := range results {
 		a := r.Area

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -156,6 +157,7 @@ func runCase(ctx context.Context, c Case, env *Env, ports *portAllocator, opts O
 	t.mu.Lock()
 	verdict, msg, failures := t.verdict, t.message, t.failures
 	t.mu.Unlock()
+	given := verdict
 	switch {
 	case timedOut || verdict == "" && cctx.Err() != nil && !returned:
 		// A verdict the case gave after the timeout closed its probe and
@@ -175,15 +177,24 @@ func runCase(ctx context.Context, c Case, env *Env, ports *portAllocator, opts O
 	case verdict == "":
 		verdict, msg = ERROR, "the case called runtime.Goexit without a verdict"
 	}
+	ex := &Exchange{Start: t.start, Target: env.Target.Addr}
+	t.mu.Lock()
+	if verdict != given && verdict != PASS { // the suite's own ending: a timeout, a panic
+		t.events = append(t.events, Event{Time: t.start.Add(res.Duration), Verdict: verdict, Message: msg})
+	}
+	ex.Calls, ex.Events = slices.Clone(t.calls), slices.Clone(t.events)
+	t.mu.Unlock()
 	verdict, msg = withFailures(verdict, msg, failures)
 	res.Verdict, res.Message = verdict, msg
+	res.Exchange = ex
 
 	t.mu.Lock()
 	res.Trace = t.log.String()
 	t.mu.Unlock()
 	if t.probe != nil {
+		ex.Tester, ex.Frames, ex.Expectations = t.probe.Addr(), t.probe.Frames(), t.probe.Expectations()
 		var b strings.Builder
-		for _, f := range t.probe.Frames() {
+		for _, f := range ex.Frames {
 			b.WriteString(f.String())
 			b.WriteByte('\n')
 		}

@@ -98,6 +98,34 @@ type Result struct {
 	Message  string
 	Trace    string // T.Logf lines, then the probe's frames in tcpdump grammar
 	Pcap     string // path of the capture written for a FAIL or an ERROR
+	// Exchange is what the case did on the wire and through the agent, in
+	// time; nil for a case that did not run (SKIP before it started).
+	Exchange *Exchange
+}
+
+// Exchange is what one case did, in time: every frame its probe sent and
+// received, every wait for a frame (what was expected, and whether it
+// came), every call it made through the agent, and the failures and
+// verdict it gave. A report draws its ladder diagram from it.
+type Exchange struct {
+	// Start is when the case began: the origin of its times.
+	Start time.Time
+	// Tester and Target are the probe's and the target's addresses
+	// (invalid when the run had no probe or no target address).
+	Tester, Target netip.Addr
+	Frames         []probe.Frame
+	Expectations   []probe.Expectation
+	Calls          []agent.Call
+	// Events are the failures (T.Errorf) and the verdict call that ended
+	// the case (Fatalf, Brokenf, Unsupported, Skipf), in order.
+	Events []Event
+}
+
+// Event is a failure or verdict a case gave, and when.
+type Event struct {
+	Time    time.Time
+	Verdict Verdict
+	Message string
 }
 
 // Failed reports whether r is a failure nobody expected: FAIL or ERROR

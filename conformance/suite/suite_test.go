@@ -153,6 +153,37 @@ func TestRunVerdicts(t *testing.T) {
 	if tr := byID["self/errorf-then-timeout"].Trace; !strings.Contains(tr, "failure after the case ended (not counted): a finding after the case ended") {
 		t.Errorf("a failure after the case ended is not logged as not counted:\n%s", tr)
 	}
+	// The Exchange has the failures and the ending verdict, timed, in order.
+	wantEvents := map[string]string{
+		"self/pass":                "",
+		"self/errorf-then-fatalf":  "FAIL first finding|FAIL last finding",
+		"self/errorf-then-timeout": "FAIL first finding|ERROR timed out after 50ms",
+		"self/panic":               "ERROR panic: assignment to entry in nil map",
+		"self/late-verdict":        "ERROR timed out after 50ms",
+		"self/skip":                "SKIP not today",
+	}
+	for id, want := range wantEvents {
+		ex := byID[id].Exchange
+		if ex == nil {
+			t.Errorf("%s: no Exchange", id)
+			continue
+		}
+		var got []string
+		last := ex.Start
+		for _, e := range ex.Events {
+			got = append(got, string(e.Verdict)+" "+e.Message)
+			if e.Time.Before(last) {
+				t.Errorf("%s: event %q at %v, before the one before it or the case's start", id, e.Message, e.Time)
+			}
+			last = e.Time
+		}
+		if g := strings.Join(got, "|"); g != want {
+			t.Errorf("%s: events %q, want %q", id, g, want)
+		}
+		if len(ex.Frames) != 0 || len(ex.Calls) != 0 || ex.Tester.IsValid() {
+			t.Errorf("%s: frames or calls without a probe or an agent: %+v", id, ex)
+		}
+	}
 	if !byID["self/pass"].UnexpectedPass() || !AnyFailed(res) || byID["self/broken"].Failed() {
 		t.Errorf("UnexpectedPass/AnyFailed/Failed disagree with the verdicts")
 	}

@@ -41,6 +41,8 @@ type T struct {
 	verdict  Verdict
 	message  string
 	failures []string // Errorf's messages, in order
+	events   []Event  // failures and the verdict call, timed
+	calls    []agent.Call
 	agent    *agent.Client
 	agentErr error
 	closed   bool
@@ -75,7 +77,15 @@ func (t *T) Agent() *agent.Client {
 		return nil
 	}
 	t.agent = c
+	c.Observe(t.recordCall)
 	return c
+}
+
+// recordCall keeps an agent call for the case's Exchange.
+func (t *T) recordCall(c agent.Call) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.calls = append(t.calls, c)
 }
 
 // CaptureLink starts a capture of what the target sends on the test link
@@ -140,7 +150,11 @@ func (t *T) Logf(format string, args ...any) {
 // target.
 func (t *T) Errorf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	if !t.whileRunning(func() { t.failures = append(t.failures, msg) }) {
+	now := time.Now()
+	if !t.whileRunning(func() {
+		t.failures = append(t.failures, msg)
+		t.events = append(t.events, Event{Time: now, Verdict: FAIL, Message: msg})
+	}) {
 		t.Logf("failure after the case ended (not counted): %s", msg)
 		return
 	}
@@ -187,6 +201,9 @@ func (t *T) end(v Verdict, format string, args ...any) {
 	t.mu.Lock()
 	if t.verdict == "" {
 		t.verdict, t.message = v, msg
+		if !t.closed { // after the case ended, the suite gives its own verdict
+			t.events = append(t.events, Event{Time: time.Now(), Verdict: v, Message: msg})
+		}
 	}
 	t.mu.Unlock()
 	t.Logf("%s: %s", v, msg)

@@ -171,7 +171,7 @@ func (p *Probe) Dial(remote netip.AddrPort, cfg ConnConfig) (*Conn, error) {
 		c.forget()
 		return nil, err
 	}
-	f, err := c.expect(ctx, Or(HasFlags(tcp.FlagSYN|tcp.FlagACK), HasFlags(tcp.FlagRST)))
+	f, err := c.expect(ctx, Or(HasFlags(tcp.FlagSYN|tcp.FlagACK), HasFlags(tcp.FlagRST)), false)
 	if err != nil {
 		c.forget()
 		return nil, fmt.Errorf("probe: dial %v: %w", remote, err)
@@ -244,7 +244,7 @@ func (l *Listener) Accept() (*Conn, error) {
 		c.forget()
 		return nil, err
 	}
-	f, err := c.expect(ctx, Or(And(HasFlags(tcp.FlagACK), Ack(st.ISS.Add(1))), HasFlags(tcp.FlagRST)))
+	f, err := c.expect(ctx, Or(And(HasFlags(tcp.FlagACK), Ack(st.ISS.Add(1))), HasFlags(tcp.FlagRST)), false)
 	if err != nil {
 		c.forget()
 		return nil, fmt.Errorf("probe: accept on %v: %w", local, err)
@@ -494,8 +494,9 @@ func (c *Conn) SendLineData(line string, payload []byte) error {
 	return c.Send(seg)
 }
 
-// expect waits for a frame of the 4-tuple that matches m.
-func (c *Conn) expect(ctx context.Context, m Match) (Frame, error) {
+// expect waits for a frame of the 4-tuple that matches m; none records it
+// as an ExpectNone.
+func (c *Conn) expect(ctx context.Context, m Match, none bool) (Frame, error) {
 	c.p.mu.Lock()
 	closed := c.closed
 	c.p.mu.Unlock()
@@ -503,7 +504,7 @@ func (c *Conn) expect(ctx context.Context, m Match) (Frame, error) {
 		return Frame{}, ErrClosed
 	}
 	both := And(c.tuple, m)
-	return c.p.ExpectContext(ctx, Func(m.String()+" ("+c.tuple.String()+")", both.Match))
+	return c.p.expect(ctx, Func(m.String()+" ("+c.tuple.String()+")", both.Match), waitFor{desc: m.String(), none: none})
 }
 
 // Expect waits, up to the configured timeout, for the next frame from the
@@ -511,7 +512,7 @@ func (c *Conn) expect(ctx context.Context, m Match) (Frame, error) {
 func (c *Conn) Expect(m Match) (Frame, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
 	defer cancel()
-	return c.expect(ctx, m)
+	return c.expect(ctx, m, false)
 }
 
 // MatchLine returns the expectation a packetdrill-like line describes on
@@ -563,7 +564,7 @@ func (c *Conn) ExpectLine(line string) (Frame, error) {
 func (c *Conn) ExpectNone(d time.Duration, m Match) error {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	f, err := c.expect(ctx, m)
+	f, err := c.expect(ctx, m, true)
 	switch {
 	case err == nil:
 		return &UnexpectedError{Match: m.String(), Frame: f, Base: c.p.start}
@@ -588,7 +589,7 @@ func (c *Conn) ExpectData(n int) ([]byte, error) {
 			return b, nil
 		}
 		c.p.mu.Unlock()
-		if _, err := c.expect(ctx, HasPayload); err != nil {
+		if _, err := c.expect(ctx, HasPayload, false); err != nil {
 			return nil, fmt.Errorf("probe: waiting for %d octets of data: %w", n, err)
 		}
 	}

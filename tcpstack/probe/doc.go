@@ -7,8 +7,10 @@
 // next hops), while the probe takes every TCP segment and ICMP message
 // addressed to it, so the stack never answers the target with a RST of its
 // own. Everything is recorded: [Probe.Frames], [Probe.Dump] and
-// [Probe.WritePcap] give the exchange back, and [Frame.String] prints one
-// frame the way tcpdump -nn -S does (with package tcpdump's printer).
+// [Probe.WritePcap] give the exchange back, [Probe.Expectations] every wait
+// for a frame (what was expected, when, and which frame met it), and
+// [Frame.String] prints one frame the way tcpdump -nn -S does (with package
+// tcpdump's printer).
 //
 // Segments are built field by field with [Segment] (any flags, options in
 // any order and length from [MSS], [WScale], [SACKPermitted], [SACK],

@@ -70,6 +70,8 @@ type Probe struct {
 	// first index whose frame may still be returned.
 	taken     []bool
 	firstFree int
+	// expects records every wait, in the order they ended.
+	expects []Expectation
 	// changed is closed and replaced whenever a frame is recorded.
 	changed  chan struct{}
 	closed   bool
@@ -258,6 +260,40 @@ func (p *Probe) Frames() []Frame {
 	return append([]Frame(nil), p.frames...)
 }
 
+// Expectation is one wait of the probe, as recorded: an Expect (or a
+// Conn's ExpectLine, ExpectData, ...) or an ExpectNone. With the frames it
+// tells what a test waited for and when, and whether it came: what a
+// report draws as the segment that was expected and did not come.
+type Expectation struct {
+	// Match describes what was waited for (Match.String; for a Conn's
+	// waits without the 4-tuple, such as the line of an ExpectLine).
+	Match string
+	// None reports an ExpectNone: the frame was not to come.
+	None bool
+	// Start and End are when the wait began and ended, on the probe's
+	// clock.
+	Start, End time.Time
+	// Frame is the index in Frames of the frame that matched, or -1 when
+	// none came in time.
+	Frame int
+}
+
+// Met reports whether the wait went as the test wanted: the frame came,
+// or, for an ExpectNone, it did not.
+func (e *Expectation) Met() bool { return (e.Frame >= 0) != e.None }
+
+// Expectations returns a copy of the record of waits, in the order they
+// ended. A wait the probe's Close interrupted is not recorded.
+func (p *Probe) Expectations() []Expectation {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Expectation(nil), p.expects...)
+}
+
+// Start returns when the probe was made, on its clock: the origin of the
+// times Dump lists.
+func (p *Probe) Start() time.Time { return p.start }
+
 // Expect waits up to timeout for the next inbound frame that matches m and
 // that no earlier Expect returned, and returns it. Frames that arrived
 // before the call count, so a reply is never missed for having come early;
@@ -271,13 +307,38 @@ func (p *Probe) Expect(timeout time.Duration, m Match) (Frame, error) {
 
 // ExpectContext is Expect bounded by a context.
 func (p *Probe) ExpectContext(ctx context.Context, m Match) (Frame, error) {
+	return p.expect(ctx, m, waitFor{desc: m.String()})
+}
+
+// waitFor says how a wait is recorded ([Expectation]): what it waits for,
+// and whether the frame must not come (ExpectNone).
+type waitFor struct {
+	desc string
+	none bool
+}
+
+// expect is ExpectContext, recorded as w says.
+func (p *Probe) expect(ctx context.Context, m Match, w waitFor) (Frame, error) {
+	began := p.now()
+	f, i, err := p.expectFrame(ctx, m)
+	if !errors.Is(err, ErrClosed) {
+		p.mu.Lock()
+		p.expects = append(p.expects, Expectation{Match: w.desc, None: w.none, Start: began, End: p.now(), Frame: i})
+		p.mu.Unlock()
+	}
+	return f, err
+}
+
+// expectFrame waits for a frame matching m and returns it with its index in
+// the record (-1 with an error).
+func (p *Probe) expectFrame(ctx context.Context, m Match) (Frame, int, error) {
 	began := time.Now()
 	checked := 0 // frames before it were offered to m already
 	for {
 		p.mu.Lock()
 		if p.closed {
 			p.mu.Unlock()
-			return Frame{}, ErrClosed
+			return Frame{}, -1, ErrClosed
 		}
 		var idx []int
 		var cand []Frame
@@ -300,13 +361,13 @@ func (p *Probe) ExpectContext(ctx context.Context, m Match) (Frame, error) {
 			if !p.taken[idx[k]] {
 				p.takeLocked(idx[k])
 				p.mu.Unlock()
-				return cand[k], nil
+				return cand[k], idx[k], nil
 			}
 			p.mu.Unlock() // another Expect took it
 		}
 		select {
 		case <-ctx.Done():
-			return Frame{}, p.expectError(m, time.Since(began), ctx.Err())
+			return Frame{}, -1, p.expectError(m, time.Since(began), ctx.Err())
 		case <-changed:
 		}
 	}
@@ -321,7 +382,9 @@ func (p *Probe) ExpectContext(ctx context.Context, m Match) (Frame, error) {
 // did not move, data that was not delivered), and keep ExpectNone for what
 // cannot be shown otherwise, with d chosen from the timer that would fire.
 func (p *Probe) ExpectNone(d time.Duration, m Match) error {
-	f, err := p.Expect(d, m)
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	f, err := p.expect(ctx, m, waitFor{desc: m.String(), none: true})
 	switch {
 	case err == nil:
 		return &UnexpectedError{Match: m.String(), Frame: f, Base: p.start}

@@ -175,6 +175,52 @@ func TestPipeExpectNone(t *testing.T) {
 	}
 }
 
+// TestPipeExpectations checks the record of waits: what each waited for,
+// whether it was an ExpectNone, and which frame (if any) it took.
+func TestPipeExpectations(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.Dial(target(7), ConnConfig{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.ExpectNone(20*time.Millisecond, HasPayload); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SendLine("P. 1:3(2) ack 1"); err != nil {
+		t.Fatal(err)
+	}
+	echoed, err := c.ExpectLine("P. 1:3(2)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExpectLine("F. 3:3(0)"); err == nil {
+		t.Fatal("a FIN the target never sent was seen")
+	}
+	frames, exps := p.Frames(), p.Expectations()
+	// Dial's wait for the SYN-ACK, then the three above.
+	if len(exps) != 4 {
+		t.Fatalf("%d waits recorded, want 4: %+v", len(exps), exps)
+	}
+	none, data, fin := exps[1], exps[2], exps[3]
+	if !none.None || none.Frame != -1 || !none.Met() || none.Match != "length > 0" {
+		t.Errorf("ExpectNone recorded as %+v", none)
+	}
+	if data.None || data.Frame < 0 || !data.Met() || data.Match != `"P. 1:3(2)"` {
+		t.Errorf("ExpectLine recorded as %+v", data)
+	} else if f := frames[data.Frame]; f.Dir != In || f.TCP.Seq != echoed.TCP.Seq || len(f.TCP.Payload) != 2 {
+		t.Errorf("the wait took frame %d, %v; want the echo %v", data.Frame, &f, &echoed)
+	}
+	if fin.Met() || fin.Frame != -1 || fin.Match != `"F. 3:3(0)"` || fin.End.Sub(fin.Start) < 200*time.Millisecond {
+		t.Errorf("the unmet wait recorded as %+v", fin)
+	}
+	for i := 1; i < len(exps); i++ {
+		if exps[i].Start.Before(exps[i-1].End) {
+			t.Errorf("wait %d began before wait %d ended", i, i-1)
+		}
+	}
+}
+
 func TestPipeLines(t *testing.T) {
 	p, ts := pipeBench(t, Config{})
 	echo(t, ts, "7")

@@ -113,7 +113,8 @@ func TestRunLocal(t *testing.T) {
 	}
 	dir := t.TempDir()
 	code, stdout, stderr := runTest("run", "--run", "^handshake/three-way$", "--tap",
-		"--json", filepath.Join(dir, "r", "report.json"), "--junit", filepath.Join(dir, "junit.xml"), "--pcap-dir", filepath.Join(dir, "pcap"))
+		"--json", filepath.Join(dir, "r", "report.json"), "--junit", filepath.Join(dir, "junit.xml"), "--pcap-dir", filepath.Join(dir, "pcap"),
+		"--html", filepath.Join(dir, "html", "index.html"))
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -136,6 +137,15 @@ func TestRunLocal(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "junit.xml")); err != nil {
 		t.Error(err)
+	}
+	// The page (report/html's tests load it in a browser): the one case
+	// and its diagram, with the handshake's arrows.
+	page, err := os.ReadFile(filepath.Join(dir, "html", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, arrows := strings.Count(string(page), `<details class="case"`), strings.Count(string(page), `<g class="seg `); n != 1 || arrows < 3 {
+		t.Errorf("index.html: %d case rows, %d arrows; want 1 row and the handshake's 3 arrows or more", n, arrows)
 	}
 }
 

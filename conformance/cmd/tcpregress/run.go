@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"tcpregress.dev/conformance/report"
+	htmlreport "tcpregress.dev/conformance/report/html"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/tcp"
 	"tcpregress.dev/tools/cli"
@@ -34,6 +35,7 @@ type runCmd struct {
 	Expect      string        `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
 	JSON        string        `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
 	JUnit       string        `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
+	HTML        string        `name:"html" placeholder:"FILE" help:"Write the report as one self-contained HTML page to FILE: summary, coverage bars, the cases with filters, and a ladder diagram of each exchange (links to the pcaps of --pcap-dir are relative to FILE's folder)."`
 	TAP         bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
 	PcapDir     string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
 	Timeout     time.Duration `default:"30s" help:"Time limit of a case that sets none."`
@@ -213,6 +215,12 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	}
 	if c.JUnit != "" {
 		if err := writeFile(c.JUnit, func(w io.Writer) error { return report.JUnit(w, rep) }); err != nil {
+			return err
+		}
+	}
+	if c.HTML != "" {
+		opts := htmlreport.Options{Dir: filepath.Dir(c.HTML)}
+		if err := writeFile(c.HTML, func(w io.Writer) error { return htmlreport.Write(w, rep, opts) }); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,44 @@
+package html_test
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"tcpregress.dev/conformance/report"
+	htmlreport "tcpregress.dev/conformance/report/html"
+	"tcpregress.dev/conformance/suite"
+)
+
+func ExampleRequirementURL() {
+	for _, req := range []string{"RFC9293 MUST-53", "RFC9293 §3.10.7.4", "RFC1337 §3 (fix F1)", "RFC2018"} {
+		fmt.Println(htmlreport.RequirementURL(req))
+	}
+	// Output:
+	// https://www.rfc-editor.org/rfc/rfc9293#section-3.9.2.1
+	// https://www.rfc-editor.org/rfc/rfc9293#section-3.10.7.4
+	// https://www.rfc-editor.org/rfc/rfc1337#section-3
+	// https://www.rfc-editor.org/rfc/rfc2018
+}
+
+func ExampleWrite() {
+	rep := &report.Report{
+		Target:  suite.Target{Name: "local", Kind: "kernel", OS: "linux", Kernel: "6.18"},
+		Started: time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC),
+		Results: []suite.Result{{
+			ID: "handshake/three-way", Area: "handshake", Level: suite.MUST, Verdict: suite.SKIP,
+			Requirements: []string{"RFC9293 §3.5"}, Message: "not run",
+		}},
+	}
+	var page strings.Builder
+	if err := htmlreport.Write(&page, rep, htmlreport.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	fmt.Println(strings.Count(page.String(), `<details class="case"`), "case")
+	fmt.Println(strings.Contains(page.String(), `href="https://www.rfc-editor.org/rfc/rfc9293#section-3.5"`))
+	// Output:
+	// 1 case
+	// true
+}

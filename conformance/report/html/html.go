@@ -143,6 +143,9 @@ func build(rep *report.Report, opts Options) *pageData {
 		Levels:   report.LevelOrder,
 	}
 	d.Target = append(d.Target, keyValue{"target", t.Name}, keyValue{"stack", t.Kind})
+	if t.StackVersion != "" {
+		d.Target = append(d.Target, keyValue{"stack version", t.StackVersion})
+	}
 	if t.OS != "" {
 		d.Target = append(d.Target, keyValue{"OS", t.OS})
 	}

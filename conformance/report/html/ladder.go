@@ -27,7 +27,6 @@ const (
 	rowMin      = 22  // the least distance between two rows
 	rowMore     = 34  // the most a row adds for the time since the last
 	slope       = 8   // how far an arrow falls between the lifelines
-	charWidth   = 6.6 // the width of a character of the 11 px monospace font
 	breakAfter  = 250 * time.Millisecond
 	// maxFrames bounds the frames a diagram draws; the pcap has them all.
 	maxFrames = 400
@@ -99,7 +98,11 @@ func Ladder(ex *suite.Exchange) template.HTML {
 	b.WriteString(`</defs>`)
 	// The highlight goes under everything else.
 	if div != nil {
-		fmt.Fprintf(&b, `<rect class="divergence" x="2" y="%.1f" width="%d" height="%d" rx="4"/>`, div.y-17, ladderWidth-4, 32)
+		top := div.y - 17
+		if wraps(rowText(div)) {
+			top -= lineHeight
+		}
+		fmt.Fprintf(&b, `<rect class="divergence" x="2" y="%.1f" width="%d" height="%.1f" rx="4"/>`, top, ladderWidth-4, div.y+15-top)
 		fmt.Fprintf(&b, `<text class="divtag" x="%d" y="%.1f">first divergence</text>`, ladderWidth-10, div.y+4)
 	}
 	end := rows[len(rows)-1].y + 24
@@ -147,17 +150,14 @@ func Ladder(ex *suite.Exchange) template.HTML {
 			fmt.Fprintf(&b, `<circle class="call" cx="%d" cy="%.1f" r="4"/><text class="call" x="%d" y="%.1f">%s</text>`,
 				xTarget, r.y, xCalls, r.y+4, esc(r.text))
 		case rowMiss:
-			what := "expected, never came: " + r.wait.Match
-			label := fmt.Sprintf("%s (waited %s)", what, seconds(r.wait.End.Sub(r.wait.Start)))
-			drawArrow(&b, "miss", xTarget, xTester, r.y, label, "")
+			drawArrow(&b, "miss", xTarget, xTester, r.y, rowText(r), "")
 		case rowEvent:
 			cls := "event"
 			if r.event.Verdict == suite.FAIL || r.event.Verdict == suite.ERROR {
 				cls = "event bad"
 			}
-			text := fmt.Sprintf("%s: %s", r.event.Verdict, r.event.Message)
 			fmt.Fprintf(&b, `<g class="%s"><line x1="%d" y1="%.1f" x2="%d" y2="%.1f"/>`, cls, xTester, r.y, xTarget, r.y)
-			writeLabel(&b, "evtext", xTester+12, r.y-4, "✗ "+text, xTarget-xTester-24)
+			writeLabel(&b, "evtext", xTester+12, r.y-4, rowText(r))
 			b.WriteString(`</g>`)
 		}
 	}
@@ -263,6 +263,12 @@ func layout(rows []row) {
 		if dt > breakAfter {
 			gap += 16 // room for the "⋯ later" mark
 		}
+		if rows[i].kind == rowEvent {
+			gap += 6 // a failure stands apart from the arrow above it
+		}
+		if rows[i].kind != rowCall && wraps(rowText(&rows[i])) {
+			gap += lineHeight
+		}
 		rows[i].y = rows[i-1].y + gap
 	}
 }
@@ -330,15 +336,29 @@ func drawFrame(b *strings.Builder, r *row) {
 	if r.frame.Dir == probe.In {
 		from, to, cls = xTarget, xTester, "in"
 	}
-	label := r.label
-	switch {
-	case r.unwanted:
+	if r.unwanted {
 		cls = "bad"
-		label = "✗ " + label
-	case r.matched:
-		label = "✓ " + label
 	}
-	drawArrow(b, "seg "+cls, from, to, r.y, label, cls)
+	drawArrow(b, "seg "+cls, from, to, r.y, rowText(r), cls)
+}
+
+// rowText is the label of a row.
+func rowText(r *row) string {
+	switch r.kind {
+	case rowFrame:
+		switch {
+		case r.unwanted:
+			return "✗ " + r.label
+		case r.matched:
+			return "✓ " + r.label
+		}
+		return r.label
+	case rowMiss:
+		return fmt.Sprintf("expected, never came: %s (waited %s)", r.wait.Match, seconds(r.wait.End.Sub(r.wait.Start)))
+	case rowEvent:
+		return fmt.Sprintf("✗ %s: %s", r.event.Verdict, r.event.Message)
+	}
+	return r.text
 }
 
 // drawArrow draws one arrow with its label above it.
@@ -348,20 +368,45 @@ func drawArrow(b *strings.Builder, class string, from, to, y float64, label, hea
 	}
 	fmt.Fprintf(b, `<g class="%s"><line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" marker-end="url(#h-%s)"/>`,
 		class, from, y, to, y+slope, head)
-	writeLabel(b, "label", xTester+12, y-4, label, xTarget-xTester-24)
+	writeLabel(b, "label", xTester+12, y-4, label)
 	b.WriteString(`</g>`)
 }
 
-// writeLabel writes a text that fits in width, cut with "…" when it does
-// not (the whole text then in its tooltip).
-func writeLabel(b *strings.Builder, class string, x, y float64, text string, width float64) {
-	n := int(width / charWidth)
+// labelChars is how many characters of a label fit on a line between the
+// lifelines
+// (a character of the 11 px monospace font is 6.6 units wide).
+const labelChars = (xTarget - xTester - 24) * 10 / 66
+
+// lineHeight is the distance between the two lines of a wrapped label.
+const lineHeight = 13
+
+// wraps reports whether a label takes two lines.
+func wraps(label string) bool { return len([]rune(label)) > labelChars }
+
+// writeLabel writes a label that ends at height y: on one line when it fits
+// in labelChars, else on two, broken after a comma where one allows, the
+// second cut with "…" when it is still too long (the whole text then in its
+// tooltip).
+func writeLabel(b *strings.Builder, class string, x, y float64, text string) {
 	r := []rune(text)
-	if len(r) <= n {
+	if len(r) <= labelChars {
 		fmt.Fprintf(b, `<text class="%s" x="%.0f" y="%.1f">%s</text>`, class, x, y, esc(text))
 		return
 	}
-	fmt.Fprintf(b, `<text class="%s" x="%.0f" y="%.1f"><title>%s</title>%s…</text>`, class, x, y, esc(text), esc(string(r[:n-1])))
+	cut, head := labelChars, string(r[:labelChars])
+	if i := strings.LastIndex(head, ", "); i > labelChars/3 {
+		cut = len([]rune(head[:i+1]))
+	} else if i := strings.LastIndexAny(head, " ,"); i > 0 {
+		cut = len([]rune(head[:i+1]))
+	}
+	first, second := string(r[:cut]), strings.TrimLeft(string(r[cut:]), " ")
+	title := ""
+	if rs := []rune(second); len(rs) > labelChars-2 {
+		second = string(rs[:labelChars-3]) + "…"
+		title = "<title>" + esc(text) + "</title>"
+	}
+	fmt.Fprintf(b, `<text class="%s" x="%.0f" y="%.1f">%s%s<tspan x="%.0f" dx="16" dy="%d">%s</tspan></text>`,
+		class, x, y-lineHeight, title, esc(first), x, lineHeight, esc(second))
 }
 
 func esc(s string) string { return template.HTMLEscapeString(s) }

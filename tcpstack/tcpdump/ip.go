@@ -238,9 +238,12 @@ func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
 	}
 	b = append(b, ", segleft="...)
 	b = appendUint(b, uint64(h[3]))
-	if typ != 0 && typ != 2 {
-		// Segment routing (type 4) and others: the printer stops here.
-		return append(b, ") "...), (hl + 1) * 8
+	switch typ {
+	case 0, 2:
+	case 4: // segment routing (RFC 8754 section 2)
+		return appendSRH(b, h)
+	default:
+		return append(b, " (unknown type) (invalid)"...), -1
 	}
 	if len(h) < 8 {
 		return append(b, trunc...), -1
@@ -264,6 +267,47 @@ func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
 		b = append(b, ']')
 		b = appendIPv6(b, addrs[:16])
 		addrs = addrs[16:]
+	}
+	return append(b, ") "...), (hl + 1) * 8
+}
+
+// appendSRH prints the rest of a segment routing header (RFC 8754 section
+// 2) after its type and segments left, as tcpdump's rt6_print does.
+func appendSRH(b []byte, h []byte) ([]byte, int) {
+	const trunc = " [|rt6]"
+	if len(h) < 5 {
+		return append(b, trunc...), -1
+	}
+	b = append(b, ", last-entry="...)
+	b = appendUint(b, uint64(h[4]))
+	if len(h) < 6 {
+		return append(b, trunc...), -1
+	}
+	if h[5] != 0 {
+		b = append(b, ", flags=0x"...)
+		b = appendHex(b, uint64(h[5]), 1)
+	}
+	if len(h) < 8 {
+		return append(b, trunc...), -1
+	}
+	b = append(b, ", tag="...)
+	b = appendHex(b, uint64(be16(h[6:])), 1)
+	hl := int(h[1])
+	if hl%2 == 1 {
+		b = append(b, " (invalid length "...)
+		b = appendInt(b, hl)
+		return append(b, ") (invalid)"...), -1
+	}
+	segs := h[8:]
+	for i := 0; i < hl/2; i++ {
+		if len(segs) < 16 {
+			return append(b, trunc...), -1
+		}
+		b = append(b, ", ["...)
+		b = appendInt(b, i)
+		b = append(b, ']')
+		b = appendIPv6(b, segs[:16])
+		segs = segs[16:]
 	}
 	return append(b, ") "...), (hl + 1) * 8
 }
@@ -308,6 +352,21 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 		return ospfPrint(b, payload, plen)
 	case 47:
 		return p.grePrint(b, payload, plen)
+	case 50:
+		return espPrint(b, payload, plen)
+	case 51:
+		if len(payload) < 1 {
+			return appendTrunc(b, "ah")
+		}
+		out, n, ok := ahPrint(b, payload)
+		if !ok {
+			return out
+		}
+		// What follows is printed without the addresses, as after IPv6
+		// extension headers.
+		inner := *hdr
+		inner.direct = false
+		return p.ipDemux(out, d, payload[0], payload[min(n, len(payload)):], plen-n, &inner)
 	case 143:
 		if !hdr.v6 {
 			return append(b, "[Ethernet requires IPv6] (invalid)"...)
@@ -386,7 +445,7 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 // "ip-proto-N", and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
-	case 2, 33, 46, 50, 51, 112, 132:
+	case 2, 33, 46, 112, 132:
 		return true
 	}
 	return false

@@ -111,6 +111,16 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 	if lt == linkTypeIPoIB {
 		return p.ipoib(dst, data, length)
 	}
+	switch lt {
+	case linkTypeDot11Radiotap:
+		if b, ok := p.radiotapPrint(dst, data, length); ok {
+			return b
+		}
+	case linkTypeDot11:
+		if b, ok := p.dot11Print(dst, data, length, false, 0); ok {
+			return b
+		}
+	}
 	if lt == linkTypeFrameRelay {
 		if b, ok := p.frPrint(dst, data, length); ok {
 			return b
@@ -226,7 +236,7 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		if len(llc) < 3 {
 			return append(b, " [|llc]"...)
 		}
-		return p.other(b, layers.LayerTypeLLC, llc, min(int(typ), length))
+		return p.llc(b, llc, min(int(typ), length), e.SrcMAC, e.DstMAC)
 	}
 	if p.LinkHeader {
 		b = appendEtherType(b, typ)
@@ -242,7 +252,7 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		b, typ = p.vlanTag(b, rest)
 		rest, length = rest[4:], length-4
 		if typ <= 1500 {
-			return p.other(b, layers.LayerTypeLLC, rest[:min(int(typ), len(rest))], min(int(typ), length))
+			return p.llc(b, rest[:min(int(typ), len(rest))], min(int(typ), length), e.SrcMAC, e.DstMAC)
 		}
 	}
 	return p.etherPayload(b, d, typ, rest, length, func(b []byte) []byte {
@@ -327,6 +337,8 @@ func etherTypeName(t uint16) string {
 		return "802.1Q-9200"
 	case 0x8035:
 		return "Reverse ARP"
+	case 0x0200:
+		return "PUP"
 	case 0x809b:
 		return "Appletalk"
 	case 0x80f3:
@@ -522,7 +534,7 @@ func (p *Printer) cookedPayload(b []byte, d *Decoder, typ uint16, rest []byte, l
 		rest, length = rest[4:], length-4
 	}
 	if typ <= 1500 {
-		return p.other(b, layers.LayerTypeLLC, rest, length)
+		return p.llc(b, rest, length, nil, nil)
 	}
 	return p.etherPayload(b, d, typ, rest, length, func(b []byte) []byte {
 		if !p.LinkHeader {

@@ -14,8 +14,8 @@ var (
 		{0x4000, "security mask"}, {0x18c0, "unknown"}}
 )
 
-func ptpPrintUDP(_ *Printer, b []byte, data []byte, length int, _, _ uint16) []byte {
-	return ptpPrint(b, data, length)
+func ptpPrintUDP(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	return ptpPrint(b, data, length), true
 }
 
 // be48 reads a 6-byte big-endian number.

@@ -84,7 +84,12 @@ func ospfPrint(b []byte, data []byte, length int) []byte {
 		return appendTrunc(b, "ospf2")
 	}
 	if be16(data[14:16]) == 2 {
+		// tcpdump takes the trailer off the captured bytes too.
 		length -= 16
+		data = data[:len(data)-min(16, len(data))]
+		if len(data) < 2 {
+			return appendTrunc(b, "ospf2")
+		}
 	}
 	b = append(b, "OSPFv"...)
 	b = appendUint(b, uint64(data[0]))

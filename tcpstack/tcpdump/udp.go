@@ -56,7 +56,9 @@ func (p *Printer) udpPrint(b []byte, d *Decoder, data []byte, length int, ip *ip
 		return append(b, " [|udp]"...)
 	}
 	if app := udpAppFor(sport, dport, data[8:]); app != nil {
-		return app(p, b, data[8:], length, sport, dport)
+		if out, ok := app(p, b, data[8:], length, sport, dport); ok {
+			return out
+		}
 	}
 	if ulen > length && !ip.fragmented {
 		b = append(b, "UDP, bad length "...)

@@ -10,7 +10,7 @@ type udpApp struct {
 	match func(sport, dport uint16) bool
 	// print appends the payload's description; nil for the protocols the
 	// package does not print.
-	print func(p *Printer, b []byte, payload []byte, length int, sport, dport uint16) []byte
+	print udpPrinter
 }
 
 func eitherPort(ports ...uint16) func(sport, dport uint16) bool {
@@ -39,6 +39,11 @@ func srcPort(q uint16) func(sport, dport uint16) bool {
 	return func(sport, _ uint16) bool { return sport == q }
 }
 
+// udpPrinter appends the description of a UDP payload of length bytes
+// (payload is what was captured of them); ok is false for a message it
+// does not print after all.
+type udpPrinter func(p *Printer, b []byte, payload []byte, length int, sport, dport uint16) (out []byte, ok bool)
+
 // udpApps is udp_print's chain of port tests, in its order.
 var udpApps []udpApp
 
@@ -52,7 +57,7 @@ func init() {
 		{eitherPort(520), nil},        // RIP
 		{eitherPort(654), nil},        // AODV
 		{eitherPort(500), nil},        // ISAKMP
-		{eitherPort(4500), nil},       // ISAKMP NAT-T
+		{eitherPort(4500), natTPrint}, // ISAKMP NAT-T
 		{eitherPort(7500, 8500), nil}, // ISAKMP, user ports
 		{eitherPort(161, 162), nil},   // SNMP
 		{eitherPort(123), nil},        // NTP
@@ -101,7 +106,7 @@ func init() {
 
 // udpAppFor returns the printer tcpdump chooses for a datagram, or nil
 // for one printed as "UDP, length N".
-func udpAppFor(sport, dport uint16, payload []byte) func(*Printer, []byte, []byte, int, uint16, uint16) []byte {
+func udpAppFor(sport, dport uint16, payload []byte) udpPrinter {
 	for _, a := range udpApps {
 		if a.match == nil {
 			// AppleTalk DDP in UDP (KIP): a LAP header of type DDP and an
@@ -138,7 +143,11 @@ var (
 
 // bcmLIPrint prints the 4-byte shim Broadcom's lawful-intercept (LI)
 // feature puts in front of a copied packet (print-bcm-li.c).
-func bcmLIPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) []byte {
+func bcmLIPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	return bcmLI(b, data, length), true
+}
+
+func bcmLI(b []byte, data []byte, length int) []byte {
 	if length < 4 {
 		b = append(b, " (length "...)
 		b = appendInt(b, length)
@@ -180,7 +189,11 @@ var (
 // bfdPrint prints a BFD packet (RFC 5880 section 4.1; control packets on
 // ports 3784, 4784 and 6784, echo packets on 3785) as print-bfd.c does
 // without -v.
-func bfdPrint(_ *Printer, b []byte, data []byte, length int, _, port uint16) []byte {
+func bfdPrint(_ *Printer, b []byte, data []byte, length int, _, port uint16) ([]byte, bool) {
+	return bfd(b, data, length, port), true
+}
+
+func bfd(b []byte, data []byte, length int, port uint16) []byte {
 	if port == 3785 {
 		b = append(b, "BFD, Echo, length: "...)
 		return appendInt(b, length)

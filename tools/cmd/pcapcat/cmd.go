@@ -44,10 +44,11 @@ type pcapcatCmd struct {
 }
 
 func (c *pcapcatCmd) Help() string {
-	return `pcapcat prints one line per packet. Ethernet, VLAN, Linux SLL and SLL2,
-BSD loopback and raw IP links, ARP, IPv4, IPv6, TCP, UDP, ICMP and ICMPv6 use
-tcpdump's -nn grammar, so output can be diffed and grepped like tcpdump's; any
-other protocol gopacket decodes gets a short summary of its layers.
+	return `pcapcat prints one line per packet in tcpdump's -nn grammar (Ethernet,
+VLAN, LLC, Linux SLL and SLL2, BSD loopback, raw IP, Frame Relay and radiotap
+links, ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, STP, PIM, OSPF, GRE, IPsec,
+BFD, PTP, ...), so output can be diffed and grepped like tcpdump's; other
+protocols gopacket decodes get a short summary of their layers.
 
 Examples:
   pcapcat capture.pcap                     like tcpdump -nn -r capture.pcap

@@ -12,11 +12,12 @@ import (
 )
 
 // The bar of TestCorpusIdentical: the share of the corpus's packets, and the
-// number of its files, that pcapcat prints byte for byte as tcpdump -nn
-// does. Raise them when pcapcat learns a protocol; never lower them.
+// number of its files, that pcapcat must print byte for byte as tcpdump -nn
+// does (issue 18: 90 % of the packets, half of the 128 files). Never lower
+// them.
 const (
-	minIdenticalPackets = 0.888 // of all packets tcpdump prints
-	minIdenticalFiles   = 38    // files identical throughout
+	minIdenticalPackets = 0.90 // of all packets tcpdump prints
+	minIdenticalFiles   = 64   // files identical throughout
 )
 
 var corpusDiff = flag.Bool("corpus.diff", false, "TestCorpusIdentical: log every packet that differs and the figures per protocol")

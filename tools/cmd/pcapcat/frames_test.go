@@ -177,6 +177,63 @@ func extraFrames() [][]byte {
 	add(ether(0x0806, cat([]byte{0, 1, 0x86, 0xdd, 6, 16, 0, 1}, make([]byte, 44))))
 	add(ether(0x0806, cat([]byte{0, 6, 8, 0, 6, 4, 0, 2}, make([]byte, 20))))
 	add(ether(0x0806, cat([]byte{0, 1, 8, 0, 6, 4, 0, 1}, macs[6:], hostA, []byte{1, 2, 3, 4, 5, 6}, hostB)))
+
+	// Routing and tunnelling protocols in IP: PIM, EIGRP, OSPF, GRE.
+	for _, typ := range []byte{0x20, 0x24, 0x2f, 0x12} {
+		add(ether(0x0800, ipv4(103, cat([]byte{typ, 0, 0, 0}, make([]byte, 10)), nil)))
+	}
+	add(ether(0x0800, ipv4(88, cat([]byte{2, 5}, make([]byte, 18)), nil)))
+	add(ether(0x0800, ipv4(88, cat([]byte{1, 9}, make([]byte, 18)), nil)))
+	add(ether(0x0800, ipv4(89, cat([]byte{2, 4}, u16(44), make([]byte, 10), u16(2), make([]byte, 24)), nil)))
+	add(ether(0x0800, ipv4(89, cat([]byte{2, 9}, u16(24), make([]byte, 20)), nil)))
+	add(ether(0x86dd, ipv6(89, cat([]byte{3, 1}, u16(36), make([]byte, 32)))))
+	inner := ipv4(1, []byte{8, 0, 0, 0, 0, 1, 0, 2}, nil)
+	add(ether(0x0800, ipv4(47, cat(u16(0x3000), u16(0x0800), u32(0xabc), u32(7), inner), nil)))
+	add(ether(0x0800, ipv4(47, cat(u16(0x8000), u16(0x6558), u16(0), u16(0), ether(0x0800, inner)), nil)))
+	add(ether(0x0800, ipv4(47, cat(u16(0x1000), u16(0x88be), u32(9), make([]byte, 12)), nil)))
+	add(ether(0x0800, ipv4(47, cat(u16(0x3081), u16(0x880b), u32(0x00080001), u32(5), u32(4), make([]byte, 4)), nil)))
+	add(ether(0x0800, ipv4(47, cat(u16(0x4000), u16(0x0800), u16(0), u16(4), u16(0x0800), []byte{0, 8}, hostA, hostB, u32(0), inner), nil)))
+
+	// IPsec: AH before TCP, ESP, ESP in UDP.
+	add(ether(0x0800, ipv4(51, cat([]byte{6, 4, 0, 0}, u32(0x1000), u32(3), make([]byte, 12), tcpSeg(1, 2, 3, 4, 0x02, nil, nil)), nil)))
+	add(ether(0x0800, ipv4(51, cat([]byte{6, 1, 0, 7}, u32(0x1000), u32(3), make([]byte, 12)), nil)))
+	add(ether(0x0800, ipv4(50, cat(u32(0x1234), u32(9), make([]byte, 20)), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(4500, 4500, cat(u32(0x1234), u32(9), make([]byte, 20))), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(4500, 4500, []byte{0xff}), nil)))
+
+	// UDP applications: Broadcom LI, BFD, PTP.
+	add(ether(0x0800, ipv4(17, udpDgram(49152, 49153, cat(u32(0x68010001), inner)), nil)))
+	for _, v := range []struct {
+		port   uint16
+		first  byte
+		second byte
+	}{{3784, 0x20, 0xc4}, {3784, 0x00, 0x85}, {4784, 0x40, 0x00}, {6784, 0x20, 0x7f}, {3785, 0x20, 0}} {
+		add(ether(0x0800, ipv4(17, udpDgram(1024, v.port, cat([]byte{v.first, v.second, 3, 24}, make([]byte, 20))), nil)))
+	}
+	for _, m := range []byte{0x00, 0x02, 0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x1e} {
+		body := make([]byte, 64)
+		for i := range body {
+			body[i] = byte(i + 1)
+		}
+		ptp := cat([]byte{m, 2}, u16(98), []byte{0, 0}, u16(0x0608), make([]byte, 24), []byte{5, 0xfd}, body)
+		add(ether(0x0800, ipv4(17, udpDgram(319, 319, ptp), nil)))
+		add(ether(0x88f7, ptp))
+	}
+	add(ether(0x88f7, cat([]byte{0, 0x12}, make([]byte, 40))))
+
+	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
+	// protocols (PVST+, UDLD, DTP).
+	bpdu := func(version, typ, flags byte) []byte {
+		return cat([]byte{0, 0, version, typ, flags}, u16(0x8001), macs[:6], u32(4), u16(0x8002), macs[6:], u16(0x800c), make([]byte, 8), []byte{0})
+	}
+	llc := func(b []byte) []byte { return ether(uint16(len(b)), b) }
+	add(llc(cat([]byte{0x42, 0x42, 3}, bpdu(0, 0, 0x81))))
+	add(llc(cat([]byte{0x42, 0x42, 3}, bpdu(2, 2, 0x3e))))
+	add(llc(cat([]byte{0x42, 0x42, 3}, bpdu(0, 0x80, 0))))
+	add(llc(cat([]byte{0x42, 0x42, 3}, bpdu(3, 2, 0x7c), u16(64), make([]byte, 64))))
+	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x010b), bpdu(2, 2, 0x0e))))
+	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x0111), []byte{0x21, 0x03}, make([]byte, 30))))
+	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x2004), []byte{1}, make([]byte, 30))))
 	return fs
 }
 

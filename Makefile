@@ -8,7 +8,7 @@ LDFLAGS := -X tcpregress.dev/tools/cli.Version=$(VERSION)
 BENCHDIR ?= $(CURDIR)/.bench
 FUZZTIME ?= 10s
 
-.PHONY: all deps deps-build build test bench fuzz lint clean testdata conformance agents
+.PHONY: all deps deps-build build test bench fuzz lint clean testdata conformance matrix agents
 
 # make conformance [STACK=kernel|tcpstack|gvisor|lwip] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
 # The expectation files apply to local targets: linux.txt to the kernel,
@@ -16,6 +16,7 @@ FUZZTIME ?= 10s
 TARGET ?= local
 STACK ?= kernel
 CONFORMANCE_OUT ?= conformance-report
+MATRIX_OUT ?= matrix-report
 JOBS ?= 2
 
 all: build
@@ -57,8 +58,13 @@ conformance: deps build
 	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml --html $(CONFORMANCE_OUT)/index.html \
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
 
+# make matrix [STACKS=kernel,tcpstack,gvisor,lwip] [JOBS=2] [MATRIX_OUT=matrix-report]: the suite
+# against every local stack, into MATRIX_OUT/matrix.json and matrix.md.
+matrix: deps build
+	./bin/tcpregress matrix -j $(JOBS) --out $(MATRIX_OUT) $(if $(STACKS),--stacks $(STACKS)) $(ARGS)
+
 agents:
 	@bash scripts/agents.sh
 
 clean:
-	rm -rf bin $(BENCHDIR) conformance-report
+	rm -rf bin $(BENCHDIR) conformance-report matrix-report

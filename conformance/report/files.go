@@ -47,6 +47,13 @@ type jsonReport struct {
 
 // JSON writes the report in the format of ARCHITECTURE.md (indented).
 func JSON(w io.Writer, rep *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(toJSON(rep))
+}
+
+// toJSON is rep in the JSON report's form.
+func toJSON(rep *Report) jsonReport {
 	sys := rep.Target.Sysctls
 	if sys == nil {
 		sys = map[string]string{}
@@ -75,9 +82,7 @@ func JSON(w io.Writer, rep *Report) error {
 			Message: r.Message, Pcap: r.Pcap,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }
 
 // junitTotals are the attributes testsuites and testsuite share.

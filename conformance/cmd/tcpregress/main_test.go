@@ -44,6 +44,10 @@ func TestUsage(t *testing.T) {
 		{[]string{"run", "--run", "("}, 2, "tcpregress: --run \"(\""},
 		{[]string{"run", "--run", "^no-such-case$"}, 2, "tcpregress: no case matches"},
 		{[]string{"list", "--run", "("}, 2, "tcpregress: --run \"(\""},
+		{[]string{"matrix"}, 2, "tcpregress: missing flags: --out"},
+		{[]string{"matrix", "--out", "x", "--stacks", "kernel,bogus"}, 2, "tcpregress: matrix: --stacks: \"bogus\": want some of kernel, tcpstack"},
+		{[]string{"matrix", "--out", "x", "--stacks", "kernel", "--stacks", "kernel"}, 2, "tcpregress: matrix: --stacks: \"kernel\" twice"},
+		{[]string{"matrix", "--out", "x", "-j", "0"}, 2, "tcpregress: matrix: -j 0: want 1 or more"},
 	} {
 		code, _, stderr := runTest(tt.args...)
 		if code != tt.code || !strings.HasPrefix(stderr, tt.stderr) {

@@ -39,3 +39,13 @@ func (c *runCmd) openTarget(ctx context.Context, log zerolog.Logger) (*suite.Env
 // closeNamespaces removes the local target's namespaces at once (a second
 // signal).
 func closeNamespaces() { netns.CloseAll() }
+
+// openLocal builds a local target of the stack (matrix).
+func openLocal(ctx context.Context, log zerolog.Logger, stack string, jobs int) (*suite.Env, func(), error) {
+	return harness.Local(ctx, harness.Options{Stack: stack, Jobs: jobs, Logger: log})
+}
+
+// localStacks are the local target stacks of this build.
+func localStacks() []string {
+	return append([]string{"kernel", "tcpstack"}, harness.ForeignStacks()...)
+}

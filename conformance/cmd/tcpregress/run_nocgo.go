@@ -36,3 +36,10 @@ func (c *runCmd) openTarget(context.Context, zerolog.Logger) (*suite.Env, func()
 
 // closeNamespaces has nothing to remove: there is no target.
 func closeNamespaces() {}
+
+func openLocal(context.Context, zerolog.Logger, string, int) (*suite.Env, func(), error) {
+	return nil, nil, errNeedCgo
+}
+
+// localStacks are those of the cgo build: matrix fails with errNeedCgo.
+func localStacks() []string { return []string{"kernel", "tcpstack", "gvisor", "lwip"} }

@@ -8,7 +8,7 @@ LDFLAGS := -X tcpregress.dev/tools/cli.Version=$(VERSION)
 BENCHDIR ?= $(CURDIR)/.bench
 FUZZTIME ?= 10s
 
-.PHONY: all deps deps-build build test bench fuzz lint clean testdata conformance matrix agents
+.PHONY: all deps deps-build build test bench fuzz soak lint clean testdata conformance matrix agents
 
 # make conformance [STACK=kernel|tcpstack|gvisor|lwip] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
 # The expectation files apply to local targets: linux.txt to the kernel,
@@ -42,6 +42,12 @@ bench: deps
 
 fuzz: deps
 	@bash scripts/fuzz.sh $(FUZZTIME)
+
+# make soak [DURATION=10m]: churn and bulk transfers between tcpstack and the
+# kernel; fails if open fds, goroutines or RSS grow after the first minute.
+DURATION ?= 10m
+soak: deps
+	$(GO) run ./benchmarks/cmd/soak -duration $(DURATION)
 
 lint: deps-build
 	@bash scripts/lint.sh

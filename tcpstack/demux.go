@@ -74,29 +74,7 @@ func (s *Stack) inputTCP(h header.IPv4, now time.Time) {
 		return
 	}
 	if l := s.listeners[seg.DstPort]; l != nil {
-		if seg.Flags&tcp.FlagSYN != 0 && seg.Flags&(tcp.FlagACK|tcp.FlagRST) == 0 && l.pending >= s.cfg.Backlog {
-			// RFC9293 §3.10.7.2 leaves a full queue to the implementation;
-			// like Linux without SYN cookies, drop the SYN and let the
-			// peer retransmit.
-			s.log.Debug().Str("listener", l.addr.String()).Msg("backlog full: dropped a SYN")
-			return
-		}
-		tcb, rst, sendRST := l.tcb.Input(src, seg, now)
-		if sendRST {
-			s.sendSegment(local.Addr(), remote.Addr(), &rst, 0)
-		}
-		if tcb != nil {
-			c := newConn(s, tcb, l)
-			if l.ttl != 0 {
-				c.ttl = l.ttl
-			}
-			if route != nil {
-				c.setRoute(route)
-			}
-			s.conns[fourTuple{local, remote}] = c
-			l.pending++
-			s.flush(c, now)
-		}
+		s.inputListener(l, seg, local, remote, route, now)
 		return
 	}
 	// RFC9293 §3.10.7.1: a segment for a connection that does not exist
@@ -104,6 +82,69 @@ func (s *Stack) inputTCP(h header.IPv4, now time.Time) {
 	if rst, ok := tcp.ResetFor(seg); ok {
 		s.sendSegment(local.Addr(), remote.Addr(), &rst, 0)
 	}
+}
+
+// inputListener hands a segment that matches no connection to the listener
+// of its port. s.mu is held.
+func (s *Stack) inputListener(l *Listener, seg tcp.Segment, local, remote netip.AddrPort, route *sourceRoute, now time.Time) {
+	ctl := seg.Flags & (tcp.FlagSYN | tcp.FlagACK | tcp.FlagRST)
+	ttl := l.ttl
+	if ttl == 0 {
+		ttl = defaultTTL
+	}
+	if ctl == tcp.FlagSYN && l.pending >= s.cfg.Backlog {
+		// RFC9293 §3.10.7.2 leaves a full queue to the implementation.
+		if s.cfg.DisableSYNCookies || len(l.queue) >= s.cfg.Backlog {
+			// Like Linux without SYN cookies, or with an accept queue
+			// full of established connections (whose SYN cookies would
+			// only make more): drop the SYN and let the peer retransmit.
+			s.log.Debug().Str("listener", l.addr.String()).Msg("backlog full: dropped a SYN")
+			return
+		}
+		// RFC4987 §3.6: answer with a SYN cookie and keep nothing.
+		if synack, ok := l.tcb.CookieReply(remote.Addr(), seg, now); ok {
+			s.cookiesSent.Add(1)
+			l.cookieAt = now
+			s.sendSegmentRouted(local.Addr(), remote.Addr(), &synack, 0, ttl, route)
+		}
+		return
+	}
+	if ctl == tcp.FlagACK && !l.cookieAt.IsZero() && now.Sub(l.cookieAt) <= tcp.SYNCookieLifetime {
+		if len(l.queue) >= s.cfg.Backlog {
+			// The accept queue itself is full: as Linux, drop the ACK; the
+			// peer retransmits it (or its data) and the cookie is checked
+			// again then.
+			return
+		}
+		if tcb, ok := l.tcb.CookieInput(remote.Addr(), seg, now); ok {
+			s.cookiesValid.Add(1)
+			s.adopt(l, tcb, local, remote, nil, now)
+			return
+		}
+		s.cookiesFailed.Add(1)
+	}
+	tcb, rst, sendRST := l.tcb.Input(remote.Addr(), seg, now)
+	if sendRST {
+		s.sendSegment(local.Addr(), remote.Addr(), &rst, 0)
+	}
+	if tcb != nil {
+		s.adopt(l, tcb, local, remote, route, now)
+	}
+}
+
+// adopt enters a connection the listener l created in the table and sends
+// what it has to send. s.mu is held.
+func (s *Stack) adopt(l *Listener, tcb *tcp.Conn, local, remote netip.AddrPort, route *sourceRoute, now time.Time) {
+	c := newConn(s, tcb, l)
+	if l.ttl != 0 {
+		c.ttl = l.ttl
+	}
+	if route != nil {
+		c.setRoute(route)
+	}
+	s.conns[fourTuple{local, remote}] = c
+	l.pending++
+	s.flush(c, now)
 }
 
 // flush emits what the connection has to send, handles its events and

@@ -23,6 +23,10 @@ type Listener struct {
 	pending int     // connections held and not accepted, SYN-RECEIVED included
 	queue   []*Conn // established, waiting for Accept
 	closed  bool
+	// cookieAt is when the listener last answered a SYN with a cookie;
+	// ACKs that match no connection are checked for one until the
+	// cookies sent then have expired.
+	cookieAt time.Time
 
 	readyCh  chan struct{}
 	deadline deadline
@@ -90,6 +94,7 @@ func (s *Stack) ListenTCPOptions(network, address string, o ListenOptions) (*Lis
 	if err != nil {
 		return nil, err
 	}
+	tl.SetSYNCookies(s.cookies)
 	l := &Listener{s: s, tcb: tl, addr: local, readyCh: make(chan struct{}, 1), ttl: o.TTL}
 	s.listeners[uint16(port)] = l
 	return l, nil

@@ -54,6 +54,14 @@ var (
 // t.Cleanup.
 func stackPair(t *testing.T, f pipe.Faults, tune func(*Config)) (a, b *Stack) {
 	t.Helper()
+	a, b, _ = stackPairLinks(t, f, tune)
+	return a, b
+}
+
+// stackPairLinks is stackPair that also returns a's end of the link: what
+// is written there reaches b as if a third host on the wire had sent it.
+func stackPairLinks(t *testing.T, f pipe.Faults, tune func(*Config)) (a, b *Stack, la *pipe.Endpoint) {
+	t.Helper()
 	la, lb := pipe.New(macA, macB, f)
 	ca := Config{Link: la, Addr: addrA}
 	cb := Config{Link: lb, Addr: addrB}
@@ -72,7 +80,7 @@ func stackPair(t *testing.T, f pipe.Faults, tune func(*Config)) (a, b *Stack) {
 		a.Close()
 		b.Close()
 	})
-	return a, b
+	return a, b, la
 }
 
 func listen(t *testing.T, s *Stack, port int) *Listener {

@@ -44,9 +44,16 @@ type Config struct {
 	// the stack (what RFC6528's secret is for), or makes a run repeatable.
 	ISNKey []byte
 	// Backlog bounds the connections a listener holds that the application
-	// has not accepted yet (SYN-RECEIVED included); SYNs beyond it are
-	// dropped. Default 128.
+	// has not accepted yet (SYN-RECEIVED included). SYNs beyond it are
+	// answered with SYN cookies (RFC4987 §3.6), which hold no state: a
+	// flood of SYNs from addresses that never answer cannot keep real
+	// clients out. When the established connections alone fill it (the
+	// application does not accept), SYNs are dropped, as Linux does.
+	// Default 128.
 	Backlog int
+	// DisableSYNCookies drops the SYNs beyond the backlog instead, as Linux
+	// does with net.ipv4.tcp_syncookies=0.
+	DisableSYNCookies bool
 	// ARPTimeout is how long a neighbour resolution waits for a reply per try
 	// (3 tries). Default 1 s. ARPCacheTTL is how long an entry is trusted.
 	// Default 60 s.
@@ -90,7 +97,11 @@ type Stack struct {
 	batch    bool
 	deferred []*Conn
 
-	badTCPSum atomic.Uint64 // TCP segments dropped for a bad checksum (Stats)
+	cookies *tcp.SYNCookies // the stack's secret for SYN cookies, guarded by mu
+
+	// Counters (Stats).
+	badTCPSum                                atomic.Uint64
+	cookiesSent, cookiesValid, cookiesFailed atomic.Uint64
 
 	// Transmission (tx.go).
 	txq, txSpare *txQueue   // frames waiting to be sent, guarded by mu
@@ -101,7 +112,7 @@ type Stack struct {
 	wg        sync.WaitGroup
 }
 
-// Stats are counters of what the stack dropped.
+// Stats are counters of what the stack dropped or did under load.
 type Stats struct {
 	// BadTCPChecksums counts TCP segments addressed to the stack whose
 	// checksum was wrong. On a veth whose peer end has transmit checksum
@@ -109,10 +120,28 @@ type Stats struct {
 	// checksum is left for hardware that is not there): turn it off with
 	// ethtool -K PEER tx off.
 	BadTCPChecksums uint64
+	// SYNCookiesSent counts SYN-ACKs sent with a SYN cookie because a
+	// listener's backlog was full (Linux's TcpExt.SyncookiesSent).
+	SYNCookiesSent uint64
+	// SYNCookiesValidated counts connections opened by the ACK of a cookie
+	// (TcpExt.SyncookiesRecv).
+	SYNCookiesValidated uint64
+	// SYNCookiesRejected counts ACKs that reached a listener while it was
+	// sending cookies and carried no valid one: forged, too old (cookies
+	// live 64 to 128 s) or stray (TcpExt.SyncookiesFailed). They are then
+	// answered as any ACK to a listener is, with a reset.
+	SYNCookiesRejected uint64
 }
 
 // Stats returns the stack's counters.
-func (s *Stack) Stats() Stats { return Stats{BadTCPChecksums: s.badTCPSum.Load()} }
+func (s *Stack) Stats() Stats {
+	return Stats{
+		BadTCPChecksums:     s.badTCPSum.Load(),
+		SYNCookiesSent:      s.cookiesSent.Load(),
+		SYNCookiesValidated: s.cookiesValid.Load(),
+		SYNCookiesRejected:  s.cookiesFailed.Load(),
+	}
+}
 
 type fourTuple struct {
 	local, remote netip.AddrPort
@@ -191,6 +220,7 @@ func New(cfg Config) (*Stack, error) {
 	s.hw = header.MAC(s.mac)
 	s.frame = make([]byte, 0, header.EthernetLen+s.mtu)
 	s.portSeed = maphash.MakeSeed()
+	s.cookies = tcp.NewSYNCookies(nil)
 	s.wg.Add(2)
 	go s.readLoop()
 	go s.timerLoop()

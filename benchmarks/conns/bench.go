@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	"tcpregress.dev/benchmarks/internal/procstat"
 	"tcpregress.dev/tcpstack"
 )
 
@@ -579,19 +580,4 @@ func writeHeapProfile(name string) error {
 }
 
 // rss returns this process's resident set size in bytes (VmRSS).
-func rss() (int64, error) {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
-				return 0, fmt.Errorf("parsing VmRSS %q: %w", v, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/self/status")
-}
+func rss() (int64, error) { return procstat.Memory("VmRSS") }

@@ -195,7 +195,6 @@ func newConn(cfg Config, local, remote netip.AddrPort, now time.Time) *Conn {
 	if gen == nil {
 		gen = NewRandomISN()
 	}
-	c.iss = gen.ISN(local, remote, now)
 	if o, ok := gen.(TSOffsetter); ok {
 		c.tsOffset = o.TSOffset(local, remote)
 	}
@@ -203,17 +202,23 @@ func newConn(cfg Config, local, remote netip.AddrPort, now time.Time) *Conn {
 	if !cfg.TSEpoch.IsZero() {
 		c.tsEpoch = cfg.TSEpoch
 	}
-	c.sndUna, c.sndNxt, c.sndMax = c.iss, c.iss, c.iss
-	c.sndBufSeq = c.iss.Add(1)
-	c.sndUp = c.sndBufSeq
 	// Until the peer's MSS is known, send at most the RFC9293 default
 	// (MUST-15: 536 for IPv4, 1220 for IPv6).
 	c.sndMSS = min(c.cfg.MSS, defaultSendMSS(remote.Addr()))
-	c.cc = newCongestion(c.sndMSS, c.iss)
+	c.setISS(gen.ISN(local, remote, now))
 	if !cfg.DisableWindowScale {
 		c.rcvWScale = windowScaleFor(cfg.RecvBuffer)
 	}
 	return c
+}
+
+// setISS makes iss the connection's initial send sequence number.
+func (c *Conn) setISS(iss Value) {
+	c.iss = iss
+	c.sndUna, c.sndNxt, c.sndMax = iss, iss, iss
+	c.sndBufSeq = iss.Add(1)
+	c.sndUp = c.sndBufSeq
+	c.cc = newCongestion(c.sndMSS, iss)
 }
 
 // defaultSendMSS is the send MSS to assume without an MSS option

@@ -19,12 +19,14 @@ import (
 
 // Listener is a TCB in the LISTEN state (RFC9293 §3.10.1 passive OPEN) for one
 // local endpoint. Each acceptable SYN yields a new Conn in SYN-RECEIVED; the
-// Listener itself keeps listening. It holds no per-peer state (no backlog, no
-// SYN cookies: the socket layer bounds how many Conns it keeps).
+// Listener itself keeps listening. It holds no per-peer state (no backlog:
+// the socket layer bounds how many Conns it keeps, and answers SYNs beyond
+// that with SYN cookies, see CookieReply).
 type Listener struct {
-	cfg   Config
-	local netip.AddrPort
-	log   zerolog.Logger
+	cfg     Config
+	local   netip.AddrPort
+	log     zerolog.Logger
+	cookies *SYNCookies
 }
 
 // NewListener returns a listener for local, whose connections use cfg.
@@ -37,7 +39,7 @@ func NewListener(cfg Config, local netip.AddrPort) (*Listener, error) {
 		// successive incarnations increasing (RFC6528 §3).
 		cfg.ISN = NewRandomISN()
 	}
-	return &Listener{cfg: cfg, local: local, log: cfg.Logger}, nil
+	return &Listener{cfg: cfg, local: local, log: cfg.Logger, cookies: NewSYNCookies(nil)}, nil
 }
 
 // Addr returns the local endpoint.
@@ -74,7 +76,13 @@ func (l *Listener) Input(remote netip.Addr, seg Segment, now time.Time) (c *Conn
 		// silently discarded.
 		return nil, Segment{}, false
 	}
-	c = newConn(l.cfg, l.local, peer, now)
+	return l.synReceived(peer, &seg, now), Segment{}, false
+}
+
+// synReceived returns the connection an acceptable SYN from peer creates,
+// in SYN-RECEIVED, its SYN-ACK due.
+func (l *Listener) synReceived(peer netip.AddrPort, seg *Segment, now time.Time) *Conn {
+	c := newConn(l.cfg, l.local, peer, now)
 	c.passive = true
 	// "Set RCV.NXT to SEG.SEQ+1, IRS is set to SEG.SEQ, and any other control
 	// or text should be queued for processing later. ISS should be selected
@@ -101,7 +109,7 @@ func (l *Listener) Input(remote netip.Addr, seg Segment, now time.Time) (c *Conn
 	c.events = 0
 	c.synDue = true
 	c.synSentAt = now
-	return c, Segment{}, false
+	return c
 }
 
 // ResetFor returns the reset RFC9293 §3.10.7.1 prescribes for a segment that

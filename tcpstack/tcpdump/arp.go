@@ -69,7 +69,7 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = appendIPv4(b, tpa)
 		if !allZero(tha) {
 			b = append(b, " ("...)
-			b = AppendMAC(b, tha)
+			b = arpHW(b, hrd, tha)
 			b = append(b, ')')
 		}
 		b = append(b, " tell "...)
@@ -78,25 +78,25 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, "Reply "...)
 		b = appendIPv4(b, spa)
 		b = append(b, " is-at "...)
-		b = AppendMAC(b, sha)
+		b = arpHW(b, hrd, sha)
 	case 3:
 		b = append(b, "Reverse Request who-is "...)
-		b = AppendMAC(b, tha)
+		b = arpHW(b, hrd, tha)
 		b = append(b, " tell "...)
-		b = AppendMAC(b, sha)
+		b = arpHW(b, hrd, sha)
 	case 4:
 		b = append(b, "Reverse Reply "...)
-		b = AppendMAC(b, tha)
+		b = arpHW(b, hrd, tha)
 		b = append(b, " at "...)
 		b = appendIPv4(b, tpa)
 	case 8:
 		b = append(b, "Inverse Request who-is "...)
-		b = AppendMAC(b, tha)
+		b = arpHW(b, hrd, tha)
 		b = append(b, " tell "...)
-		b = AppendMAC(b, sha)
+		b = arpHW(b, hrd, sha)
 	case 9:
 		b = append(b, "Inverse Reply "...)
-		b = AppendMAC(b, sha)
+		b = arpHW(b, hrd, sha)
 		b = append(b, " at "...)
 		b = appendIPv4(b, spa)
 	case 10:
@@ -126,11 +126,28 @@ func arpHardwareName(h uint16) string {
 	case 23:
 		return "Strip"
 	case 24:
-		return "IEEE1394"
+		return "IEEE 1394"
 	case 32:
 		return "InfiniBand"
 	}
 	return ""
+}
+
+// arpHW appends an ARP hardware address: a Frame Relay one as its Q.922
+// DLCI (RFC 2390), others as a MAC address.
+func arpHW(b []byte, hrd uint16, addr []byte) []byte {
+	if hrd != 15 {
+		return AppendMAC(b, addr)
+	}
+	_, dlci, _, ok, short := q922(addr, len(addr))
+	switch {
+	case short:
+		return append(b, "<Truncated>"...)
+	case !ok:
+		return append(b, "<Invalid DLCI>"...)
+	}
+	b = append(b, "DLCI "...)
+	return appendUint(b, uint64(dlci))
 }
 
 func allZero(p []byte) bool {

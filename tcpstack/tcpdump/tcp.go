@@ -120,7 +120,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 		// tcpdump reads option kinds and lengths as far as bytes were
 		// captured, also past the header.
 		b = append(b, ", options "...)
-		b, ok = appendTCPOptions(b, data[20:], hlen-20, sub, len(data) >= hlen+length)
+		b, ok = appendTCPOptions(b, data[20:], hlen-20, sub, len(data) >= hlen+length, int(flags))
 		if !ok {
 			return b
 		}
@@ -175,16 +175,18 @@ func tcpOptionName(b []byte, kind uint8) []byte {
 // "[mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7]". Options that run past
 // the bytes end with tcpdump's marker: "[wscale 2,[bad opt]]".
 func AppendTCPOptions(b []byte, opts []byte) []byte {
-	b, _ = appendTCPOptions(b, opts, len(opts), 0, true)
+	b, _ = appendTCPOptions(b, opts, len(opts), 0, true, -1)
 	return b
 }
 
 // appendTCPOptions prints the options as tcpdump does, in brackets: opts is
 // the captured part of the option bytes, hlen their length according to
 // the header, sub the number subtracted from SACK edges, whole whether the
-// segment was captured whole. It reports false when printing must stop
-// (damaged or truncated options; the marker is printed).
-func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) ([]byte, bool) {
+// segment was captured whole, flags the segment's flags (-1 when not
+// known: multipath TCP options then print their subtype only). It reports
+// false when printing must stop (damaged or truncated options; the marker
+// is printed).
+func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool, flags int) ([]byte, bool) {
 	b = append(b, '[')
 	var ch byte
 	cp := 0
@@ -204,6 +206,9 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 		}
 		return okay
 	}
+	// tcpdump names the protocol it last entered in its truncation
+	// marker: after a multipath TCP option, "mptcp".
+	marker := " [|tcp]"
 	end := func(b []byte, how int) ([]byte, bool) {
 		if how == bad {
 			b = append(b, "[bad opt]"...)
@@ -212,7 +217,7 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 			}
 			return b, false
 		}
-		b = append(b, " [|tcp]"...)
+		b = append(b, marker...)
 		if ch != 0 {
 			b = append(b, '>')
 		}
@@ -225,7 +230,7 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 		if cp >= len(opts) {
 			// tcpdump's GET_U_1 fails here: its top level prints the
 			// marker, without the '>' of the option printer.
-			return append(b, " [|tcp]"...), false
+			return append(b, marker...), false
 		}
 		opt := opts[cp]
 		cp++
@@ -234,7 +239,7 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 			ln = 1
 		} else {
 			if cp >= len(opts) {
-				return append(b, " [|tcp]"...), false
+				return append(b, marker...), false
 			}
 			ln = int(opts[cp])
 			cp++
@@ -363,7 +368,7 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 			}
 			b = append(b, ' ')
 			b = appendUint(b, v)
-		case 30: // multipath TCP: the subtype only
+		case 30: // multipath TCP (RFC 8684 section 3)
 			datalen = ln - 2
 			if r := lenCheck(datalen); r != okay {
 				return end(b, r)
@@ -371,10 +376,24 @@ func appendTCPOptions(b []byte, opts []byte, hlen int, sub uint32, whole bool) (
 			if datalen < 1 {
 				return end(b, bad)
 			}
-			b = append(b, ' ')
-			b = appendInt(b, ln)
-			b = append(b, ' ')
-			b = append(b, mptcpSubtype(opts[cp]>>4)...)
+			if flags < 0 {
+				b = append(b, ' ')
+				b = appendInt(b, ln)
+				b = append(b, ' ')
+				b = append(b, mptcpSubtype(opts[cp]>>4)...)
+				break
+			}
+			// tcpdump reads the option within its length and what was
+			// captured of it.
+			opt := opts[cp-2 : min(cp-2+ln, len(opts))]
+			var r int
+			marker = " [|mptcp]"
+			if b, r = appendMPTCP(b, opt, ln, uint8(flags)); r != okay {
+				if r == trunc {
+					return append(b, marker...), false
+				}
+				return end(b, bad)
+			}
 		case 34: // fast open
 			datalen = ln - 2
 			if r := lenCheck(datalen); r != okay {
@@ -438,6 +457,282 @@ func appendFastOpen(b []byte, c []byte) []byte {
 	}
 	b = append(b, " cookie "...)
 	return appendHexBytes(b, c, 0)
+}
+
+// appendMPTCP prints a multipath TCP option (RFC 8684 section 3) of length
+// ln, whose captured bytes are opt, in a segment with flags, as tcpdump
+// 4.99's mptcp_print does. It returns 0 when the option was printed, 1 when
+// it is malformed ("[bad opt]"), 2 when it was cut short.
+func appendMPTCP(b []byte, opt []byte, ln int, flags uint8) ([]byte, int) {
+	const (
+		okay = iota
+		bad
+		trunc
+		syn = 0x02
+		ack = 0x10
+	)
+	if ln < 3 {
+		return b, bad
+	}
+	sub := opt[2] >> 4
+	if sub > 8 {
+		sub = 8
+	}
+	b = append(b, ' ')
+	b = appendInt(b, ln)
+	b = append(b, ' ')
+	if sub == 8 {
+		b = append(b, "unknown"...)
+		return b, okay
+	}
+	b = append(b, mptcpSubtype(sub)...)
+	// need reports whether the bytes up to n were captured.
+	need := func(n int) bool { return len(opt) >= n }
+	hex64 := func(b []byte, at int) []byte {
+		return appendHex(b, uint64(be32(opt[at:]))<<32|uint64(be32(opt[at+4:])), 1)
+	}
+	switch sub {
+	case 0: // MP_CAPABLE
+		if !((ln == 12 || ln == 4) && flags&syn != 0) && !((ln == 20 || ln == 22) && flags&(syn|ack) == ack) {
+			return b, bad
+		}
+		if !need(3) {
+			return b, trunc
+		}
+		v := opt[2] & 0xf
+		if v > 1 {
+			b = append(b, " Unknown Version ("...)
+			b = appendUint(b, uint64(v))
+			return append(b, ')'), okay
+		}
+		b = append(b, " v"...)
+		b = appendUint(b, uint64(v))
+		if !need(4) {
+			return b, trunc
+		}
+		if opt[3]&0x80 != 0 {
+			b = append(b, " csum"...)
+		}
+		if ln == 12 || ln >= 20 {
+			if !need(12) {
+				return b, trunc
+			}
+			b = append(b, " {0x"...)
+			b = hex64(b, 4)
+			if ln >= 20 {
+				if !need(20) {
+					return b, trunc
+				}
+				b = append(b, ",0x"...)
+				b = hex64(b, 12)
+			}
+			b = append(b, '}')
+		}
+	case 1: // MP_JOIN
+		if !(ln == 12 && flags&syn != 0) && !(ln == 16 && flags&(syn|ack) == syn|ack) && !(ln == 24 && flags&ack != 0) {
+			return b, bad
+		}
+		if ln != 24 {
+			if !need(4) {
+				return b, trunc
+			}
+			if opt[2]&1 != 0 {
+				b = append(b, " backup"...)
+			}
+			b = append(b, " id "...)
+			b = appendUint(b, uint64(opt[3]))
+		}
+		switch ln {
+		case 12:
+			if !need(12) {
+				return b, trunc
+			}
+			b = append(b, " token 0x"...)
+			b = appendHex(b, uint64(be32(opt[4:])), 1)
+			b = append(b, " nonce 0x"...)
+			b = appendHex(b, uint64(be32(opt[8:])), 1)
+		case 16:
+			if !need(16) {
+				return b, trunc
+			}
+			b = append(b, " hmac 0x"...)
+			b = hex64(b, 4)
+			b = append(b, " nonce 0x"...)
+			b = appendHex(b, uint64(be32(opt[12:])), 1)
+		case 24:
+			if !need(24) {
+				return b, trunc
+			}
+			b = append(b, " hmac 0x"...)
+			b = appendHexBytes(b, opt[4:24], 0)
+		}
+	case 2: // DSS
+		if ln < 4 || flags&syn != 0 {
+			return b, bad
+		}
+		if !need(4) {
+			return b, trunc
+		}
+		f := opt[3]
+		if f&0x10 != 0 {
+			b = append(b, " fin"...)
+		}
+		at, left := 4, ln-4
+		num := func(b []byte, wide bool) ([]byte, int) {
+			size := 4
+			if wide {
+				size = 8
+			}
+			if left < size {
+				return b, bad
+			}
+			if !need(at + size) {
+				return b, trunc
+			}
+			if wide {
+				b = appendUint(b, uint64(be32(opt[at:]))<<32|uint64(be32(opt[at+4:])))
+			} else {
+				b = appendUint(b, uint64(be32(opt[at:])))
+			}
+			at, left = at+size, left-size
+			return b, okay
+		}
+		var r int
+		if f&0x01 != 0 {
+			b = append(b, " ack "...)
+			if b, r = num(b, f&0x02 != 0); r != okay {
+				return b, r
+			}
+		}
+		if f&0x04 != 0 {
+			b = append(b, " seq "...)
+			if b, r = num(b, f&0x08 != 0); r != okay {
+				return b, r
+			}
+			if left < 4 {
+				return b, bad
+			}
+			b = append(b, " subseq "...)
+			if b, r = num(b, false); r != okay {
+				return b, r
+			}
+			if left < 2 {
+				return b, bad
+			}
+			if !need(at + 2) {
+				return b, trunc
+			}
+			b = append(b, " len "...)
+			b = appendUint(b, uint64(be16(opt[at:])))
+			at, left = at+2, left-2
+			if left >= 2 {
+				if !need(at + 2) {
+					return b, trunc
+				}
+				b = append(b, " csum 0x"...)
+				b = appendHex(b, uint64(be16(opt[at:])), 1)
+				left -= 2
+			}
+		}
+		if left != 0 {
+			return b, bad
+		}
+	case 3: // ADD_ADDR
+		switch ln {
+		case 8, 10, 16, 18, 20, 22, 28, 30:
+		default:
+			return b, bad
+		}
+		if !need(3) {
+			return b, trunc
+		}
+		b = append(b, ' ')
+		switch opt[2] & 0xf {
+		case 6:
+			b = append(b, "v0-ip6"...)
+		case 4:
+			b = append(b, "v0-ip4"...)
+		case 1:
+			b = append(b, "v1-echo"...)
+		case 0:
+			b = append(b, "v1"...)
+		default:
+			b = append(b, "[bad version/echo]"...)
+		}
+		if !need(4) {
+			return b, trunc
+		}
+		b = append(b, " id "...)
+		b = appendUint(b, uint64(opt[3]))
+		alen := 4
+		if ln >= 20 {
+			alen = 16
+		}
+		if !need(4 + alen) {
+			return b, trunc
+		}
+		b = append(b, ' ')
+		b = AppendAddr(b, opt[4:4+alen])
+		at := 4 + alen
+		if ln == 10 || ln == 18 || ln == 22 || ln == 30 {
+			if !need(at + 2) {
+				return b, trunc
+			}
+			b = append(b, ':')
+			b = appendUint(b, uint64(be16(opt[at:])))
+			at += 2
+		}
+		if ln == 16 || ln == 18 || ln == 28 || ln == 30 {
+			if !need(at + 8) {
+				return b, trunc
+			}
+			b = append(b, " hmac 0x"...)
+			b = hex64(b, at)
+		}
+	case 4: // REMOVE_ADDR
+		if ln < 4 {
+			return b, bad
+		}
+		b = append(b, " id"...)
+		for i := 3; i < ln; i++ {
+			if !need(i + 1) {
+				return b, trunc
+			}
+			b = append(b, ' ')
+			b = appendUint(b, uint64(opt[i]))
+		}
+	case 5: // MP_PRIO
+		if ln != 3 && ln != 4 {
+			return b, bad
+		}
+		if opt[2]&1 != 0 {
+			b = append(b, " backup"...)
+		} else {
+			b = append(b, " non-backup"...)
+		}
+		if ln == 4 {
+			if !need(4) {
+				return b, trunc
+			}
+			b = append(b, " id "...)
+			b = appendUint(b, uint64(opt[3]))
+		}
+	case 6, 7: // MP_FAIL, MP_FASTCLOSE
+		if ln != 12 {
+			return b, bad
+		}
+		if !need(12) {
+			return b, trunc
+		}
+		if sub == 6 {
+			b = append(b, " seq "...)
+			b = appendUint(b, uint64(be32(opt[4:]))<<32|uint64(be32(opt[8:])))
+		} else {
+			b = append(b, " key 0x"...)
+			b = hex64(b, 4)
+		}
+	}
+	return b, okay
 }
 
 func mptcpSubtype(s uint8) string {

@@ -194,6 +194,29 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(47, cat(u16(0x3081), u16(0x880b), u32(0x00080001), u32(5), u32(4), make([]byte, 4)), nil)))
 	add(ether(0x0800, ipv4(47, cat(u16(0x4000), u16(0x0800), u16(0), u16(4), u16(0x0800), []byte{0, 8}, hostA, hostB, u32(0), inner), nil)))
 
+	// Multipath TCP options (RFC 8684), with the flags they need.
+	for _, m := range []struct {
+		flags byte
+		opt   []byte
+	}{
+		{0x02, cat([]byte{30, 12, 0x01, 0x81}, u32(1), u32(2))},
+		{0x10, cat([]byte{30, 20, 0x00, 0x01}, u32(1), u32(2), u32(3), u32(4))},
+		{0x02, cat([]byte{30, 12, 0x11, 5}, u32(7), u32(8))},
+		{0x12, cat([]byte{30, 16, 0x10, 5}, u32(7), u32(8), u32(9))},
+		{0x10, cat([]byte{30, 24, 0x10, 0}, make([]byte, 20))},
+		{0x10, cat([]byte{30, 20, 0x20, 0x1f}, u32(1), u32(2), u32(3), u32(4), u16(5), u16(6))},
+		{0x10, cat([]byte{30, 8, 0x20, 0x01}, u32(1))},
+		{0x10, cat([]byte{30, 18, 0x30, 2}, hostA, u16(80), u32(1), u32(2))},
+		{0x10, []byte{30, 5, 0x40, 1, 2, 0, 0, 0}},
+		{0x10, []byte{30, 4, 0x51, 3}},
+		{0x10, cat([]byte{30, 12, 0x70, 0}, u32(1), u32(2))},
+		{0x10, cat([]byte{30, 12, 0x60, 0}, u32(1), u32(2))},
+		{0x10, []byte{30, 4, 0x90, 0}},
+		{0x02, []byte{30, 4, 0x20, 0}},
+	} {
+		add(ether(0x0800, ipv4(6, tcpSeg(3333, 80, 1, 2, m.flags, m.opt, nil), nil)))
+	}
+
 	// IPsec: AH before TCP, ESP, ESP in UDP.
 	add(ether(0x0800, ipv4(51, cat([]byte{6, 4, 0, 0}, u32(0x1000), u32(3), make([]byte, 12), tcpSeg(1, 2, 3, 4, 0x02, nil, nil)), nil)))
 	add(ether(0x0800, ipv4(51, cat([]byte{6, 1, 0, 7}, u32(0x1000), u32(3), make([]byte, 12)), nil)))

@@ -105,6 +105,8 @@ var corpusGolden = []struct {
 	{"MSTP_Intra-Region_BPDUs.pcap", false},      // MSTP
 	{"UDLD.pcap", false},                         // SNAP, UDLD
 	{"rpvstp-trunk-native-vid5.pcap", false},     // PVST+, DTP
+	{"mptcp-v1.pcap", true},                      // multipath TCP options
+	{"espudp1.pcap", true},                       // ESP in UDP
 }
 
 // lineDiff shows the first lines that differ.

@@ -219,7 +219,7 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 		}
 	}
 	if c.HTML != "" {
-		opts := htmlreport.Options{Dir: filepath.Dir(c.HTML)}
+		opts := htmlreport.Options{Dir: filepath.Dir(c.HTML), Expect: exp}
 		if err := writeFile(c.HTML, func(w io.Writer) error { return htmlreport.Write(w, rep, opts) }); err != nil {
 			return err
 		}

@@ -104,7 +104,7 @@ func TestBrowser(t *testing.T) {
 	}
 	page := filepath.Join(dir, "index.html")
 	var buf bytes.Buffer
-	if err := htmlreport.Write(&buf, rep, htmlreport.Options{Dir: dir}); err != nil {
+	if err := htmlreport.Write(&buf, rep, htmlreport.Options{Dir: dir, Expect: exp}); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(page, buf.Bytes(), 0o644); err != nil {
@@ -214,6 +214,9 @@ func TestBrowser(t *testing.T) {
 	segs := pcapRecords(t, byID[failing].Pcap)
 	if n := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder g.seg")); n != segs || segs == 0 {
 		t.Errorf("%s: %d arrows, want one per captured segment: %d", failing, n, segs)
+	}
+	if n := count(fmt.Sprintf(`document.querySelector(%q).textContent.includes(%q) ? 1 : 0`, sel+" .reason", exp[failing].Reason)); n != 1 {
+		t.Errorf("%s: the reason of its expectation is not shown", failing)
 	}
 	if n := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder rect.divergence")); n != 1 {
 		t.Errorf("%s: %d highlighted divergences, want 1", failing, n)

@@ -2,6 +2,7 @@ package html_test
 
 import (
 	"fmt"
+	"html/template"
 	"os"
 	"strings"
 	"time"
@@ -41,4 +42,25 @@ func ExampleWrite() {
 	// Output:
 	// 1 case
 	// true
+}
+
+// A page of another design (a matrix of stacks, the report of packetdrill
+// scripts) embeds a case's diagram with the stylesheet.
+func ExampleLadder() {
+	var r suite.Result // from suite.Run; its Exchange is nil when it did not run
+	page := template.Must(template.New("cell").Parse(`<style>{{.Style}}</style>
+<section class="cell">{{.Diagram}}</section>`))
+	var b strings.Builder
+	err := page.Execute(&b, struct {
+		Style   template.CSS
+		Diagram template.HTML
+	}{htmlreport.Style(), htmlreport.Ladder(r.Exchange)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	_, cell, _ := strings.Cut(b.String(), "</style>\n")
+	fmt.Println(cell)
+	// Output:
+	// <section class="cell"><p class="noladder">The case did not run: no exchange to draw.</p></section>
 }

@@ -39,6 +39,9 @@ type Options struct {
 	// pcaps are made relative to it, so that the page and its pcap folder
 	// move together; empty means the current directory.
 	Dir string
+	// Expect, when set, holds the run's expectations (tcpregress run
+	// --expect): a case whose verdict was expected shows the reason.
+	Expect suite.Expectations
 }
 
 //go:embed style.css
@@ -116,6 +119,7 @@ type (
 		Expected, UnexpectedPass        bool
 		Duration                        string
 		Message                         string
+		Reason                          string // why the verdict was expected
 		Requirements                    []link
 		Pcap                            string
 		Open                            bool
@@ -194,6 +198,9 @@ func build(rep *report.Report, opts Options) *pageData {
 		a := area{Name: name}
 		for _, r := range by[name] {
 			cv := view(r, opts.Dir)
+			if x, ok := opts.Expect[r.ID]; ok && r.Expected && r.Verdict != suite.PASS {
+				cv.Reason = x.Reason
+			}
 			if cv.Open {
 				a.Failures++
 			}

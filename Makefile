@@ -10,7 +10,7 @@ FUZZTIME ?= 10s
 
 .PHONY: all deps deps-build build test bench fuzz soak lint clean testdata conformance matrix agents
 
-# make conformance [STACK=kernel|tcpstack|gvisor|lwip] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP]] [ARGS=...]
+# make conformance [STACK=kernel|tcpstack|gvisor|lwip] [TARGET=HOST AGENT=HOST:PORT IFACE=IF SRC_IP=IP/NN [GATEWAY=IP] [SECRET_FILE=F]] [ARGS=...]
 # The expectation files apply to local targets: linux.txt to the kernel,
 # gvisor.txt and lwip.txt to those stacks.
 TARGET ?= local
@@ -60,6 +60,7 @@ conformance: deps build
 	./bin/tcpregress run --target $(TARGET) --stack $(STACK) -j $(JOBS) \
 	  $(if $(AGENT),--agent $(AGENT)) $(if $(IFACE),--iface $(IFACE)) \
 	  $(if $(SRC_IP),--src-ip $(SRC_IP)) $(if $(GATEWAY),--gateway $(GATEWAY)) \
+	  $(if $(SECRET_FILE),--secret-file $(SECRET_FILE)) \
 	  $(if $(filter local,$(TARGET)),$(if $(filter kernel,$(STACK)),--expect conformance/expect/linux.txt,$(if $(filter gvisor lwip,$(STACK)),--expect conformance/expect/$(STACK).txt))) \
 	  --json $(CONFORMANCE_OUT)/report.json --junit $(CONFORMANCE_OUT)/junit.xml --html $(CONFORMANCE_OUT)/index.html \
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)

@@ -33,13 +33,13 @@ func serve(t *testing.T, b Backend) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return serveOn(t, ln, b)
+	return serveOn(t, ln, &Server{Backend: b})
 }
 
-// serveOn runs Serve with b on ln until the test ends.
-func serveOn(t *testing.T, ln net.Listener, b Backend) string {
+// serveOn runs srv on ln until the test ends.
+func serveOn(t *testing.T, ln net.Listener, srv *Server) string {
 	t.Helper()
-	stop := startServe(ln, b)
+	stop := startServe(ln, srv)
 	t.Cleanup(func() {
 		if err := stop(5 * time.Second); err != nil {
 			t.Errorf("Serve: %v", err)
@@ -48,12 +48,12 @@ func serveOn(t *testing.T, ln net.Listener, b Backend) string {
 	return ln.Addr().String()
 }
 
-// startServe runs Serve with b on ln. stop ends Serve's context and returns
+// startServe runs srv on ln. stop ends Serve's context and returns
 // Serve's error, or one of its own if Serve has not returned within wait.
-func startServe(ln net.Listener, b Backend) (stop func(wait time.Duration) error) {
+func startServe(ln net.Listener, srv *Server) (stop func(wait time.Duration) error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Serve(ctx, ln, b) }()
+	go func() { done <- srv.Serve(ctx, ln) }()
 	return func(wait time.Duration) error {
 		cancel()
 		select {
@@ -69,7 +69,7 @@ func dial(t *testing.T, addr string) *Client {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := Dial(ctx, addr)
+	c, err := Dial(ctx, addr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -283,11 +283,21 @@ func (r *raw) rt(t *testing.T, line string) map[string]any {
 	return m
 }
 
+// hello makes the handshake with an agent without a secret.
+func (r *raw) hello(t *testing.T) {
+	t.Helper()
+	nonce, _ := json.Marshal(make([]byte, nonceSize))
+	if m := r.rt(t, `{"id": 1, "op": "hello", "version": 2, "nonce": `+string(nonce)+`}`); m["ok"] != true || m["version"] != 2.0 {
+		t.Fatalf("handshake: %v", m)
+	}
+}
+
 func TestMalformedRequests(t *testing.T) {
 	addr := serve(t, KernelBackend())
 	c := must(net.Dial("tcp4", addr))(t)
 	defer c.Close()
 	r := &raw{c: c, r: bufio.NewReader(c)}
+	r.hello(t)
 
 	for _, tc := range []struct {
 		line, errno string
@@ -369,7 +379,7 @@ func TestSocketsClosedWithConnection(t *testing.T) {
 // and leaves no goroutine behind (goleak in TestMain).
 func TestServeShutdown(t *testing.T) {
 	ln := must(net.Listen("tcp4", "127.0.0.1:0"))(t)
-	stop := startServe(ln, KernelBackend())
+	stop := startServe(ln, &Server{Backend: KernelBackend()})
 	c := dial(t, ln.Addr().String())
 	cctx := testCtx(t)
 	fd := must(c.Socket(cctx))(t)

@@ -1,13 +1,15 @@
 package agent
 
 import (
-	"bufio"
 	"context"
+	"crypto/hmac"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,24 +34,106 @@ type Client struct {
 
 	mu     sync.Mutex
 	c      net.Conn
-	r      *bufio.Reader
+	r      *lineReader
 	nextID int64
 	broken error
+	chunk  int // the most bytes of data one write request carries
 }
 
-// Dial connects to the agent at addr ("HOST:PORT").
-func Dial(ctx context.Context, addr string) (*Client, error) {
+// HandshakeTimeout bounds the handshake of [Dial] and [NewClient] when
+// their context has no deadline.
+const HandshakeTimeout = 10 * time.Second
+
+// maxResponse bounds a response line: a read of 16 MiB in base64 and room.
+const maxResponse = 32 << 20
+
+// Dial connects to the agent at addr ("HOST:PORT") and makes the handshake
+// (see [NewClient]).
+func Dial(ctx context.Context, addr string, secret []byte) (*Client, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("agent: dial: %w", err)
 	}
-	return NewClient(c), nil
+	return NewClient(ctx, c, secret)
 }
 
-// NewClient returns a Client over an established control connection.
-func NewClient(c net.Conn) *Client {
-	return &Client{c: c, r: bufio.NewReaderSize(c, 64<<10)}
+// NewClient makes the handshake on an established control connection and
+// returns the Client over it. With a secret, the agent must prove it knows
+// the secret and the client proves it in turn (an agent without one fails
+// with [ErrAuth]); without one, the agent must not ask for it. An agent of
+// another protocol version fails with [ErrVersion]. The handshake takes at
+// most [HandshakeTimeout] when ctx has no deadline. On an error c is closed.
+func NewClient(ctx context.Context, c net.Conn, secret []byte) (*Client, error) {
+	cl := &Client{c: c, r: newLineReader(c, maxResponse)}
+	if err := cl.handshake(ctx, secret); err != nil {
+		cl.Disconnect()
+		return nil, fmt.Errorf("agent at %v: %w", c.RemoteAddr(), err)
+	}
+	return cl, nil
+}
+
+// handshake runs hello and, when the agent asks for it, auth.
+func (c *Client) handshake(ctx context.Context, secret []byte) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, HandshakeTimeout)
+		defer cancel()
+	}
+	timedOut := func(err error) error {
+		if errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("no answer to the handshake in time (a hung agent, or not an agent at this address?): %w", err)
+		}
+		return err
+	}
+	nonce := newNonce()
+	r, err := c.Do(ctx, Request{Op: "hello", Version: ProtocolVersion, Nonce: nonce})
+	var ae *Error
+	if errors.As(err, &ae) && ae.Errno == "EPROTO" {
+		return fmt.Errorf("%w: %w", ErrVersion, err)
+	}
+	if err != nil {
+		return timedOut(err)
+	}
+	switch {
+	case r.Version == 0:
+		return fmt.Errorf("%w: the agent speaks protocol version 1 (its hello has no version); this tester speaks version %d, which authenticates: use the same tcpregress release on both sides", ErrVersion, ProtocolVersion)
+	case r.Version != ProtocolVersion:
+		return fmt.Errorf("%w: the agent speaks protocol version %d, this tester version %d: use the same tcpregress release on both sides", ErrVersion, r.Version, ProtocolVersion)
+	case len(r.Nonce) != nonceSize:
+		return fmt.Errorf("bad hello answer: a nonce of %d bytes, want %d", len(r.Nonce), nonceSize)
+	}
+	if !r.Auth {
+		if len(secret) > 0 {
+			return fmt.Errorf("%w: the agent has no secret, so it cannot prove it knows the one this tester was given: start the agent with the same --secret-file or %s", ErrAuth, SecretEnv)
+		}
+		c.ready(r)
+		return nil
+	}
+	if len(secret) == 0 {
+		return fmt.Errorf("%w: the agent asks for authentication: give the tester the agent's secret (--secret-file FILE or %s)", ErrAuth, SecretEnv)
+	}
+	if !hmac.Equal(r.Proof, proof(secret, agentLabel, nonce, r.Nonce)) {
+		return fmt.Errorf("%w: the agent's proof does not match this tester's secret: the two were given different secrets", ErrAuth)
+	}
+	r2, err := c.Do(ctx, Request{Op: "auth", Proof: proof(secret, testerLabel, r.Nonce, nonce)})
+	if errors.As(err, &ae) && ae.Errno == "EACCES" {
+		return fmt.Errorf("%w: %w", ErrAuth, err)
+	}
+	if err != nil {
+		return timedOut(err)
+	}
+	c.ready(r2)
+	return nil
+}
+
+// ready takes the agent's limits from the answer that ended the handshake.
+func (c *Client) ready(r *Response) {
+	c.chunk = 48 << 10
+	if r.MaxLine > 0 {
+		// base64 makes 4 bytes of 3; leave room for the other fields.
+		c.chunk = min(max((r.MaxLine-512)/4*3, 1), 4<<20)
+	}
 }
 
 // Disconnect closes the control connection; the agent closes the sockets it
@@ -66,7 +150,9 @@ func (c *Client) Disconnect() error {
 
 // Do sends req (its ID is set) and returns the agent's response; a response
 // with ok false is returned as an *Error. It is the escape hatch for
-// requests the typed methods do not make.
+// requests the typed methods do not make. An answer that is not a JSON
+// response, or one with id 0 (the agent's word on the whole connection,
+// such as an idle timeout), breaks the client.
 func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 	obs := c.observe.Load()
 	if obs == nil {
@@ -114,14 +200,22 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 			return
 		}
 		for {
-			b, err := c.r.ReadBytes('\n')
+			b, err := c.r.next()
+			if err == errLineTooLong {
+				done <- result{err: fmt.Errorf("bad response: a line longer than %d bytes, beginning %s", maxResponse, quote(b))}
+				return
+			}
 			if err != nil {
 				done <- result{err: err}
 				return
 			}
 			var resp Response
 			if err := json.Unmarshal(b, &resp); err != nil {
-				done <- result{err: fmt.Errorf("bad response: %w", err)}
+				done <- result{err: fmt.Errorf("bad response (is this an agent of this release?): %v: %s", err, quote(b))}
+				return
+			}
+			if resp.ID == 0 && !resp.OK {
+				done <- result{resp: &resp, err: &Error{Op: req.Op, Errno: resp.Errno, Msg: "the agent ended the control connection: " + resp.Error}}
 				return
 			}
 			if resp.ID != req.ID {
@@ -143,12 +237,27 @@ func (c *Client) do(ctx context.Context, req *Request) (*Response, error) {
 	if res.err != nil {
 		c.c.Close()
 		c.broken = fmt.Errorf("agent: control connection: %v: %w", res.err, ErrClientClosed)
+		var ae *Error
+		if errors.As(res.err, &ae) {
+			return res.resp, ae
+		}
+		if errors.Is(res.err, io.EOF) {
+			res.err = fmt.Errorf("the agent closed the control connection: %w", res.err)
+		}
 		return nil, fmt.Errorf("agent: %s: %w", req.Op, res.err)
 	}
 	if !res.resp.OK {
 		return res.resp, &Error{Op: req.Op, Errno: res.resp.Errno, Msg: res.resp.Error, Unsupported: res.resp.Unsupported}
 	}
 	return res.resp, nil
+}
+
+// quote shows the beginning of a bad line from the agent.
+func quote(b []byte) string {
+	if len(b) > 80 {
+		return strconv.Quote(string(b[:80])) + "..."
+	}
+	return strconv.Quote(string(b))
 }
 
 func timeoutMS(ctx context.Context, d time.Duration) int64 {
@@ -168,13 +277,15 @@ func timeoutMS(ctx context.Context, d time.Duration) int64 {
 	return ms
 }
 
-// Hello asks the agent what it runs on.
+// Hello asks the agent what it runs on, and its protocol version, limits
+// and scope.
 func (c *Client) Hello(ctx context.Context) (Hello, error) {
 	r, err := c.Do(ctx, Request{Op: "hello"})
 	if err != nil {
 		return Hello{}, err
 	}
-	return Hello{OS: r.OS, Kernel: r.Kernel, Stack: r.Stack, StackVersion: r.StackVersion, Options: r.Options}, nil
+	return Hello{OS: r.OS, Kernel: r.Kernel, Stack: r.Stack, StackVersion: r.StackVersion, Options: r.Options, Version: r.Version,
+		MaxLine: r.MaxLine, MaxSockets: r.MaxSockets, AllowPeers: r.AllowPeers, TestAddrs: r.TestAddrs}, nil
 }
 
 // Socket makes a TCP/IPv4 socket.
@@ -310,15 +421,30 @@ func (c *Client) Poll(ctx context.Context, fd FD, events PollEvents, timeout tim
 	return ParsePollEvents(*r.Revents)
 }
 
+// write sends data in requests that fit the agent's line limit and
+// returns the bytes written until an error or a short write (a
+// non-blocking socket). send_oob, and a write with flags (MSG_EOR ends a
+// record), go in one request.
 func (c *Client) write(ctx context.Context, op string, fd FD, data []byte, flags ...string) (int, error) {
-	r, err := c.Do(ctx, Request{Op: op, FD: fd, Data: data, Flags: flags})
-	if err != nil {
-		return 0, err
+	n := 0
+	for {
+		chunk := data[n:]
+		split := op == "write" && len(flags) == 0 && c.chunk > 0
+		if split && len(chunk) > c.chunk {
+			chunk = chunk[:c.chunk]
+		}
+		r, err := c.Do(ctx, Request{Op: op, FD: fd, Data: chunk, Flags: flags})
+		if err != nil {
+			return n, err
+		}
+		if r.N == nil {
+			return n, fmt.Errorf("agent: %s: no n in response", op)
+		}
+		n += *r.N
+		if !split || n >= len(data) || *r.N < len(chunk) {
+			return n, nil
+		}
 	}
-	if r.N == nil {
-		return 0, fmt.Errorf("agent: %s: no n in response", op)
-	}
-	return *r.N, nil
 }
 
 // Shutdown shuts down fd: how is "rd", "wr" or "rdwr".

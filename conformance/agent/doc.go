@@ -10,7 +10,61 @@
 // one request object per line from the tester and one response object per
 // line from the agent, in the order of the requests. Requests are handled
 // one at a time; a blocking call (accept, connect, read) holds up the
-// requests behind it. A line may be at most 64 MiB long.
+// requests behind it. A request line may be at most 1 MiB long (the
+// agent's --max-line; hello tells its value as max_line).
+//
+// # Handshake (protocol version 2)
+//
+// A control connection starts with hello, then auth when the agent has a
+// pre-shared secret; nothing else is served before. With Na the agent's
+// nonce, Nt the tester's (32 random bytes each) and K the secret:
+//
+//	→ {"id": 1, "op": "hello", "version": 2, "nonce": Nt}
+//	← {"id": 1, "ok": true, "version": 2, "auth": true, "nonce": Na, "proof": Pa}
+//	→ {"id": 2, "op": "auth", "proof": Pt}
+//	← {"id": 2, "ok": true, "version": 2, "os": ..., "max_line": ..., "allow_peers": [...], "test_addrs": [...]}
+//
+// Pa = HMAC-SHA256(K, "tcpregress agent v2: agent proof\x00" || Nt || Na)
+// and Pt = HMAC-SHA256(K, "tcpregress agent v2: tester proof\x00" || Na || Nt);
+// nonces and proofs are base64 like data. Each side proves it knows K over
+// the nonce the other just chose, and K never crosses the wire. The tester
+// checks Pa before it sends Pt. A wrong Pt is answered EACCES after a fixed
+// delay (1 s), logged with the tester's address, and the connection closed.
+// An agent without a secret (allowed on loopback only) answers hello with
+// "auth" absent and the rest of the last answer at once; a tester that has
+// a secret then refuses it, as it cannot tell it from an impostor.
+//
+// The answer that ends the handshake carries what hello answers later too:
+// the fields below and "version", "max_line", "max_sockets", "allow_peers"
+// (where connect may go: the tester's address, then the agent's
+// --allow-peer prefixes) and "test_addrs" (what bind may use).
+//
+// Versions: version 1 had no handshake and no "version" field. A version 1
+// hello, another version, any other op first, or a line that is not JSON is
+// answered EPROTO saying which versions met, and the connection is closed;
+// a tester of this version that meets a version 1 agent (a hello answer
+// without "version") says so too.
+//
+// # Scope and limits
+//
+// connect answers EACCES unless its address is the tester's (the control
+// connection's peer) or inside an --allow-peer prefix; bind answers EACCES
+// unless its address is one of the agent's test addresses (--test-addr;
+// 0.0.0.0 only when named); listen answers EACCES on a socket not bound
+// through the agent (it would listen on every address). Each message names
+// the flag that allows the call.
+//
+// Limits, each answered with a message naming its flag and logged: a
+// connection holding --max-sockets sockets (256) gets EMFILE from socket
+// and accept; beyond --max-conns authenticated connections (8) the
+// handshake ends with EUSERS; a line over --max-line answers EMSGSIZE (with
+// the request's id when it can be read) and the connection carries on; a
+// connection that sends no request for --idle-timeout (10 min) while none
+// runs, or does not finish its handshake in 10 s, gets a last answer with
+// "id" 0 and ETIMEDOUT and is closed. At most 4 × --max-conns connections
+// may be in their handshake; a new one pushes out the oldest that has not
+// sent a line (half-open). An answer with "id" 0 and "ok" false is the
+// agent's word on the whole connection, which it closes.
 //
 // Every request has "id" (an integer, echoed in the response) and "op".
 // Every response has "id" and "ok"; a failed one also has "errno" (the
@@ -24,7 +78,8 @@
 // The ops, their request fields and the fields of a successful response:
 //
 //	op          request                              response
-//	hello       -                                    os, kernel, stack, options
+//	hello       version, nonce (handshake)           os, kernel, stack, options, version, ...
+//	auth        proof (handshake)                    as hello
 //	socket      -                                    fd
 //	bind        fd, addr                             addr
 //	listen      fd, backlog                          -
@@ -141,15 +196,16 @@
 //
 // # Server, backends, client
 //
-// [Serve] (or a [Server], which adds a logger) answers control connections
-// on a listener with a [Backend]:
+// [Serve] (or a [Server], which adds a logger, the secret, the scope and
+// the limits) answers control connections on a listener with a [Backend]:
 // [KernelBackend] uses the host's kernel sockets through golang.org/x/sys/unix
 // (pure Go, so the agent cross-compiles with CGO_ENABLED=0 for Linux,
 // FreeBSD and macOS); [StackBackend] (cgo builds only) uses a
 // tcpstack.Stack.
 //
 // [Client] is the tester's side ([Dial], or [NewClient] over a connection
-// made elsewhere, such as inside a network namespace): one method per op,
+// made elsewhere, such as inside a network namespace; both make the
+// handshake, with the secret [LoadSecret] reads): one method per op,
 // [Client.Do] for raw requests, [Client.Disconnect] to hang up (Close is the
 // socket call). Failed calls return an *[Error] that matches, with
 // errors.Is, [ErrUnsupported] and the syscall.Errno of the same name on the

@@ -82,10 +82,12 @@ func TestKernelInNamespace(t *testing.T) {
 	p := netns.NewTestPair(t, netns.Config{})
 	a, b := p.A.Addr.Addr(), p.B.Addr.Addr()
 	ln := listenIn(t, p.B.NS, netip.AddrPortFrom(b, 0))
-	agentAddr := serveOn(t, ln, nsBackend{Backend: KernelBackend(), ns: p.B.NS})
-	c := NewClient(dialFrom(t, p.A.NS, agentAddr, 3*time.Second))
-	t.Cleanup(func() { c.Disconnect() })
+	secret := NewSecret()
+	agentAddr := serveOn(t, ln, &Server{Backend: nsBackend{Backend: KernelBackend(), ns: p.B.NS}, Secret: secret,
+		AllowPeers: []netip.Prefix{p.Net}})
 	ctx := testCtx(t)
+	c := must(NewClient(ctx, dialFrom(t, p.A.NS, agentAddr, 3*time.Second), secret))(t)
+	t.Cleanup(func() { c.Disconnect() })
 
 	// The agent connects to a kernel listener on side A.
 	peerLn := listenIn(t, p.A.NS, netip.AddrPortFrom(a, 0))

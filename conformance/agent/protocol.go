@@ -3,6 +3,7 @@ package agent
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"syscall"
 
@@ -13,6 +14,9 @@ import (
 type Request struct {
 	ID        int64  `json:"id"`
 	Op        string `json:"op"`
+	Version   int    `json:"version,omitempty"` // hello
+	Nonce     []byte `json:"nonce,omitempty"`   // hello
+	Proof     []byte `json:"proof,omitempty"`   // auth
 	FD        FD     `json:"fd,omitempty"`
 	Addr      string `json:"addr,omitempty"`
 	Backlog   int    `json:"backlog,omitempty"`
@@ -50,12 +54,24 @@ type Response struct {
 	Stack        string   `json:"stack,omitempty"`
 	StackVersion string   `json:"stack_version,omitempty"`
 	Options      []string `json:"options,omitempty"`
+
+	// the handshake (hello, auth)
+	Version    int            `json:"version,omitempty"`
+	Auth       bool           `json:"auth,omitempty"`
+	Nonce      []byte         `json:"nonce,omitempty"`
+	Proof      []byte         `json:"proof,omitempty"`
+	MaxLine    int            `json:"max_line,omitempty"`
+	MaxSockets int            `json:"max_sockets,omitempty"`
+	AllowPeers []netip.Prefix `json:"allow_peers,omitempty"`
+	TestAddrs  []netip.Addr   `json:"test_addrs,omitempty"`
 }
 
 // FD is a socket of the agent, valid on the control connection that made it.
 type FD int
 
-// Hello describes the agent's platform and stack.
+// Hello describes the agent's platform and stack (what a Backend fills)
+// and, in what a Client returns, the agent's protocol version, limits and
+// scope for this control connection (what the Server adds).
 type Hello struct {
 	OS     string `json:"os"`     // runtime.GOOS
 	Kernel string `json:"kernel"` // kernel release
@@ -64,6 +80,12 @@ type Hello struct {
 	// ("gvisor.dev/gvisor v0.0.0-...", "lwIP 2.1.3").
 	StackVersion string   `json:"stack_version,omitempty"`
 	Options      []string `json:"options"`
+
+	Version    int            `json:"version,omitempty"`     // ProtocolVersion
+	MaxLine    int            `json:"max_line,omitempty"`    // the longest request line
+	MaxSockets int            `json:"max_sockets,omitempty"` // sockets of one control connection
+	AllowPeers []netip.Prefix `json:"allow_peers,omitempty"` // where connect may go (the tester's address first)
+	TestAddrs  []netip.Addr   `json:"test_addrs,omitempty"`  // what bind may use
 }
 
 // TCPInfo is the portable part of TCP_INFO.

@@ -6,17 +6,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 )
-
-// maxLine bounds a request line.
-const maxLine = 64 << 20
 
 // maxRead bounds a read request's size.
 const maxRead = 16 << 20
@@ -29,21 +28,69 @@ const maxIPOptions = 40
 // one goroutine per connection; a connection's sockets are closed when it
 // ends. Serve closes ln, and when it returns every connection has been
 // closed and every goroutine it started has ended. It returns nil after ctx
-// ends, or the listener's error.
+// ends, or the listener's error. Without a secret, ln must be on loopback
+// (use a [Server] with a Secret otherwise).
 func Serve(ctx context.Context, ln net.Listener, b Backend) error {
 	return (&Server{Backend: b}).Serve(ctx, ln)
 }
 
-// Server is Serve with a logger.
+// Server is Serve with a logger, authentication, scope and limits.
 type Server struct {
 	Backend Backend
-	// Logger gets a line per control connection (info) and per request
+	// Logger gets a line per control connection (info), per refused
+	// handshake, refused call and breached limit (warn), and per request
 	// (debug). Silent when zero.
 	Logger zerolog.Logger
+	// Secret is the pre-shared secret both sides of a control connection
+	// prove they know in its handshake (see the package doc). Without one,
+	// Serve refuses a listener that is not on loopback.
+	Secret []byte
+	// AllowPeers are the prefixes connect may reach besides the control
+	// connection's peer (the tester's address).
+	AllowPeers []netip.Prefix
+	// TestAddrs are the local addresses bind may use; 0.0.0.0 among them
+	// allows binding the unspecified address (every address). When empty:
+	// the listener's address, unless it is unspecified.
+	TestAddrs []netip.Addr
+	// Limits bound each control connection and how many there are.
+	Limits Limits
+}
+
+// Check returns the error Serve returns at once for a listener on addr:
+// one off loopback without a secret, or a secret too short.
+func (s *Server) Check(addr net.Addr) error {
+	if len(s.Secret) == 0 && !isLoopback(addr) {
+		return fmt.Errorf("agent: refusing to listen on %v without a secret: whoever reaches it could drive the target's sockets; give a secret (--secret-file FILE or %s) or listen on loopback", addr, SecretEnv)
+	}
+	if len(s.Secret) > 0 {
+		if err := checkSecret(s.Secret, "the server's Secret"); err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+	}
+	return nil
+}
+
+// serving is one Serve call's settings and state.
+type serving struct {
+	*Server
+	lim   Limits
+	test  []netip.Addr
+	conns *conns
 }
 
 // Serve is the package's Serve with s's settings.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if err := s.Check(ln.Addr()); err != nil {
+		ln.Close()
+		return err
+	}
+	sv := &serving{Server: s, lim: s.Limits.withDefaults(), test: s.TestAddrs}
+	if len(sv.test) == 0 {
+		if a := addrOf(ln.Addr()); a.IsValid() && !a.IsUnspecified() {
+			sv.test = []netip.Addr{a}
+		}
+	}
+	sv.conns = newConns(sv.lim)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -70,60 +117,139 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 			}
 			return fmt.Errorf("agent: accept: %w", err)
 		}
+		if ev := sv.conns.arrive(c); ev != nil {
+			s.Logger.Warn().Str("tester", ev.RemoteAddr().String()).Int("max", sv.conns.maxPending).
+				Msg("agent: too many control connections in their handshake: closed the oldest")
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			s.serveConn(ctx, c)
+			sv.serveConn(ctx, c)
 		}()
 	}
 }
 
 // session is one control connection.
 type session struct {
-	b   Backend
-	fds map[FD]bool
-	log zerolog.Logger
+	sv    *serving
+	c     net.Conn
+	b     Backend
+	fds   map[FD]bool
+	bound map[FD]bool // bound through the agent, or accepted
+	scope scope
+	log   zerolog.Logger
+
+	// the handshake
+	stage       stage
+	nonce       []byte // the agent's
+	testerNonce []byte
+	admitted    bool // counted among the authenticated connections
 }
 
-func (s *Server) serveConn(ctx context.Context, c net.Conn) {
+// stage is where a control connection is in its handshake.
+type stage int
+
+const (
+	stageHello stage = iota // waiting for hello
+	stageAuth               // waiting for auth
+	stageReady              // authenticated: serving requests
+)
+
+// line is what the reader of a control connection passes on: a request
+// line, the beginning of an overlong one (errLineTooLong), or the error
+// that ended the reading.
+type line struct {
+	b   []byte
+	err error
+}
+
+func (sv *serving) serveConn(ctx context.Context, c net.Conn) {
 	ctx, cancel := context.WithCancel(ctx)
-	log := s.Logger.With().Str("tester", c.RemoteAddr().String()).Logger()
+	log := sv.Logger.With().Str("tester", c.RemoteAddr().String()).Logger()
 	log.Info().Msg("agent: control connection")
-	sess := &session{b: s.Backend, fds: map[FD]bool{}, log: log}
-	lines := make(chan []byte)
+	sess := &session{sv: sv, c: c, b: sv.Backend, fds: map[FD]bool{}, bound: map[FD]bool{}, log: log,
+		scope: scope{peer: addrOf(c.RemoteAddr()), allow: sv.AllowPeers, test: sv.test}}
+	c.SetReadDeadline(time.Now().Add(sv.lim.HandshakeTimeout))
+	lines := make(chan line)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { // the reader: ends the session when the tester goes
 		defer wg.Done()
-		defer cancel()
+		var err error
+		defer func() {
+			// A timeout is the main loop's to report before the
+			// connection closes.
+			if !errors.Is(err, os.ErrDeadlineExceeded) {
+				cancel()
+			}
+		}()
 		defer close(lines)
-		sc := bufio.NewScanner(c)
-		sc.Buffer(make([]byte, 0, 64<<10), maxLine)
-		for sc.Scan() {
-			line := append([]byte(nil), sc.Bytes()...)
+		lr := newLineReader(c, sv.lim.MaxLine)
+		for {
+			var b []byte
+			b, err = lr.next()
+			if err == nil || err == errLineTooLong {
+				b = append([]byte(nil), b...)
+			}
 			select {
-			case lines <- line:
+			case lines <- line{b, err}:
 			case <-ctx.Done():
 				return
 			}
-		}
-		if err := sc.Err(); err != nil && ctx.Err() == nil {
-			log.Warn().Err(err).Msg("agent: reading requests")
+			if err != nil && err != errLineTooLong {
+				return
+			}
 		}
 	}()
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	w := bufio.NewWriter(c)
 	enc := json.NewEncoder(w)
-	for line := range lines {
-		if len(line) == 0 {
-			continue
-		}
-		resp := sess.handle(ctx, line)
-		if err := enc.Encode(resp); err == nil {
+	send := func(resp *Response) error {
+		c.SetWriteDeadline(time.Now().Add(sv.lim.IdleTimeout))
+		err := enc.Encode(resp)
+		if err == nil {
 			err = w.Flush()
 		}
-		if ctx.Err() != nil {
+		return err
+	}
+	for l := range lines {
+		if l.err != nil && l.err != errLineTooLong {
+			if errors.Is(l.err, os.ErrDeadlineExceeded) {
+				send(sess.timedOut())
+			} else if l.err != io.EOF && ctx.Err() == nil {
+				log.Warn().Err(l.err).Msg("agent: reading requests")
+			}
 			break
+		}
+		if l.err == nil && len(l.b) == 0 {
+			continue
+		}
+		if sess.stage == stageReady {
+			c.SetReadDeadline(time.Time{}) // no idle timeout while a request runs
+		}
+		var resp *Response
+		end := false
+		switch {
+		case l.err == errLineTooLong:
+			resp = sess.tooLong(l.b)
+			end = sess.stage != stageReady
+		case sess.stage != stageReady:
+			sv.conns.spoke(c)
+			resp, end = sess.handshake(ctx, l.b)
+		default:
+			resp = sess.handle(ctx, l.b)
+		}
+		if err := send(resp); err != nil {
+			if ctx.Err() == nil {
+				log.Warn().Err(err).Msg("agent: writing an answer (the tester does not read them): closing")
+			}
+			break
+		}
+		if end || ctx.Err() != nil {
+			break
+		}
+		if sess.stage == stageReady {
+			c.SetReadDeadline(time.Now().Add(sv.lim.IdleTimeout))
 		}
 	}
 	cancel()
@@ -132,6 +258,11 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) {
 	wg.Wait()
 	stop()
 	c.Close()
+	if sess.admitted {
+		sv.conns.release()
+	} else {
+		sv.conns.leave(c)
+	}
 	for fd := range sess.fds {
 		sess.b.Close(fd)
 	}
@@ -162,6 +293,14 @@ func badRequest(format string, args ...any) error {
 	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), syscall.EINVAL)
 }
 
+// refused logs a call the agent's scope refuses, and returns err.
+func (s *session) refused(err error) error {
+	if err != nil {
+		s.log.Warn().Err(err).Msg("agent: call refused")
+	}
+	return err
+}
+
 func (s *session) fd(req *Request) error {
 	if !s.fds[req.FD] {
 		return fmt.Errorf("fd %d is not a socket of this connection: %w", req.FD, syscall.EBADF)
@@ -187,10 +326,14 @@ func timeout(req *Request) time.Duration {
 func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 	switch req.Op {
 	case "hello":
-		h := s.b.Hello()
-		resp.OS, resp.Kernel, resp.Stack, resp.StackVersion, resp.Options = h.OS, h.Kernel, h.Stack, h.StackVersion, h.Options
+		s.hello(resp)
 		return nil
+	case "auth":
+		return fmt.Errorf("the handshake is over: %w", syscall.EPROTO)
 	case "socket":
+		if err := s.checkSockets("socket"); err != nil {
+			return err
+		}
 		fd, err := s.b.Socket()
 		if err != nil {
 			return err
@@ -213,23 +356,36 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		if err != nil {
 			return err
 		}
+		if err := s.refused(s.scope.checkBind(ap.Addr())); err != nil {
+			return err
+		}
 		got, err := s.b.Bind(req.FD, ap)
 		if err != nil {
 			return err
 		}
+		s.bound[req.FD] = true
 		resp.Addr = got.String()
 	case "listen":
+		if !s.bound[req.FD] {
+			return s.refused(fmt.Errorf("fd %d is not bound, and a socket listening unbound listens on every address: bind it to a test address first: %w", req.FD, syscall.EACCES))
+		}
 		return s.b.Listen(req.FD, req.Backlog)
 	case "accept":
+		if err := s.checkSockets("accept"); err != nil {
+			return err
+		}
 		fd, peer, err := s.b.Accept(ctx, req.FD, timeout(req))
 		if err != nil {
 			return err
 		}
-		s.fds[fd] = true
+		s.fds[fd], s.bound[fd] = true, true
 		resp.FD, resp.Addr = fd, peer.String()
 	case "connect":
 		ap, err := parseAddr(req.Addr)
 		if err != nil {
+			return err
+		}
+		if err := s.refused(s.scope.checkPeer("connect", ap.Addr())); err != nil {
 			return err
 		}
 		return s.b.Connect(ctx, req.FD, ap, timeout(req))
@@ -293,6 +449,7 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		return s.b.Shutdown(req.FD, req.How)
 	case "close":
 		delete(s.fds, req.FD)
+		delete(s.bound, req.FD)
 		return s.b.Close(req.FD)
 	case "set_nonblock":
 		if req.Value == nil || *req.Value != 0 && *req.Value != 1 {

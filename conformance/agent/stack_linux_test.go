@@ -35,7 +35,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	c := dial(t, serve(t, StackBackend(s)))
+	c := dial(t, serveStack(t, s, p))
 	ctx := testCtx(t)
 
 	h := must(c.Hello(ctx))(t)
@@ -151,8 +151,21 @@ func TestStackBackendNonblockPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	c := dial(t, serve(t, StackBackend(s)))
+	c := dial(t, serveStack(t, s, p))
 	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
 	defer kl.Close()
 	checkNonblock(t, testCtx(t), c, kl, false)
+}
+
+// serveStack serves the agent over s (on side A of p) on loopback, its
+// sockets allowed to reach p's link. The stack's own address is its only
+// one: binding it or 0.0.0.0 is the same.
+func serveStack(t *testing.T, s *tcpstack.Stack, p *netns.Pair) string {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveOn(t, ln, &Server{Backend: StackBackend(s), AllowPeers: []netip.Prefix{p.Net},
+		TestAddrs: []netip.Addr{s.Addr(), netip.IPv4Unspecified()}})
 }

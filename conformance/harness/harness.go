@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -68,6 +69,9 @@ type Options struct {
 	Iface   string
 	SrcIP   netip.Prefix
 	Gateway netip.Addr
+	// Secret is the remote agent's pre-shared secret (nil when it has
+	// none: an agent on loopback). The local target makes its own.
+	Secret []byte
 	// Namespace, when set, is where a remote target's tester lives: its
 	// link is opened and the agent dialled inside it (tests; the CLI uses
 	// the current namespace).
@@ -246,8 +250,18 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		}
 	}
 
-	// The agent, on B's loopback.
-	ln, stopAgent, err := serveAgent(pair.B.NS, "127.0.0.1:0", backend)
+	// The agent, on B's loopback, with a fresh secret. Its sockets may
+	// bind the target's address (and every address, which in B is the
+	// target's link and loopback: the cases that send to broadcast and
+	// multicast addresses listen there) and reach the test link and
+	// TEST-NET-1 (RFC 5737), where the source-route case connects: B
+	// has no route out.
+	secret := agent.NewSecret()
+	ln, stopAgent, err := serveAgent(pair.B.NS, "127.0.0.1:0", &agent.Server{
+		Backend: backend, Secret: secret, Logger: log.With().Str("side", "agent").Logger(),
+		AllowPeers: []netip.Prefix{pair.Net, testNet1},
+		TestAddrs:  []netip.Addr{target.Addr, netip.IPv4Unspecified()},
+	})
 	if err != nil {
 		return fail(fmt.Errorf("agent listener in the target's namespace: %w", err))
 	}
@@ -268,9 +282,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		if err != nil {
 			return nil, fmt.Errorf("dialling the agent at %s: %w", agentAddr, err)
 		}
-		return agent.NewClient(c), nil
+		return agent.NewClient(ctx, c, secret)
 	}
-	if err := hello(ctx, dial, &target); err != nil {
+	if err := hello(ctx, dial, &target, stacks[0].Addr()); err != nil {
 		return fail(err)
 	}
 	log.Info().Str("target", target.Addr.String()).Str("kind", kind).Int("stacks", jobs).Msg("local target ready")
@@ -279,9 +293,12 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	return env, td.run, nil
 }
 
-// serveAgent listens on addr (TCP over IPv4) inside ns and serves the agent
-// on b there until stop is called; stop returns what agent.Serve returned.
-func serveAgent(ns *netns.Namespace, addr string, b agent.Backend) (ln net.Listener, stop func() error, err error) {
+// testNet1 is TEST-NET-1 (RFC 5737), which no route reaches.
+var testNet1 = netip.MustParsePrefix("192.0.2.0/24")
+
+// serveAgent listens on addr (TCP over IPv4) inside ns and serves srv
+// there until stop is called; stop returns what srv.Serve returned.
+func serveAgent(ns *netns.Namespace, addr string, srv *agent.Server) (ln net.Listener, stop func() error, err error) {
 	if err := ns.Do(func() error {
 		var err error
 		ln, err = net.Listen("tcp4", addr)
@@ -291,7 +308,7 @@ func serveAgent(ns *netns.Namespace, addr string, b agent.Backend) (ln net.Liste
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- agent.Serve(ctx, ln, b) }()
+	go func() { served <- srv.Serve(ctx, ln) }()
 	return ln, func() error { cancel(); return <-served }, nil
 }
 
@@ -314,8 +331,10 @@ func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, cfg tcp.Con
 	return s, nil
 }
 
-// hello asks the agent who it is and fills t.
-func hello(ctx context.Context, dial func(context.Context) (*agent.Client, error), t *suite.Target) error {
+// hello asks the agent who it is and fills t, and checks that the agent's
+// scope lets the cases work: bind the target's address, connect to the
+// tester's.
+func hello(ctx context.Context, dial func(context.Context) (*agent.Client, error), t *suite.Target, tester netip.Addr) error {
 	c, err := dial(ctx)
 	if err != nil {
 		return err
@@ -331,6 +350,12 @@ func hello(ctx context.Context, dial func(context.Context) (*agent.Client, error
 	}
 	if t.Kind == "" {
 		t.Kind = h.Stack
+	}
+	if !slices.Contains(h.TestAddrs, t.Addr) && !slices.Contains(h.TestAddrs, netip.IPv4Unspecified()) {
+		return fmt.Errorf("the agent may not bind the target's address %v (its test addresses: %v): start it with --test-addr %v", t.Addr, h.TestAddrs, t.Addr)
+	}
+	if !slices.ContainsFunc(h.AllowPeers, func(p netip.Prefix) bool { return p.Contains(tester) }) {
+		return fmt.Errorf("the agent may not connect to the tester's address %v (it allows %v): start it with --allow-peer %v/32", tester, h.AllowPeers, tester)
 	}
 	return nil
 }
@@ -387,10 +412,10 @@ func Remote(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		if err != nil {
 			return nil, fmt.Errorf("dialling the agent at %s: %w", opts.Agent, err)
 		}
-		return agent.NewClient(c), nil
+		return agent.NewClient(ctx, c, opts.Secret)
 	}
 	t := suite.Target{Name: opts.Target, Addr: target, Sysctls: map[string]string{}}
-	if err := hello(ctx, dial, &t); err != nil {
+	if err := hello(ctx, dial, &t, opts.SrcIP.Addr()); err != nil {
 		cleanup()
 		return nil, nil, err
 	}

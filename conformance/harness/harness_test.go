@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os/exec"
 	"slices"
@@ -120,17 +121,39 @@ func TestRemote(t *testing.T) {
 			t.Fatalf("ip %v: %v: %s", args, err, out)
 		}
 	}
-	ln, stopAgent, err := serveAgent(pair.B.NS, "10.254.0.2:0", nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS})
+	// Off loopback the agent needs a secret; its scope is the target's
+	// address and, besides the control connection's peer, the test link.
+	secret := agent.NewSecret()
+	backend := nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}
+	if _, stop, err := serveAgent(pair.B.NS, "10.254.0.2:0", &agent.Server{Backend: backend}); err != nil {
+		t.Fatal(err)
+	} else if err := stop(); err == nil || !strings.Contains(err.Error(), "without a secret") {
+		t.Errorf("an agent off loopback without a secret: %v", err)
+	}
+	ln, stopAgent, err := serveAgent(pair.B.NS, "10.254.0.2:0", &agent.Server{Backend: backend, Secret: secret,
+		AllowPeers: []netip.Prefix{pair.Net}, TestAddrs: []netip.Addr{pair.B.Addr.Addr()}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(func() { cancel(); stopAgent() })
 
-	env, cleanup, err := Remote(ctx, Options{
+	opts := Options{
 		Target: pair.B.Addr.Addr().String(), Agent: ln.Addr().String(),
 		Iface: pair.A.Veth, SrcIP: pair.UnusedAddr(0), Namespace: pair.A.NS,
-	})
+	}
+	// Without the secret, or with another, the tester is refused and says
+	// why.
+	for _, s := range [][]byte{nil, agent.NewSecret()} {
+		opts.Secret = s
+		if _, _, err := Remote(ctx, opts); !errors.Is(err, agent.ErrAuth) {
+			t.Errorf("remote target with secret %x: %v, want ErrAuth", s, err)
+		} else {
+			t.Log(err)
+		}
+	}
+	opts.Secret = secret
+	env, cleanup, err := Remote(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

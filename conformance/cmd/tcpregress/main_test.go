@@ -35,7 +35,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"--bogus"}, 2, "tcpregress: unknown flag --bogus"},
 		{[]string{"run", "--level", "often"}, 2, "tcpregress: --level must be one of"},
 		{[]string{"run", "-j", "0"}, 2, "tcpregress: run: -j 0: want 1 or more"},
-		{[]string{"run", "--agent", "h:1"}, 2, "tcpregress: run: --agent, --iface, --src-ip and --gateway are for a remote --target"},
+		{[]string{"run", "--agent", "h:1"}, 2, "tcpregress: run: --agent, --iface, --src-ip, --gateway and --secret-file are for a remote --target"},
 		{[]string{"run", "--target", "not-an-ip"}, 2, "tcpregress: run: --target \"not-an-ip\""},
 		{[]string{"run", "--target", "192.0.2.1", "--agent", "h:1", "--iface", "x", "--src-ip", "192.0.2.9"}, 2, "tcpregress: run: --src-ip"},
 		{[]string{"run", "--sysctl", "novalue"}, 2, "tcpregress: run: --sysctl \"novalue\""},
@@ -48,6 +48,14 @@ func TestUsage(t *testing.T) {
 		{[]string{"matrix", "--out", "x", "--stacks", "kernel,bogus"}, 2, "tcpregress: matrix: --stacks: \"bogus\": want some of kernel, tcpstack"},
 		{[]string{"matrix", "--out", "x", "--stacks", "kernel", "--stacks", "kernel"}, 2, "tcpregress: matrix: --stacks: \"kernel\" twice"},
 		{[]string{"matrix", "--out", "x", "-j", "0"}, 2, "tcpregress: matrix: -j 0: want 1 or more"},
+		{[]string{"agent", "--allow-peer", "10.0.0.1"}, 2, "tcpregress: agent: --allow-peer \"10.0.0.1\": want an IPv4 prefix"},
+		{[]string{"agent", "--test-addr", "::1"}, 2, "tcpregress: agent: --test-addr \"::1\": want an IPv4 address"},
+		{[]string{"agent", "--max-conns", "0"}, 2, "tcpregress: agent: --max-conns 0: want 1 or more"},
+		{[]string{"agent", "--max-line", "100"}, 2, "tcpregress: agent: --max-line 100: want at least 4096"},
+		{[]string{"agent", "--idle-timeout", "0s"}, 2, "tcpregress: agent: --idle-timeout 0s: want a positive duration"},
+		// Off loopback without a secret: refused before it serves.
+		{[]string{"agent", "--listen", "0.0.0.0:0"}, 1, "tcpregress: agent: refusing to listen on "},
+		{[]string{"agent", "--secret-file", "/nonexistent/secret"}, 1, "tcpregress: agent: secret: open /nonexistent/secret"},
 	} {
 		code, _, stderr := runTest(tt.args...)
 		if code != tt.code || !strings.HasPrefix(stderr, tt.stderr) {

@@ -160,7 +160,7 @@ func TestNoCgoBinary(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := agent.Dial(ctx, addr)
+	c, err := agent.Dial(ctx, addr, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,7 @@ type runCmd struct {
 	Iface   string `placeholder:"IF" help:"Remote target: the local interface facing the target."`
 	SrcIP   string `name:"src-ip" placeholder:"IP/NN" help:"Remote target: the tester's address and prefix on --iface, one no local interface owns."`
 	Gateway string `placeholder:"IP" help:"Remote target: the next hop when the target is off --src-ip's subnet."`
+	Secret  string `name:"secret-file" placeholder:"FILE" help:"Remote target: the file holding the agent's secret (or set TCPREGRESS_AGENT_SECRET); the local target makes its own."`
 
 	srcIP    netip.Prefix
 	gateway  netip.Addr
@@ -94,8 +95,8 @@ func (c *runCmd) Validate() error {
 		c.stackTCP = set
 	}
 	if c.Target == "local" {
-		if c.Agent != "" || c.Iface != "" || c.SrcIP != "" || c.Gateway != "" {
-			return errors.New("--agent, --iface, --src-ip and --gateway are for a remote --target")
+		if c.Agent != "" || c.Iface != "" || c.SrcIP != "" || c.Gateway != "" || c.Secret != "" {
+			return errors.New("--agent, --iface, --src-ip, --gateway and --secret-file are for a remote --target")
 		}
 		for _, kv := range c.Sysctl {
 			if k, _, ok := strings.Cut(kv, "="); !ok || k == "" {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"tcpregress.dev/conformance/agent"
 	"tcpregress.dev/conformance/harness"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tcpstack/netns"
@@ -33,6 +34,11 @@ func (c *runCmd) openTarget(ctx context.Context, log zerolog.Logger) (*suite.Env
 	if c.Target == "local" {
 		return harness.Local(ctx, opts)
 	}
+	secret, err := agent.LoadSecret(c.Secret)
+	if err != nil {
+		return nil, nil, err
+	}
+	opts.Secret = secret
 	return harness.Remote(ctx, opts)
 }
 

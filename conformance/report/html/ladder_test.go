@@ -41,7 +41,9 @@ func pipeEnv(t *testing.T) suite.Env {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- agent.Serve(ctx, ln, agent.StackBackend(ts)) }()
+	srv := &agent.Server{Backend: agent.StackBackend(ts), TestAddrs: []netip.Addr{target.Addr()},
+		AllowPeers: []netip.Prefix{tester.Masked()}}
+	go func() { served <- srv.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -52,7 +54,7 @@ func pipeEnv(t *testing.T) suite.Env {
 		NewProbe: func(ports []uint16) (*probe.Probe, func()) {
 			return probe.New(ps, probe.Config{Ports: ports}), func() {}
 		},
-		DialAgent: func(ctx context.Context) (*agent.Client, error) { return agent.Dial(ctx, ln.Addr().String()) },
+		DialAgent: func(ctx context.Context) (*agent.Client, error) { return agent.Dial(ctx, ln.Addr().String(), nil) },
 		Target:    suite.Target{Name: "pipe", Kind: "tcpstack", Addr: target.Addr()},
 	}
 }

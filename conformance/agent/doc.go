@@ -178,7 +178,9 @@
 // SO_LINGER is SO_LINGER_SEC); tcpstack has SO_LINGER (0 resets on close,
 // other values keep the orderly close), SO_KEEPALIVE, TCP_NODELAY,
 // TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT, TCP_USER_TIMEOUT and a read-only
-// TCP_MAXSEG (the send MSS). SO_REUSEADDR is not set unless asked for.
+// TCP_MAXSEG (the send MSS), SO_REUSEADDR (kept and read back, with no
+// effect: tcpstack binds regardless), SO_ERROR and SIOCINQ. SO_REUSEADDR
+// is not set unless asked for.
 //
 // Errors: "errno" is the name of the errno (unix.ErrnoName on the agent's
 // platform, so names and not numbers cross platforms): ECONNREFUSED,

@@ -19,7 +19,9 @@ import (
 )
 
 // StackBackend returns the backend over s, this project's userland stack:
-// sockets are Go objects behind fake fds. It has TCP_NODELAY, SO_KEEPALIVE,
+// sockets are Go objects behind fake fds. It has SO_REUSEADDR (kept, with
+// no effect: tcpstack binds regardless), SO_ERROR and SIOCINQ (read-only),
+// TCP_NODELAY, SO_KEEPALIVE,
 // TCP_KEEPIDLE/INTVL/CNT, SO_LINGER (0 means reset on close; other values
 // keep the orderly close), TCP_USER_TIMEOUT and, read-only, TCP_MAXSEG;
 // every other option, and send_oob, is unsupported. Options set before
@@ -36,7 +38,7 @@ func StackBackend(s *tcpstack.Stack) Backend {
 var stackOptions = []string{
 	"SO_LINGER", "SO_KEEPALIVE", "TCP_NODELAY", "TCP_MAXSEG",
 	"TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT",
-	"SO_RCVBUF", "IP_TTL", "IP_TOS", ipOptionsName,
+	"SO_RCVBUF", "IP_TTL", "IP_TOS", "SO_REUSEADDR", "SO_ERROR", "SIOCINQ", ipOptionsName,
 }
 
 type stackBackend struct {
@@ -314,6 +316,8 @@ func applyOpt(c *tcpstack.Conn, name string, v int, keepAlive bool) error {
 		return c.SetTOS(v)
 	case "SO_RCVBUF":
 		return nil // fixed at the SYN
+	case "SO_REUSEADDR":
+		return nil // no effect in tcpstack
 	}
 	return optUnsupported(name)
 }
@@ -326,6 +330,14 @@ func (b *stackBackend) SetSockopt(fd FD, name string, value int) error {
 	switch name {
 	case "TCP_NODELAY", "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL",
 		"TCP_KEEPCNT", "SO_LINGER", "TCP_USER_TIMEOUT", "SO_RCVBUF", "IP_TTL", "IP_TOS":
+	case "SO_REUSEADDR":
+		// tcpstack binds a port whatever connections linger on it: the
+		// option is kept and read back, and changes nothing.
+		if value != 0 && value != 1 {
+			return syscall.EINVAL
+		}
+		s.opts[name] = value
+		return nil
 	case "TCP_MAXSEG":
 		return Unsupported(syscall.ENOPROTOOPT, "option TCP_MAXSEG: read-only in tcpstack")
 	default:
@@ -421,7 +433,7 @@ func (b *stackBackend) GetSockopt(fd FD, name string) (int, error) {
 			return v, nil
 		}
 		return 64, nil // tcpstack's default
-	case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "IP_TOS":
+	case "SO_KEEPALIVE", "TCP_KEEPIDLE", "TCP_KEEPINTVL", "TCP_KEEPCNT", "TCP_USER_TIMEOUT", "IP_TOS", "SO_REUSEADDR":
 		// tcpstack does not report these; answer what was set.
 		return s.opts[name], nil
 	}

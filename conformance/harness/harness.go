@@ -52,6 +52,12 @@ type Options struct {
 	// recorded in the target's description (suite.Target.StackOptions).
 	// Like StackTCP, they apply to the tcpstack target only.
 	StackOptions []string
+	// MTU is the local test link's MTU, default 1500. AdvMSS, when set,
+	// is the MSS the local target advertises whatever the MTU (the
+	// kernel's route advmss, tcpstack's MSS): drill runs with MTU 65535
+	// and AdvMSS 1460, as packetdrill's tun device takes packets of any
+	// size while its scripts expect "mss 1460".
+	MTU, AdvMSS int
 	// Jobs is how many tester stacks to make, one per case running at
 	// once (a stack carries one probe at a time). Default 1. Remote
 	// targets get one.
@@ -173,7 +179,7 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		td.run()
 		return nil, nil, err
 	}
-	pair, err := netns.NewPair(netns.Config{NoAddrA: true})
+	pair, err := netns.NewPair(netns.Config{NoAddrA: true, MTU: opts.MTU})
 	if err != nil {
 		return fail(fmt.Errorf("namespace pair: %w", err))
 	}
@@ -224,6 +230,12 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 			}
 			target.Sysctls[k] = v
 		}
+		if opts.AdvMSS > 0 {
+			if out, err := pair.B.NS.Run("ip", "route", "replace", pair.Net.Masked().String(), "dev", pair.B.Veth,
+				"proto", "kernel", "scope", "link", "src", target.Addr.String(), "advmss", fmt.Sprint(opts.AdvMSS)); err != nil {
+				return fail(fmt.Errorf("advmss %d on the target's route: %w: %s", opts.AdvMSS, err, strings.TrimSpace(out)))
+			}
+		}
 		backend = nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}
 	case kind == "tcpstack":
 		// Our stack on side B: the kernel of B must not own its address,
@@ -233,6 +245,7 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		}
 		addr := pair.UnusedAddr(jobs)
 		var cfg tcp.Config
+		cfg.MSS = opts.AdvMSS
 		if opts.StackTCP != nil {
 			opts.StackTCP(&cfg)
 		}
@@ -290,6 +303,27 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	log.Info().Str("target", target.Addr.String()).Str("kind", kind).Int("stacks", jobs).Msg("local target ready")
 	env := &suite.Env{NewProbe: newPool(stacks, log).newProbe, DialAgent: dial, Target: target,
 		CaptureLink: captureTarget(pair.B.NS, pair.B.Veth)}
+	if kind == "kernel" {
+		env.Sysctl = func(key, value string) (string, error) {
+			old, err := pair.B.NS.Run("sysctl", "-n", key)
+			if err != nil {
+				return "", fmt.Errorf("sysctl %s in the target's namespace: %w: %s", key, err, strings.TrimSpace(old))
+			}
+			if strings.Join(strings.Fields(old), " ") == strings.Join(strings.Fields(value), " ") {
+				return strings.TrimSpace(old), nil // set already (some cannot be written in a namespace)
+			}
+			if out, err := pair.B.NS.Run("sysctl", "-q", "-w", key+"="+value); err != nil {
+				return "", fmt.Errorf("sysctl -w %s=%s in the target's namespace: %w: %s", key, value, err, strings.TrimSpace(out))
+			}
+			return strings.TrimSpace(old), nil
+		}
+		env.FlushTCPMetrics = func() error {
+			if out, err := pair.B.NS.Run("ip", "tcp_metrics", "flush", "all"); err != nil {
+				return fmt.Errorf("ip tcp_metrics flush all in the target's namespace: %w: %s", err, strings.TrimSpace(out))
+			}
+			return nil
+		}
+	}
 	return env, td.run, nil
 }
 

@@ -214,6 +214,13 @@ type Env struct {
 	CaptureLink func(filter string) (LinkCapture, error)
 	// Target is the stack under test.
 	Target Target
+	// Sysctl, when set, sets a sysctl of the target's kernel (key in dotted
+	// form) and returns the value it had: the local kernel target's
+	// namespace. Nil when the harness cannot (tcpstack, a remote target).
+	Sysctl func(key, value string) (old string, err error)
+	// FlushTCPMetrics, when set, runs "ip tcp_metrics flush all" on the
+	// target's kernel (the local kernel target only).
+	FlushTCPMetrics func() error
 }
 
 // LinkCapture is a running capture of the test link (Env.CaptureLink).

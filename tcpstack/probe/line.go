@@ -306,6 +306,14 @@ func (l *Line) optionsMismatch(got []option, b lineBase) string {
 	return ""
 }
 
+// OptionLine returns an option as a line writes it (kind and the octets
+// after the length), SACK edges relative to iss; one of the wrong length
+// for its kind, or of a kind the grammar has no name for, as "opt KIND
+// HEX". It is how the probe prints the options it received.
+func OptionLine(kind byte, data []byte, iss tcp.Value) segline.Option {
+	return lineOption(kind, data, iss)
+}
+
 // lineOption returns an option the target sent as a line writes it, SACK
 // edges relative to iss; one of the wrong length for its kind, or of a
 // kind the grammar has no name for, as "opt KIND HEX".

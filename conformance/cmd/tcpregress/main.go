@@ -3,6 +3,7 @@
 //	tcpregress list [--json]                 the cases, their levels and requirements
 //	tcpregress run [--target local|HOST] ... run the cases against a target
 //	tcpregress matrix --out DIR ...          run the cases against every local stack
+//	tcpregress drill [--target ...] PATH...  run packetdrill scripts against a target
 //	tcpregress agent ...                     serve the agent protocol on a target host
 //
 // run needs cgo (the tester captures with libpcap). A build without cgo
@@ -32,6 +33,8 @@ type tcpregressCmd struct {
 	Run  runCmd  `cmd:"" help:"Run the cases against a target.${run_note}"`
 	// Matrix is in matrix.go.
 	Matrix matrixCmd `cmd:"" help:"Run the cases against each local stack and write the matrix of verdicts.${run_note}"`
+	// Drill is in drill_cmd.go.
+	Drill drillCmd `cmd:"" help:"Run packetdrill scripts against a target.${run_note}"`
 	// Agent is in agent_cmd.go.
 	Agent agentCmd `cmd:"" help:"Serve the agent protocol on a target host: make socket calls for a tester."`
 }

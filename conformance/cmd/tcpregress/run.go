@@ -25,21 +25,21 @@ import (
 )
 
 type runCmd struct {
-	Target      string        `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
-	Stack       string        `enum:"kernel,tcpstack,gvisor,lwip" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip."`
-	Filter      string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
-	Level       string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
-	Jobs        int           `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
-	Sysctl      []string      `placeholder:"KEY=VALUE" help:"Set a sysctl in the local target's namespace (repeatable)."`
-	StackOption []string      `name:"stack-option" placeholder:"OPT,..." help:"With --stack tcpstack: turn a feature of the target stack off (repeatable or comma-separated): no-sack, no-timestamps, no-wscale, no-delayed-ack, no-nagle. See the command's help."`
-	Expect      string        `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
-	JSON        string        `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
-	JUnit       string        `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
-	HTML        string        `name:"html" placeholder:"FILE" help:"Write the report as one self-contained HTML page to FILE: summary, coverage bars, the cases with filters, and a ladder diagram of each exchange (links to the pcaps of --pcap-dir are relative to FILE's folder)."`
-	TAP         bool          `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
-	PcapDir     string        `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
+	TargetFlags `embed:""`
+	Filter      string `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
+	Level       string `enum:"must,should,may,all" default:"all" help:"Cases up to this level: must, should (MUST and SHOULD), may, all (FEATURE too)."`
+	Expect      string `placeholder:"FILE" help:"Expected verdicts: lines 'CASE-ID VERDICT reason'; an expected failure does not fail the run."`
+	ReportFlags `embed:""`
 	Timeout     time.Duration `default:"30s" help:"Time limit of a case that sets none."`
 	Slow        bool          `name:"slow" help:"Also run the slow cases, which wait minutes on a default timer of the target (see list); without --slow they are SKIP."`
+}
+
+// TargetFlags choose the target, for run and drill alike.
+type TargetFlags struct {
+	Target      string   `default:"local" placeholder:"local|HOST" help:"The target: local (a throwaway namespace pair), or a remote host's IPv4 address on the test link (with --agent, --iface, --src-ip)."`
+	Stack       string   `enum:"kernel,tcpstack,gvisor,lwip" default:"kernel" help:"The local target's stack: kernel (Linux in a namespace), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip."`
+	Sysctl      []string `placeholder:"KEY=VALUE" help:"Set a sysctl in the local target's namespace (repeatable)."`
+	StackOption []string `name:"stack-option" placeholder:"OPT,..." help:"With --stack tcpstack: turn a feature of the target stack off (repeatable or comma-separated): no-sack, no-timestamps, no-wscale, no-delayed-ack, no-nagle. See the command's help."`
 
 	Agent   string `placeholder:"HOST:PORT" help:"Remote target: the agent's control address."`
 	Iface   string `placeholder:"IF" help:"Remote target: the local interface facing the target."`
@@ -50,6 +50,16 @@ type runCmd struct {
 	srcIP    netip.Prefix
 	gateway  netip.Addr
 	stackTCP func(*tcp.Config)
+}
+
+// ReportFlags shape the run and its reports, for run and drill alike.
+type ReportFlags struct {
+	Jobs    int    `short:"j" default:"1" help:"Cases run at once (each on its own tester stack)."`
+	JSON    string `name:"json" placeholder:"FILE" help:"Write the JSON report to FILE."`
+	JUnit   string `name:"junit" placeholder:"FILE" help:"Write a JUnit XML report to FILE."`
+	HTML    string `name:"html" placeholder:"FILE" help:"Write the report as one self-contained HTML page to FILE: summary, coverage bars, the cases with filters, and a ladder diagram of each exchange (links to the pcaps of --pcap-dir are relative to FILE's folder)."`
+	TAP     bool   `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
+	PcapDir string `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
 }
 
 func (c *runCmd) Help() string {
@@ -83,6 +93,15 @@ func (c *runCmd) Validate() error {
 	}
 	if c.Timeout <= 0 {
 		return fmt.Errorf("--timeout %v: want a positive duration", c.Timeout)
+	}
+	return c.TargetFlags.validate(&c.ReportFlags)
+}
+
+// validate checks the target flags (and -j, which a remote target sets
+// to 1: one tester address).
+func (c *TargetFlags) validate(r *ReportFlags) error {
+	if r.Jobs < 1 {
+		return fmt.Errorf("-j %d: want 1 or more", r.Jobs)
 	}
 	if len(c.StackOption) > 0 {
 		if c.Target != "local" || c.Stack != "tcpstack" {
@@ -129,7 +148,7 @@ func (c *runCmd) Validate() error {
 		}
 		c.gateway = g
 	}
-	c.Jobs = 1 // one tester address
+	r.Jobs = 1 // one tester address
 	return nil
 }
 
@@ -167,7 +186,7 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	ctx, interrupted, stop := handleSignals(log)
 	defer stop()
 
-	env, cleanup, err := c.openTarget(ctx, log)
+	env, cleanup, err := c.openTarget(ctx, c.Jobs, log)
 	if err != nil {
 		if sig := interrupted(); sig != nil {
 			return interruptedError{sig}
@@ -176,10 +195,6 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	}
 	defer cleanup()
 
-	console := kctx.Stdout
-	if c.TAP {
-		console = kctx.Stderr
-	}
 	progress := report.NewProgress(kctx.Stderr, len(cases), cli.IsTerminal(kctx.Stderr))
 	started := time.Now()
 	results := suite.Run(ctx, cases, *env, suite.Options{
@@ -189,7 +204,17 @@ func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	progress.Finish()
 	cleanup()
 	rep := &report.Report{Target: env.Target, Started: started, Duration: time.Since(started), Results: results}
+	return c.ReportFlags.finish(kctx, rep, exp, interrupted)
+}
 
+// finish writes the traces, the console report and the files asked for,
+// and returns the run's error: interrupted, cases failed, or nil.
+func (c *ReportFlags) finish(kctx *kong.Context, rep *report.Report, exp suite.Expectations, interrupted func() os.Signal) error {
+	results := rep.Results
+	console := kctx.Stdout
+	if c.TAP {
+		console = kctx.Stderr
+	}
 	if c.PcapDir != "" {
 		for _, r := range results {
 			if r.Verdict == suite.FAIL || r.Verdict == suite.ERROR {

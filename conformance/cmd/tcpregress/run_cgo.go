@@ -28,8 +28,14 @@ func stackOptionsHelp() string { return harness.StackOptionsHelp() }
 func checkTester() error { return harness.CheckRoot() }
 
 // openTarget builds the tester and the target of the validated flags.
-func (c *runCmd) openTarget(ctx context.Context, log zerolog.Logger) (*suite.Env, func(), error) {
-	opts := harness.Options{Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, StackOptions: c.StackOption, Jobs: c.Jobs, Logger: log,
+func (c *TargetFlags) openTarget(ctx context.Context, jobs int, log zerolog.Logger) (*suite.Env, func(), error) {
+	return c.openTargetMTU(ctx, jobs, 0, 0, log)
+}
+
+// openTargetMTU is openTarget with the local link's MTU and the target's
+// advertised MSS (harness.Options).
+func (c *TargetFlags) openTargetMTU(ctx context.Context, jobs, mtu, advMSS int, log zerolog.Logger) (*suite.Env, func(), error) {
+	opts := harness.Options{MTU: mtu, AdvMSS: advMSS, Stack: c.Stack, Sysctls: c.Sysctl, StackTCP: c.stackTCP, StackOptions: c.StackOption, Jobs: jobs, Logger: log,
 		Target: c.Target, Agent: c.Agent, Iface: c.Iface, SrcIP: c.srcIP, Gateway: c.gateway}
 	if c.Target == "local" {
 		return harness.Local(ctx, opts)

@@ -30,7 +30,11 @@ func stackOptionsHelp() string { return "  (listed by the cgo build's run --help
 
 func checkTester() error { return errNeedCgo }
 
-func (c *runCmd) openTarget(context.Context, zerolog.Logger) (*suite.Env, func(), error) {
+func (c *TargetFlags) openTarget(context.Context, int, zerolog.Logger) (*suite.Env, func(), error) {
+	return nil, nil, errNeedCgo
+}
+
+func (c *TargetFlags) openTargetMTU(context.Context, int, int, int, zerolog.Logger) (*suite.Env, func(), error) {
 	return nil, nil, errNeedCgo
 }
 

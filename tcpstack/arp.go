@@ -13,6 +13,10 @@ import (
 const (
 	arpTries    = 3
 	arpMaxQueue = 64 // packets held per unresolved neighbour
+	// maxNeighbours bounds the neighbour cache, so that a flood of ARP
+	// packets from ever new addresses (or of packets to them) cannot grow
+	// it without end; Linux's gc_thresh3 has the same default.
+	maxNeighbours = 1024
 )
 
 // queued is a packet waiting for ARP; tcp marks a segment of the stack's
@@ -76,6 +80,9 @@ func (s *Stack) learn(ip netip.Addr, mac header.MAC, now time.Time, fromARP bool
 		return
 	}
 	if n == nil {
+		if !s.neighbourRoom() {
+			return
+		}
 		n = &neighbour{}
 		s.neigh[ip] = n
 	}
@@ -103,6 +110,9 @@ func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (header.MAC, bo
 		return n.mac, true
 	}
 	if n == nil {
+		if !s.neighbourRoom() {
+			return header.MAC{}, false // dropped: the cache is full of resolutions under way
+		}
 		n = &neighbour{}
 		s.neigh[hop] = n
 	}
@@ -124,6 +134,25 @@ func (s *Stack) resolve(hop netip.Addr, f []byte, fromConn bool) (header.MAC, bo
 		}
 	}
 	return header.MAC{}, false
+}
+
+// neighbourRoom makes room for one more entry in the neighbour cache when
+// it is full, by forgetting an entry that holds no waiting packets, the
+// first in the map's random order (a resolved neighbour is asked again
+// when next needed). It reports false when every entry is a resolution
+// with packets waiting; those end within arpTries × ARPTimeout.
+// s.mu is held.
+func (s *Stack) neighbourRoom() bool {
+	if len(s.neigh) < maxNeighbours {
+		return true
+	}
+	for ip, n := range s.neigh {
+		if len(n.queue) == 0 {
+			delete(s.neigh, ip)
+			return true
+		}
+	}
+	return false
 }
 
 // sendARPRequest asks the link who has ip.

@@ -14,27 +14,7 @@ import (
 func (s *Stack) readLoop() {
 	defer s.wg.Done()
 	for {
-		err := s.link.Read(func(frames [][]byte) {
-			s.mu.Lock()
-			defer s.unlock()
-			if s.closed {
-				return
-			}
-			now := s.now()
-			s.batch = true
-			for _, f := range frames {
-				s.input(f, now)
-			}
-			s.batch = false
-			for i, c := range s.deferred {
-				c.deferred = false
-				if !c.gone {
-					s.flush(c, now)
-				}
-				s.deferred[i] = nil
-			}
-			s.deferred = s.deferred[:0]
-		})
+		err := s.link.Read(s.inputBatch)
 		if err != nil {
 			select {
 			case <-s.done:
@@ -44,6 +24,29 @@ func (s *Stack) readLoop() {
 			return
 		}
 	}
+}
+
+// inputBatch handles a batch of frames from the link.
+func (s *Stack) inputBatch(frames [][]byte) {
+	s.mu.Lock()
+	defer s.unlock()
+	if s.closed {
+		return
+	}
+	now := s.now()
+	s.batch = true
+	for _, f := range frames {
+		s.input(f, now)
+	}
+	s.batch = false
+	for i, c := range s.deferred {
+		c.deferred = false
+		if !c.gone {
+			s.flush(c, now)
+		}
+		s.deferred[i] = nil
+	}
+	s.deferred = s.deferred[:0]
 }
 
 // input handles one Ethernet frame: frames to the stack's MAC or to the

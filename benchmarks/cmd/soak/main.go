@@ -92,6 +92,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 type sample struct {
 	at                    time.Duration
 	fds, goroutines       int
+	threads               int64
 	rss, heap             int64 // bytes: resident, and the Go heap in use
 	churned, bulk, errors int64
 }
@@ -136,8 +137,8 @@ func soak(o options, out io.Writer) error {
 	go w.loop(ctx, &wg, w.bulkIn)
 
 	fmt.Fprintf(out, "soak: tcpstack %s <-> kernel %s for %v, %d churners each way, bulk both ways\n\n", w.us, w.peer, o.duration, o.churners)
-	fmt.Fprintln(out, "| minute | open fds | goroutines | RSS MiB | Go heap MiB | connections | bulk MiB | errors |")
-	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(out, "| minute | open fds | goroutines | threads | RSS MiB | Go heap MiB | connections | bulk MiB | errors |")
+	fmt.Fprintln(out, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	start := time.Now()
 	var samples []sample
 	var failures []string
@@ -148,7 +149,7 @@ func soak(o options, out io.Writer) error {
 			return err
 		}
 		samples = append(samples, sm)
-		fmt.Fprintf(out, "| %.1f | %d | %d | %.1f | %.1f | %d | %.0f | %d |\n", sm.at.Minutes(), sm.fds, sm.goroutines,
+		fmt.Fprintf(out, "| %.1f | %d | %d | %d | %.1f | %.1f | %d | %.0f | %d |\n", sm.at.Minutes(), sm.fds, sm.goroutines, sm.threads,
 			float64(sm.rss)/(1<<20), float64(sm.heap)/(1<<20), sm.churned, float64(sm.bulk)/(1<<20), sm.errors)
 		if len(samples) == 1 {
 			continue
@@ -470,6 +471,7 @@ func (w *world) sample(start time.Time) (sample, error) {
 	if sm.rss, err = procstat.Memory("VmRSS"); err != nil {
 		return sm, err
 	}
+	sm.threads, _ = procstat.Field("Threads")
 	if e, ok := w.lastErr.Load().(string); ok && e != "" {
 		fmt.Fprintf(os.Stderr, "soak: last error: %s\n", e)
 		w.lastErr.Store("")

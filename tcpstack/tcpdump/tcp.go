@@ -761,8 +761,9 @@ func mptcpSubtype(s uint8) string {
 
 // appendTCPApp prints the application protocols tcpdump recognises by port
 // in its default output and the printer too: the first line of HTTP, FTP, SMTP,
-// WHOIS and RTSP, SSH version strings, and BGP's name. The ports tcpdump
-// decodes otherwise (DNS, telnet, NFS, ...) print nothing more here.
+// WHOIS and RTSP, SSH version strings, BGP's name and DNS. The ports
+// tcpdump decodes otherwise (telnet, NFS, Redis, ...) print nothing more
+// here.
 func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []byte {
 	is := func(port uint16) bool { return sport == port || dport == port }
 	switch {
@@ -788,6 +789,10 @@ func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []b
 	case is(554), is(8554):
 		b = append(b, ": RTSP"...)
 		return appendTxtProto(b, "rtsp", payload, length, rtspCommands)
+	case is(53):
+		if out, ok := domainPrint(b, payload, length, true, false); ok {
+			return out
+		}
 	}
 	return b
 }

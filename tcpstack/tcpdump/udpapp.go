@@ -49,10 +49,10 @@ var udpApps []udpApp
 
 func init() {
 	udpApps = []udpApp{
-		{eitherPort(53), nil},   // DNS
-		{eitherPort(5353), nil}, // mDNS
-		{eitherPort(525), nil},  // timed
-		{eitherPort(69), nil},   // TFTP
+		{eitherPort(53), dnsPrintUDP},    // DNS
+		{eitherPort(5353), mdnsPrintUDP}, // mDNS
+		{eitherPort(525), nil},           // timed
+		{eitherPort(69), nil},            // TFTP
 		{eitherPort(67, 68), nil},
 		{eitherPort(520), nil},        // RIP
 		{eitherPort(654), nil},        // AODV

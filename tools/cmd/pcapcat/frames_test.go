@@ -224,6 +224,23 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(17, udpDgram(4500, 4500, cat(u32(0x1234), u32(9), make([]byte, 20))), nil)))
 	add(ether(0x0800, ipv4(17, udpDgram(4500, 4500, []byte{0xff}), nil)))
 
+	// DNS: a query with EDNS, a response with compressed names and many
+	// record types, multicast DNS, DNS over TCP.
+	name := []byte("\x03www\x07example\x03com\x00")
+	query := cat(u16(0x1234), u16(0x0110), u16(1), u16(0), u16(0), u16(1), name, u16(1), u16(1),
+		[]byte{0}, u16(41), u16(4096), u32(0x8000), u16(0))
+	rr := func(typ uint16, data []byte) []byte {
+		return cat([]byte{0xc0, 12}, u16(typ), u16(1), u32(60), u16(uint16(len(data))), data)
+	}
+	resp := cat(u16(0x1234), u16(0x8580), u16(1), u16(7), u16(0), u16(0), name, u16(28), u16(1),
+		rr(5, []byte("\x04mail\xc0\x10")), rr(1, hostA), rr(28, host6A), rr(15, cat(u16(10), []byte{0xc0, 12})),
+		rr(16, []byte("\x05hello\x02\x01z")), rr(33, cat(u16(1), u16(2), u16(5060), []byte{0xc0, 12})), rr(6, make([]byte, 22)))
+	add(ether(0x0800, ipv4(17, udpDgram(5353, 53, query), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(53, 5353, resp), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(5353, 5353, cat(u16(0), u16(0), u16(1), u16(0), u16(0), u16(0), name, u16(12), u16(0x8001))), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(53, 53, cat(u16(7), u16(0x8183), u16(2), u16(0), u16(0), u16(0), name, u16(1), u16(3), []byte{0xc0, 12}, u16(255), u16(1))), nil)))
+	add(ether(0x0800, ipv4(6, tcpSeg(40000, 53, 1, 2, 0x18, nil, cat(u16(uint16(len(query))), query)), nil)))
+
 	// UDP applications: Broadcom LI, BFD, PTP.
 	add(ether(0x0800, ipv4(17, udpDgram(49152, 49153, cat(u32(0x68010001), inner)), nil)))
 	for _, v := range []struct {

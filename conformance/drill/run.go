@@ -57,6 +57,13 @@ type exec struct {
 	// drift is how much later than the script's times the events really
 	// happened (nanoseconds; see live).
 	drift atomic.Int64
+	// slack is how long the system call before took (the agent's round
+	// trip): the next outbound packet may come that much earlier or later
+	// than its time.
+	slack time.Duration
+	// lastCall is how long the last system call that returned at once
+	// took: the agent's round trip, for a blocking call's packets.
+	lastCall time.Duration
 	// callCtx bounds the blocking calls; cleanup cancels it first so that
 	// a call still blocked in the agent lets the connection go.
 	callCtx    context.Context
@@ -245,6 +252,7 @@ func (x *exec) event(ev *Event) {
 	}
 	interval := at - x.prev
 	x.happened(at, time.Now())
+	x.slack = 0
 	switch ev.Kind {
 	case KindPacket:
 		x.inbound(ev)
@@ -410,7 +418,11 @@ func (x *exec) outbound(ev *Event, at, end time.Duration) {
 	if ev.HasRange {
 		tol = x.tolerance(end - x.prev)
 	}
-	deadline := x.live(end + tol)
+	tol += x.slack
+	x.slack = 0
+	// Wait a little past the tolerance, so that a late packet is reported
+	// with its time rather than as missing (the verdict is the same).
+	deadline := x.live(end + tol + lateGrace)
 	if ev.TimeKind == TimeAny {
 		deadline = time.Now().Add(30 * time.Second)
 		if d, ok := x.ctx.Deadline(); ok && d.Before(deadline) {
@@ -425,7 +437,7 @@ func (x *exec) outbound(ev *Event, at, end time.Duration) {
 			x.broken(ev, "the script's time limit passed waiting for the packet")
 		}
 		x.fail(ev, "error handling packet: timed out waiting for packet: expected outbound packet at %s sec (tolerance %s sec), none came by %s sec\nscript packet: %s %s",
-			secs(at), secs(tol), secs(end+tol), secs(at), pk.TCP.String())
+			secs(at), secs(tol), secs(end+tol+lateGrace), secs(at), pk.TCP.String())
 	}
 	frames := []probe.Frame{f}
 	ls := pk.TCP
@@ -461,6 +473,10 @@ func (x *exec) outbound(ev *Event, at, end time.Duration) {
 	}
 	x.happened(at, f.Time)
 }
+
+// lateGrace is how long past its tolerance drill waits for an outbound
+// packet before it reports it missing.
+const lateGrace = 100 * time.Millisecond
 
 // burstFlags are the flags of a burst taken as one packet: those of its
 // first segment, with PSH and FIN those of its last, as a TSO

@@ -30,14 +30,22 @@ func (x *exec) syscall(ev *Event, at, interval time.Duration) {
 		x.unsupported(ev, "%v", err)
 	}
 	if !ev.Blocking {
+		began := time.Now()
 		res := run(x.ctx)
 		x.checkResult(ev, res)
 		// The agent's round trip: events relative to this one count
-		// from when it returned (packetdrill's calls are local and take
-		// no time).
-		x.happened(at, time.Now())
+		// from when it began, and the packets it makes the target send
+		// may come any time until it returned (packetdrill's calls are
+		// local and take no time).
+		x.happened(at, began)
+		x.slack = time.Since(began)
+		x.lastCall = x.slack
 		return
 	}
+	// A blocking call: the packets it makes come once the agent has it,
+	// about as long after as the last call's round trip.
+	x.happened(at, time.Now())
+	x.slack = x.lastCall
 	end := ev.BlockEnd
 	if ev.TimeKind == TimeRelative {
 		end = at - ev.Time + ev.BlockEnd // relative to the event before, as the start

@@ -66,6 +66,7 @@ func Dial(ctx context.Context, addr string, secret []byte) (*Client, error) {
 // most [HandshakeTimeout] when ctx has no deadline. On an error c is closed.
 func NewClient(ctx context.Context, c net.Conn, secret []byte) (*Client, error) {
 	cl := &Client{c: c, r: newLineReader(c, maxResponse)}
+	cl.r.stop = true
 	if err := cl.handshake(ctx, secret); err != nil {
 		cl.Disconnect()
 		return nil, fmt.Errorf("agent at %v: %w", c.RemoteAddr(), err)

@@ -80,6 +80,9 @@ type lineReader struct {
 	r   *bufio.Reader
 	max int
 	buf []byte
+	// stop: a line over max ends the reading (errLineTooLong at once,
+	// and the reader is of no further use) instead of being skipped.
+	stop bool
 }
 
 // errLineTooLong is returned by lineReader.next for a line over its max;
@@ -115,6 +118,8 @@ func (l *lineReader) next() ([]byte, error) {
 			}
 		}
 		switch {
+		case tooLong && l.stop:
+			return l.buf, errLineTooLong
 		case err == bufio.ErrBufferFull:
 			continue
 		case err != nil && (len(l.buf) == 0 || err != io.EOF):

@@ -2,6 +2,7 @@ package suite
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -46,6 +47,9 @@ func ParseExpectations(r io.Reader) (Expectations, error) {
 		exp[f[0]] = Expectation{Verdict: v, Reason: strings.Join(f[2:], " ")}
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("line %d: longer than %d bytes: is this an expectations file (lines 'CASE-ID VERDICT reason')?", n+1, bufio.MaxScanTokenSize)
+		}
 		return nil, err
 	}
 	return exp, nil

@@ -357,9 +357,17 @@ func TestExpectations(t *testing.T) {
 	if u := exp.Unknown([]Case{{ID: "a/1"}}); len(u) != 1 || u[0] != "zz/9" {
 		t.Errorf("Unknown = %v", u)
 	}
-	for _, bad := range []string{"a/1\n", "a/1 MAYBE\n", "a/1 PASS\na/1 FAIL\n"} {
-		if _, err := ParseExpectations(strings.NewReader(bad)); err == nil {
-			t.Errorf("%q accepted", bad)
+	for _, tc := range []struct{ bad, want string }{
+		{"a/1\n", "line 1: \"a/1\": want CASE-ID VERDICT [reason]"},
+		{"# c\na/1 MAYBE\n", "line 2: verdict \"MAYBE\": want PASS, FAIL"},
+		{"a/1 PASS\na/1 FAIL\n", "line 2: case a/1 listed twice"},
+		{"a/1 PASS\n" + strings.Repeat("\x00\xd4\xc3", 40000), "line 2: longer than 65536 bytes: is this an expectations file"},
+	} {
+		if _, err := ParseExpectations(strings.NewReader(tc.bad)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%.20q: %v, want an error saying %q", tc.bad, err, tc.want)
 		}
+	}
+	if _, err := LoadExpectations(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("a directory: %v", err)
 	}
 }

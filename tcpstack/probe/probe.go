@@ -46,7 +46,21 @@ type Config struct {
 	// Logger receives every recorded frame at trace level. Silent by
 	// default.
 	Logger zerolog.Logger
+	// MaxRecord bounds the bytes of inbound frames the probe records;
+	// default DefaultMaxRecord. A target that sends more floods the
+	// tester: later inbound frames are dropped (the probe still takes
+	// them from the stack), and waits that the record cannot satisfy
+	// return an error matching ErrFlooded at once.
+	MaxRecord int
 }
+
+// DefaultMaxRecord is Config.MaxRecord's default: far more than a
+// conformance case receives, far less than a flood would fill.
+const DefaultMaxRecord = 64 << 20
+
+// ErrFlooded matches the errors of waits on a probe whose record is full
+// (Config.MaxRecord).
+var ErrFlooded = errors.New("probe: the target flooded the tester")
 
 // Probe is the raw side of a test bench on top of a tcpstack.Stack: it
 // sends segments built field by field, records every TCP segment and ICMP
@@ -54,8 +68,10 @@ type Config struct {
 // an expectation. The stack keeps answering ARP for the address, and
 // never answers (with RST) segments the probe takes.
 //
-// The record grows for the probe's life: make one probe per test (or per
-// conformance case). Its methods are safe for concurrent use.
+// The record grows for the probe's life, its inbound part up to
+// Config.MaxRecord (a target that sends more floods the tester: see
+// ErrFlooded): make one probe per test (or per conformance case). Its
+// methods are safe for concurrent use.
 type Probe struct {
 	s       *tcpstack.Stack
 	addr    netip.Addr
@@ -78,6 +94,10 @@ type Probe struct {
 	ports    map[uint16]bool // nil: every port
 	conns    map[connKey]*Conn
 	nextPort uint16
+	// inBytes counts the bytes of inbound frames recorded, up to
+	// maxRecord; dropped counts those dropped after.
+	inBytes, maxRecord int
+	dropped            int
 }
 
 type connKey struct{ local, remote netip.AddrPort }
@@ -87,14 +107,18 @@ type connKey struct{ local, remote netip.AddrPort }
 // handler, so one probe at a time; Close removes it.
 func New(s *tcpstack.Stack, cfg Config) *Probe {
 	p := &Probe{
-		s:        s,
-		addr:     s.Addr(),
-		timeout:  cfg.Timeout,
-		now:      cfg.Now,
-		log:      cfg.Logger,
-		changed:  make(chan struct{}),
-		conns:    make(map[connKey]*Conn),
-		nextPort: 40000,
+		s:         s,
+		addr:      s.Addr(),
+		timeout:   cfg.Timeout,
+		now:       cfg.Now,
+		log:       cfg.Logger,
+		changed:   make(chan struct{}),
+		conns:     make(map[connKey]*Conn),
+		nextPort:  40000,
+		maxRecord: cfg.MaxRecord,
+	}
+	if p.maxRecord <= 0 {
+		p.maxRecord = DefaultMaxRecord
 	}
 	if p.timeout <= 0 {
 		p.timeout = DefaultTimeout
@@ -160,8 +184,27 @@ func (p *Probe) handle(pkt []byte, now time.Time) bool {
 	if p.closed || !p.claimsLocked(&f) {
 		return false
 	}
+	if p.inBytes+len(pkt) > p.maxRecord {
+		if p.dropped == 0 {
+			p.log.Warn().Int("max_record", p.maxRecord).Msg("probe: the target floods the tester: dropping what it sends from now on")
+			close(p.changed) // the waits that cannot be satisfied end
+			p.changed = make(chan struct{})
+		}
+		p.dropped++
+		return true
+	}
+	p.inBytes += len(pkt)
 	p.recordLocked(f)
 	return true
+}
+
+// floodedLocked returns the error of waits on a flooded probe, or nil.
+func (p *Probe) floodedLocked() error {
+	if p.dropped == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: it sent more than %d bytes while this probe lived (Config.MaxRecord), and %d frames since were dropped",
+		ErrFlooded, p.maxRecord, p.dropped)
 }
 
 // claimsLocked reports whether an inbound frame is the probe's.
@@ -350,6 +393,7 @@ func (p *Probe) expectFrame(ctx context.Context, m Match) (Frame, int, error) {
 		}
 		checked = len(p.frames)
 		changed := p.changed
+		flooded := p.floodedLocked()
 		p.mu.Unlock()
 
 		// Matches run unlocked: they may ask the probe for state.
@@ -364,6 +408,9 @@ func (p *Probe) expectFrame(ctx context.Context, m Match) (Frame, int, error) {
 				return cand[k], idx[k], nil
 			}
 			p.mu.Unlock() // another Expect took it
+		}
+		if flooded != nil {
+			return Frame{}, -1, p.expectError(m, time.Since(began), flooded)
 		}
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -397,5 +398,55 @@ func TestProbeClose(t *testing.T) {
 	}
 	if err := p.Send(Segment{IP: IPFields{Dst: target(1).Addr()}}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Send after Close: %v", err)
+	}
+}
+
+// A target that floods the tester fills the record up to MaxRecord and no
+// further; the waits the record cannot satisfy end at once with
+// ErrFlooded, those it can still succeed.
+func TestPipeFlood(t *testing.T) {
+	p, ts := pipeBench(t, Config{MaxRecord: 64 << 10, Ports: []uint16{4000}})
+	p.Claim(4000)
+	// The target: a second probe on its stack, sending 1 KiB segments
+	// at the tester's port as fast as it can.
+	flood := New(ts, Config{})
+	defer flood.Close()
+	fc, err := flood.NewConn(netip.AddrPortFrom(probePrefix.Addr(), 4000), ConnConfig{LocalPort: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := make([]byte, 1024)
+	if err := fc.SendLineData("S 0:0(0) win 65535", nil); err != nil {
+		t.Fatal(err)
+	}
+	first, err := p.Expect(5*time.Second, HasFlags(tcp.FlagSYN))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 200 {
+		if err := fc.SendLineData(fmt.Sprintf("P %d:%d(1024) win 65535", 1+i*1024, 1+(i+1)*1024), payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Now()
+	_, err = p.Expect(10*time.Second, HasFlags(tcp.FlagFIN))
+	if !errors.Is(err, ErrFlooded) || !strings.Contains(err.Error(), "more than 65536 bytes") {
+		t.Errorf("a wait on a flooded probe: %v, want ErrFlooded", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the wait took %v: it should end once the record is full", d)
+	}
+	total := 0
+	for _, f := range p.Frames() {
+		if f.Dir == In {
+			total += len(f.Raw)
+		}
+	}
+	if total > 64<<10 || total < 32<<10 {
+		t.Errorf("recorded %d inbound bytes, want up to MaxRecord (65536)", total)
+	}
+	// What the record holds can still be taken.
+	if f, err := p.Expect(time.Second, HasFlags(tcp.FlagPSH)); err != nil || f.TCP.Seq <= first.TCP.Seq {
+		t.Errorf("a wait the record satisfies: %v, %v", f, err)
 	}
 }

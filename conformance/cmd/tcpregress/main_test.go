@@ -267,3 +267,14 @@ func TestRunInterrupted(t *testing.T) {
 		t.Errorf("namespaces left behind: %v", left)
 	}
 }
+
+// A malformed --expect file stops the run before anything starts, with the
+// file and the line in the message.
+func TestBadExpect(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "expect.txt")
+	os.WriteFile(path, []byte("handshake/three-way PASS\nhandshake/three-way WORKS fine\n"), 0o644)
+	code, stdout, stderr := runTest("run", "--expect", path)
+	if code != 1 || stdout != "" || !strings.HasPrefix(stderr, "tcpregress: expectations "+path+": line 2: verdict \"WORKS\"") {
+		t.Errorf("run --expect with a bad verdict: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+}

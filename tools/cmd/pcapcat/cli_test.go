@@ -571,3 +571,57 @@ func TestNano(t *testing.T) {
 		t.Errorf("default: %q", out)
 	}
 }
+
+// TestHugeSnaplen reads captures whose headers claim 4 GiB: a snapshot
+// length of 0xffffffff in the file header (libpcap holds it to its maximum,
+// so nothing of that size is allocated) and a record whose captured length
+// is 0xffffffff (an error naming the length and the file, after the
+// packets before it). From a file and from standard input.
+func TestHugeSnaplen(t *testing.T) {
+	frame := bytes.Repeat([]byte{0xff}, 6)
+	frame = append(frame, 2, 0, 0, 0, 0, 1, 0x08, 0x06) // ARP
+	frame = append(frame, make([]byte, 46)...)
+	le := func(vs ...uint32) []byte {
+		var b []byte
+		for _, v := range vs {
+			b = append(b, byte(v), byte(v>>8), byte(v>>16), byte(v>>24))
+		}
+		return b
+	}
+	header := append(le(0xa1b2c3d4), 2, 0, 4, 0) // magic, version 2.4
+	header = append(header, le(0, 0, 0xffffffff, 1)...)
+	record := append(le(1, 0, uint32(len(frame)), uint32(len(frame))), frame...)
+	huge := append(le(2, 0, 0xffffffff, 0xffffffff), frame...)
+	dir := t.TempDir()
+	snap := filepath.Join(dir, "snaplen-4g.pcap")
+	os.WriteFile(snap, append(append([]byte(nil), header...), record...), 0o644)
+	caplen := filepath.Join(dir, "caplen-4g.pcap")
+	os.WriteFile(caplen, append(append(append([]byte(nil), header...), record...), huge...), 0o644)
+
+	for _, stdin := range []bool{false, true} {
+		args, in := []string{snap}, []byte(nil)
+		if stdin {
+			args, in = []string{"-"}, mustRead(t, snap)
+		}
+		code, out, errOut := runCLI(t, in, args...)
+		if code != 0 || strings.Count(out, "\n") != 1 || errOut != "" {
+			t.Errorf("%v (stdin %v): exit %d, stdout %q, stderr %q; want the packet", args, stdin, code, out, errOut)
+		}
+		args, in = []string{caplen}, nil
+		if stdin {
+			args, in = []string{"-"}, mustRead(t, caplen)
+		}
+		code, out, errOut = runCLI(t, in, args...)
+		if code != 1 || strings.Count(out, "\n") != 1 || !strings.Contains(errOut, "4294967295") || !strings.Contains(errOut, args[0]) && !stdin {
+			t.Errorf("%v (stdin %v): exit %d, stdout %q, stderr %q; want the first packet, then exit 1 naming the length", args, stdin, code, out, errOut)
+		}
+	}
+	h, err := pcap.OpenOffline(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	if n := h.SnapLen(); n <= 0 || n > 1<<20 {
+		t.Errorf("SnapLen of a file claiming 0xffffffff: %d, want it held to libpcap's maximum", n)
+	}
+}

@@ -142,7 +142,7 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 		return p.null(dst, d, data, length)
 	}
 	// Raw IP.
-	if p.LinkHeader && lt == layers.LinkTypeRaw {
+	if p.LinkHeader && (lt == layers.LinkTypeRaw || lt == layers.LinkTypeIPv4 || lt == layers.LinkTypeIPv6 || lt == 12) {
 		dst = append(dst, "ip: "...)
 	}
 	if first == layers.LayerTypeIPv6 {
@@ -281,6 +281,8 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return p.arp(b, d, rest, length)
 	case 0x88f7:
 		return ptpPrint(b, rest, length)
+	case 0x88cc:
+		return lldpPrint(b, rest, length)
 	}
 	if unknown != nil {
 		b = unknown(b)

@@ -54,13 +54,13 @@ func init() {
 		{eitherPort(525), nil},           // timed
 		{eitherPort(69), nil},            // TFTP
 		{eitherPort(67, 68), nil},
-		{eitherPort(520), nil},        // RIP
+		{eitherPort(520), ripPrint},   // RIP
 		{eitherPort(654), nil},        // AODV
 		{eitherPort(500), nil},        // ISAKMP
 		{eitherPort(4500), natTPrint}, // ISAKMP NAT-T
 		{eitherPort(7500, 8500), nil}, // ISAKMP, user ports
 		{eitherPort(161, 162), nil},   // SNMP
-		{eitherPort(123), nil},        // NTP
+		{eitherPort(123), ntpPrint},   // NTP
 		{eitherPort(88, 750), nil},    // Kerberos
 		{eitherPort(1701), nil},       // L2TP
 		{eitherPort(137), nil},        // NetBIOS name service (tcpdump built with SMB)
@@ -68,20 +68,20 @@ func init() {
 		{dstPort(3456), nil},          // VAT
 		{eitherPort(2103, 2104), nil}, // Zephyr
 		{func(s, d uint16) bool { return (s >= 7000 && s <= 7009) || (d >= 7000 && d <= 7009) }, nil}, // AFS RX
-		{eitherPort(521), nil},                                // RIPng
-		{eitherPort(546, 547), nil},                           // DHCPv6
-		{eitherPort(5359), nil},                               // AHCP
-		{eitherPort(6696, 6697), nil},                         // Babel
-		{eitherPort(8231), nil},                               // HNCP
-		{dstPort(4567), nil},                                  // whiteboard
-		{eitherPort(496), nil},                                // Cisco Auto-RP
-		{eitherPort(1645, 1812, 1646, 1813, 1700, 3799), nil}, // RADIUS
-		{dstPort(1985), nil},                                  // HSRP
-		{eitherPort(921), nil},                                // LWRES
-		{eitherPort(646), nil},                                // LDP
-		{eitherPort(698), nil},                                // OLSR
-		{eitherPort(3503), nil},                               // MPLS LSP ping
-		{srcPort(49152), bcmLIPrint},                          // Broadcom LI shim
+		{eitherPort(521), nil},             // RIPng
+		{eitherPort(546, 547), dhcp6Print}, // DHCPv6
+		{eitherPort(5359), nil},            // AHCP
+		{eitherPort(6696, 6697), nil},      // Babel
+		{eitherPort(8231), nil},            // HNCP
+		{dstPort(4567), nil},               // whiteboard
+		{eitherPort(496), nil},             // Cisco Auto-RP
+		{eitherPort(1645, 1812, 1646, 1813, 1700, 3799), radiusPrint}, // RADIUS
+		{dstPort(1985), nil},         // HSRP
+		{eitherPort(921), nil},       // LWRES
+		{eitherPort(646), nil},       // LDP
+		{eitherPort(698), nil},       // OLSR
+		{eitherPort(3503), nil},      // MPLS LSP ping
+		{srcPort(49152), bcmLIPrint}, // Broadcom LI shim
 		{dstPort(3784, 4784, 6784, 3785), bfdPrint},
 		{eitherPort(701), nil},   // LMP
 		{eitherPort(1589), nil},  // VQP

@@ -241,6 +241,15 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(17, udpDgram(53, 53, cat(u16(7), u16(0x8183), u16(2), u16(0), u16(0), u16(0), name, u16(1), u16(3), []byte{0xc0, 12}, u16(255), u16(1))), nil)))
 	add(ether(0x0800, ipv4(6, tcpSeg(40000, 53, 1, 2, 0x18, nil, cat(u16(uint16(len(query))), query)), nil)))
 
+	// NTP, DHCPv6, RADIUS, RIP, LLDP.
+	add(ether(0x0800, ipv4(17, udpDgram(123, 123, cat([]byte{0x23, 2, 6, 0xe9}, make([]byte, 44))), nil)))
+	add(ether(0x86dd, ipv6(17, udpDgram(546, 547, cat([]byte{1, 0, 0, 7}, u16(1), u16(4), u32(9))))))
+	add(ether(0x86dd, ipv6(17, udpDgram(547, 546, cat([]byte{99, 0, 0, 7}, u16(1), u16(4), u32(9))))))
+	add(ether(0x0800, ipv4(17, udpDgram(40000, 1812, cat([]byte{1, 0xa6}, u16(24), make([]byte, 16), []byte{1, 4, 'a', 'b'})), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(520, 520, cat([]byte{2, 2, 0, 0}, u16(2), u16(0), hostA, make([]byte, 12))), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(520, 520, cat([]byte{9, 1, 0, 0}, make([]byte, 20))), nil)))
+	add(ether(0x88cc, cat(u16(0x0207), []byte{4}, macs[:6], u16(0x0403), []byte{5, 'x', 'y'}, u16(0x0602), u16(120), u16(0))))
+
 	// UDP applications: Broadcom LI, BFD, PTP.
 	add(ether(0x0800, ipv4(17, udpDgram(49152, 49153, cat(u32(0x68010001), inner)), nil)))
 	for _, v := range []struct {

@@ -107,6 +107,13 @@ var corpusGolden = []struct {
 	{"rpvstp-trunk-native-vid5.pcap", false},     // PVST+, DTP
 	{"mptcp-v1.pcap", true},                      // multipath TCP options
 	{"espudp1.pcap", true},                       // ESP in UDP
+	{"dns_tcp.pcap", true},                       // DNS over TCP
+	{"LINKTYPE_IPV6.pcap", true},                 // DNS over UDP
+	{"dhcpv6-ia-na.pcap", true},                  // DHCPv6
+	{"ntp-time.pcap", true},                      // NTP
+	{"RADIUS-port1700.pcap", true},               // RADIUS
+	{"ripv2-invalid-length.pcap", true},          // RIP
+	{"lldp_asan.pcap", true},                     // LLDP
 }
 
 // lineDiff shows the first lines that differ.

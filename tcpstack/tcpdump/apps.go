@@ -1,0 +1,111 @@
+package tcpdump
+
+// Small application and link protocols tcpdump prints in one line without
+// -v: NTP (print-ntp.c), DHCPv6 (print-dhcp6.c), RADIUS (print-radius.c),
+// RIP (print-rip.c) and LLDP (print-lldp.c).
+
+var ntpModes = [8]string{"unspecified", "symmetric active", "symmetric passive", "Client", "Server", "Broadcast",
+	"Control Message", "Reserved"}
+
+// ntpPrint prints an NTP message's version and mode (RFC 5905 section
+// 7.3).
+func ntpPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	if len(data) < 1 {
+		return appendTrunc(b, "ntp"), true
+	}
+	b = append(b, "NTPv"...)
+	b = appendUint(b, uint64(data[0]>>3&7))
+	b = append(b, ", "...)
+	b = append(b, ntpModes[data[0]&7]...)
+	b = append(b, ", length "...)
+	return appendInt(b, length), true
+}
+
+var dhcp6Types = map[uint8]string{1: "solicit", 2: "advertise", 3: "request", 4: "confirm", 5: "renew", 6: "rebind",
+	7: "reply", 8: "release", 9: "decline", 10: "reconfigure", 11: "inf-req", 12: "relay-fwd", 13: "relay-reply",
+	14: "leasequery", 15: "leasequery-reply"}
+
+// dhcp6Print prints a DHCPv6 message's type (RFC 8415 section 7.3).
+func dhcp6Print(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	b = append(b, "dhcp6"...)
+	if len(data) < 4 {
+		return appendTrunc(b, "dhcp6"), true
+	}
+	b = append(b, ' ')
+	if name, ok := dhcp6Types[data[0]]; ok {
+		return append(b, name...), true
+	}
+	b = append(b, "msgtype-"...)
+	return appendUint(b, uint64(data[0])), true
+}
+
+var radiusCodes = map[uint32]string{1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject", 4: "Accounting-Request",
+	5: "Accounting-Response", 11: "Access-Challenge", 12: "Status-Server", 13: "Status-Client", 40: "Disconnect-Request",
+	41: "Disconnect-ACK", 42: "Disconnect-NAK", 43: "CoA-Request", 44: "CoA-ACK", 45: "CoA-NAK", 255: "Reserved"}
+
+// radiusPrint prints a RADIUS packet's code, identifier and length (RFC
+// 2865 section 3).
+func radiusPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	if len(data) < 20 {
+		return appendTrunc(b, "radius"), true
+	}
+	n := int(be16(data[2:]))
+	if n < 20 {
+		return appendTrunc(b, "radius"), true
+	}
+	n = min(n, length)
+	b = append(b, "RADIUS, "...)
+	if name, ok := radiusCodes[uint32(data[0])]; ok {
+		b = append(b, name...)
+	} else {
+		b = append(b, "Unknown Command"...)
+	}
+	b = append(b, " ("...)
+	b = appendUint(b, uint64(data[0]))
+	b = append(b, "), id: 0x"...)
+	b = appendHex(b, uint64(data[1]), 2)
+	b = append(b, " length: "...)
+	return appendInt(b, n), true
+}
+
+var ripCommands = map[uint32]string{1: "Request", 2: "Response", 3: "Trace on", 4: "Trace off", 5: "Poll", 6: "Poll Entry"}
+
+// ripPrint prints a RIP message's version and command (RFC 2453 section
+// 4). Version 0 (a hex dump in tcpdump) is not printed here.
+func ripPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	if min(len(data), length) < 4 {
+		return appendTrunc(b, "rip"), true
+	}
+	if data[1] == 0 {
+		return b, false
+	}
+	b = append(b, "RIPv"...)
+	b = appendUint(b, uint64(data[1]))
+	b = append(b, ", "...)
+	b = appendTok(b, ripCommands, uint32(data[0]), "unknown command (", ")")
+	b = append(b, ", length: "...)
+	return appendInt(b, length), true
+}
+
+// lldpPrint prints an LLDP frame's length (IEEE 802.1AB section 8) and, as
+// tcpdump does, walks its TLVs to mark one that is cut short.
+func lldpPrint(b []byte, data []byte, length int) []byte {
+	b = append(b, "LLDP, length "...)
+	b = appendInt(b, length)
+	for n := length; n >= 2; {
+		if len(data) < 2 {
+			return appendTrunc(b, "lldp")
+		}
+		tlv := be16(data)
+		typ, tlen := int(tlv>>9), int(tlv&0x1ff)
+		data, n = data[2:], n-2
+		if typ == 0 || tlen == 0 {
+			break
+		}
+		if len(data) < tlen || n < tlen {
+			return appendTrunc(b, "lldp")
+		}
+		data, n = data[tlen:], n-tlen
+	}
+	return b
+}

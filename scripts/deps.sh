@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what a make target needs, when it is missing.
 #
-#   scripts/deps.sh build   Go's cgo toolchain and libpcap's headers: make build
+#   scripts/deps.sh build   Go's cgo toolchain, libpcap's headers and lwIP (the
+#                           conformance suite's lwIP target links it): make build
 #   scripts/deps.sh test    build's, plus the reference tools the tests compare
 #                           with, the namespace tools and the headless browser
 #                           that loads the HTML report: make test, bench,
@@ -12,7 +13,7 @@
 set -euo pipefail
 
 set_name=${1:-test}
-build_pkgs=(gcc libc6-dev make libpcap-dev)
+build_pkgs=(gcc libc6-dev make libpcap-dev liblwip-dev)
 test_pkgs=(tcpdump iproute2 ethtool xxd bsdextrautils netcat-openbsd curl iperf3
            util-linux procps chromium)
 build_cmds=(gcc)
@@ -38,6 +39,7 @@ else
     command -v "$c" >/dev/null 2>&1 || missing+=("$c")
   done
   [ -e /usr/include/pcap/pcap.h ] || [ -e /usr/local/include/pcap/pcap.h ] || missing+=("libpcap headers")
+  [ -e /usr/include/lwip/lwipopts.h ] || missing+=("lwIP 2.1 headers and library in /usr/include/lwip (Debian's liblwip-dev)")
   if [ ${#missing[@]} -gt 0 ]; then
     echo "deps: missing: ${missing[*]}" >&2
     echo "deps: install them with your package manager (libpcap with its headers; for tests also tcpdump, iproute2, ethtool, xxd, hexdump, netcat, curl, iperf3, chromium)" >&2

@@ -18,7 +18,7 @@ import (
 
 // errNeedCgo is run's error in a build without cgo.
 var errNeedCgo = errors.New("run needs the cgo build of tcpregress (its tester captures with libpcap); this one was built with CGO_ENABLED=0 and has list and agent only. " +
-	"Build it with 'make build' (bin/tcpregress), or 'CGO_ENABLED=1 go build ./conformance/cmd/tcpregress' with gcc and libpcap's headers installed (Debian: apt-get install gcc libpcap-dev)")
+	"Build it with 'make build' (bin/tcpregress), or 'CGO_ENABLED=1 go build ./conformance/cmd/tcpregress' with gcc and libpcap's headers installed (Debian: apt-get install gcc libpcap-dev liblwip-dev)")
 
 // runNote ends run's line in the command list and its help.
 const runNote = " Not in this build: it needs cgo (make build)."

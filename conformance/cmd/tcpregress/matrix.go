@@ -15,6 +15,7 @@ import (
 
 	"tcpregress.dev/conformance/expect"
 	"tcpregress.dev/conformance/report"
+	htmlreport "tcpregress.dev/conformance/report/html"
 	"tcpregress.dev/conformance/suite"
 	"tcpregress.dev/tools/cli"
 )
@@ -24,7 +25,7 @@ import (
 type matrixCmd struct {
 	Stacks  []string      `placeholder:"STACK,..." help:"Local stacks to run, in column order (default: every stack of this build: kernel, tcpstack, gvisor, lwip)."`
 	Jobs    int           `short:"j" default:"2" help:"Cases run at once against each stack."`
-	Out     string        `required:"" placeholder:"DIR" help:"Directory for matrix.json, matrix.md and pcap/STACK/CASE.pcap of every FAIL and ERROR."`
+	Out     string        `required:"" placeholder:"DIR" help:"Directory for matrix.json, matrix.md, matrix.html (with matrix-STACK.html, each stack's page) and pcap/STACK/CASE.pcap of every FAIL and ERROR."`
 	Filter  string        `name:"run" placeholder:"REGEX" help:"Only cases whose ID matches REGEX."`
 	Level   string        `enum:"must,should,may,all" default:"all" help:"Cases up to this level."`
 	Timeout time.Duration `default:"30s" help:"Time limit of a case that sets none."`
@@ -33,11 +34,14 @@ type matrixCmd struct {
 func (c *matrixCmd) Help() string {
 	return `Runs the cases against each local stack in turn (each in its own throwaway
 namespace pair, as 'run' does) and writes DIR/matrix.json (per stack: the
-target, the results, the summary and the coverage, in run's JSON format) and
+target, the results, the summary and the coverage, in run's JSON format),
 DIR/matrix.md (the cases as rows grouped by area, the stacks as columns, a
 verdict per cell with the expected failures marked, then each stack's RFC 9293
-MUST and SHOULD coverage). Each stack's expected verdicts are built in (the
-files of conformance/expect: linux.txt for the kernel, gvisor.txt, lwip.txt).
+MUST and SHOULD coverage) and DIR/matrix.html, the same as one self-contained
+page whose cells link to the case's ladder diagram on the stack's own page
+(DIR/matrix-STACK.html: run's HTML report for that stack). Each stack's
+expected verdicts are built in (the files of conformance/expect: linux.txt for
+the kernel, gvisor.txt, lwip.txt).
 Needs root.
 
 Exit status: 0 when no case failed unexpectedly on any stack, 1 otherwise, 2 on
@@ -90,6 +94,7 @@ func (c *matrixCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	defer stop()
 
 	m := &report.Matrix{Started: time.Now()}
+	var exps []suite.Expectations // per report, for the stacks' pages
 	failed := 0
 	for _, stack := range c.Stacks {
 		exp, err := expect.For(stack)
@@ -114,6 +119,7 @@ func (c *matrixCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 		cleanup()
 		rep := &report.Report{Target: env.Target, Started: started, Duration: time.Since(started), Results: results}
 		m.Reports = append(m.Reports, rep)
+		exps = append(exps, exp)
 		s := rep.Summary()
 		n := 0
 		for _, r := range results {
@@ -136,6 +142,9 @@ func (c *matrixCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	if err := writeFile(filepath.Join(c.Out, "matrix.md"), func(w io.Writer) error { return report.MatrixMarkdown(w, m) }); err != nil {
 		return err
 	}
+	if err := writeMatrixHTML(c.Out, m, exps); err != nil {
+		return err
+	}
 	fmt.Fprint(kctx.Stdout, strings.TrimPrefix(report.SummaryTable(m), "\n"))
 	fmt.Fprintf(kctx.Stdout, "\n%d stacks in %s; %s\n", len(m.Reports), m.Duration.Round(time.Second), filepath.Join(c.Out, "matrix.md"))
 	if sig := interrupted(); sig != nil {
@@ -143,6 +152,25 @@ func (c *matrixCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	}
 	if failed > 0 {
 		return failedError{failed}
+	}
+	return nil
+}
+
+// writeMatrixHTML writes DIR/matrix.html and, for its cells' links, each
+// stack's page (DIR/matrix-STACK.html: run's page, with the diagrams).
+func writeMatrixHTML(dir string, m *report.Matrix, exps []suite.Expectations) error {
+	if err := writeFile(filepath.Join(dir, "matrix.html"), func(w io.Writer) error {
+		return htmlreport.WriteMatrix(w, m, htmlreport.Options{})
+	}); err != nil {
+		return err
+	}
+	for i, rep := range m.Reports {
+		opts := htmlreport.Options{Dir: dir, Expect: exps[i]}
+		if err := writeFile(filepath.Join(dir, htmlreport.StackPage(rep)), func(w io.Writer) error {
+			return htmlreport.Write(w, rep, opts)
+		}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

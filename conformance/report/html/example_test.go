@@ -64,3 +64,25 @@ func ExampleLadder() {
 	// Output:
 	// <section class="cell"><p class="noladder">The case did not run: no exchange to draw.</p></section>
 }
+
+// The matrix page of two stacks: each cell links to the case's row on the
+// stack's own page, which Write writes next to it under StackPage's name.
+func ExampleWriteMatrix() {
+	result := suite.Result{ID: "handshake/three-way", Area: "handshake", Level: suite.MUST, Verdict: suite.PASS, Expected: true}
+	m := &report.Matrix{Started: time.Date(2026, 12, 7, 21, 0, 0, 0, time.UTC)}
+	for _, kind := range []string{"kernel", "tcpstack"} {
+		m.Reports = append(m.Reports, &report.Report{Target: suite.Target{Kind: kind}, Results: []suite.Result{result}})
+	}
+	var page strings.Builder
+	if err := htmlreport.WriteMatrix(&page, m, htmlreport.Options{}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	for _, rep := range m.Reports {
+		link := htmlreport.StackPage(rep) + "#" + htmlreport.CaseAnchor(result.ID)
+		fmt.Println(link, strings.Contains(page.String(), `href="`+link+`"`))
+	}
+	// Output:
+	// matrix-kernel.html#case-handshake-three-way true
+	// matrix-tcpstack.html#case-handshake-three-way true
+}

@@ -23,8 +23,18 @@
     });
     shown.textContent = n + " of " + cases.length + " cases shown";
   }
+  // A link to PAGE#case-ID (from the matrix page) opens that case.
+  function openTarget() {
+    var c = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (c && c.matches("details.case")) {
+      c.open = true;
+      c.scrollIntoView();
+    }
+  }
+  window.addEventListener("hashchange", openTarget);
   boxes.forEach(function (b) { b.addEventListener("change", apply); });
   level.addEventListener("change", apply);
   area.addEventListener("change", apply);
   apply();
+  openTarget();
 })();

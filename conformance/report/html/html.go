@@ -185,10 +185,7 @@ func build(rep *report.Report, opts Options) *pageData {
 			if lc == nil || lc.Total == 0 {
 				continue
 			}
-			b := levelBar{Level: level, Total: lc.Total, Covered: len(lc.Covered), Passed: len(lc.Passed)}
-			b.PassedPct = 100 * float64(b.Passed) / float64(b.Total)
-			b.CoveredPct = 100 * float64(b.Covered-b.Passed) / float64(b.Total)
-			rc.Levels = append(rc.Levels, b)
+			rc.Levels = append(rc.Levels, bar(level, lc))
 		}
 		d.Coverage = append(d.Coverage, rc)
 	}
@@ -214,11 +211,27 @@ func build(rep *report.Report, opts Options) *pageData {
 	return d
 }
 
+// bar is the coverage of one level as a bar.
+func bar(level string, lc *report.LevelCoverage) levelBar {
+	b := levelBar{Level: level, Total: lc.Total, Covered: len(lc.Covered), Passed: len(lc.Passed)}
+	if b.Total > 0 {
+		b.PassedPct = 100 * float64(b.Passed) / float64(b.Total)
+		b.CoveredPct = 100 * float64(b.Covered-b.Passed) / float64(b.Total)
+	}
+	return b
+}
+
+// CaseAnchor is the id of a case's row in the page [Write] writes: a link
+// to PAGE#ANCHOR opens the case and shows its diagram.
+func CaseAnchor(id string) string {
+	return "case-" + strings.NewReplacer("/", "-", " ", "-").Replace(id)
+}
+
 // view is what the page shows of a result.
 func view(r suite.Result, dir string) caseView {
 	cv := caseView{
 		ID: r.ID, Title: r.Title, Area: r.Area, Level: string(r.Level), Verdict: string(r.Verdict),
-		Anchor:   "case-" + strings.NewReplacer("/", "-", " ", "-").Replace(r.ID),
+		Anchor:   CaseAnchor(r.ID),
 		Expected: r.Expected && (r.Verdict == suite.FAIL || r.Verdict == suite.ERROR), UnexpectedPass: r.UnexpectedPass(),
 		Duration: r.Duration.Round(time.Millisecond).String(),
 		Message:  r.Message,

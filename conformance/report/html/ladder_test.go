@@ -59,13 +59,11 @@ func pipeEnv(t *testing.T) suite.Env {
 	}
 }
 
-// exchangeCase is a case whose exchange has all a diagram draws: agent
-// calls, segments both ways, an expectation met, an ExpectNone that saw
-// the segment it did not want (the first divergence), and an expected
-// segment that never came.
-func exchangeCase(t *suite.T) {
-	ctx, a, p, port := t.Context(), t.Agent(), t.Probe(), t.Port()
-	at := netip.AddrPortFrom(t.Target().Addr, port)
+// listen makes the agent listen on the case's port: the listener and its
+// address.
+func listen(t *suite.T) (agent.FD, netip.AddrPort) {
+	ctx, a := t.Context(), t.Agent()
+	at := netip.AddrPortFrom(t.Target().Addr, t.Port())
 	lfd, err := a.Socket(ctx)
 	if err != nil {
 		t.Brokenf("socket: %v", err)
@@ -76,6 +74,16 @@ func exchangeCase(t *suite.T) {
 	if err := a.Listen(ctx, lfd, 4); err != nil {
 		t.Brokenf("listen: %v", err)
 	}
+	return lfd, at
+}
+
+// exchangeCase is a case whose exchange has all a diagram draws: agent
+// calls, segments both ways, an expectation met, an ExpectNone that saw
+// the segment it did not want (the first divergence), and an expected
+// segment that never came.
+func exchangeCase(t *suite.T) {
+	ctx, a, p, port := t.Context(), t.Agent(), t.Probe(), t.Port()
+	lfd, at := listen(t)
 	c, err := p.Dial(at, probe.ConnConfig{LocalPort: port, Timeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("dial: %v", err)

@@ -54,6 +54,16 @@ type Backend interface {
 	Send(ctx context.Context, fd FD, data []byte, flags SendFlags) (int, error)
 }
 
+// InqReader is a Backend whose reads can also say how many bytes are left
+// to read, as Linux's TCP_CM_INQ control message does once TCP_INQ is set
+// on the socket (read's "inq"). It is optional: backends without it leave
+// "inq" out.
+type InqReader interface {
+	// ReadInq is Read, and the TCP_CM_INQ value when the read carried one
+	// (nil otherwise).
+	ReadInq(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, *int, error)
+}
+
 // toResponse fills the error fields of r from err.
 func errorResponse(r *Response, err error) {
 	r.OK = false

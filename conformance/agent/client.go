@@ -379,6 +379,20 @@ func (c *Client) Read(ctx context.Context, fd FD, size int, timeout time.Duratio
 	return *r.Data, nil
 }
 
+// ReadInq is Read that also returns what the agent's TCP_CM_INQ control
+// message said (the bytes left to read; Linux, with TCP_INQ set on fd), or
+// nil when the read carried none.
+func (c *Client) ReadInq(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, *int, error) {
+	r, err := c.Do(ctx, Request{Op: "read", FD: fd, Size: size, TimeoutMS: timeoutMS(ctx, timeout)})
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.Data == nil {
+		return []byte{}, r.Inq, nil
+	}
+	return *r.Data, r.Inq, nil
+}
+
 // Write writes data to fd.
 func (c *Client) Write(ctx context.Context, fd FD, data []byte) (int, error) {
 	return c.write(ctx, "write", fd, data)

@@ -88,7 +88,7 @@
 //	setsockopt  fd, name, value                      -
 //	getsockopt  fd, name                             value
 //	set_ip_options fd, data                          -
-//	read        fd, size, timeout_ms                 data
+//	read        fd, size, timeout_ms                 data, inq
 //	write       fd, data                             n
 //	send_oob    fd, data                             n
 //	shutdown    fd, how                              -
@@ -124,6 +124,10 @@
 //     early (then the error is returned, not n); send_oob sends with MSG_OOB
 //     in one call and may send fewer.
 //   - how: "rd", "wr" or "rdwr" (SHUT_RD, SHUT_WR, SHUT_RDWR).
+//   - inq: in read's response, the bytes left to read as Linux's
+//     TCP_CM_INQ control message says once TCP_INQ is set on the socket
+//     (setsockopt TCP_INQ 1); absent when the read carried none (other
+//     platforms, tcpstack).
 //   - flags: write's send(2) flags, optional: "MSG_MORE", "MSG_EOR",
 //     "MSG_ZEROCOPY". The Linux kernel backend has them all, FreeBSD and
 //     macOS MSG_EOR, tcpstack none (unsupported, EOPNOTSUPP).

@@ -1,8 +1,11 @@
 package agent
 
 import (
+	"context"
+	"encoding/binary"
 	"reflect"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -73,4 +76,39 @@ func tcpInfoFields(ti *unix.TCPInfo) map[string]int64 {
 		}
 	}
 	return out
+}
+
+// ReadInq is Read with recvmsg(2), which also returns the TCP_CM_INQ
+// control message Linux adds once TCP_INQ is set on the socket.
+func (b *kernelBackend) ReadInq(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, *int, error) {
+	deadline := deadlineOf(timeout)
+	buf := make([]byte, size)
+	oob := make([]byte, unix.CmsgSpace(4))
+	for {
+		n, oobn, _, _, err := unix.Recvmsg(int(fd), buf, oob, 0)
+		if err == nil {
+			return buf[:n], cmsgInq(oob[:oobn]), nil
+		}
+		if !retry(err) || err == unix.EAGAIN && b.isNonblock(fd) {
+			return nil, nil, err
+		}
+		if err := wait(ctx, fd, unix.POLLIN, deadline, unix.EAGAIN); err != nil {
+			return nil, nil, err
+		}
+	}
+}
+
+// cmsgInq returns the value of a TCP_CM_INQ control message in oob.
+func cmsgInq(oob []byte) *int {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil
+	}
+	for _, m := range msgs {
+		if m.Header.Level == unix.SOL_TCP && m.Header.Type == unix.TCP_CM_INQ && len(m.Data) >= 4 {
+			v := int(int32(binary.NativeEndian.Uint32(m.Data)))
+			return &v
+		}
+	}
+	return nil
 }

@@ -109,6 +109,17 @@ func TestKernelNonblockPoll(t *testing.T) {
 			break
 		}
 	}
+	// TCP_INQ: a read says how much is left.
+	noErr(t, c.SetNonblock(ctx, fd, false))
+	noErr(t, c.SetSockopt(ctx, fd, "TCP_INQ", 1))
+	if _, err := kc.Write([]byte("hello")); err != nil {
+		t.Fatal(err)
+	}
+	must(c.Poll(ctx, fd, PollIn, 5*time.Second))(t)
+	d, inq, err := c.ReadInq(ctx, fd, 3, time.Second)
+	if err != nil || string(d) != "hel" || inq == nil || *inq != 2 {
+		t.Errorf("read with TCP_INQ: %q, inq %v, %v; want \"hel\", 2", d, inq, err)
+	}
 	info := must(c.TCPInfo(ctx, fd))(t)
 	if info.Fields["snd_cwnd"] != int64(info.SndCwnd) || info.Fields["snd_mss"] == 0 {
 		t.Errorf("tcp_info fields %v", info.Fields)

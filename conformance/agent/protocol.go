@@ -45,6 +45,9 @@ type Response struct {
 	Data        *[]byte  `json:"data,omitempty"`
 	N           *int     `json:"n,omitempty"`
 	Info        *TCPInfo `json:"info,omitempty"`
+	// Inq is what read's TCP_CM_INQ control message said (Linux, with
+	// TCP_INQ set): the bytes left to read; absent without one.
+	Inq *int `json:"inq,omitempty"`
 	// Revents are the events poll found ([] when it timed out).
 	Revents *[]string `json:"revents,omitempty"`
 

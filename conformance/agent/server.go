@@ -413,7 +413,15 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		if size < 0 || size > maxRead {
 			return badRequest("size %d: want 1..%d", size, maxRead)
 		}
-		data, err := s.b.Read(ctx, req.FD, size, timeout(req))
+		var data []byte
+		var err error
+		if ir, ok := s.b.(InqReader); ok {
+			var inq *int
+			data, inq, err = ir.ReadInq(ctx, req.FD, size, timeout(req))
+			resp.Inq = inq
+		} else {
+			data, err = s.b.Read(ctx, req.FD, size, timeout(req))
+		}
 		if err != nil {
 			return err
 		}

@@ -265,7 +265,12 @@ func (x *exec) event(ev *Event) {
 		if sh.Unsupported != "" {
 			x.unsupported(ev, "%s", sh.Unsupported)
 		}
-		x.unsupported(ev, "a command that changes sysctls after the script started: drill applies them before the first event only")
+		if len(sh.Sysctls) > 0 || sh.Flush {
+			x.unsupported(ev, "a command that changes sysctls after the script started: drill applies them before the first event only")
+		}
+		for _, n := range sh.Notes {
+			x.t.Logf("note: %s", n)
+		}
 	}
 }
 

@@ -34,6 +34,13 @@ type Shell struct {
 // its tun device, which drill has none of.
 var tunQdisc = regexp.MustCompile(`^tc qdisc (add|replace|del|delete) dev tun0 root pfifo( limit [0-9]+)?$`)
 
+// tunOffload is packetdrill's way of turning its tun device's offloads
+// off; drill's link has none.
+var tunOffload = regexp.MustCompile(`^ethtool -K tun0( (tso|gso|gro) off)+$`)
+
+// sysctlRestore is the restore script packetdrill's set_sysctls.py writes.
+var sysctlRestore = regexp.MustCompile(`^/tmp/sysctl_restore_\$\{PPID\}\.sh$`)
+
 // ReadShell reads a backquoted command of the script at dir: each line a
 // sysctl, an "ip tcp_metrics flush", or a shell script it names (such as
 // ../common/defaults.sh), read in turn (depth-limited). Anything else sets
@@ -75,6 +82,10 @@ func (sh *Shell) read(dir, cmd string, depth int) {
 			}
 		case line == "ip tcp_metrics flush all" || line == "ip tcp_metrics flush":
 			sh.Flush = true
+		case tunOffload.MatchString(line):
+			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: drill's link has no segmentation offload either", line))
+		case sysctlRestore.MatchString(line):
+			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: set_sysctls.py's restore script; drill puts back the sysctls it set itself", line))
 		case tunQdisc.MatchString(line) && strings.HasSuffix(line, "pfifo"):
 			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: packetdrill's tun device; drill's link has its own qdisc", line))
 		case len(w) == 1 && (strings.HasSuffix(w[0], ".sh") || strings.Contains(w[0], "/")):

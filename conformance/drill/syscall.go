@@ -78,7 +78,12 @@ func (x *exec) finishPending() {
 		return
 	}
 	x.pending = nil
+	limit := time.NewTimer(time.Until(x.live(pc.end + pc.tol + lateGrace)))
+	defer limit.Stop()
 	select {
+	case <-limit.C:
+		x.fail(pc.ev, "runtime error in %s call: timing error: expected system call return at %s sec but it was still blocked at %s sec; tolerance %s sec",
+			pc.ev.Call.Name, secs(pc.end), secs(x.scriptTime(time.Now())), secs(pc.tol))
 	case err := <-pc.done:
 		if err != nil {
 			var ue *unsupportedCall
@@ -388,8 +393,13 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		if err := nargs(3); err != nil {
 			return nil, err
 		}
-		if _, ok := field(a[1], "msg_control"); ok {
-			return nil, fmt.Errorf("recvmsg with msg_control (%s): the agent returns no control messages", "cmsg")
+		wantInq := int64(-1)
+		if ctl, ok := field(a[1], "msg_control"); ok {
+			v, ok := inqCmsg(ctl)
+			if !ok {
+				return nil, fmt.Errorf("recvmsg with msg_control %s: the agent returns the TCP_CM_INQ control message only", ctl)
+			}
+			wantInq = v
 		}
 		iov, _ := field(a[1], "msg_iov")
 		n, ok := iovLen(iov)
@@ -399,6 +409,9 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		fd, _, err := x.fd(a[0])
 		if err != nil {
 			return nil, err
+		}
+		if wantInq >= 0 {
+			return x.readInqCall(fd, a[0].Int, n, wantInq, timeout), nil
 		}
 		return x.readCall(fd, a[0].Int, n, timeout), nil
 	case "setsockopt", "getsockopt":
@@ -621,6 +634,44 @@ func (x *exec) readCall(fd agent.FD, sfd, n int64, timeout func() time.Duration)
 		data, err := x.ag.Read(ctx, fd, int(n), t)
 		if err != nil {
 			return result(0, err)
+		}
+		return callResult{val: int64(len(data))}
+	}
+}
+
+// inqCmsg reads msg_control=[{cmsg_level=SOL_TCP, cmsg_type=TCP_CM_INQ,
+// cmsg_data=N}].
+func inqCmsg(e Expr) (int64, bool) {
+	if e.Kind != ExprArray || len(e.Elems) != 1 {
+		return 0, false
+	}
+	lv, ok1 := field(e.Elems[0], "cmsg_level")
+	ty, ok2 := field(e.Elems[0], "cmsg_type")
+	d, ok3 := field(e.Elems[0], "cmsg_data")
+	if !ok1 || !ok2 || !ok3 || d.Kind != ExprInt || (lv.Name != "SOL_TCP" && lv.Name != "IPPROTO_TCP") || ty.Name != "TCP_CM_INQ" {
+		return 0, false
+	}
+	return d.Int, true
+}
+
+func (x *exec) readInqCall(fd agent.FD, sfd, n, want int64, timeout func() time.Duration) func(context.Context) callResult {
+	return func(ctx context.Context) callResult {
+		t := timeout()
+		if x.nonblock[sfd] {
+			t = time.Millisecond
+		}
+		if n <= 0 || n > 16<<20 {
+			return callResult{err: fmt.Errorf("length %d: drill reads 1 byte to 16 MiB at once", n)}
+		}
+		data, inq, err := x.ag.ReadInq(ctx, fd, int(n), t)
+		if err != nil {
+			return result(0, err)
+		}
+		if inq == nil {
+			return callResult{err: fmt.Errorf("recvmsg: the agent returned no TCP_CM_INQ control message: %w", agent.ErrUnsupported)}
+		}
+		if int64(*inq) != want {
+			return callResult{err: fmt.Errorf("recvmsg: expected TCP_CM_INQ %d but got %d", want, *inq)}
 		}
 		return callResult{val: int64(len(data))}
 	}

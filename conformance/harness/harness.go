@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -135,6 +136,15 @@ func (p *pool) newProbe(ports []uint16) (*probe.Probe, func()) {
 type nsKernel struct {
 	agent.Backend
 	ns *netns.Namespace
+}
+
+// ReadInq passes the kernel backend's TCP_CM_INQ reads through.
+func (b nsKernel) ReadInq(ctx context.Context, fd agent.FD, size int, timeout time.Duration) ([]byte, *int, error) {
+	if ir, ok := b.Backend.(agent.InqReader); ok {
+		return ir.ReadInq(ctx, fd, size, timeout)
+	}
+	data, err := b.Backend.Read(ctx, fd, size, timeout)
+	return data, nil, err
 }
 
 func (b nsKernel) Socket() (agent.FD, error) {

@@ -15,6 +15,7 @@ type ipHeader struct {
 	// protocol than the one printed.
 	direct     bool
 	fragmented bool // MF set or offset non-zero (IPv4), a fragment header (IPv6)
+	ttl        int  // the time to live (IPv4) or hop limit (IPv6)
 }
 
 // ip4 prints an IPv4 datagram. data is the captured bytes from the IP
@@ -77,7 +78,7 @@ func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 		payload = data[hlen:min(len(data), ipLen)]
 	}
 	plen := ipLen - hlen
-	hdr := ipHeader{src: src, dst: dst, direct: true, fragmented: off&0x3fff != 0}
+	hdr := ipHeader{src: src, dst: dst, direct: true, fragmented: off&0x3fff != 0, ttl: int(data[8])}
 	if off&0x1fff != 0 {
 		// Not the first fragment: no transport header to print.
 		b = appendIPv4(b, src)
@@ -139,7 +140,7 @@ func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 	if total < len(data) {
 		data = data[:total]
 	}
-	hdr := ipHeader{v6: true, src: src, dst: dst, direct: true}
+	hdr := ipHeader{v6: true, src: src, dst: dst, direct: true, ttl: int(data[7])}
 	nh := data[6]
 	rest := data[40:]
 	remain := total - 40
@@ -343,6 +344,15 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 		return append(b, "no next header"...)
 	case 103:
 		return pimPrint(b, payload, plen)
+	case 2:
+		if hdr.v6 {
+			return append(b, "[IGMP requires IPv4] (invalid)"...)
+		}
+		if out, ok := igmpPrint(b, payload, plen); ok {
+			return out
+		}
+	case 112:
+		return vrrpPrint(b, payload, plen, hdr)
 	case 88:
 		return eigrpPrint(b, payload, plen)
 	case 89:
@@ -445,7 +455,7 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 // "ip-proto-N", and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
-	case 2, 33, 46, 112, 132:
+	case 2, 33, 46, 132:
 		return true
 	}
 	return false

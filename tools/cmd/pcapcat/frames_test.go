@@ -241,6 +241,23 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(17, udpDgram(53, 53, cat(u16(7), u16(0x8183), u16(2), u16(0), u16(0), u16(0), name, u16(1), u16(3), []byte{0xc0, 12}, u16(255), u16(1))), nil)))
 	add(ether(0x0800, ipv4(6, tcpSeg(40000, 53, 1, 2, 0x18, nil, cat(u16(uint16(len(query))), query)), nil)))
 
+	// IGMP (v1, v2, v3 queries and reports, leave, mtrace) and VRRP.
+	for _, m := range [][]byte{
+		cat([]byte{0x11, 0, 0, 0}, u32(0)), cat([]byte{0x11, 100, 0, 0}, hostB), cat([]byte{0x11, 50, 0, 0}, hostB, u32(0)),
+		cat([]byte{0x11, 0x8f, 0, 0}, hostB, []byte{2, 125}, u16(2), hostA, hostA), cat([]byte{0x11, 25, 0, 0}, u32(0), u32(0)),
+		cat([]byte{0x12, 0, 0, 0}, hostB), cat([]byte{0x16, 0, 0, 0}, hostB), cat([]byte{0x17, 0, 0, 0}, hostB),
+		cat([]byte{0x22, 0, 0, 0}, u16(0), u16(1), []byte{4, 0}, u16(0), hostB),
+		cat([]byte{0x1f, 8, 0, 0}, hostB, hostA, hostB, []byte{0xe0, 0, 0, 1, 64, 0, 0, 7}), {0x42, 0, 0, 0},
+	} {
+		add(ether(0x0800, ipv4(2, m, nil)))
+	}
+	for _, v := range [][]byte{
+		cat([]byte{0x21, 42, 191, 1, 1, 1, 0, 0}, hostA, []byte("secret\x00\x00")),
+		cat([]byte{0x31, 7, 100, 1, 0, 100, 0, 0}, hostA), {0x22, 1, 1, 1},
+	} {
+		add(ether(0x0800, ipv4(112, v, nil)))
+	}
+
 	// NTP, DHCPv6, RADIUS, RIP, LLDP.
 	add(ether(0x0800, ipv4(17, udpDgram(123, 123, cat([]byte{0x23, 2, 6, 0xe9}, make([]byte, 44))), nil)))
 	add(ether(0x86dd, ipv6(17, udpDgram(546, 547, cat([]byte{1, 0, 0, 7}, u16(1), u16(4), u32(9))))))

@@ -15,13 +15,8 @@ import (
 // root (under CI it fails instead of skipping).
 func TestRunShort(t *testing.T) {
 	netns.RequireRoot(t)
-	var out, errb bytes.Buffer
-	code := run([]string{"-duration", "4s", "-interval", "2s"}, &out, &errb)
-	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	testcheck.Contains(t, "the report", out.String(), "| open fds | goroutines |", "soak: ok")
+	out := testcheck.Run(t, run, "-duration", "4s", "-interval", "2s")
+	testcheck.Contains(t, "the report", out, "| open fds | goroutines |", "soak: ok")
 }
 
 func TestUsage(t *testing.T) {

@@ -16,13 +16,8 @@ import (
 // it fails instead of skipping).
 func TestRunShort(t *testing.T) {
 	netns.RequireRoot(t)
-	var out, errb bytes.Buffer
-	code := run([]string{"-rate", "2000", "-duration", "1s", "-conns", "10", "-min-conns", "1", "-max-rss", "4096"}, &out, &errb)
-	t.Logf("stdout:\n%s\nstderr:\n%s", out.String(), errb.String())
-	if code != 0 {
-		t.Fatalf("exit %d", code)
-	}
-	testcheck.Contains(t, "the table", out.String(), "| tcpstack |", "| kernel |", ": met |")
+	out := testcheck.Run(t, run, "-rate", "2000", "-duration", "1s", "-conns", "10", "-min-conns", "1", "-max-rss", "4096")
+	testcheck.Contains(t, "the table", out, "| tcpstack |", "| kernel |", ": met |")
 }
 
 func TestUsage(t *testing.T) {

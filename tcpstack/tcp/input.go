@@ -74,7 +74,7 @@ func (c *Conn) inputSynchronized(seg Segment, now time.Time) {
 		// segment."
 		if c.tsRecentValid(now) && int32(seg.Options.TSVal-c.tsRecent) < 0 {
 			c.log.Debug().Uint32("tsval", seg.Options.TSVal).Uint32("ts_recent", c.tsRecent).Msg("tcp: PAWS drop")
-			c.ackUnacceptable()
+			c.answerUnacceptable(&seg, now)
 			return
 		}
 	}
@@ -102,7 +102,7 @@ func (c *Conn) inputSynchronized(seg Segment, now time.Time) {
 				// restart the 2 MSL timeout." (RFC9293 §3.10.7.4 fifth step)
 				c.timers.set(timerTimeWait, now.Add(2*c.cfg.MSL))
 			}
-			c.ackUnacceptable()
+			c.answerUnacceptable(&seg, now)
 			return
 		}
 	}
@@ -210,6 +210,22 @@ func (c *Conn) ackUnacceptable() {
 		return
 	}
 	c.ackNow = true
+}
+
+// answerUnacceptable acknowledges an unacceptable segment (RFC9293
+// §3.10.7.4 first step, RFC7323 §5.3 R1). A segment without data, SYN or
+// FIN (a bare ACK) is answered within the challenge ACKs' limit of RFC5961
+// §7: a flood of ACKs at random sequence numbers would otherwise draw one
+// ACK each, and two endpoints that disagree about the sequence space would
+// ACK each other forever (Linux limits these the same way,
+// tcp_oow_rate_limited). Segments with data are always answered: their
+// sender needs the ACK to stop retransmitting.
+func (c *Conn) answerUnacceptable(seg *Segment, now time.Time) {
+	if len(seg.Payload) == 0 && seg.Flags&(FlagSYN|FlagFIN) == 0 {
+		c.challengeACK(now)
+		return
+	}
+	c.ackUnacceptable()
 }
 
 // challengeACK sends the challenge ACK of RFC5961 (§3.2 for RST, §4.2 for SYN,

@@ -246,6 +246,24 @@ func TestChallengeACKThrottle(t *testing.T) {
 	h.Out(". 1:1(0) ack 1")
 }
 
+// TestOutOfWindowACKThrottle: bare ACKs outside the window share the
+// challenge ACKs' limit (RFC5961 §7, as Linux's tcp_oow_rate_limited);
+// out-of-window data is always answered.
+func TestOutOfWindowACKThrottle(t *testing.T) {
+	h := established(t, func(c *Config) { c.ChallengeACKLimit = 2 })
+	for range 3 {
+		h.In(". 900000:900000(0) ack 1 win 65535")
+	}
+	h.Out(". 1:1(0) ack 1")
+	h.Out(". 1:1(0) ack 1")
+	h.None()
+	h.In(". 900000:900010(10) ack 1 win 65535")
+	h.Out(". 1:1(0) ack 1")
+	h.After(time.Second)
+	h.In(". 900000:900000(0) ack 1 win 65535")
+	h.Out(". 1:1(0) ack 1")
+}
+
 // TestUrgentReceive covers the sixth step and MUST-30..33.
 func TestUrgentReceive(t *testing.T) {
 	h := established(t)

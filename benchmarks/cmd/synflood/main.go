@@ -2,10 +2,12 @@
 // (random sources in 10.0.0.0/8 that never answer) put on a veth at -rate
 // per second for -duration, while a kernel client on the same link opens
 // -conns real connections (connect, 64 bytes echoed, close), spread over the
-// flood. It runs twice, side by side:
+// flood. It runs three times, side by side:
 //
 //   - ours: tcpstack (over libpcap) listening in namespace A, default
 //     configuration (backlog 128, SYN cookies on);
+//   - ours with SYN cookies off (Config.DisableSYNCookies), to show what
+//     the flood does without them (-no-cookies-row=false leaves it out);
 //   - kernel: a Linux listener in namespace A (net.ipv4.tcp_syncookies=1,
 //     the default).
 //
@@ -60,6 +62,9 @@ type options struct {
 	conns    int
 	minConns int
 	maxRSS   int64
+	// noCookies adds a run of ours with SYN cookies off: what the flood
+	// does without them.
+	noCookies bool
 }
 
 func run(args []string, stdout, stderr io.Writer) int {
@@ -72,6 +77,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.conns, "conns", 200, "real connections the kernel client opens during the flood")
 	fs.IntVar(&o.minConns, "min-conns", 198, "goal: connections that must complete with ours")
 	fs.IntVar(&maxRSSMiB, "max-rss", 64, "goal: peak resident memory of this process in MiB with ours")
+	fs.BoolVar(&o.noCookies, "no-cookies-row", true, "also run ours with SYN cookies off, for comparison")
 	if err := cmdline.Parse(fs, args, usageHead, ""); err != nil {
 		return cmdline.ExitCode(err)
 	}
@@ -90,30 +96,45 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintln(stdout, "| listener | SYNs sent | SYNs/s | completed | cookies sent | validated | rejected | peak RSS MiB | goal |")
 	fmt.Fprintln(stdout, "|---|---:|---:|---:|---:|---:|---:|---:|---|")
 	status := 0
-	for _, ours := range []bool{true, false} {
-		r, err := measure(o, ours)
+	for _, l := range listeners {
+		if l == oursNoCookies && !o.noCookies {
+			continue
+		}
+		r, err := measure(o, l)
 		if err != nil {
 			fmt.Fprintf(stderr, "synflood: %v\n", err)
 			return 1
 		}
-		name, goal, cookies := "kernel", "-", "| - | - | - | - |"
-		if ours {
-			name = "tcpstack"
+		goal, cookies := "-", "| - | - | - | - |"
+		if l != kernel {
+			cookies = fmt.Sprintf("| %d | %d | %d | %.1f |", r.stats.SYNCookiesSent, r.stats.SYNCookiesValidated, r.stats.SYNCookiesRejected, float64(r.peakRSS)/(1<<20))
+		}
+		if l == ours {
 			ok := r.completed >= o.minConns && r.peakRSS < o.maxRSS
 			goal = fmt.Sprintf("≥ %d/%d, < %d MiB: %s", o.minConns, o.conns, o.maxRSS>>20, map[bool]string{true: "met", false: "MISSED"}[ok])
 			if !ok {
 				status = 1
 			}
-			cookies = fmt.Sprintf("| %d | %d | %d | %.1f |", r.stats.SYNCookiesSent, r.stats.SYNCookiesValidated, r.stats.SYNCookiesRejected, float64(r.peakRSS)/(1<<20))
 		}
-		fmt.Fprintf(stdout, "| %s | %d | %.0f | %d/%d %s %s |\n", name, r.sent, float64(r.sent)/r.floodTime.Seconds(), r.completed, o.conns, cookies, goal)
+		fmt.Fprintf(stdout, "| %s | %d | %.0f | %d/%d %s %s |\n", l, r.sent, float64(r.sent)/r.floodTime.Seconds(), r.completed, o.conns, cookies, goal)
 		if r.lastErr != "" {
-			fmt.Fprintf(stderr, "synflood: %s: last connection error: %s\n", name, r.lastErr)
+			fmt.Fprintf(stderr, "synflood: %s: last connection error: %s\n", l, r.lastErr)
 		}
 	}
 	fmt.Fprintln(stdout)
 	return status
 }
+
+// listener is what the flood is aimed at.
+type listener string
+
+const (
+	ours          listener = "tcpstack"
+	oursNoCookies listener = "tcpstack, SYN cookies off"
+	kernel        listener = "kernel"
+)
+
+var listeners = []listener{ours, oursNoCookies, kernel}
 
 type result struct {
 	sent      int64
@@ -128,8 +149,8 @@ const port = 80
 
 // measure builds a namespace pair, the listener in A (ours or the
 // kernel's), and floods it from B while B's kernel connects.
-func measure(o options, ours bool) (r result, err error) {
-	p, err := netns.NewPair(netns.Config{NoAddrA: ours})
+func measure(o options, l listener) (r result, err error) {
+	p, err := netns.NewPair(netns.Config{NoAddrA: l != kernel})
 	if err != nil {
 		return r, err
 	}
@@ -140,7 +161,7 @@ func measure(o options, ours bool) (r result, err error) {
 		ln        net.Listener
 		s         *tcpstack.Stack
 	)
-	if ours {
+	if l != kernel {
 		target = p.UnusedAddr(0).Addr()
 		var link *pcap.Link
 		if err := p.A.NS.Do(func() error {
@@ -152,7 +173,8 @@ func measure(o options, ours bool) (r result, err error) {
 		}
 		// The SYN-ACKs to spoofed sources go to B's kernel, which does not
 		// forward them: as on the Internet, they vanish.
-		s, err = tcpstack.New(tcpstack.Config{Link: link, Addr: p.UnusedAddr(0), Gateway: p.B.Addr.Addr()})
+		s, err = tcpstack.New(tcpstack.Config{Link: link, Addr: p.UnusedAddr(0), Gateway: p.B.Addr.Addr(),
+			DisableSYNCookies: l == oursNoCookies})
 		if err != nil {
 			link.Close()
 			return r, err
@@ -184,6 +206,8 @@ func measure(o options, ours bool) (r result, err error) {
 	}
 	defer flood.Close()
 
+	// Each run's peak is its own: writing 5 to clear_refs resets VmHWM.
+	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
 	var peak atomic.Int64
 	done := make(chan struct{})
 	var wg sync.WaitGroup

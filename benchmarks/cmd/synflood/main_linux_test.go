@@ -16,7 +16,7 @@ import (
 // it fails instead of skipping).
 func TestRunShort(t *testing.T) {
 	netns.RequireRoot(t)
-	out := testcheck.Run(t, run, "-rate", "2000", "-duration", "1s", "-conns", "10", "-min-conns", "1", "-max-rss", "4096")
+	out := testcheck.Run(t, run, "-rate", "2000", "-duration", "1s", "-conns", "10", "-min-conns", "1", "-max-rss", "4096", "-no-cookies-row=false")
 	testcheck.Contains(t, "the table", out, "| tcpstack |", "| kernel |", ": met |")
 }
 

@@ -200,6 +200,33 @@
 //   - an unsupported op of the backend (send_oob on tcpstack): EOPNOTSUPP
 //     with "unsupported": true.
 //
+// # Bringing your own stack
+//
+// A stack the suite should judge needs an agent: this protocol served on a
+// control connection the tester can reach (a second interface, a serial
+// bridge, loopback when the tester runs beside it), making the socket
+// calls on the stack under test. The sections above are the specification
+// to implement; nothing else of the project is needed on the device.
+//
+// The minimum for the MUST cases is [MinimumOps]: hello, socket, bind,
+// listen, accept, connect, read, write, shutdown and close, with their
+// timeouts (accept and read answer EAGAIN, connect ETIMEDOUT) and errno
+// names (ECONNREFUSED, ECONNRESET, EPIPE, EAGAIN, EBADF, ENOSYS for an
+// unknown op). Every other op and every option may answer
+// {"ok": false, "errno": "ENOPROTOOPT" or "EOPNOTSUPP", "unsupported": true}:
+// the cases that need it are then UNSUPPORTED, never ERROR. Options in
+// hello's list are the ones the tester tries.
+//
+// [Check] is the conformance test of an agent implementation: run it
+// through a [Client] against the agent, with the stack's own address, and
+// every check must pass before the suite's verdicts mean anything. The
+// kernel backend (TestCheckKernel) and the gVisor and lwIP backends
+// (harness's TestAgentCheck) pass it; the tcpstack backend passes all but
+// the connection to its own address, which tcpstack does not deliver
+// locally. The backends in tcpregress.dev/conformance/stacks (gVisor's
+// netstack in Go, lwIP through its BSD socket API in cgo) are worked
+// examples of wrapping a stack that is not the host's.
+//
 // # Server, backends, client
 //
 // [Serve] (or a [Server], which adds a logger, the secret, the scope and

@@ -58,3 +58,31 @@ func Example() {
 	// server → . 0
 	// server read "hello"; states FIN-WAIT-2 and CLOSE-WAIT
 }
+
+// A listener whose queue is full answers a SYN with a SYN cookie and keeps
+// nothing; the client's ACK brings the connection back.
+func ExampleListener_CookieReply() {
+	now := time.Unix(1_700_000_000, 0)
+	a := netip.MustParseAddrPort("192.0.2.1:40000")
+	b := netip.MustParseAddrPort("192.0.2.2:80")
+	cfg := tcp.Config{ISN: tcp.NewKeyedISN([]byte("example key"))}
+	client, _ := tcp.Open(cfg, a, b, now)
+	listener, _ := tcp.NewListener(cfg, b)
+	listener.SetSYNCookies(tcp.NewSYNCookies([]byte("the stack's secret")))
+
+	var server *tcp.Conn
+	client.Output(now, func(syn tcp.Segment) {
+		synack, ok := listener.CookieReply(a.Addr(), syn, now)
+		fmt.Println("SYN-ACK with a cookie:", ok, synack.Flags)
+		client.Input(synack, now)
+	})
+	now = now.Add(time.Millisecond)
+	client.Output(now, func(ack tcp.Segment) {
+		server, _ = listener.CookieInput(a.Addr(), ack, now)
+	})
+	i := server.Info()
+	fmt.Println("server:", server.State(), "MSS", i.SndMSS, "SACK", i.SACK, "window scale", i.WindowScale)
+	// Output:
+	// SYN-ACK with a cookie: true S.
+	// server: ESTABLISHED MSS 1448 SACK true window scale true
+}

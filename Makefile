@@ -66,7 +66,7 @@ conformance: deps build
 	  --pcap-dir $(CONFORMANCE_OUT)/pcap $(ARGS)
 
 # make matrix [STACKS=kernel,tcpstack,gvisor,lwip] [JOBS=2] [MATRIX_OUT=matrix-report]: the suite
-# against every local stack, into MATRIX_OUT/matrix.json and matrix.md.
+# against every local stack, into MATRIX_OUT/matrix.json, matrix.md and matrix.html.
 matrix: deps build
 	./bin/tcpregress matrix -j $(JOBS) --out $(MATRIX_OUT) $(if $(STACKS),--stacks $(STACKS)) $(ARGS)
 

@@ -80,5 +80,6 @@ func (c *drillCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
 	runner.Restore()
 	cleanup()
 	rep := &report.Report{Target: env.Target, Started: started, Duration: time.Since(started), Results: results}
+	c.ReportFlags.command = "drill"
 	return c.ReportFlags.finish(kctx, rep, nil, interrupted)
 }

@@ -60,6 +60,8 @@ type ReportFlags struct {
 	HTML    string `name:"html" placeholder:"FILE" help:"Write the report as one self-contained HTML page to FILE: summary, coverage bars, the cases with filters, and a ladder diagram of each exchange (links to the pcaps of --pcap-dir are relative to FILE's folder)."`
 	TAP     bool   `name:"tap" help:"Write TAP 13 to standard output (the console report goes to standard error)."`
 	PcapDir string `name:"pcap-dir" placeholder:"DIR" help:"Write CASE.pcap and CASE.txt (the trace) of every FAIL and ERROR into DIR."`
+
+	command string // the command, when not run: heads the HTML page
 }
 
 func (c *runCmd) Help() string {
@@ -245,7 +247,7 @@ func (c *ReportFlags) finish(kctx *kong.Context, rep *report.Report, exp suite.E
 		}
 	}
 	if c.HTML != "" {
-		opts := htmlreport.Options{Dir: filepath.Dir(c.HTML), Expect: exp}
+		opts := htmlreport.Options{Dir: filepath.Dir(c.HTML), Expect: exp, Command: c.command}
 		if err := writeFile(c.HTML, func(w io.Writer) error { return htmlreport.Write(w, rep, opts) }); err != nil {
 			return err
 		}

@@ -33,8 +33,12 @@ import (
 
 // Options shape a page.
 type Options struct {
-	// Title heads the page; by default "tcpregress: " and the target.
+	// Title heads the page; by default "tcpregress: " (with Command,
+	// "tcpregress drill: ") and the target.
 	Title string
+	// Command is the tcpregress command whose run the page reports, when
+	// not run: "drill" for packetdrill scripts, one row per script.
+	Command string
 	// Dir is the directory the page is written to. Links to the cases'
 	// pcaps are made relative to it, so that the page and its pcap folder
 	// move together; empty means the current directory.
@@ -136,6 +140,9 @@ func build(rep *report.Report, opts Options) *pageData {
 	title := opts.Title
 	if title == "" {
 		title = "tcpregress: " + targetName(t)
+		if opts.Command != "" {
+			title = "tcpregress " + opts.Command + ": " + targetName(t)
+		}
 	}
 	d := &pageData{
 		Title:    title,
@@ -177,7 +184,15 @@ func build(rep *report.Report, opts Options) *pageData {
 	unexpected, expected, upass := rep.Tally()
 	d.Tally = fmt.Sprintf("%d unexpected failures, %d expected failures, %d unexpected passes", unexpected, expected, upass)
 
-	cov := report.ComputeCoverage(rep.Results)
+	// Coverage, unless no result names a requirement (packetdrill
+	// scripts name none).
+	cov := report.Coverage{}
+	for _, r := range rep.Results {
+		if len(r.Requirements) > 0 {
+			cov = report.ComputeCoverage(rep.Results)
+			break
+		}
+	}
 	for _, rfc := range cov.RFCs() {
 		rc := rfcCoverage{RFC: rfc, URL: RequirementURL(rfc)}
 		for _, level := range report.LevelOrder {

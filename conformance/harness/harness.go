@@ -284,6 +284,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		Backend: backend, Secret: secret, Logger: log.With().Str("side", "agent").Logger(),
 		AllowPeers: []netip.Prefix{pair.Net, testNet1},
 		TestAddrs:  []netip.Addr{target.Addr, netip.IPv4Unspecified()},
+		// A control connection per running case, and room for those
+		// whose end the agent has not seen yet.
+		Limits: agent.Limits{MaxConns: max(agent.DefaultMaxConns, 2*jobs+4)},
 	})
 	if err != nil {
 		return fail(fmt.Errorf("agent listener in the target's namespace: %w", err))

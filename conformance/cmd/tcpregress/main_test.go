@@ -278,3 +278,21 @@ func TestBadExpect(t *testing.T) {
 		t.Errorf("run --expect with a bad verdict: exit %d, stdout %q, stderr %q", code, stdout, stderr)
 	}
 }
+
+// A remote run reads the agent's secret first: a missing or short one is
+// an error naming the file, before any link is opened.
+func TestRunSecretFile(t *testing.T) {
+	netns.RequireRoot(t)
+	short := filepath.Join(t.TempDir(), "short")
+	os.WriteFile(short, []byte("tiny\n"), 0o600)
+	for _, tc := range []struct{ file, want string }{
+		{"/nonexistent/agent.secret", "tcpregress: secret: open /nonexistent/agent.secret"},
+		{short, "tcpregress: secret from --secret-file " + short + ": 4 bytes; want at least 16"},
+	} {
+		code, _, stderr := runTest("run", "--target", "192.0.2.1", "--agent", "127.0.0.1:1", "--iface", "lo",
+			"--src-ip", "192.0.2.9/24", "--secret-file", tc.file)
+		if code != 1 || !strings.HasPrefix(stderr, tc.want) {
+			t.Errorf("--secret-file %s: exit %d, stderr %q; want 1, %q…", tc.file, code, stderr, tc.want)
+		}
+	}
+}

@@ -185,6 +185,9 @@ func (s *session) admit(resp *Response) (*Response, bool) {
 func (s *session) hello(resp *Response) {
 	h := s.b.Hello()
 	resp.OS, resp.Kernel, resp.Stack, resp.StackVersion, resp.Options = h.OS, h.Kernel, h.Stack, h.StackVersion, h.Options
+	if s.sv.AllowSysctl && h.Stack == "kernel" && sysctlSupported {
+		resp.Options = append(append([]string(nil), h.Options...), sysctlName)
+	}
 	resp.Version = ProtocolVersion
 	resp.MaxLine, resp.MaxSockets = s.sv.lim.MaxLine, s.sv.lim.MaxSockets
 	if s.scope.peer.IsValid() {

@@ -379,6 +379,17 @@ func (c *Client) Read(ctx context.Context, fd FD, size int, timeout time.Duratio
 	return *r.Data, nil
 }
 
+// Sysctl sets a net.* sysctl of the agent's host (key in dotted form) and
+// returns its old value. Agents answer unsupported (EPERM) unless they
+// were started with --allow-sysctl (Server.AllowSysctl).
+func (c *Client) Sysctl(ctx context.Context, key, value string) (string, error) {
+	r, err := c.Do(ctx, Request{Op: "sysctl", Name: key, Text: value})
+	if err != nil {
+		return "", err
+	}
+	return r.Text, nil
+}
+
 // ReadInq is Read that also returns what the agent's TCP_CM_INQ control
 // message said (the bytes left to read; Linux, with TCP_INQ set on fd), or
 // nil when the read carried none.

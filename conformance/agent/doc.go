@@ -96,6 +96,7 @@
 //	tcp_info    fd                                   info
 //	set_nonblock fd, value                           -
 //	poll        fd, events, timeout_ms               revents
+//	sysctl      name, text                           text
 //
 // Fields:
 //
@@ -124,6 +125,13 @@
 //     early (then the error is returned, not n); send_oob sends with MSG_OOB
 //     in one call and may send fewer.
 //   - how: "rd", "wr" or "rdwr" (SHUT_RD, SHUT_WR, SHUT_RDWR).
+//   - sysctl: sets the host's sysctl name (a net.* key in dotted form,
+//     such as "net.ipv4.tcp_ecn") to text and answers its old value in
+//     text; for tcpregress drill, which applies the sysctls of packetdrill
+//     scripts. Only an agent started with --allow-sysctl
+//     (Server.AllowSysctl) on a Linux kernel backend does it, and hello
+//     lists "SYSCTL" among the options then; others answer unsupported
+//     (EPERM when not allowed). It changes the whole host's TCP.
 //   - inq: in read's response, the bytes left to read as Linux's
 //     TCP_CM_INQ control message says once TCP_INQ is set on the socket
 //     (setsockopt TCP_INQ 1); absent when the read carried none (other

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"tcpregress.dev/tcpstack/netns"
 )
 
 // checkNonblock drives the ops drill needs (set_nonblock, poll, SO_ERROR,
@@ -123,5 +126,53 @@ func TestKernelNonblockPoll(t *testing.T) {
 	info := must(c.TCPInfo(ctx, fd))(t)
 	if info.Fields["snd_cwnd"] != int64(info.SndCwnd) || info.Fields["snd_mss"] == 0 {
 		t.Errorf("tcp_info fields %v", info.Fields)
+	}
+}
+
+// TestSysctlOp: the sysctl op is refused unless the server allows it,
+// takes net.* keys only, and (run inside a namespace, so that the host is
+// left alone) writes /proc/sys and returns the old value.
+func TestSysctlOp(t *testing.T) {
+	c := dial(t, serve(t, KernelBackend()))
+	ctx := testCtx(t)
+	if _, err := c.Sysctl(ctx, "net.ipv4.tcp_ecn", "1"); !errors.Is(err, ErrUnsupported) || Errno(err) != "EPERM" {
+		t.Errorf("sysctl without AllowSysctl: %v, want unsupported EPERM", err)
+	}
+	if h := must(c.Hello(ctx))(t); slices.Contains(h.Options, "SYSCTL") {
+		t.Errorf("hello lists SYSCTL without AllowSysctl: %v", h.Options)
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := dial(t, serveOn(t, ln, &Server{Backend: KernelBackend(), AllowSysctl: true}))
+	if h := must(c2.Hello(ctx))(t); !slices.Contains(h.Options, "SYSCTL") {
+		t.Errorf("hello with AllowSysctl: %v, want SYSCTL listed", h.Options)
+	}
+	for _, key := range []string{"kernel.panic", "net.ipv4.tcp_ecn/../../kernel", "net", "../net.ipv4"} {
+		if _, err := c2.Sysctl(ctx, key, "1"); !errors.Is(err, syscall.EINVAL) {
+			t.Errorf("sysctl %q: %v, want EINVAL", key, err)
+		}
+	}
+	if _, err := c2.Sysctl(ctx, "net.ipv4.tcp_ecn", "1\n2"); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("a value with a new line: %v, want EINVAL", err)
+	}
+	// The write itself, inside a namespace of its own.
+	ns := netns.NewTestPair(t, netns.Config{}).B.NS
+	if err := ns.Do(func() error {
+		old, err := setSysctl("net.ipv4.tcp_ecn", "1")
+		if err != nil {
+			return err
+		}
+		now, err := setSysctl("net.ipv4.tcp_ecn", old)
+		if err != nil {
+			return err
+		}
+		if now != "1" {
+			t.Errorf("net.ipv4.tcp_ecn read back %q after setting 1", now)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 }

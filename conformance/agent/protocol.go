@@ -30,6 +30,8 @@ type Request struct {
 	Flags []string `json:"flags,omitempty"`
 	// Events are poll's events ("POLLIN", "POLLOUT", ...).
 	Events []string `json:"events,omitempty"`
+	// Text is sysctl's new value.
+	Text string `json:"text,omitempty"`
 }
 
 // Response is one response line of the protocol (see the package doc).
@@ -45,6 +47,8 @@ type Response struct {
 	Data        *[]byte  `json:"data,omitempty"`
 	N           *int     `json:"n,omitempty"`
 	Info        *TCPInfo `json:"info,omitempty"`
+	// Text is sysctl's old value.
+	Text string `json:"text,omitempty"`
 	// Inq is what read's TCP_CM_INQ control message said (Linux, with
 	// TCP_INQ set): the bytes left to read; absent without one.
 	Inq *int `json:"inq,omitempty"`
@@ -184,6 +188,10 @@ const (
 	TCPIOptWScale     = 4
 	TCPIOptECN        = 8
 )
+
+// sysctlName is the name hello lists among the options when the sysctl op
+// is allowed (Server.AllowSysctl on a Linux kernel backend).
+const sysctlName = "SYSCTL"
 
 // ipOptionsName is the name hello lists among the options when the
 // set_ip_options op is supported.

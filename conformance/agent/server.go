@@ -54,6 +54,10 @@ type Server struct {
 	TestAddrs []netip.Addr
 	// Limits bound each control connection and how many there are.
 	Limits Limits
+	// AllowSysctl lets testers set the host's net.* sysctls (the sysctl
+	// op: tcpregress drill applies the settings of packetdrill's scripts).
+	// Off by default: they change the whole host's TCP.
+	AllowSysctl bool
 }
 
 // Check returns the error Serve returns at once for a listener on addr:
@@ -330,6 +334,20 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		return nil
 	case "auth":
 		return fmt.Errorf("the handshake is over: %w", syscall.EPROTO)
+	case "sysctl":
+		if !s.sv.AllowSysctl {
+			return Unsupported(syscall.EPERM, "sysctl %s: this agent does not allow sysctl changes (start it with --allow-sysctl)", req.Name)
+		}
+		if s.b.Hello().Stack != "kernel" {
+			return Unsupported(syscall.EOPNOTSUPP, "sysctl %s: the agent drives %s, not the kernel's TCP", req.Name, s.b.Hello().Stack)
+		}
+		old, err := setSysctl(req.Name, req.Text)
+		if err != nil {
+			return err
+		}
+		s.log.Warn().Str("key", req.Name).Str("value", req.Text).Str("was", old).Msg("agent: sysctl set")
+		resp.Text = old
+		return nil
 	case "socket":
 		if err := s.checkSockets("socket"); err != nil {
 			return err

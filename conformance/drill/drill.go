@@ -192,6 +192,9 @@ func (r *Runner) acquire(env sysctlEnv, p sysctlPlan) (release func(), notes []s
 	if env.sysctl == nil {
 		return nil, nil, errNoSysctl
 	}
+	if p.flush && env.flush == nil {
+		notes = append(notes, "ip tcp_metrics flush: not on this target, left out")
+	}
 	agrees := func(shared bool) bool {
 		for _, s := range p.settings {
 			if shared && !s.Shared {

@@ -466,7 +466,34 @@ func Remote(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
-	return &suite.Env{NewProbe: newPool([]*tcpstack.Stack{s}, log).newProbe, DialAgent: dial, Target: t}, cleanup, nil
+	env := &suite.Env{NewProbe: newPool([]*tcpstack.Stack{s}, log).newProbe, DialAgent: dial, Target: t}
+	env.Sysctl = remoteSysctl(ctx, dial)
+	return env, cleanup, nil
+}
+
+// remoteSysctl returns Env.Sysctl for a remote agent that allows sysctl
+// changes (its hello lists SYSCTL: started with --allow-sysctl), nil for
+// one that does not.
+func remoteSysctl(ctx context.Context, dial func(context.Context) (*agent.Client, error)) func(key, value string) (string, error) {
+	c, err := dial(ctx)
+	if err != nil {
+		return nil
+	}
+	h, err := c.Hello(ctx)
+	c.Disconnect()
+	if err != nil || !slices.Contains(h.Options, "SYSCTL") {
+		return nil
+	}
+	return func(key, value string) (string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c, err := dial(ctx)
+		if err != nil {
+			return "", err
+		}
+		defer c.Disconnect()
+		return c.Sysctl(ctx, key, value)
+	}
 }
 
 // checkUnowned refuses a tester address a local interface owns: the kernel

@@ -23,17 +23,18 @@ import (
 // userland stack on --iface at --ip, with --stack gvisor (or lwip) that
 // foreign stack there (cgo builds for Linux only).
 type agentCmd struct {
-	Listen     string        `help:"Address to accept control connections on (HOST:PORT). Anything but loopback needs a secret." default:"127.0.0.1:7000"`
-	SecretFile string        `name:"secret-file" placeholder:"FILE" help:"File holding the pre-shared secret testers must prove they know (at least 16 bytes; or set TCPREGRESS_AGENT_SECRET). Needed unless --listen is on loopback."`
-	AllowPeer  []string      `name:"allow-peer" placeholder:"CIDR" help:"Besides the tester's own address, a prefix connect may reach (repeatable): the tester's --src-ip, such as 192.0.2.10/32."`
-	TestAddr   []string      `name:"test-addr" placeholder:"IP" help:"An address of this host that sockets may bind (repeatable; 0.0.0.0 allows every address). Default: the --listen address (unless 0.0.0.0); with a userland --stack, --ip."`
-	MaxSockets int           `name:"max-sockets" default:"256" help:"Sockets one control connection may hold."`
-	MaxConns   int           `name:"max-conns" default:"8" help:"Control connections served at once."`
-	MaxLine    int           `name:"max-line" default:"1048576" help:"Longest request line in bytes."`
-	Idle       time.Duration `name:"idle-timeout" default:"10m" help:"Close a control connection that sends no request for this long."`
-	Stack      string        `help:"TCP stack to drive: kernel (the host's sockets), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip; all but kernel need --iface and --ip." enum:"kernel,tcpstack,gvisor,lwip" default:"kernel"`
-	Iface      string        `help:"Interface of a userland --stack."`
-	IP         string        `name:"ip" help:"Address and prefix of a userland --stack on --iface (A.B.C.D/NN), one no kernel interface owns."`
+	Listen      string        `help:"Address to accept control connections on (HOST:PORT). Anything but loopback needs a secret." default:"127.0.0.1:7000"`
+	SecretFile  string        `name:"secret-file" placeholder:"FILE" help:"File holding the pre-shared secret testers must prove they know (at least 16 bytes; or set TCPREGRESS_AGENT_SECRET). Needed unless --listen is on loopback."`
+	AllowPeer   []string      `name:"allow-peer" placeholder:"CIDR" help:"Besides the tester's own address, a prefix connect may reach (repeatable): the tester's --src-ip, such as 192.0.2.10/32."`
+	TestAddr    []string      `name:"test-addr" placeholder:"IP" help:"An address of this host that sockets may bind (repeatable; 0.0.0.0 allows every address). Default: the --listen address (unless 0.0.0.0); with a userland --stack, --ip."`
+	MaxSockets  int           `name:"max-sockets" default:"256" help:"Sockets one control connection may hold."`
+	MaxConns    int           `name:"max-conns" default:"8" help:"Control connections served at once."`
+	MaxLine     int           `name:"max-line" default:"1048576" help:"Longest request line in bytes."`
+	Idle        time.Duration `name:"idle-timeout" default:"10m" help:"Close a control connection that sends no request for this long."`
+	AllowSysctl bool          `name:"allow-sysctl" help:"Let testers set this host's net.* sysctls (tcpregress drill applies those of packetdrill's scripts). Off by default: they change the whole host's TCP."`
+	Stack       string        `help:"TCP stack to drive: kernel (the host's sockets), tcpstack (our userland stack), gvisor (gVisor's netstack) or lwip; all but kernel need --iface and --ip." enum:"kernel,tcpstack,gvisor,lwip" default:"kernel"`
+	Iface       string        `help:"Interface of a userland --stack."`
+	IP          string        `name:"ip" help:"Address and prefix of a userland --stack on --iface (A.B.C.D/NN), one no kernel interface owns."`
 
 	allow []netip.Prefix
 	test  []netip.Addr
@@ -150,7 +151,7 @@ func (c *agentCmd) run(ctx context.Context, log zerolog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
-	srv := &agent.Server{Backend: b, Logger: log, Secret: secret, AllowPeers: c.allow, TestAddrs: test,
+	srv := &agent.Server{Backend: b, Logger: log, Secret: secret, AllowPeers: c.allow, TestAddrs: test, AllowSysctl: c.AllowSysctl,
 		Limits: agent.Limits{MaxSockets: c.MaxSockets, MaxConns: c.MaxConns, MaxLine: c.MaxLine, IdleTimeout: c.Idle}}
 	if err := srv.Check(ln.Addr()); err != nil {
 		ln.Close()

@@ -109,3 +109,105 @@ func lldpPrint(b []byte, data []byte, length int) []byte {
 	}
 	return b
 }
+
+// loopbackPrint prints an Ethernet configuration testing protocol frame
+// (ethertype 0x9000; the Ethernet "Blue Book", section 8) as tcpdump's
+// print-loopback.c does.
+func loopbackPrint(b []byte, data []byte, length int) []byte {
+	const proto = "loopback"
+	b = append(b, "Loopback"...)
+	invalid := func(b []byte, rest []byte, n int) []byte {
+		b = append(b, " (invalid)"...)
+		if len(rest) < n {
+			return appendTrunc(b, proto)
+		}
+		return b
+	}
+	if length < 2 {
+		return invalid(b, data, length)
+	}
+	if len(data) < 2 {
+		return appendTrunc(b, proto)
+	}
+	skip := int(data[0]) | int(data[1])<<8
+	data, length = data[2:], length-2
+	b = append(b, ", skipCount "...)
+	b = appendInt(b, skip)
+	if skip%8 != 0 {
+		b = append(b, " (bogus)"...)
+	}
+	if skip > length {
+		return invalid(b, data, length)
+	}
+	if len(data) < skip {
+		return appendTrunc(b, proto)
+	}
+	data, length = data[skip:], length-skip
+	if length < 2 {
+		return invalid(b, data, length)
+	}
+	if len(data) < 2 {
+		return appendTrunc(b, proto)
+	}
+	function := int(data[0]) | int(data[1])<<8
+	data, length = data[2:], length-2
+	switch function {
+	case 1: // reply
+		b = append(b, ", Reply"...)
+		if length < 2 {
+			return invalid(b, data, length)
+		}
+		if len(data) < 2 {
+			return appendTrunc(b, proto)
+		}
+		b = append(b, ", receipt number "...)
+		b = appendInt(b, int(data[0])|int(data[1])<<8)
+		data, length = data[2:], length-2
+		b = append(b, ", data ("...)
+		b = appendInt(b, length)
+		b = append(b, " octets)"...)
+	case 2: // forward data
+		b = append(b, ", Forward Data"...)
+		if length < 6 {
+			return invalid(b, data, length)
+		}
+		if len(data) < 6 {
+			return appendTrunc(b, proto)
+		}
+		b = append(b, ", forwarding address "...)
+		b = AppendMAC(b, data[:6])
+		data, length = data[6:], length-6
+		b = append(b, ", data ("...)
+		b = appendInt(b, length)
+		b = append(b, " octets)"...)
+	default:
+		b = append(b, ",  invalid ("...)
+		b = appendInt(b, function)
+		b = append(b, ')')
+	}
+	if len(data) < length {
+		return appendTrunc(b, proto)
+	}
+	return b
+}
+
+// msnlbPrint prints a Microsoft Network Load Balancing heartbeat
+// (ethertype 0x886f) as print-msnlb.c does.
+func msnlbPrint(b []byte, data []byte) []byte {
+	b = append(b, "MS NLB heartbeat"...)
+	if len(data) < 12 {
+		return appendTrunc(b, "msnlb")
+	}
+	b = append(b, ", host priority: "...)
+	b = appendUint(b, uint64(le32(data[8:])))
+	if len(data) < 16 {
+		return appendTrunc(b, "msnlb")
+	}
+	b = append(b, ", cluster IP: "...)
+	b = appendIPv4(b, data[12:16])
+	if len(data) < 20 {
+		return appendTrunc(b, "msnlb")
+	}
+	b = append(b, ", host IP: "...)
+	return appendIPv4(b, data[16:20])
+}

@@ -283,6 +283,10 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return ptpPrint(b, rest, length)
 	case 0x88cc:
 		return lldpPrint(b, rest, length)
+	case 0x9000:
+		return loopbackPrint(b, rest, length)
+	case 0x886f:
+		return msnlbPrint(b, rest)
 	}
 	if unknown != nil {
 		b = unknown(b)

@@ -258,6 +258,12 @@ func extraFrames() [][]byte {
 		add(ether(0x0800, ipv4(112, v, nil)))
 	}
 
+	// Ethernet loopback (configuration testing) and MS NLB heartbeats.
+	add(ether(0x9000, cat([]byte{0, 0, 2, 0}, macs[:6], []byte{1, 0, 7, 0}, make([]byte, 20))))
+	add(ether(0x9000, cat([]byte{8, 0}, make([]byte, 8), []byte{1, 0, 9, 0}, make([]byte, 20))))
+	add(ether(0x9000, cat([]byte{3, 0, 0, 0, 0, 5, 0}, make([]byte, 8))))
+	add(ether(0x886f, cat(make([]byte, 8), []byte{2, 0, 0, 0}, hostA, hostB, make([]byte, 8))))
+
 	// NTP, DHCPv6, RADIUS, RIP, LLDP.
 	add(ether(0x0800, ipv4(17, udpDgram(123, 123, cat([]byte{0x23, 2, 6, 0xe9}, make([]byte, 44))), nil)))
 	add(ether(0x86dd, ipv6(17, udpDgram(546, 547, cat([]byte{1, 0, 0, 7}, u16(1), u16(4), u32(9))))))

@@ -114,6 +114,9 @@ var corpusGolden = []struct {
 	{"RADIUS-port1700.pcap", true},               // RADIUS
 	{"ripv2-invalid-length.pcap", true},          // RIP
 	{"lldp_asan.pcap", true},                     // LLDP
+	{"loopback.pcap", true},                      // Ethernet loopback
+	{"msnlb.pcap", true},                         // MS NLB heartbeats
+	{"mtrace.pcap", true},                        // IGMP mtrace
 }
 
 // lineDiff shows the first lines that differ.

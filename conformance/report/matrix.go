@@ -131,27 +131,61 @@ func MatrixMarkdown(w io.Writer, m *Matrix) error {
 		}
 		fmt.Fprintln(ew)
 	}
-	fmt.Fprintf(ew, "| MUSTs covered, not passed |")
+	fmt.Fprintf(ew, "| MUSTs failed |")
+	for _, r := range m.Reports {
+		labelCell(ew, failedMUSTs(r.Results))
+	}
+	fmt.Fprintln(ew)
+	fmt.Fprintf(ew, "| MUSTs covered, not passed (unsupported or skipped) |")
 	for _, r := range m.Reports {
 		lc := ComputeCoverage(r.Results)["RFC9293"]["MUST"]
-		passed := map[string]bool{}
+		skip := map[string]bool{}
 		for _, l := range lc.Passed {
-			passed[l] = true
+			skip[l] = true
+		}
+		for _, l := range failedMUSTs(r.Results) {
+			skip[l] = true
 		}
 		var not []string
 		for _, l := range lc.Covered {
-			if !passed[l] {
+			if !skip[l] {
 				not = append(not, l)
 			}
 		}
-		if len(not) == 0 {
-			fmt.Fprintf(ew, " — |")
-		} else {
-			fmt.Fprintf(ew, " %s |", strings.Join(not, ", "))
-		}
+		labelCell(ew, not)
 	}
 	fmt.Fprintln(ew)
 	return ew.err
+}
+
+// failedMUSTs are the RFC 9293 MUST labels a FAIL or ERROR case checks, in
+// label order.
+func failedMUSTs(results []suite.Result) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range results {
+		if r.Verdict != suite.FAIL && r.Verdict != suite.ERROR {
+			continue
+		}
+		for _, req := range r.Requirements {
+			rfc, level, label, ok := ParseRequirement(req, r.Level)
+			if ok && rfc == "RFC9293" && level == "MUST" && inRFC9293(level, label) && !seen[label] {
+				seen[label] = true
+				out = append(out, label)
+			}
+		}
+	}
+	sortLabels(out)
+	return out
+}
+
+// labelCell writes a table cell of labels, "—" for none.
+func labelCell(w io.Writer, labels []string) {
+	if len(labels) == 0 {
+		fmt.Fprintf(w, " — |")
+		return
+	}
+	fmt.Fprintf(w, " %s |", strings.Join(labels, ", "))
 }
 
 // SummaryTable is the Markdown table of the verdict counts per stack, with

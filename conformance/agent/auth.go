@@ -88,9 +88,9 @@ func newNonce() []byte {
 }
 
 // proof is HMAC-SHA256 keyed with secret over label, then the prover's
-// peer's nonce, then the prover's own: the agent proves with
-// proof(agentLabel, tester nonce, agent nonce), the tester with
-// proof(testerLabel, agent nonce, tester nonce). Each side's proof covers
+// peer's nonce, then the prover's own: the tester proves with
+// proof(testerLabel, agent nonce, tester nonce), then the agent with
+// proof(agentLabel, tester nonce, agent nonce). Each side's proof covers
 // the nonce the other side just chose, so it cannot be replayed.
 func proof(secret []byte, label string, theirs, ours []byte) []byte {
 	m := hmac.New(sha256.New, secret)
@@ -140,8 +140,9 @@ func (s *session) handshake(ctx context.Context, line []byte) (resp *Response, e
 		if len(secret) == 0 {
 			return s.admit(resp)
 		}
+		// The agent proves itself only to a tester that has proved
+		// itself: strangers get nothing to guess the secret from.
 		resp.OK, resp.Auth = true, true
-		resp.Proof = proof(secret, agentLabel, s.testerNonce, s.nonce)
 		s.stage = stageAuth
 		return resp, false
 	case s.stage == stageAuth && req.Op == "auth":
@@ -154,7 +155,7 @@ func (s *session) handshake(ctx context.Context, line []byte) (resp *Response, e
 			return fail("EACCES", "authentication failed: the tester does not know the agent's secret (give both the same --secret-file or %s)", SecretEnv)
 		}
 		s.log.Info().Msg("agent: authenticated")
-		resp.Version = ProtocolVersion
+		resp.Proof = proof(secret, agentLabel, s.testerNonce, s.nonce)
 		return s.admit(resp)
 	}
 	want := "hello"

@@ -102,8 +102,8 @@ func TestHandshake(t *testing.T) {
 	// refused after the delay, logged with its address, and closed.
 	r := rawDial(t, addr)
 	m := r.rt(t, `{"id": 1, "op": "hello", "version": 2, "nonce": `+jsonBytes(make([]byte, nonceSize))+`}`)
-	if m["ok"] != true || m["auth"] != true || m["proof"] == nil || m["os"] != nil {
-		t.Fatalf("hello with a secret: %v; want a challenge and nothing about the host", m)
+	if m["ok"] != true || m["auth"] != true || m["nonce"] == nil || m["proof"] != nil || m["os"] != nil {
+		t.Fatalf("hello with a secret: %v; want a challenge, and no proof and nothing about the host before the tester's proof", m)
 	}
 	start := time.Now()
 	m = r.rt(t, `{"id": 2, "op": "auth", "proof": `+jsonBytes(make([]byte, 32))+`}`)

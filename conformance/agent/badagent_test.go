@@ -59,8 +59,11 @@ func TestBadAgent(t *testing.T) {
 		}, "a line longer than 33554432 bytes"},
 		{"closes", func(c net.Conn) { c.Close() }, "the agent closed the control connection"},
 		{"no proof", func(c net.Conn) {
+			// An impostor: it takes any proof and has none of its own.
 			c.Write([]byte(`{"id":1,"ok":true,"version":2,"auth":true,"nonce":"` + strings.Repeat("A", 43) + "=\"}\n"))
-		}, "the agent's proof does not match"},
+			bufio.NewReader(c).ReadBytes('\n')
+			c.Write([]byte(`{"id":2,"ok":true,"version":2,"os":"linux"}` + "\n"))
+		}, "its own does not match the secret"},
 		{"hangs", nil, "no answer to the handshake in time"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

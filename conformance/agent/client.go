@@ -114,15 +114,15 @@ func (c *Client) handshake(ctx context.Context, secret []byte) error {
 	if len(secret) == 0 {
 		return fmt.Errorf("%w: the agent asks for authentication: give the tester the agent's secret (--secret-file FILE or %s)", ErrAuth, SecretEnv)
 	}
-	if !hmac.Equal(r.Proof, proof(secret, agentLabel, nonce, r.Nonce)) {
-		return fmt.Errorf("%w: the agent's proof does not match this tester's secret: the two were given different secrets", ErrAuth)
-	}
 	r2, err := c.Do(ctx, Request{Op: "auth", Proof: proof(secret, testerLabel, r.Nonce, nonce)})
 	if errors.As(err, &ae) && ae.Errno == "EACCES" {
 		return fmt.Errorf("%w: %w", ErrAuth, err)
 	}
 	if err != nil {
 		return timedOut(err)
+	}
+	if !hmac.Equal(r2.Proof, proof(secret, agentLabel, nonce, r.Nonce)) {
+		return fmt.Errorf("%w: the agent accepted this tester's proof but its own does not match the secret: it is not the agent it claims to be", ErrAuth)
 	}
 	c.ready(r2)
 	return nil

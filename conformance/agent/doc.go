@@ -20,16 +20,18 @@
 // nonce, Nt the tester's (32 random bytes each) and K the secret:
 //
 //	→ {"id": 1, "op": "hello", "version": 2, "nonce": Nt}
-//	← {"id": 1, "ok": true, "version": 2, "auth": true, "nonce": Na, "proof": Pa}
+//	← {"id": 1, "ok": true, "version": 2, "auth": true, "nonce": Na}
 //	→ {"id": 2, "op": "auth", "proof": Pt}
-//	← {"id": 2, "ok": true, "version": 2, "os": ..., "max_line": ..., "allow_peers": [...], "test_addrs": [...]}
+//	← {"id": 2, "ok": true, "version": 2, "proof": Pa, "os": ..., "max_line": ..., "allow_peers": [...], "test_addrs": [...]}
 //
-// Pa = HMAC-SHA256(K, "tcpregress agent v2: agent proof\x00" || Nt || Na)
-// and Pt = HMAC-SHA256(K, "tcpregress agent v2: tester proof\x00" || Na || Nt);
+// Pt = HMAC-SHA256(K, "tcpregress agent v2: tester proof\x00" || Na || Nt)
+// and Pa = HMAC-SHA256(K, "tcpregress agent v2: agent proof\x00" || Nt || Na);
 // nonces and proofs are base64 like data. Each side proves it knows K over
 // the nonce the other just chose, and K never crosses the wire. The tester
-// checks Pa before it sends Pt. A wrong Pt is answered EACCES after a fixed
-// delay (1 s), logged with the tester's address, and the connection closed.
+// proves first, so the agent gives nothing computed from K to a stranger;
+// the tester then checks Pa (an impostor fails there). A wrong Pt is
+// answered EACCES after a fixed delay (1 s), logged with the tester's
+// address, and the connection closed.
 // An agent without a secret (allowed on loopback only) answers hello with
 // "auth" absent and the rest of the last answer at once; a tester that has
 // a secret then refuses it, as it cannot tell it from an impostor.

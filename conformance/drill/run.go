@@ -54,6 +54,8 @@ type exec struct {
 	expectTime          time.Time // the live time the last outbound packet was seen
 
 	pending *pendingCall
+	// lastOut is the target's last segment, which an ICMP error quotes.
+	lastOut *probe.Frame
 	// drift is how much later than the script's times the events really
 	// happened (nanoseconds; see live).
 	drift atomic.Int64
@@ -399,8 +401,57 @@ func (x *exec) inboundOptions(opts []segline.Option) ([]byte, error) {
 	return b, nil
 }
 
+// icmpTypes are packetdrill's ICMP type names and their codes' names.
+var icmpTypes = map[string]struct {
+	typ   header.ICMPv4Type
+	codes []string
+}{
+	"unreachable": {header.ICMPv4DstUnreachable, []string{"net_unreachable", "host_unreachable", "protocol_unreachable",
+		"port_unreachable", "frag_needed", "source_route_failed", "net_unknown", "host_unknown", "source_host_isolated",
+		"net_prohibited", "host_prohibited", "net_tos", "host_tos", "packet_filtered", "precedence_violation", "precedence_cutoff"}},
+	"source_quench": {4, nil},
+	"time_exceeded": {11, []string{"ttl_exceeded", "fragment_reassembly_time_exceeded"}},
+}
+
+// icmp sends an ICMP error about the target's last segment (or the one
+// the line quotes: its sequence number relative to the target's ISN), as
+// a router on the path would (RFC 792; frag_needed's next-hop MTU, RFC
+// 1191 §4).
 func (x *exec) icmp(ev *Event, ic *ICMP) {
-	x.unsupported(ev, "inbound ICMP packets (icmp %s %s): drill does not send them yet", ic.Type, ic.Code)
+	t, ok := icmpTypes[ic.Type]
+	if !ok {
+		x.unsupported(ev, "icmp type %q: drill sends unreachable, source_quench and time_exceeded", ic.Type)
+	}
+	code := -1
+	for i, n := range t.codes {
+		if n == ic.Code {
+			code = i
+		}
+	}
+	if ic.Code == "" && len(t.codes) == 0 {
+		code = 0
+	}
+	if code < 0 {
+		x.unsupported(ev, "icmp %s code %q: drill knows %s", ic.Type, ic.Code, strings.Join(t.codes, ", "))
+	}
+	if x.lastOut == nil {
+		x.broken(ev, "an ICMP error quotes a segment of the target, and none came yet")
+	}
+	quote := append([]byte(nil), x.lastOut.Raw[:min(len(x.lastOut.Raw), x.lastOut.IP.HeaderLen+8)]...)
+	if q := ic.Quote; q != nil && q.Seq.Form == segline.Exact && len(quote) >= x.lastOut.IP.HeaderLen+8 {
+		binary.BigEndian.PutUint32(quote[x.lastOut.IP.HeaderLen+4:], x.irs+uint32(q.Seq.V))
+	}
+	var rest uint32
+	if ic.MTU > 0 {
+		rest = uint32(ic.MTU)
+	}
+	msg := header.ICMPv4Fields{Type: t.typ, Code: uint8(code), Rest: rest, Payload: quote}
+	pkt := header.AppendIPv4(nil, &header.IPv4Fields{TTL: 64, Protocol: header.IPProtocolICMP,
+		Src: x.p.Addr(), Dst: x.targetAddr, PayloadLen: msg.Len()})
+	pkt = header.AppendICMPv4(pkt, &msg)
+	if err := x.p.SendIPv4(pkt); err != nil {
+		x.broken(ev, "sending the ICMP message: %v", err)
+	}
 }
 
 // ---- outbound packets ----
@@ -468,6 +519,7 @@ func (x *exec) outbound(ev *Event, at, end time.Duration) {
 		}
 	}
 	liveAt := x.scriptTime(f.Time)
+	x.lastOut = &frames[len(frames)-1]
 	x.check(ev, ls, pk.IP, frames)
 	if ev.TimeKind != TimeAny {
 		lo := at - tol

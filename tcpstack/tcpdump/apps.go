@@ -87,8 +87,9 @@ func ripPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byt
 	return appendInt(b, length), true
 }
 
-// lldpPrint prints an LLDP frame's length (IEEE 802.1AB section 8) and, as
-// tcpdump does, walks its TLVs to mark one that is cut short.
+// lldpPrint prints an LLDP frame's length and system names (IEEE 802.1AB
+// section 8.5.6) and, as tcpdump does, walks its TLVs to mark one that is
+// cut short.
 func lldpPrint(b []byte, data []byte, length int) []byte {
 	b = append(b, "LLDP, length "...)
 	b = appendInt(b, length)
@@ -104,6 +105,15 @@ func lldpPrint(b []byte, data []byte, length int) []byte {
 		}
 		if len(data) < tlen || n < tlen {
 			return appendTrunc(b, "lldp")
+		}
+		if typ == 5 { // the system name, printed without -v too
+			b = append(b, ": "...)
+			for _, c := range data[:tlen] {
+				if c == 0 {
+					break
+				}
+				b = appendCharEscaped(b, c)
+			}
 		}
 		data, n = data[tlen:], n-tlen
 	}

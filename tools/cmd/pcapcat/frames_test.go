@@ -271,7 +271,7 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(17, udpDgram(40000, 1812, cat([]byte{1, 0xa6}, u16(24), make([]byte, 16), []byte{1, 4, 'a', 'b'})), nil)))
 	add(ether(0x0800, ipv4(17, udpDgram(520, 520, cat([]byte{2, 2, 0, 0}, u16(2), u16(0), hostA, make([]byte, 12))), nil)))
 	add(ether(0x0800, ipv4(17, udpDgram(520, 520, cat([]byte{9, 1, 0, 0}, make([]byte, 20))), nil)))
-	add(ether(0x88cc, cat(u16(0x0207), []byte{4}, macs[:6], u16(0x0403), []byte{5, 'x', 'y'}, u16(0x0602), u16(120), u16(0))))
+	add(ether(0x88cc, cat(u16(0x0207), []byte{4}, macs[:6], u16(0x0403), []byte{5, 'x', 'y'}, u16(0x0602), u16(120), u16(0x0a05), []byte("h\x01st1"), u16(0))))
 
 	// UDP applications: Broadcom LI, BFD, PTP.
 	add(ether(0x0800, ipv4(17, udpDgram(49152, 49153, cat(u32(0x68010001), inner)), nil)))

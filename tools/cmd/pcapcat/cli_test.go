@@ -592,12 +592,38 @@ func TestHugeSnaplen(t *testing.T) {
 	header = append(header, le(0, 0, 0xffffffff, 1)...)
 	record := append(le(1, 0, uint32(len(frame)), uint32(len(frame))), frame...)
 	huge := append(le(2, 0, 0xffffffff, 0xffffffff), frame...)
+	// pcapng: a section header, an interface whose snaplen is
+	// 0xffffffff, enhanced packet blocks.
+	block := func(typ uint32, body []byte) []byte {
+		body = append(body, make([]byte, (4-len(body)%4)%4)...)
+		n := uint32(12 + len(body))
+		return append(append(le(typ, n), body...), le(n)...)
+	}
+	shb := block(0x0a0d0d0a, append(le(0x1a2b3c4d), 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff))
+	idb := block(1, append([]byte{1, 0, 0, 0}, le(0xffffffff)...))
+	epb := block(6, append(le(0, 0, 1000000, uint32(len(frame)), uint32(len(frame))), frame...))
+	hugeEPB := block(6, append(le(0, 0, 2000000, 0xffffffff, 0xffffffff), frame...))
 	dir := t.TempDir()
-	snap := filepath.Join(dir, "snaplen-4g.pcap")
-	os.WriteFile(snap, append(append([]byte(nil), header...), record...), 0o644)
-	caplen := filepath.Join(dir, "caplen-4g.pcap")
-	os.WriteFile(caplen, append(append(append([]byte(nil), header...), record...), huge...), 0o644)
+	for _, f := range []struct {
+		snap, caplen []byte
+		ext          string
+	}{
+		{append(append([]byte(nil), header...), record...), append(append(append([]byte(nil), header...), record...), huge...), "pcap"},
+		{append(append(append([]byte(nil), shb...), idb...), epb...), append(append(append(append([]byte(nil), shb...), idb...), epb...), hugeEPB...), "pcapng"},
+	} {
+		snap := filepath.Join(dir, "snaplen-4g."+f.ext)
+		os.WriteFile(snap, f.snap, 0o644)
+		caplen := filepath.Join(dir, "caplen-4g."+f.ext)
+		os.WriteFile(caplen, f.caplen, 0o644)
+		readHuge(t, snap, caplen)
+	}
+}
 
+// readHuge reads snap, a capture whose snapshot length is 4 GiB, and
+// caplen, which adds a record of 4 GiB, from the files and from standard
+// input.
+func readHuge(t *testing.T, snap, caplen string) {
+	t.Helper()
 	for _, stdin := range []bool{false, true} {
 		args, in := []string{snap}, []byte(nil)
 		if stdin {

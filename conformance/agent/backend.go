@@ -64,6 +64,18 @@ type InqReader interface {
 	ReadInq(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, *int, error)
 }
 
+// Epoller is a Backend with epoll (Linux's kernel backend): the
+// epoll_create, epoll_ctl and epoll_wait ops. It is optional: backends
+// without it answer those ops unsupported.
+type Epoller interface {
+	EpollCreate() (FD, error)
+	// EpollCtl takes "EPOLL_CTL_ADD", "EPOLL_CTL_MOD" or "EPOLL_CTL_DEL".
+	EpollCtl(epfd FD, op string, fd FD, events EpollEvents) error
+	// EpollWait waits up to timeout (0: not at all; negative: no limit)
+	// for at most max events.
+	EpollWait(ctx context.Context, epfd FD, max int, timeout time.Duration) ([]EpollReady, error)
+}
+
 // toResponse fills the error fields of r from err.
 func errorResponse(r *Response, err error) {
 	r.OK = false

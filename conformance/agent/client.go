@@ -379,6 +379,40 @@ func (c *Client) Read(ctx context.Context, fd FD, size int, timeout time.Duratio
 	return *r.Data, nil
 }
 
+// EpollCreate makes an epoll instance on the agent (Linux kernel backend).
+func (c *Client) EpollCreate(ctx context.Context) (FD, error) {
+	r, err := c.Do(ctx, Request{Op: "epoll_create"})
+	if err != nil {
+		return 0, err
+	}
+	return r.FD, nil
+}
+
+// EpollCtl adds, changes or removes (op "EPOLL_CTL_ADD", ...) fd's events
+// in epfd.
+func (c *Client) EpollCtl(ctx context.Context, epfd FD, op string, fd FD, events EpollEvents) error {
+	v := int(fd)
+	_, err := c.Do(ctx, Request{Op: "epoll_ctl", FD: epfd, Name: op, Value: &v, Events: events.Names()})
+	return err
+}
+
+// EpollWait waits up to timeout (0: not at all; negative: no limit) for at
+// most max events of epfd.
+func (c *Client) EpollWait(ctx context.Context, epfd FD, max int, timeout time.Duration) ([]EpollReady, error) {
+	ms := timeout.Milliseconds()
+	if timeout < 0 {
+		ms = -1
+	}
+	r, err := c.Do(ctx, Request{Op: "epoll_wait", FD: epfd, Size: max, TimeoutMS: ms})
+	if err != nil {
+		return nil, err
+	}
+	if r.Ready == nil {
+		return nil, errors.New("agent: epoll_wait: no ready in response")
+	}
+	return *r.Ready, nil
+}
+
 // Sysctl sets a net.* sysctl of the agent's host (key in dotted form) and
 // returns its old value. Agents answer unsupported (EPERM) unless they
 // were started with --allow-sysctl (Server.AllowSysctl).

@@ -99,6 +99,9 @@
 //	set_nonblock fd, value                           -
 //	poll        fd, events, timeout_ms               revents
 //	sysctl      name, text                           text
+//	epoll_create -                                   fd
+//	epoll_ctl   fd, name, value, events              -
+//	epoll_wait  fd, size, timeout_ms                 ready
 //
 // Fields:
 //
@@ -134,6 +137,16 @@
 //     (Server.AllowSysctl) on a Linux kernel backend does it, and hello
 //     lists "SYSCTL" among the options then; others answer unsupported
 //     (EPERM when not allowed). It changes the whole host's TCP.
+//   - epoll_create, epoll_ctl, epoll_wait: Linux's epoll on the kernel
+//     backend (agent.Epoller; others answer unsupported). epoll_create's fd
+//     is an fd of the connection like a socket's (close it with close).
+//     epoll_ctl: fd the epoll instance, name "EPOLL_CTL_ADD", "EPOLL_CTL_MOD"
+//     or "EPOLL_CTL_DEL", value the socket to watch, events by name
+//     ("EPOLLIN", "EPOLLOUT", "EPOLLPRI", "EPOLLERR", "EPOLLHUP",
+//     "EPOLLRDHUP", "EPOLLET", "EPOLLONESHOT", "EPOLLEXCLUSIVE").
+//     epoll_wait: at most size (1 to 1024) events within timeout_ms (0 at
+//     once, negative no limit); ready lists them, each {"fd", "events"},
+//     [] on a timeout.
 //   - inq: in read's response, the bytes left to read as Linux's
 //     TCP_CM_INQ control message says once TCP_INQ is set on the socket
 //     (setsockopt TCP_INQ 1); absent when the read carried none (other

@@ -112,3 +112,52 @@ func cmsgInq(oob []byte) *int {
 	}
 	return nil
 }
+
+// EpollCreate makes an epoll instance (epoll_create1 with EPOLL_CLOEXEC).
+func (b *kernelBackend) EpollCreate() (FD, error) {
+	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	return FD(fd), err
+}
+
+var epollOps = map[string]int{"EPOLL_CTL_ADD": unix.EPOLL_CTL_ADD, "EPOLL_CTL_MOD": unix.EPOLL_CTL_MOD, "EPOLL_CTL_DEL": unix.EPOLL_CTL_DEL}
+
+// EpollCtl is epoll_ctl(2); the event's data is the fd.
+func (b *kernelBackend) EpollCtl(epfd FD, op string, fd FD, events EpollEvents) error {
+	return unix.EpollCtl(int(epfd), epollOps[op], int(fd), &unix.EpollEvent{Events: uint32(events), Fd: int32(fd)})
+}
+
+// EpollWait is epoll_wait(2), in slices so that a cancelled context is
+// noticed.
+func (b *kernelBackend) EpollWait(ctx context.Context, epfd FD, max int, timeout time.Duration) ([]EpollReady, error) {
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	evs := make([]unix.EpollEvent, max)
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		slice := pollSlice
+		if !deadline.IsZero() {
+			slice = max0(min(slice, time.Until(deadline)))
+		}
+		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
+		n, err := unix.EpollWait(int(epfd), evs, ms)
+		if err != nil && err != unix.EINTR {
+			return nil, err
+		}
+		if n > 0 {
+			out := make([]EpollReady, n)
+			for i := range out {
+				out[i] = EpollReady{FD: FD(evs[i].Fd), Events: EpollEvents(evs[i].Events).Names()}
+			}
+			return out, nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return nil, nil
+		}
+	}
+}
+
+func max0(d time.Duration) time.Duration { return max(0, d) }

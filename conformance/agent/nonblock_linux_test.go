@@ -176,3 +176,38 @@ func TestSysctlOp(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestKernelEpoll: epoll_create, epoll_ctl and epoll_wait, edge-triggered.
+func TestKernelEpoll(t *testing.T) {
+	kl, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kl.Close()
+	c := dial(t, serve(t, KernelBackend()))
+	ctx := testCtx(t)
+	fd := must(c.Socket(ctx))(t)
+	noErr(t, c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second))
+	kc := must(kl.Accept())(t)
+	defer kc.Close()
+	ep := must(c.EpollCreate(ctx))(t)
+	noErr(t, c.EpollCtl(ctx, ep, "EPOLL_CTL_ADD", fd, EpollIn|EpollET))
+	if r := must(c.EpollWait(ctx, ep, 4, 0))(t); len(r) != 0 {
+		t.Errorf("epoll_wait with nothing to read: %v", r)
+	}
+	kc.Write([]byte("x"))
+	r := must(c.EpollWait(ctx, ep, 4, 5*time.Second))(t)
+	if len(r) != 1 || r[0].FD != fd || !slices.Equal(r[0].Events, []string{"EPOLLIN"}) {
+		t.Errorf("epoll_wait after data: %v, want fd %d EPOLLIN", r, fd)
+	}
+	if r := must(c.EpollWait(ctx, ep, 4, 0))(t); len(r) != 0 {
+		t.Errorf("epoll_wait again (edge-triggered): %v, want none", r)
+	}
+	if err := c.EpollCtl(ctx, ep, "EPOLL_CTL_BOGUS", fd, EpollIn); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("epoll_ctl with a bad op: %v, want EINVAL", err)
+	}
+	if err := c.EpollCtl(ctx, ep, "EPOLL_CTL_ADD", fd+100, EpollIn); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("epoll_ctl of an fd not ours: %v, want EBADF", err)
+	}
+	noErr(t, c.Close(ctx, ep))
+}

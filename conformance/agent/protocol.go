@@ -49,6 +49,8 @@ type Response struct {
 	Info        *TCPInfo `json:"info,omitempty"`
 	// Text is sysctl's old value.
 	Text string `json:"text,omitempty"`
+	// Ready are the events epoll_wait found ([] when it timed out).
+	Ready *[]EpollReady `json:"ready,omitempty"`
 	// Inq is what read's TCP_CM_INQ control message said (Linux, with
 	// TCP_INQ set): the bytes left to read; absent without one.
 	Inq *int `json:"inq,omitempty"`
@@ -152,6 +154,63 @@ next:
 			}
 		}
 		return 0, badRequest("poll event %q: want POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP or POLLRDHUP", n)
+	}
+	return e, nil
+}
+
+// EpollReady is one event epoll_wait found: the fd (as given to
+// epoll_ctl) and its events by name ("EPOLLIN", ...).
+type EpollReady struct {
+	FD     FD       `json:"fd"`
+	Events []string `json:"events"`
+}
+
+// EpollEvents are epoll's event bits (Linux's values; the protocol
+// carries their names).
+type EpollEvents uint32
+
+// The epoll events and flags.
+const (
+	EpollIn        EpollEvents = 0x1
+	EpollPri       EpollEvents = 0x2
+	EpollOut       EpollEvents = 0x4
+	EpollErr       EpollEvents = 0x8
+	EpollHup       EpollEvents = 0x10
+	EpollRdHup     EpollEvents = 0x2000
+	EpollExclusive EpollEvents = 1 << 28
+	EpollOneShot   EpollEvents = 1 << 30
+	EpollET        EpollEvents = 1 << 31
+)
+
+var epollNames = []struct {
+	ev   EpollEvents
+	name string
+}{{EpollIn, "EPOLLIN"}, {EpollPri, "EPOLLPRI"}, {EpollOut, "EPOLLOUT"}, {EpollErr, "EPOLLERR"}, {EpollHup, "EPOLLHUP"},
+	{EpollRdHup, "EPOLLRDHUP"}, {EpollExclusive, "EPOLLEXCLUSIVE"}, {EpollOneShot, "EPOLLONESHOT"}, {EpollET, "EPOLLET"}}
+
+// Names returns the names of the events in e, in a fixed order.
+func (e EpollEvents) Names() []string {
+	out := []string{}
+	for _, p := range epollNames {
+		if e&p.ev != 0 {
+			out = append(out, p.name)
+		}
+	}
+	return out
+}
+
+// ParseEpollEvents reads event names ("EPOLLIN", "EPOLLET", ...).
+func ParseEpollEvents(names []string) (EpollEvents, error) {
+	var e EpollEvents
+next:
+	for _, n := range names {
+		for _, p := range epollNames {
+			if p.name == n {
+				e |= p.ev
+				continue next
+			}
+		}
+		return 0, badRequest("epoll event %q: want EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLONESHOT or EPOLLET", n)
 	}
 	return e, nil
 }

@@ -348,6 +348,21 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		s.log.Warn().Str("key", req.Name).Str("value", req.Text).Str("was", old).Msg("agent: sysctl set")
 		resp.Text = old
 		return nil
+	case "epoll_create":
+		ep, ok := s.b.(Epoller)
+		if !ok {
+			return Unsupported(syscall.EOPNOTSUPP, "epoll: not in this backend")
+		}
+		if err := s.checkSockets("epoll_create"); err != nil {
+			return err
+		}
+		fd, err := ep.EpollCreate()
+		if err != nil {
+			return err
+		}
+		s.fds[fd] = true
+		resp.FD = fd
+		return nil
 	case "socket":
 		if err := s.checkSockets("socket"); err != nil {
 			return err
@@ -361,7 +376,7 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		return nil
 	case "bind", "listen", "accept", "connect", "setsockopt", "getsockopt",
 		"set_ip_options", "read", "write", "send_oob", "shutdown", "close", "tcp_info",
-		"set_nonblock", "poll":
+		"set_nonblock", "poll", "epoll_ctl", "epoll_wait":
 	default:
 		return fmt.Errorf("unknown op %q: %w", req.Op, syscall.ENOSYS)
 	}
@@ -477,6 +492,43 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		delete(s.fds, req.FD)
 		delete(s.bound, req.FD)
 		return s.b.Close(req.FD)
+	case "epoll_ctl", "epoll_wait":
+		ep, ok := s.b.(Epoller)
+		if !ok {
+			return Unsupported(syscall.EOPNOTSUPP, "epoll: not in this backend")
+		}
+		if req.Op == "epoll_wait" {
+			d := time.Duration(req.TimeoutMS) * time.Millisecond
+			if req.TimeoutMS < 0 {
+				d = -1
+			}
+			max := req.Size
+			if max <= 0 || max > 1024 {
+				return badRequest("epoll_wait: size %d: want 1..1024 events", max)
+			}
+			ready, err := ep.EpollWait(ctx, req.FD, max, d)
+			if err != nil {
+				return err
+			}
+			if ready == nil {
+				ready = []EpollReady{}
+			}
+			resp.Ready = &ready
+			return nil
+		}
+		if req.Value == nil || !s.fds[FD(*req.Value)] {
+			return fmt.Errorf("epoll_ctl: value (the fd to watch) is not a socket of this connection: %w", syscall.EBADF)
+		}
+		switch req.Name {
+		case "EPOLL_CTL_ADD", "EPOLL_CTL_MOD", "EPOLL_CTL_DEL":
+		default:
+			return badRequest("epoll_ctl: name %q: want EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL", req.Name)
+		}
+		ev, err := ParseEpollEvents(req.Events)
+		if err != nil {
+			return err
+		}
+		return ep.EpollCtl(req.FD, req.Name, FD(*req.Value), ev)
 	case "set_nonblock":
 		if req.Value == nil || *req.Value != 0 && *req.Value != 1 {
 			return badRequest("set_nonblock: want value 0 or 1")

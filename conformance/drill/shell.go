@@ -72,13 +72,19 @@ func (sh *Shell) read(dir, cmd string, depth int) {
 			sh.sysctl(w[1:], line)
 		case strings.HasSuffix(w[0], "/set_sysctls.py") || w[0] == "set_sysctls.py":
 			// packetdrill's helper: /proc/sys/net/ipv4/KEY=VALUE ...
-			for _, kv := range w[1:] {
-				k, v, ok := strings.Cut(kv, "=")
-				if !ok || !strings.HasPrefix(k, "/proc/sys/") {
+			args := strings.TrimSpace(strings.TrimPrefix(line, w[0]))
+			ms := assignRE.FindAllStringSubmatch(args, -1)
+			if len(ms) == 0 || strings.TrimSpace(assignRE.ReplaceAllString(args, "")) != "" {
+				sh.Unsupported = fmt.Sprintf("%q: want set_sysctls.py /proc/sys/PATH=VALUE ...", line)
+				return
+			}
+			for _, m := range ms {
+				if !strings.HasPrefix(m[1], "/proc/sys/") {
 					sh.Unsupported = fmt.Sprintf("%q: want set_sysctls.py /proc/sys/PATH=VALUE ...", line)
 					return
 				}
-				sh.Sysctls = append(sh.Sysctls, Setting{Key: strings.ReplaceAll(strings.TrimPrefix(k, "/proc/sys/"), "/", "."), Value: v, Shared: sh.depth > 0})
+				sh.Sysctls = append(sh.Sysctls, Setting{Key: strings.ReplaceAll(strings.TrimPrefix(m[1], "/proc/sys/"), "/", "."),
+					Value: strings.Trim(m[2], `"'`), Shared: sh.depth > 0})
 			}
 		case line == "ip tcp_metrics flush all" || line == "ip tcp_metrics flush":
 			sh.Flush = true
@@ -109,6 +115,10 @@ func (sh *Shell) read(dir, cmd string, depth int) {
 	}
 }
 
+// assignRE is KEY=VALUE; values may be quoted and hold spaces:
+// k="4096 540000 15728640".
+var assignRE = regexp.MustCompile(`([A-Za-z0-9_./-]+)=("[^"]*"|'[^']*'|\S+)`)
+
 var arith = regexp.MustCompile(`\$\(\(([0-9*+ -]+)\)\)`)
 
 // sysctl reads "sysctl [-q] [-e] [-w] k=v [k=v...]".
@@ -120,8 +130,7 @@ func (sh *Shell) sysctl(args []string, line string) {
 		}
 		return strconv.FormatInt(v, 10)
 	})
-	// Values may be quoted and hold spaces: k="4096 540000 15728640".
-	re := regexp.MustCompile(`([A-Za-z0-9_./-]+)=("[^"]*"|'[^']*'|\S+)`)
+	re := assignRE
 	rest := joined
 	for _, f := range strings.Fields(joined) {
 		if f == "-q" || f == "-e" || f == "-w" || f == "-qw" {

@@ -453,7 +453,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			if err != nil {
 				return result(0, err)
 			}
-			if int64(got) != v && name != "SO_LINGER" {
+			if int64(got) != v && uint32(got) != uint32(v) && name != "SO_LINGER" {
 				return callResult{err: fmt.Errorf("getsockopt %s: expected value %d but got %d", name, v, got)}
 			}
 			return callResult{val: 0}
@@ -552,6 +552,87 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			delete(x.fds, sfd)
 			return result(0, err)
 		}, nil
+	case "epoll_create", "epoll_create1":
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) callResult {
+			fd, err := ag.EpollCreate(ctx)
+			if err != nil {
+				return result(0, err)
+			}
+			x.fds[c.Result] = fd
+			return callResult{val: c.Result}
+		}, nil
+	case "epoll_ctl":
+		if err := nargs(4); err != nil {
+			return nil, err
+		}
+		epfd, _, err := x.fd(a[0])
+		if err != nil {
+			return nil, err
+		}
+		fd, _, err := x.fd(a[2])
+		if err != nil {
+			return nil, err
+		}
+		op, _ := a[1].Idents()
+		if len(op) != 1 {
+			return nil, fmt.Errorf("epoll_ctl op %s: want EPOLL_CTL_ADD, _MOD or _DEL", a[1])
+		}
+		var ev agent.EpollEvents
+		if a[1].Name != "EPOLL_CTL_DEL" {
+			evE, ok := field(a[3], "events")
+			if !ok {
+				return nil, fmt.Errorf("epoll_ctl event %s: want {events=..., fd=N}", a[3])
+			}
+			if ev, err = epollEvents(evE); err != nil {
+				return nil, err
+			}
+		}
+		return func(ctx context.Context) callResult { return result(0, ag.EpollCtl(ctx, epfd, op[0], fd, ev)) }, nil
+	case "epoll_wait":
+		if err := nargs(4); err != nil {
+			return nil, err
+		}
+		epfd, _, err := x.fd(a[0])
+		if err != nil {
+			return nil, err
+		}
+		var want agent.EpollEvents
+		wantFD := int64(-1)
+		if evE, ok := field(a[1], "events"); ok {
+			if want, err = epollEvents(evE); err != nil {
+				return nil, err
+			}
+		}
+		if f, ok := field(a[1], "fd"); ok && f.Kind == ExprInt {
+			wantFD = f.Int
+		}
+		max, ms := a[2].Int, a[3].Int
+		return func(ctx context.Context) callResult {
+			t := time.Duration(ms) * time.Millisecond
+			if ms < 0 {
+				t = -1
+			}
+			ready, err := ag.EpollWait(ctx, epfd, int(max), t)
+			if err != nil {
+				return result(0, err)
+			}
+			if len(ready) > 0 && c.Result > 0 {
+				got, err := agent.ParseEpollEvents(ready[0].Events)
+				if err != nil {
+					return callResult{err: err}
+				}
+				if got != want {
+					return callResult{err: fmt.Errorf("epoll_wait: expected events %s but got %s", strings.Join(want.Names(), "|"), strings.Join(got.Names(), "|"))}
+				}
+				if wantFD >= 0 && x.fds[wantFD] != ready[0].FD {
+					return callResult{err: fmt.Errorf("epoll_wait: expected an event of fd %d", wantFD)}
+				}
+			}
+			return callResult{val: int64(len(ready))}
+		}, nil
 	case "poll":
 		if err := nargs(3); err != nil {
 			return nil, err
@@ -595,7 +676,18 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: 0}
 		}, nil
 	}
-	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, shutdown and close)", c.Name)
+	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, epoll_create, epoll_ctl, epoll_wait, shutdown and close)", c.Name)
+}
+
+func epollEvents(e Expr) (agent.EpollEvents, error) {
+	if e.Kind == ExprInt && e.Int == 0 {
+		return 0, nil
+	}
+	names, ok := e.Idents()
+	if !ok {
+		return 0, fmt.Errorf("epoll events %s: want EPOLL names", e)
+	}
+	return agent.ParseEpollEvents(names)
 }
 
 func pollEvents(e Expr) (agent.PollEvents, error) {

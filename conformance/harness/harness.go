@@ -20,6 +20,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -145,6 +146,32 @@ func (b nsKernel) ReadInq(ctx context.Context, fd agent.FD, size int, timeout ti
 	}
 	data, err := b.Backend.Read(ctx, fd, size, timeout)
 	return data, nil, err
+}
+
+// EpollCreate, EpollCtl and EpollWait pass the kernel backend's epoll
+// through (agent.Epoller).
+func (b nsKernel) EpollCreate() (agent.FD, error) {
+	ep, ok := b.Backend.(agent.Epoller)
+	if !ok {
+		return 0, agent.Unsupported(syscall.EOPNOTSUPP, "epoll: not in this backend")
+	}
+	return ep.EpollCreate()
+}
+
+func (b nsKernel) EpollCtl(epfd agent.FD, op string, fd agent.FD, ev agent.EpollEvents) error {
+	ep, ok := b.Backend.(agent.Epoller)
+	if !ok {
+		return agent.Unsupported(syscall.EOPNOTSUPP, "epoll: not in this backend")
+	}
+	return ep.EpollCtl(epfd, op, fd, ev)
+}
+
+func (b nsKernel) EpollWait(ctx context.Context, epfd agent.FD, max int, timeout time.Duration) ([]agent.EpollReady, error) {
+	ep, ok := b.Backend.(agent.Epoller)
+	if !ok {
+		return nil, agent.Unsupported(syscall.EOPNOTSUPP, "epoll: not in this backend")
+	}
+	return ep.EpollWait(ctx, epfd, max, timeout)
 }
 
 func (b nsKernel) Socket() (agent.FD, error) {

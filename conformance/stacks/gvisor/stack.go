@@ -40,8 +40,10 @@ import (
 	"gvisor.dev/gvisor/pkg/tcpip/transport/tcp"
 )
 
-// nicID is the one NIC of the stack.
-const nicID tcpip.NICID = 1
+// NICID is the one NIC of the stack (for tcpip.FullAddress).
+const NICID tcpip.NICID = 1
+
+const nicID = NICID
 
 // socketBuffer is SO_RCVBUFFORCE and SO_SNDBUFFORCE of the AF_PACKET socket,
 // as runsc sets them (runsc/sandbox/network.go: 4 MB).
@@ -57,11 +59,27 @@ type Stack struct {
 	addr netip.Prefix
 }
 
+// Options change what [OpenOptions] builds from runsc's defaults (for
+// benchmarks that compare them); the zero value is runsc's configuration.
+type Options struct {
+	// PacketMMap makes the fdbased endpoint receive through a
+	// PACKET_RX_RING instead of recvmmsg (runsc's default).
+	PacketMMap bool
+	// NoQDisc leaves out runsc's FIFO queueing discipline: writes go to
+	// the socket from the sending goroutine.
+	NoQDisc bool
+}
+
 // Open starts a netstack at addr on iface, in the calling goroutine's
-// network namespace (the AF_PACKET socket stays in it). addr must be an
-// IPv4 address no kernel interface owns, or that kernel resets the
-// stack's peers.
+// network namespace (the AF_PACKET socket stays in it), configured as
+// runsc configures it. addr must be an IPv4 address no kernel interface
+// owns, or that kernel resets the stack's peers.
 func Open(iface string, addr netip.Prefix) (*Stack, error) {
+	return OpenOptions(iface, addr, Options{})
+}
+
+// OpenOptions is [Open] with o's changes to runsc's configuration.
+func OpenOptions(iface string, addr netip.Prefix, o Options) (*Stack, error) {
 	if !addr.Addr().Is4() {
 		return nil, fmt.Errorf("gvisor: address %v: want IPv4 with its prefix length", addr)
 	}
@@ -91,12 +109,16 @@ func Open(iface string, addr netip.Prefix) (*Stack, error) {
 	if mtu <= 0 {
 		mtu = 1500
 	}
+	dispatch := fdbased.RecvMMsg
+	if o.PacketMMap {
+		dispatch = fdbased.PacketMMap
+	}
 	ep, err := fdbased.New(&fdbased.Options{
 		FDs:                []int{fd},
 		MTU:                uint32(mtu),
 		EthernetHeader:     true,
 		Address:            tcpip.LinkAddress(ifi.HardwareAddr),
-		PacketDispatchMode: fdbased.RecvMMsg,
+		PacketDispatchMode: dispatch,
 	})
 	if err != nil {
 		return closeFD(fmt.Errorf("gvisor: fdbased endpoint: %w", err))
@@ -125,7 +147,10 @@ func Open(iface string, addr netip.Prefix) (*Stack, error) {
 	}
 	// runsc's default queueing discipline (--qdisc=fifo): GOMAXPROCS
 	// queues of 1000 packets, drained in batches by their own goroutines.
-	nicOpts := stack.NICOptions{Name: iface, QDisc: fifo.New(ep, runtime.GOMAXPROCS(0), 1000)}
+	nicOpts := stack.NICOptions{Name: iface}
+	if !o.NoQDisc {
+		nicOpts.QDisc = fifo.New(ep, runtime.GOMAXPROCS(0), 1000)
+	}
 	if e := s.CreateNICWithOptions(nicID, ep, nicOpts); e != nil {
 		return fail("CreateNIC", e)
 	}
@@ -139,6 +164,9 @@ func Open(iface string, addr netip.Prefix) (*Stack, error) {
 	s.SetRouteTable([]tcpip.Route{{Destination: header.IPv4EmptySubnet, NIC: nicID}})
 	return g, nil
 }
+
+// Stack is the netstack itself (for gonet and the tcpip API).
+func (g *Stack) Stack() *stack.Stack { return g.s }
 
 // Addr is the stack's address.
 func (g *Stack) Addr() netip.Prefix { return g.addr }

@@ -112,6 +112,13 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 		return p.ipoib(dst, data, length)
 	}
 	switch lt {
+	case linkTypePPP:
+		if len(data) < 4 {
+			return appendTrunc(dst, "ppp")
+		}
+		if b, ok := p.pppPrint(dst, data, length); ok {
+			return b
+		}
 	case linkTypeDot11Radiotap:
 		if b, ok := p.radiotapPrint(dst, data, length); ok {
 			return b

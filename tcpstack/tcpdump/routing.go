@@ -186,8 +186,13 @@ func (p *Printer) grePrint(b []byte, data []byte, length int) []byte {
 		if flags&greSP == 0 {
 			return b
 		}
-		// PPP in enhanced GRE is not decoded here.
-		b = append(b, ": gre-proto-0x"...)
+		b = append(b, ": "...)
+		if prot == 0x880b { // PPP (RFC 2637 section 4.1)
+			if out, ok := p.pppPrint(b, rest, n); ok {
+				return out
+			}
+		}
+		b = append(b, "gre-proto-0x"...)
 		return appendHex(b, uint64(prot), 1)
 	}
 	if flags&(greCP|greRP) != 0 {

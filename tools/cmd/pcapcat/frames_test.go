@@ -192,6 +192,14 @@ func extraFrames() [][]byte {
 	add(ether(0x0800, ipv4(47, cat(u16(0x8000), u16(0x6558), u16(0), u16(0), ether(0x0800, inner)), nil)))
 	add(ether(0x0800, ipv4(47, cat(u16(0x1000), u16(0x88be), u32(9), make([]byte, 12)), nil)))
 	add(ether(0x0800, ipv4(47, cat(u16(0x3081), u16(0x880b), u32(0x00080001), u32(5), u32(4), make([]byte, 4)), nil)))
+	// PPP in enhanced GRE: LCP, IP, compressed protocol field, unknown.
+	for _, ppp := range [][]byte{
+		cat([]byte{0xff, 0x03}, u16(0xc021), []byte{1, 7}, u16(8), u32(0x05060000)),
+		cat([]byte{0xff, 0x03}, u16(0x0021), inner), cat([]byte{0x21}, inner), cat(u16(0x8021), []byte{99, 1}, u16(4)),
+		cat(u16(0x4321), make([]byte, 6)), cat(u16(0x00fd), make([]byte, 6)),
+	} {
+		add(ether(0x0800, ipv4(47, cat(u16(0x3001), u16(0x880b), u32(uint32(len(ppp))<<16|7), u32(5), ppp), nil)))
+	}
 	add(ether(0x0800, ipv4(47, cat(u16(0x4000), u16(0x0800), u16(0), u16(4), u16(0x0800), []byte{0, 8}, hostA, hostB, u32(0), inner), nil)))
 
 	// Multipath TCP options (RFC 8684), with the flags they need.

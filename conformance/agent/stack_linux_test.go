@@ -19,9 +19,13 @@ import (
 // StackBackend with our stack on side A of a namespace pair (whose kernel
 // has no address) against the kernel on side B; the agent is served on
 // loopback.
-func TestStackBackendAgainstKernel(t *testing.T) {
-	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
-	us, peer := p.UnusedAddr(0), p.B.Addr.Addr()
+// stackPair makes a namespace pair with our stack on side A (at us, an
+// address A's kernel does not own) and returns it, the stack and B's
+// kernel address.
+func stackPair(t *testing.T) (p *netns.Pair, s *tcpstack.Stack, us netip.Prefix, peer netip.Addr) {
+	t.Helper()
+	p = netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	us, peer = p.UnusedAddr(0), p.B.Addr.Addr()
 	var link *pcap.Link
 	if err := p.A.NS.Do(func() (err error) {
 		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
@@ -35,6 +39,11 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return p, s, us, peer
+}
+
+func TestStackBackendAgainstKernel(t *testing.T) {
+	p, s, us, peer := stackPair(t)
 	c := dial(t, serveStack(t, s, p))
 	ctx := testCtx(t)
 
@@ -136,21 +145,7 @@ func TestStackBackendAgainstKernel(t *testing.T) {
 }
 
 func TestStackBackendNonblockPoll(t *testing.T) {
-	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
-	us, peer := p.UnusedAddr(0), p.B.Addr.Addr()
-	var link *pcap.Link
-	if err := p.A.NS.Do(func() (err error) {
-		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: us})
-	if err != nil {
-		link.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	p, s, _, peer := stackPair(t)
 	c := dial(t, serveStack(t, s, p))
 	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
 	defer kl.Close()

@@ -240,6 +240,19 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return nil
 	}
+	// fdArg checks that the call has n arguments (any number when n is 0)
+	// and resolves the first, the script's fd.
+	fdArg := func(n int) (agent.FD, int64, error) {
+		if n > 0 {
+			if err := nargs(n); err != nil {
+				return 0, 0, err
+			}
+		}
+		if len(a) == 0 {
+			return 0, 0, fmt.Errorf("%s needs an fd", c.Name)
+		}
+		return x.fd(a[0])
+	}
 	ag := x.ag
 	timeout := func() time.Duration {
 		if ev.Blocking {
@@ -271,10 +284,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: c.Result}
 		}, nil
 	case "bind":
-		if err := nargs(3); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(3)
 		if err != nil {
 			return nil, err
 		}
@@ -283,10 +293,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return result(0, err)
 		}, nil
 	case "listen":
-		if err := nargs(2); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(2)
 		if err != nil {
 			return nil, err
 		}
@@ -310,10 +317,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: c.Result}
 		}, nil
 	case "connect":
-		if err := nargs(3); err != nil {
-			return nil, err
-		}
-		fd, sfd, err := x.fd(a[0])
+		fd, sfd, err := fdArg(3)
 		if err != nil {
 			return nil, err
 		}
@@ -341,10 +345,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return x.sendCall(fd, a[2].Int, flags), nil
 	case "writev":
-		if err := nargs(3); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(3)
 		if err != nil {
 			return nil, err
 		}
@@ -354,10 +355,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return x.sendCall(fd, n, nil), nil
 	case "sendmsg":
-		if err := nargs(3); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(3)
 		if err != nil {
 			return nil, err
 		}
@@ -388,7 +386,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		return x.readCall(fd, a[0].Int, a[2].Int, timeout), nil
+		return x.readCall(fd, a[0].Int, a[2].Int, -1, timeout), nil
 	case "recvmsg":
 		if err := nargs(3); err != nil {
 			return nil, err
@@ -410,15 +408,9 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		if wantInq >= 0 {
-			return x.readInqCall(fd, a[0].Int, n, wantInq, timeout), nil
-		}
-		return x.readCall(fd, a[0].Int, n, timeout), nil
+		return x.readCall(fd, a[0].Int, n, wantInq, timeout), nil
 	case "setsockopt", "getsockopt":
-		if err := nargs(5); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(5)
 		if err != nil {
 			return nil, err
 		}
@@ -459,10 +451,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: 0}
 		}, nil
 	case "ioctl":
-		if err := nargs(3); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(3)
 		if err != nil {
 			return nil, err
 		}
@@ -527,10 +516,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return nil, fmt.Errorf("fcntl %s: the agent does F_GETFL and F_SETFL O_NONBLOCK only", a[1])
 	case "shutdown":
-		if err := nargs(2); err != nil {
-			return nil, err
-		}
-		fd, _, err := x.fd(a[0])
+		fd, _, err := fdArg(2)
 		if err != nil {
 			return nil, err
 		}
@@ -540,10 +526,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return func(ctx context.Context) callResult { return result(0, ag.Shutdown(ctx, fd, how)) }, nil
 	case "close":
-		if err := nargs(1); err != nil {
-			return nil, err
-		}
-		fd, sfd, err := x.fd(a[0])
+		fd, sfd, err := fdArg(1)
 		if err != nil {
 			return nil, err
 		}
@@ -565,10 +548,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: c.Result}
 		}, nil
 	case "epoll_ctl":
-		if err := nargs(4); err != nil {
-			return nil, err
-		}
-		epfd, _, err := x.fd(a[0])
+		epfd, _, err := fdArg(4)
 		if err != nil {
 			return nil, err
 		}
@@ -592,10 +572,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return func(ctx context.Context) callResult { return result(0, ag.EpollCtl(ctx, epfd, op[0], fd, ev)) }, nil
 	case "epoll_wait":
-		if err := nargs(4); err != nil {
-			return nil, err
-		}
-		epfd, _, err := x.fd(a[0])
+		epfd, _, err := fdArg(4)
 		if err != nil {
 			return nil, err
 		}
@@ -714,7 +691,9 @@ func (x *exec) sendCall(fd agent.FD, n int64, flags []string) func(context.Conte
 	}
 }
 
-func (x *exec) readCall(fd agent.FD, sfd, n int64, timeout func() time.Duration) func(context.Context) callResult {
+// readCall reads up to n bytes; with wantInq >= 0 it also checks the
+// TCP_CM_INQ control message (recvmsg's msg_control).
+func (x *exec) readCall(fd agent.FD, sfd, n, wantInq int64, timeout func() time.Duration) func(context.Context) callResult {
 	return func(ctx context.Context) callResult {
 		t := timeout()
 		if x.nonblock[sfd] {
@@ -723,9 +702,17 @@ func (x *exec) readCall(fd agent.FD, sfd, n int64, timeout func() time.Duration)
 		if n <= 0 || n > 16<<20 {
 			return callResult{err: fmt.Errorf("length %d: drill reads 1 byte to 16 MiB at once", n)}
 		}
-		data, err := x.ag.Read(ctx, fd, int(n), t)
+		data, inq, err := x.ag.ReadInq(ctx, fd, int(n), t)
 		if err != nil {
 			return result(0, err)
+		}
+		if wantInq >= 0 {
+			if inq == nil {
+				return callResult{err: fmt.Errorf("recvmsg: the agent returned no TCP_CM_INQ control message: %w", agent.ErrUnsupported)}
+			}
+			if int64(*inq) != wantInq {
+				return callResult{err: fmt.Errorf("recvmsg: expected TCP_CM_INQ %d but got %d", wantInq, *inq)}
+			}
 		}
 		return callResult{val: int64(len(data))}
 	}
@@ -744,29 +731,6 @@ func inqCmsg(e Expr) (int64, bool) {
 		return 0, false
 	}
 	return d.Int, true
-}
-
-func (x *exec) readInqCall(fd agent.FD, sfd, n, want int64, timeout func() time.Duration) func(context.Context) callResult {
-	return func(ctx context.Context) callResult {
-		t := timeout()
-		if x.nonblock[sfd] {
-			t = time.Millisecond
-		}
-		if n <= 0 || n > 16<<20 {
-			return callResult{err: fmt.Errorf("length %d: drill reads 1 byte to 16 MiB at once", n)}
-		}
-		data, inq, err := x.ag.ReadInq(ctx, fd, int(n), t)
-		if err != nil {
-			return result(0, err)
-		}
-		if inq == nil {
-			return callResult{err: fmt.Errorf("recvmsg: the agent returned no TCP_CM_INQ control message: %w", agent.ErrUnsupported)}
-		}
-		if int64(*inq) != want {
-			return callResult{err: fmt.Errorf("recvmsg: expected TCP_CM_INQ %d but got %d", want, *inq)}
-		}
-		return callResult{val: int64(len(data))}
-	}
 }
 
 // python runs a %{ }% block of tcpi_* assertions with the target's

@@ -76,6 +76,15 @@ type Epoller interface {
 	EpollWait(ctx context.Context, epfd FD, max int, timeout time.Duration) ([]EpollReady, error)
 }
 
+// NullBuffer is a Backend that can pass a NULL buffer to read(2) and
+// write(2), for scripts that check the EFAULT a bad pointer gets (the
+// Linux kernel backend). Optional: others answer unsupported.
+type NullBuffer interface {
+	// NullIO calls read (write false) or write with a NULL buffer of size
+	// bytes and returns the call's result.
+	NullIO(fd FD, write bool, size int) (int, error)
+}
+
 // toResponse fills the error fields of r from err.
 func errorResponse(r *Response, err error) {
 	r.OK = false

@@ -413,6 +413,24 @@ func (c *Client) EpollWait(ctx context.Context, epfd FD, max int, timeout time.D
 	return *r.Ready, nil
 }
 
+// NullIO calls read (write false) or write on fd with a NULL buffer of
+// size bytes, as packetdrill's syscall_bad_arg scripts do (the Linux
+// kernel backend; EFAULT is the expected answer).
+func (c *Client) NullIO(ctx context.Context, fd FD, write bool, size int) (int, error) {
+	op := "read"
+	if write {
+		op = "write"
+	}
+	r, err := c.Do(ctx, Request{Op: op, FD: fd, Size: size, Null: true})
+	if err != nil {
+		return 0, err
+	}
+	if r.N == nil {
+		return 0, fmt.Errorf("agent: %s: no n in response", op)
+	}
+	return *r.N, nil
+}
+
 // Sysctl sets a net.* sysctl of the agent's host (key in dotted form) and
 // returns its old value. Agents answer unsupported (EPERM) unless they
 // were started with --allow-sysctl (Server.AllowSysctl).

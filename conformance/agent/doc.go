@@ -147,6 +147,10 @@
 //     epoll_wait: at most size (1 to 1024) events within timeout_ms (0 at
 //     once, negative no limit); ready lists them, each {"fd", "events"},
 //     [] on a timeout.
+//   - null: read and write with "null": true pass a NULL buffer of size
+//     bytes to read(2) or write(2) and answer n or the errno (EFAULT when
+//     the kernel has something to copy): packetdrill's syscall_bad_arg
+//     scripts. The Linux kernel backend only (agent.NullBuffer).
 //   - inq: in read's response, the bytes left to read as Linux's
 //     TCP_CM_INQ control message says once TCP_INQ is set on the socket
 //     (setsockopt TCP_INQ 1); absent when the read carried none (other

@@ -161,3 +161,17 @@ func (b *kernelBackend) EpollWait(ctx context.Context, epfd FD, max int, timeout
 }
 
 func max0(d time.Duration) time.Duration { return max(0, d) }
+
+// NullIO is read(2) or write(2) with a NULL buffer: the kernel answers
+// EFAULT when it has something to copy.
+func (b *kernelBackend) NullIO(fd FD, write bool, size int) (int, error) {
+	nr := uintptr(unix.SYS_READ)
+	if write {
+		nr = unix.SYS_WRITE
+	}
+	n, _, errno := unix.Syscall(nr, uintptr(fd), 0, uintptr(size))
+	if errno != 0 {
+		return 0, errno
+	}
+	return int(n), nil
+}

@@ -203,6 +203,14 @@ func TestKernelEpoll(t *testing.T) {
 	if r := must(c.EpollWait(ctx, ep, 4, 0))(t); len(r) != 0 {
 		t.Errorf("epoll_wait again (edge-triggered): %v, want none", r)
 	}
+	// A NULL buffer: EFAULT from the kernel, for reading (data is there)
+	// and for writing.
+	if _, err := c.NullIO(ctx, fd, false, 10); !errors.Is(err, syscall.EFAULT) {
+		t.Errorf("read into NULL: %v, want EFAULT", err)
+	}
+	if _, err := c.NullIO(ctx, fd, true, 10); !errors.Is(err, syscall.EFAULT) {
+		t.Errorf("write from NULL: %v, want EFAULT", err)
+	}
 	if err := c.EpollCtl(ctx, ep, "EPOLL_CTL_BOGUS", fd, EpollIn); !errors.Is(err, syscall.EINVAL) {
 		t.Errorf("epoll_ctl with a bad op: %v, want EINVAL", err)
 	}

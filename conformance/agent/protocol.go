@@ -32,6 +32,9 @@ type Request struct {
 	Events []string `json:"events,omitempty"`
 	// Text is sysctl's new value.
 	Text string `json:"text,omitempty"`
+	// Null makes read and write pass a NULL buffer of Size bytes to the
+	// system call (packetdrill's syscall_bad_arg scripts: EFAULT).
+	Null bool `json:"null,omitempty"`
 }
 
 // Response is one response line of the protocol (see the package doc).

@@ -438,6 +438,25 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 			return err
 		}
 		resp.Value = &v
+	case "read", "write":
+		if !req.Null {
+			break
+		}
+		nb, ok := s.b.(NullBuffer)
+		if !ok {
+			return Unsupported(syscall.EOPNOTSUPP, "%s with a NULL buffer: not in this backend", req.Op)
+		}
+		if req.Size <= 0 || req.Size > maxRead {
+			return badRequest("size %d: want 1..%d", req.Size, maxRead)
+		}
+		n, err := nb.NullIO(req.FD, req.Op == "write", req.Size)
+		if err != nil {
+			return err
+		}
+		resp.N = &n
+		return nil
+	}
+	switch req.Op {
 	case "read":
 		size := req.Size
 		if size == 0 {

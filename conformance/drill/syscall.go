@@ -330,6 +330,13 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		if len(a) < 3 {
 			return nil, fmt.Errorf("%s needs fd, buffer and length", c.Name)
 		}
+		if isNull(a[1]) {
+			fd, _, err := x.fd(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return x.nullCall(fd, true, a[2].Int), nil
+		}
 		if a[1].Kind != ExprEllipsis {
 			return nil, fmt.Errorf("%s buffer %s: the agent sends its own data (write ... as the buffer)", c.Name, a[1])
 		}
@@ -375,6 +382,13 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 	case "read", "recv", "recvfrom":
 		if len(a) < 3 {
 			return nil, fmt.Errorf("%s needs fd, buffer and length", c.Name)
+		}
+		if isNull(a[1]) {
+			fd, _, err := x.fd(a[0])
+			if err != nil {
+				return nil, err
+			}
+			return x.nullCall(fd, false, a[2].Int), nil
 		}
 		if a[1].Kind != ExprEllipsis {
 			return nil, fmt.Errorf("%s buffer %s: the agent reads into its own buffer (... as the buffer)", c.Name, a[1])
@@ -654,6 +668,19 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}, nil
 	}
 	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, epoll_create, epoll_ctl, epoll_wait, shutdown and close)", c.Name)
+}
+
+func isNull(e Expr) bool { return e.Kind == ExprIdent && e.Name == "NULL" && e.Args == nil && e.Value == nil }
+
+// nullCall reads or writes n bytes with a NULL buffer (EFAULT expected).
+func (x *exec) nullCall(fd agent.FD, write bool, n int64) func(context.Context) callResult {
+	return func(ctx context.Context) callResult {
+		if n <= 0 || n > 16<<20 {
+			return callResult{err: fmt.Errorf("length %d: want 1 byte to 16 MiB", n)}
+		}
+		got, err := x.ag.NullIO(ctx, fd, write, int(n))
+		return result(int64(got), err)
+	}
 }
 
 func epollEvents(e Expr) (agent.EpollEvents, error) {

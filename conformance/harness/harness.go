@@ -174,6 +174,15 @@ func (b nsKernel) EpollWait(ctx context.Context, epfd agent.FD, max int, timeout
 	return ep.EpollWait(ctx, epfd, max, timeout)
 }
 
+// NullIO passes the kernel backend's NULL-buffer reads and writes through.
+func (b nsKernel) NullIO(fd agent.FD, write bool, size int) (int, error) {
+	nb, ok := b.Backend.(agent.NullBuffer)
+	if !ok {
+		return 0, agent.Unsupported(syscall.EOPNOTSUPP, "a NULL buffer: not in this backend")
+	}
+	return nb.NullIO(fd, write, size)
+}
+
 func (b nsKernel) Socket() (agent.FD, error) {
 	var fd agent.FD
 	err := b.ns.Do(func() error {

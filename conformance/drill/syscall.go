@@ -670,7 +670,9 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, epoll_create, epoll_ctl, epoll_wait, shutdown and close)", c.Name)
 }
 
-func isNull(e Expr) bool { return e.Kind == ExprIdent && e.Name == "NULL" && e.Args == nil && e.Value == nil }
+func isNull(e Expr) bool {
+	return e.Kind == ExprIdent && e.Name == "NULL" && e.Args == nil && e.Value == nil
+}
 
 // nullCall reads or writes n bytes with a NULL buffer (EFAULT expected).
 func (x *exec) nullCall(fd agent.FD, write bool, n int64) func(context.Context) callResult {

@@ -221,3 +221,64 @@ func msnlbPrint(b []byte, data []byte) []byte {
 	b = append(b, ", host IP: "...)
 	return appendIPv4(b, data[16:20])
 }
+
+var sipCommands = []string{"ACK", "BYE", "CANCEL", "DO", "INFO", "INVITE", "MESSAGE", "NOTIFY", "OPTIONS",
+	"PRACK", "QAUTH", "REFER", "REGISTER", "SPRACK", "SUBSCRIBE", "UPDATE", "PUBLISH"}
+
+// sipPrint prints "SIP" and, for a request or a response (RFC 3261
+// section 7.1 and 7.2: a method, or a status code as the second token),
+// its first line, as tcpdump's txtproto_print does without -v.
+func sipPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	b = append(b, "SIP"...)
+	return appendTxtProto(b, "sip", data, length, sipCommands), true
+}
+
+var (
+	syslogSeverities = map[uint32]string{0: "emergency", 1: "alert", 2: "critical", 3: "error", 4: "warning",
+		5: "notice", 6: "info", 7: "debug"}
+	syslogFacilities = map[uint32]string{0: "kernel", 1: "user", 2: "mail", 3: "daemon", 4: "auth", 5: "syslog",
+		6: "lpr", 7: "news", 8: "uucp", 9: "cron", 10: "authpriv", 11: "ftp", 12: "ntp", 13: "security",
+		14: "console", 15: "cron", 16: "local0", 17: "local1", 18: "local2", 19: "local3", 20: "local4",
+		21: "local5", 22: "local6", 23: "local7"}
+)
+
+// syslogPrint prints a syslog message's facility and severity, from the
+// PRI part "<N>" of up to three digits (RFC 3164 section 4.1.1, RFC 5424
+// section 6.2.1), as print-syslog.c does without -v.
+func syslogPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	at := func(i int) (byte, bool) {
+		if i >= len(data) {
+			return 0, false
+		}
+		return data[i], true
+	}
+	c, ok := at(0)
+	if !ok {
+		return appendTrunc(b, "syslog"), true
+	}
+	if c != '<' {
+		return append(b, " (invalid)"...), true
+	}
+	off, pri := 1, uint32(0)
+	for ; off <= 3; off++ {
+		if c, ok = at(off); !ok {
+			return appendTrunc(b, "syslog"), true
+		}
+		if c < '0' || c > '9' {
+			break
+		}
+		pri = pri*10 + uint32(c-'0')
+	}
+	if c, ok = at(off); !ok {
+		return appendTrunc(b, "syslog"), true
+	}
+	if c != '>' {
+		return append(b, " (invalid)"...), true
+	}
+	b = append(b, "SYSLOG "...)
+	b = appendTok(b, syslogFacilities, pri&0x3f8>>3, "unknown (", ")")
+	b = append(b, '.')
+	b = appendTok(b, syslogSeverities, pri&7, "unknown (", ")")
+	b = append(b, ", length: "...)
+	return appendInt(b, length), true
+}

@@ -106,7 +106,9 @@ func (p *Printer) pppPrint(b []byte, data []byte, length int) ([]byte, bool) {
 		}
 	case 0x00fd:
 		return append(b, "compressed PPP data"...), true
-	case 0x003d, 0xc223, 0xc023, 0xc02d, 0x8137, 0x002b, 0x0023, 0x0281, 0x0283:
+	case 0x0281, 0x0283:
+		return p.mplsPrint(b, data, length), true
+	case 0x003d, 0xc223, 0xc023, 0xc02d, 0x8137, 0x002b, 0x0023:
 		return b, false
 	}
 	// Other protocols: tcpdump names them and dumps the bytes in hex on

@@ -251,6 +251,14 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = appendInt(b, length+14)
 		b = append(b, ": "...)
 	}
+	if typ == 0x8870 {
+		// Alteon jumbo frames: an LLC header follows the type
+		// (draft-ietf-isis-ext-eth-01).
+		if len(rest) < 3 {
+			return append(b, " [|llc]"...)
+		}
+		return p.llc(b, rest, length, e.SrcMAC, e.DstMAC)
+	}
 	// 802.1Q, QinQ tags.
 	for isVLAN(typ) {
 		if len(rest) < 4 || length < 4 {
@@ -294,6 +302,15 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return loopbackPrint(b, rest, length)
 	case 0x886f:
 		return msnlbPrint(b, rest)
+	case 0x8847, 0x8848:
+		return p.mplsPrint(b, rest, length)
+	case 0x880b: // PPP (print-ether.c's ethertype_print)
+		if length == 0 {
+			return b
+		}
+		b = append(b, ": "...)
+		out, _ := p.pppPrint(b, rest, length)
+		return out
 	}
 	if unknown != nil {
 		b = unknown(b)
@@ -410,6 +427,10 @@ func etherTypeName(t uint16) string {
 		return "DEC LanBridge"
 	case 0x894f:
 		return "NSH"
+	case 0x8870:
+		return "Jumbo"
+	case 0x880b:
+		return "PPP"
 	}
 	return "Unknown"
 }

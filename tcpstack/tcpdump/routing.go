@@ -250,6 +250,9 @@ func (p *Printer) grePrint(b []byte, data []byte, length int) []byte {
 	case 0x6558: // transparent Ethernet bridging
 		first = layers.LayerTypeEthernet
 	}
+	if prot == 0x8847 {
+		return p.mplsPrint(b, rest, n)
+	}
 	if first != gopacket.LayerTypeZero {
 		if out, ok := p.inner(b, first, rest, n); ok {
 			return out
@@ -259,7 +262,7 @@ func (p *Printer) grePrint(b []byte, data []byte, length int) []byte {
 	return appendHex(b, uint64(prot), 1)
 }
 
-// greProto appends, with -e, the protocol of a GRE packet.
+// greProto appends, with -e, the protocol of a GRE or Geneve packet.
 func (p *Printer) greProto(b []byte, prot uint16) []byte {
 	if !p.LinkHeader {
 		return b

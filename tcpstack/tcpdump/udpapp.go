@@ -83,22 +83,22 @@ func init() {
 		{eitherPort(3503), nil},      // MPLS LSP ping
 		{srcPort(49152), bcmLIPrint}, // Broadcom LI shim
 		{dstPort(3784, 4784, 6784, 3785), bfdPrint},
-		{eitherPort(701), nil},   // LMP
-		{eitherPort(1589), nil},  // VQP
-		{eitherPort(6343), nil},  // sFlow
-		{dstPort(12223), nil},    // LWAPP control
-		{srcPort(12223), nil},    // LWAPP control
-		{eitherPort(12222), nil}, // LWAPP data
-		{eitherPort(5060), nil},  // SIP
-		{eitherPort(514), nil},   // syslog
-		{eitherPort(8472), nil},  // OTV
-		{eitherPort(4789), nil},  // VXLAN
-		{eitherPort(6081), nil},  // Geneve
-		{eitherPort(4342), nil},  // LISP control
-		{eitherPort(4790), nil},  // VXLAN-GPE
-		{eitherPort(17754), nil}, // ZEP
-		{eitherPort(6635), nil},  // MPLS over UDP
-		{nil, nil},               // AppleTalk over UDP: see udpAppFor
+		{eitherPort(701), nil},           // LMP
+		{eitherPort(1589), nil},          // VQP
+		{eitherPort(6343), nil},          // sFlow
+		{dstPort(12223), nil},            // LWAPP control
+		{srcPort(12223), nil},            // LWAPP control
+		{eitherPort(12222), nil},         // LWAPP data
+		{eitherPort(5060), sipPrint},     // SIP
+		{eitherPort(514), syslogPrint},   // syslog
+		{eitherPort(8472), nil},          // OTV
+		{eitherPort(4789), vxlanPrint},   // VXLAN
+		{eitherPort(6081), genevePrint},  // Geneve
+		{eitherPort(4342), nil},          // LISP control
+		{eitherPort(4790), nil},          // VXLAN-GPE
+		{eitherPort(17754), nil},         // ZEP
+		{eitherPort(6635), mplsUDPPrint}, // MPLS over UDP
+		{nil, nil},                       // AppleTalk over UDP: see udpAppFor
 		{eitherPort(319, 320), ptpPrintUDP},
 		{eitherPort(30490), nil}, // SOME/IP
 	}

@@ -301,6 +301,48 @@ func extraFrames() [][]byte {
 	}
 	add(ether(0x88f7, cat([]byte{0, 0x12}, make([]byte, 40))))
 
+	// MPLS label stacks (IPv4 and IPv6 by the null labels and by the
+	// first byte, unknown payload), MPLS in GRE and UDP; VXLAN and Geneve
+	// (Ethernet, IPv4, ARP, an unknown protocol, options, bad version).
+	mpls := func(label uint32, s bool, ttl byte) []byte {
+		e := label<<12 | 5<<9 | uint32(ttl)
+		if s {
+			e |= 0x100
+		}
+		return u32(e)
+	}
+	add(ether(0x8847, cat(mpls(100, false, 64), mpls(0, true, 63), inner)))
+	add(ether(0x8847, cat(mpls(2, true, 1), ipv6(17, udpDgram(1, 2, nil)))))
+	add(ether(0x8847, cat(mpls(1000, true, 9), inner)))
+	add(ether(0x8848, cat(mpls(1000, true, 9), []byte{0x99, 1, 2, 3})))
+	add(ether(0x8847, cat(mpls(1000, false, 9), []byte{1, 2})))
+	add(ether(0x0800, ipv4(47, cat(u16(0), u16(0x8847), mpls(3, true, 7), inner), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(1024, 6635, cat(mpls(16, true, 7), inner)), nil)))
+	arp := cat([]byte{0, 1, 8, 0, 6, 4, 0, 1}, macs[6:], hostA, make([]byte, 6), hostB)
+	add(ether(0x0800, ipv4(17, udpDgram(40000, 4789, cat([]byte{8, 0, 0, 0}, u32(5001<<8), ether(0x0800, inner))), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(40000, 4789, cat([]byte{0, 0, 0, 0}, u32(7<<8), ether(0x0806, arp))), nil)))
+	add(ether(0x0800, ipv4(17, udpDgram(40000, 4789, []byte{8, 0, 0}), nil)))
+	for _, g := range [][]byte{
+		cat([]byte{0, 0}, u16(0x6558), u32(0x123400), ether(0x0800, inner)),
+		cat([]byte{2, 0xc0}, u16(0x0800), u32(0xabcdef07), u32(0x01020304), u32(0x05060708), inner),
+		cat([]byte{0, 0}, u16(0x86dd), u32(1<<8), ipv6(17, udpDgram(1, 2, nil))),
+		cat([]byte{0, 0x30}, u16(0x0806), u32(9<<8), arp),
+		cat([]byte{0, 0}, u16(0x1234), u32(9<<8), []byte("abcd")),
+		cat([]byte{0x40, 0}, u16(0x0800), u32(9<<8), inner),
+		cat([]byte{8, 0}, u16(0x0800), u32(9<<8), inner),
+	} {
+		add(ether(0x0800, ipv4(17, udpDgram(40000, 6081, g), nil)))
+	}
+
+	// syslog (priorities valid, unknown, malformed) and SIP (request,
+	// response, neither).
+	for _, m := range []string{"<34>Oct 11 22:14:15 host su: x", "<191>x", "<0>", "<1234>x", "x<1>", "<12"} {
+		add(ether(0x0800, ipv4(17, udpDgram(514, 514, []byte(m)), nil)))
+	}
+	for _, m := range []string{"INVITE sip:bob@example.com SIP/2.0\r\nVia: x\r\n", "SIP/2.0 200 OK\r\n\r\n", "hello there\r\n", "REGISTER sip:x SIP/2.0"} {
+		add(ether(0x0800, ipv4(17, udpDgram(5060, 5060, []byte(m)), nil)))
+	}
+
 	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
 	// protocols (PVST+, UDLD, DTP).
 	bpdu := func(version, typ, flags byte) []byte {

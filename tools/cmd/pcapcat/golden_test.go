@@ -117,6 +117,7 @@ var corpusGolden = []struct {
 	{"loopback.pcap", true},                      // Ethernet loopback
 	{"msnlb.pcap", true},                         // MS NLB heartbeats
 	{"mtrace.pcap", true},                        // IGMP mtrace
+	{"gso-ipv4-vxlan-ipv4.pcap", true},           // VXLAN
 }
 
 // lineDiff shows the first lines that differ.

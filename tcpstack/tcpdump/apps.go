@@ -282,3 +282,152 @@ func syslogPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]
 	b = append(b, ", length: "...)
 	return appendInt(b, length), true
 }
+
+// bootpPrint prints a BOOTP or DHCPv4 message's operation, the client's
+// hardware address in a request from an Ethernet host, and the length
+// (RFC 951 section 3, RFC 2131 section 2), as print-bootp.c does without
+// -v.
+func bootpPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	const proto = "bootp"
+	if len(data) < 1 {
+		return appendTrunc(b, proto), true
+	}
+	op := data[0]
+	b = append(b, "BOOTP/DHCP, "...)
+	switch op {
+	case 1:
+		b = append(b, "Request"...)
+	case 2:
+		b = append(b, "Reply"...)
+	default:
+		b = append(b, "unknown (0x"...)
+		b = appendHex(b, uint64(op), 2)
+		b = append(b, ')')
+	}
+	if len(data) < 3 {
+		return appendTrunc(b, proto), true
+	}
+	if data[1] == 1 && data[2] == 6 && op == 1 {
+		if len(data) < 34 {
+			return appendTrunc(b, proto), true
+		}
+		b = append(b, " from "...)
+		b = AppendMAC(b, data[28:34])
+	}
+	b = append(b, ", length "...)
+	return appendInt(b, length), true
+}
+
+var (
+	tftpOps    = map[uint32]string{1: "RRQ", 2: "WRQ", 3: "DATA", 4: "ACK", 5: "ERROR", 6: "OACK"}
+	tftpErrors = map[uint32]string{0: "EUNDEF", 1: "ENOTFOUND", 2: "EACCESS", 3: "ENOSPACE", 4: "EBADOP",
+		5: "EBADID", 6: "EEXISTS", 7: "ENOUSER"}
+)
+
+// tftpPrint prints a TFTP packet (RFC 1350 section 5, options RFC 2347):
+// the opcode, then the file name and mode and options of a request, the
+// block number of data and acknowledgements, or an error's code and
+// message, as print-tftp.c does.
+func tftpPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	const proto = "tftp"
+	b = append(b, "TFTP, length "...)
+	b = appendInt(b, length)
+	if length < 2 {
+		return appendTrunc(b, proto), true
+	}
+	if len(data) < 2 {
+		return appendTrunc(b, proto), true
+	}
+	op := uint32(be16(data))
+	name, ok := tftpOps[op]
+	if !ok {
+		b = append(b, ", tftp-#"...)
+		return appendUint(b, uint64(op)), true
+	}
+	b = append(b, ", "...)
+	b = append(b, name...)
+	data, length = data[2:], length-2
+	// str prints a NUL-terminated string as nd_printztn does and returns
+	// the bytes it took, 0 when the string ends unterminated or uncaptured.
+	str := func() int {
+		for i := 0; ; i++ {
+			if i >= length || i >= len(data) {
+				return 0
+			}
+			if data[i] == 0 {
+				return i + 1
+			}
+			b = appendCharEscaped(b, data[i])
+		}
+	}
+	options := func() bool {
+		for length != 0 {
+			if len(data) < 1 {
+				return false
+			}
+			if data[0] != 0 {
+				b = append(b, ' ')
+			}
+			n := str()
+			if n == 0 {
+				return false
+			}
+			data, length = data[n:], length-n
+		}
+		return true
+	}
+	// quoted prints ` "string"` and skips it; false when it is missing or
+	// cut.
+	quoted := func() bool {
+		if length == 0 {
+			return false
+		}
+		b = append(b, " \""...)
+		n := str()
+		b = append(b, '"')
+		if n == 0 {
+			return false
+		}
+		data, length = data[n:], length-n
+		return true
+	}
+	switch op {
+	case 1, 2:
+		if !quoted() {
+			return appendTrunc(b, proto), true
+		}
+		if length == 0 {
+			return appendTrunc(b, proto), true
+		}
+		b = append(b, ' ')
+		n := str()
+		if n == 0 {
+			return appendTrunc(b, proto), true
+		}
+		data, length = data[n:], length-n
+		if !options() {
+			return appendTrunc(b, proto), true
+		}
+	case 6:
+		if !options() {
+			return appendTrunc(b, proto), true
+		}
+	case 3, 4:
+		if length < 2 || len(data) < 2 {
+			return appendTrunc(b, proto), true
+		}
+		b = append(b, " block "...)
+		b = appendUint(b, uint64(be16(data)))
+	case 5:
+		if length < 2 || len(data) < 2 {
+			return appendTrunc(b, proto), true
+		}
+		b = append(b, ' ')
+		b = appendTok(b, tftpErrors, uint32(be16(data)), "tftp-err-#", " \"")
+		data, length = data[2:], length-2
+		if !quoted() {
+			return appendTrunc(b, proto), true
+		}
+	}
+	return b, true
+}

@@ -238,12 +238,7 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 			b = appendInt(b, length+14)
 			b = append(b, ": "...)
 		}
-		// The 802.3 length bounds the LLC frame: padding is not part of it.
-		llc := rest[:min(int(typ), len(rest))]
-		if len(llc) < 3 {
-			return append(b, " [|llc]"...)
-		}
-		return p.llc(b, llc, min(int(typ), length), e.SrcMAC, e.DstMAC)
+		return p.lengthLLC(b, typ, rest, length, e.SrcMAC, e.DstMAC)
 	}
 	if p.LinkHeader {
 		b = appendEtherType(b, typ)
@@ -267,7 +262,10 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		b, typ = p.vlanTag(b, rest)
 		rest, length = rest[4:], length-4
 		if typ <= 1500 {
-			return p.llc(b, rest[:min(int(typ), len(rest))], min(int(typ), length), e.SrcMAC, e.DstMAC)
+			if p.LinkHeader {
+				b = append(b, "802.3"...)
+			}
+			return p.lengthLLC(b, typ, rest, length, e.SrcMAC, e.DstMAC)
 		}
 	}
 	return p.etherPayload(b, d, typ, rest, length, func(b []byte) []byte {
@@ -282,6 +280,16 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 		}
 		return b
 	})
+}
+
+// lengthLLC prints the LLC frame after an 802.3 length field: the length
+// bounds it, padding is not part of it.
+func (p *Printer) lengthLLC(b []byte, typ uint16, rest []byte, length int, src, dst []byte) []byte {
+	llc := rest[:min(int(typ), len(rest))]
+	if len(llc) < 3 {
+		return append(b, " [|llc]"...)
+	}
+	return p.llc(b, llc, min(int(typ), length), src, dst)
 }
 
 // etherPayload prints what follows an ethertype (Ethernet, SLL, VLAN).

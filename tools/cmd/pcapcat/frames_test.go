@@ -343,6 +343,21 @@ func extraFrames() [][]byte {
 		add(ether(0x0800, ipv4(17, udpDgram(5060, 5060, []byte(m)), nil)))
 	}
 
+	// BOOTP/DHCP (request from an Ethernet host, reply, other hardware,
+	// unknown operation) and TFTP (every opcode, options, odd bytes).
+	for _, m := range [][]byte{{1, 1, 6}, {2, 1, 6}, {1, 6, 6}, {7, 1, 6}} {
+		msg := cat(m, []byte{0}, u32(0x1234), make([]byte, 20), macs[6:], make([]byte, 202), u32(0x63825363), []byte{53, 1, 1, 255})
+		add(ether(0x0800, ipv4(17, udpDgram(68, 67, msg), nil)))
+	}
+	for _, m := range [][]byte{
+		cat(u16(1), []byte("boot/pxelinux.0\x00octet\x00blksize\x001432\x00tsize\x000\x00")),
+		cat(u16(2), []byte("f\x01\xe9le\x00netascii\x00")), cat(u16(3), u16(7), []byte("data")), cat(u16(4), u16(7)),
+		cat(u16(5), u16(1), []byte("File not found\x00")), cat(u16(5), u16(42), []byte("x\x00")),
+		cat(u16(6), []byte("blksize\x001432\x00")), cat(u16(9), u16(1)), cat(u16(1), []byte("noend")), cat(u16(1), []byte("a\x00")),
+	} {
+		add(ether(0x0800, ipv4(17, udpDgram(40000, 69, m), nil)))
+	}
+
 	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
 	// protocols (PVST+, UDLD, DTP).
 	bpdu := func(version, typ, flags byte) []byte {

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tcpregress.dev/pcap"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden from pcapcat's output")
@@ -57,11 +59,21 @@ func TestGolden(t *testing.T) {
 	} {
 		runs = append(runs, run{"ethernet.pcap." + m.name, append(m.args, ethernetPcap)})
 	}
+	// The hand-made frames (frames_test.go), which reach the protocol
+	// printers no capture of the corpus reaches (MPLS, Geneve, syslog,
+	// SIP, BOOTP, TFTP, ...), in the default format and with -e.
+	var recs []record
+	for _, f := range extraFrames() {
+		recs = append(recs, record{f, len(f)})
+	}
+	frames := writeCapture(t, "frames.pcap", pcap.LinkTypeEthernet, recs)
+	runs = append(runs, run{"frames.pcap", []string{frames}}, run{"frames.pcap.e", []string{"-e", frames}})
 	for _, r := range runs {
 		t.Run("golden="+r.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, nil, r.args...)
 			checkNoBug(t, out, errOut)
-			got := fmt.Sprintf("$ pcapcat %s\n--- exit %d\n--- stdout\n%s--- stderr\n%s", strings.Join(r.args, " "), code, out, errOut)
+			shown := strings.ReplaceAll(strings.Join(r.args, " "), frames, "frames.pcap")
+			got := fmt.Sprintf("$ pcapcat %s\n--- exit %d\n--- stdout\n%s--- stderr\n%s", shown, code, out, errOut)
 			path := filepath.Join("testdata", "golden", r.name+".txt")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

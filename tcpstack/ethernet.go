@@ -13,8 +13,14 @@ import (
 // readLoop feeds received frames to the stack until the link closes.
 func (s *Stack) readLoop() {
 	defer s.wg.Done()
+	sr, stamped := s.dev.(StampedReader)
 	for {
-		err := s.link.Read(s.inputBatch)
+		var err error
+		if stamped {
+			err = sr.ReadStamped(s.inputStamped)
+		} else {
+			err = s.link.Read(s.inputBatch)
+		}
 		if err != nil {
 			select {
 			case <-s.done:
@@ -27,7 +33,11 @@ func (s *Stack) readLoop() {
 }
 
 // inputBatch handles a batch of frames from the link.
-func (s *Stack) inputBatch(frames [][]byte) {
+func (s *Stack) inputBatch(frames [][]byte) { s.inputStamped(frames, nil) }
+
+// inputStamped handles a batch of frames from the link; stamp, when not nil,
+// gives their arrival times for the raw handler (see StampedReader).
+func (s *Stack) inputStamped(frames [][]byte, stamp func(int) time.Time) {
 	s.mu.Lock()
 	defer s.unlock()
 	if s.closed {
@@ -35,7 +45,13 @@ func (s *Stack) inputBatch(frames [][]byte) {
 	}
 	now := s.now()
 	s.batch = true
-	for _, f := range frames {
+	for i, f := range frames {
+		s.arrived = now
+		if stamp != nil && s.raw != nil {
+			if t := stamp(i); !t.IsZero() {
+				s.arrived = t
+			}
+		}
 		s.input(f, now)
 	}
 	s.batch = false

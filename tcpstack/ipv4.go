@@ -28,7 +28,7 @@ func (s *Stack) inputIPv4(srcMAC header.MAC, b []byte, now time.Time) {
 	}
 	// Ethernet pads short frames: the packet ends at its total length.
 	h = h[:h.TotalLen()]
-	if s.raw != nil && s.raw(h, now) {
+	if s.raw != nil && s.raw(h, s.arrived) {
 		return
 	}
 	src := h.Src()

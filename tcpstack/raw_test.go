@@ -105,3 +105,47 @@ func TestWriteIPv4Group(t *testing.T) {
 		t.Fatal("WriteIPv4 to an off-subnet unicast address without a gateway succeeded")
 	}
 }
+
+// stampedPipe is a pipe endpoint that stamps every frame with when, as
+// link/pcap stamps them with their capture times.
+type stampedPipe struct {
+	*pipe.Endpoint
+	when time.Time
+}
+
+func (p stampedPipe) ReadStamped(fn func([][]byte, func(int) time.Time)) error {
+	return p.Read(func(frames [][]byte) { fn(frames, func(int) time.Time { return p.when }) })
+}
+
+// TestRawHandlerArrivalTime: over a StampedReader, the raw handler gets
+// each frame's arrival time from the link, not the time the stack read it.
+func TestRawHandlerArrivalTime(t *testing.T) {
+	la, lb := pipe.New(macA, macB, pipe.Faults{})
+	when := time.Date(2026, 12, 7, 12, 0, 0, 123456000, time.UTC)
+	b, err := New(Config{Link: stampedPipe{lb, when}, Addr: addrB})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	a, err := New(Config{Link: la, Addr: addrA})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	got := make(chan time.Time, 16)
+	b.SetRawHandler(func(pkt []byte, now time.Time) bool {
+		got <- now
+		return true
+	})
+	if err := a.WriteIPv4(ipv4Packet(header.IPProtocolTCP, addrA.Addr(), addrB.Addr(), nil, make([]byte, 20))); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case now := <-got:
+		if !now.Equal(when) {
+			t.Errorf("raw handler got %v, want the link's stamp %v", now, when)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the raw handler saw nothing")
+	}
+}

@@ -91,6 +91,7 @@ type Stack struct {
 	nextPort  uint32       // its counter
 	frame     []byte       // output frame buffer, guarded by mu
 	raw       RawHandler
+	arrived   time.Time // when the frame being handled arrived (StampedReader), for raw
 	// batch is set while the read loop handles a batch of frames; the
 	// connections they touched wait in deferred for their output
 	// (RFC9293 MUST-59, see inputTCP). Guarded by mu.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"time"
 
 	libpcap "tcpregress.dev/pcap"
 )
@@ -20,6 +21,7 @@ type Link struct {
 	mtu   int
 	batch *libpcap.Batch
 	views [][]byte
+	stamp func(int) time.Time // l.stampOf, made once
 }
 
 // Options tune Open.
@@ -88,6 +90,29 @@ func New(h *libpcap.Handle, mac net.HardwareAddr, mtu int) *Link {
 
 // Read waits for frames and passes a batch of them to fn.
 func (l *Link) Read(fn func(frames [][]byte)) error {
+	if err := l.readBatch(); err != nil {
+		return err
+	}
+	fn(l.views)
+	return nil
+}
+
+// ReadStamped is Read that also passes the frames' capture time stamps:
+// stamp(i) is when the kernel received frame i. It implements
+// tcpstack.StampedReader.
+func (l *Link) ReadStamped(fn func(frames [][]byte, stamp func(i int) time.Time)) error {
+	if err := l.readBatch(); err != nil {
+		return err
+	}
+	if l.stamp == nil {
+		l.stamp = l.stampOf
+	}
+	fn(l.views, l.stamp)
+	return nil
+}
+
+// readBatch waits for the next batch and points l.views at its frames.
+func (l *Link) readBatch() error {
 	n, err := l.h.ReadBatch(l.batch)
 	if err != nil {
 		if errors.Is(err, libpcap.ErrClosed) {
@@ -99,8 +124,13 @@ func (l *Link) Read(fn func(frames [][]byte)) error {
 	for i := 0; i < n; i++ {
 		l.views = append(l.views, l.batch.Data(i))
 	}
-	fn(l.views)
 	return nil
+}
+
+// stampOf is the capture time of frame i of the last batch.
+func (l *Link) stampOf(i int) time.Time {
+	_, ci := l.batch.Packet(i)
+	return ci.Timestamp
 }
 
 // Write sends a frame.

@@ -421,6 +421,15 @@ func (p *Printer) inner(b []byte, first gopacket.LayerType, data []byte, length 
 	case layers.LayerTypeIPv6:
 		return p.ip6(b, nd, data, length), true
 	}
+	if length < len(data) {
+		// ether_print is told how many bytes were captured after the
+		// outer header; a frame longer than its length says is invalid.
+		b = append(b, "[length "...)
+		b = appendInt(b, length)
+		b = append(b, " < caplen "...)
+		b = appendInt(b, len(data))
+		return append(b, "] (invalid)"...), true
+	}
 	return p.ether(b, nd, data, length), true
 }
 

@@ -122,3 +122,117 @@ func (p *Printer) pppPrint(b []byte, data []byte, length int) ([]byte, bool) {
 	}
 	return append(b, ' '), true
 }
+
+var (
+	pppoeCodes = map[uint32]string{0x09: "PADI", 0x07: "PADO", 0x19: "PADR", 0x65: "PADS", 0xa7: "PADT", 0: ""}
+	pppoeTags  = map[uint32]string{0: "EOL", 0x0101: "Service-Name", 0x0102: "AC-Name", 0x0103: "Host-Uniq",
+		0x0104: "AC-Cookie", 0x0105: "Vendor-Specific", 0x0110: "Relay-Session-ID", 0x0120: "PPP-Max-Payload",
+		0x0201: "Service-Name-Error", 0x0202: "AC-System-Error", 0x0203: "Generic-Error"}
+)
+
+// pppoePrint prints a PPPoE packet (RFC 2516 section 4: version and type,
+// code, session id, length): a discovery packet's code and tags, or a
+// session packet's PPP frame, as print-pppoe.c does.
+func (p *Printer) pppoePrint(b []byte, data []byte, length int) []byte {
+	const proto = "pppoe"
+	if length < 6 {
+		b = append(b, " (length "...)
+		b = appendInt(b, length)
+		return append(b, " < 6) (invalid)"...)
+	}
+	length -= 6
+	if len(data) < 6 {
+		return appendTrunc(b, proto)
+	}
+	if v := data[0] >> 4; v != 1 {
+		b = append(b, " [ver "...)
+		b = appendUint(b, uint64(v))
+		b = append(b, ']')
+	}
+	if t := data[0] & 0x0f; t != 1 {
+		b = append(b, " [type "...)
+		b = appendUint(b, uint64(t))
+		b = append(b, ']')
+	}
+	code, session, plen := uint32(data[1]), be16(data[2:]), int(be16(data[4:]))
+	b = append(b, "PPPoE "...)
+	if name, ok := pppoeCodes[code]; ok {
+		b = append(b, name...)
+	} else {
+		b = append(b, "PAD-"...)
+		b = appendHex(b, uint64(code), 1)
+	}
+	if code == 0x09 && plen > 1484-6 {
+		b = append(b, " [len "...)
+		b = appendInt(b, plen)
+		b = append(b, "!]"...)
+	}
+	if plen > length {
+		b = append(b, " [len "...)
+		b = appendInt(b, plen)
+		b = append(b, " > "...)
+		b = appendInt(b, length)
+		b = append(b, "!]"...)
+		plen = length
+	}
+	if session != 0 {
+		b = append(b, " [ses 0x"...)
+		b = appendHex(b, uint64(session), 1)
+		b = append(b, ']')
+	}
+	data = data[6:]
+	if code == 0 {
+		// Session data: a PPP frame (RFC 2516 section 6).
+		b = append(b, ' ')
+		out, _ := p.pppPrint(b, data, plen)
+		return out
+	}
+	// Discovery tags (RFC 2516 appendix A): type, length, value.
+	tag := uint32(0xffff)
+	for off := 0; tag != 0 && off < plen; {
+		if len(data) < off+4 {
+			return appendTrunc(b, proto)
+		}
+		tag = uint32(be16(data[off:]))
+		n := int(be16(data[off+2:]))
+		off += 4
+		if n > 0 && len(data) < off+n {
+			return appendTrunc(b, proto)
+		}
+		b = append(b, " ["...)
+		if name, ok := pppoeTags[tag]; ok {
+			b = append(b, name...)
+		} else {
+			b = append(b, "TAG-0x"...)
+			b = appendHex(b, uint64(tag), 1)
+		}
+		if n > 0 {
+			v := data[off : off+n]
+			shown := v[:min(len(v), 79)] // tcpdump's MAXTAGPRINT
+			ascii := 0
+			for _, c := range shown {
+				if isPrint(c) {
+					ascii++
+				}
+			}
+			if ascii > len(shown)-ascii {
+				b = append(b, " \""...)
+				for _, c := range shown {
+					if !isPrint(c) {
+						c = '.'
+					}
+					b = append(b, c)
+				}
+				b = append(b, '"')
+			} else {
+				b = append(b, " 0x"...)
+				for _, c := range v {
+					b = append(b, "0123456789ABCDEF"[c>>4], "0123456789ABCDEF"[c&15])
+				}
+			}
+		}
+		b = append(b, ']')
+		off += n
+	}
+	return b
+}

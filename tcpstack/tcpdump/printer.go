@@ -312,6 +312,8 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return msnlbPrint(b, rest)
 	case 0x8847, 0x8848:
 		return p.mplsPrint(b, rest, length)
+	case 0x8863, 0x8864:
+		return p.pppoePrint(b, rest, length)
 	case 0x880b: // PPP (print-ether.c's ethertype_print)
 		if length == 0 {
 			return b

@@ -358,6 +358,21 @@ func extraFrames() [][]byte {
 		add(ether(0x0800, ipv4(17, udpDgram(40000, 69, m), nil)))
 	}
 
+	// PPPoE discovery (tags as text, as hex, unknown, EOL) and session
+	// (LCP, IPv4) packets, a bad version and a length past the frame.
+	pppoe := func(vt, code byte, ses uint16, payload []byte) []byte {
+		return cat([]byte{vt, code}, u16(ses), u16(uint16(len(payload))), payload)
+	}
+	tags := cat(u16(0x0101), u16(0), u16(0x0103), u16(4), u32(0x01020304), u16(0x0102), u16(6), []byte("isp-ac"),
+		u16(0x0999), u16(2), []byte("ab"), u16(0), u16(0), u16(0x0101), u16(0))
+	add(ether(0x8863, pppoe(0x11, 0x09, 0, tags)))
+	add(ether(0x8863, pppoe(0x11, 0x65, 0x1234, tags[:12])))
+	add(ether(0x8863, pppoe(0x11, 0xa7, 0x1234, nil)))
+	add(ether(0x8863, pppoe(0x21, 0x42, 0, nil)))
+	add(ether(0x8864, pppoe(0x11, 0, 0x1234, cat(u16(0xc021), []byte{9, 3}, u16(8), u32(0x01020304)))))
+	add(ether(0x8864, pppoe(0x11, 0, 0x1234, cat(u16(0x0021), inner))))
+	add(ether(0x8864, cat([]byte{0x11, 0}, u16(1), u16(200), u16(0x0021), inner)))
+
 	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
 	// protocols (PVST+, UDLD, DTP).
 	bpdu := func(version, typ, flags byte) []byte {

@@ -314,6 +314,10 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return p.mplsPrint(b, rest, length)
 	case 0x8863, 0x8864:
 		return p.pppoePrint(b, rest, length)
+	case 0x8809:
+		return slowPrint(b, rest, length)
+	case 0x888e:
+		return eapolPrint(b, rest)
 	case 0x880b: // PPP (print-ether.c's ethertype_print)
 		if length == 0 {
 			return b

@@ -373,6 +373,16 @@ func extraFrames() [][]byte {
 	add(ether(0x8864, pppoe(0x11, 0, 0x1234, cat(u16(0x0021), inner))))
 	add(ether(0x8864, cat([]byte{0x11, 0}, u16(1), u16(200), u16(0x0021), inner)))
 
+	// Slow protocols (LACP, Marker, OAM, bad version, unknown) and EAPOL.
+	for _, m := range [][]byte{cat([]byte{1, 1}, make([]byte, 108)), cat([]byte{2, 1}, make([]byte, 108)),
+		cat([]byte{3, 0, 0x50}, make([]byte, 40)), {1, 2, 0, 0}, cat([]byte{9, 1}, make([]byte, 40))} {
+		add(ether(0x8809, m))
+	}
+	for _, m := range [][]byte{cat([]byte{1, 0}, u16(5), []byte{2, 1}, u16(5), []byte{1}), {2, 1, 0, 0}, {1, 2, 0, 0},
+		cat([]byte{2, 3}, u16(95), make([]byte, 95)), {3, 9, 0, 0}} {
+		add(ether(0x888e, m))
+	}
+
 	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
 	// protocols (PVST+, UDLD, DTP).
 	bpdu := func(version, typ, flags byte) []byte {

@@ -24,7 +24,8 @@
 // What is printed as tcpdump prints it: the link layers Ethernet (with
 // 802.1Q and QinQ tags), Linux cooked captures (SLL and SLL2), BSD loopback
 // (NULL and LOOP), raw IP, IP over InfiniBand, PPP (IP and control
-// protocols), Frame Relay (IP in it) and 802.11 behind radiotap (its
+// protocols; on DLT_PPP links and in HDLC-like framing, escapes too), Cisco
+// HDLC (with SLARP), Frame Relay (IP in it) and 802.11 behind radiotap (its
 // management frames without elements); 802.2 LLC and SNAP, spanning tree
 // BPDUs, Cisco's UDLD and DTP, PTP, LLDP, Ethernet loopback, MS NLB
 // heartbeats; LACP and the other slow protocols; EAPOL; PPPoE discovery and

@@ -9,7 +9,8 @@ import (
 // LinkHeaderLen returns the length of the link-level header that tcpdump -x
 // and -X leave out of their hex dump of a packet of link type lt: the
 // Ethernet header with its 802.1Q tags, the Linux SLL or SLL2 header, the
-// loopback family, IP over InfiniBand's header; 0 for raw IP and link types
+// loopback family, IP over InfiniBand's header, the PPP or Cisco HDLC
+// header; 0 for raw IP and link types
 // the printer does not know.
 func LinkHeaderLen(lt layers.LinkType, data []byte) int {
 	switch lt {
@@ -30,6 +31,14 @@ func LinkHeaderLen(lt layers.LinkType, data []byte) int {
 		return 4
 	case linkTypeIPoIB:
 		return 44
+	case linkTypePPPSerial, linkTypeCHDLC:
+		// Address, control and protocol; only address and control for a
+		// PPP_SERIAL frame tcpdump cannot tell.
+		n := 4
+		if lt == linkTypePPPSerial && len(data) > 0 && data[0] != 0xff && data[0] != 0x0f && data[0] != 0x8f {
+			n = 2
+		}
+		return min(n, len(data))
 	}
 	return 0
 }

@@ -57,9 +57,6 @@ func (p *Printer) pppPrint(b []byte, data []byte, length int) ([]byte, bool) {
 		prot = uint32(be16(data))
 		data, length = data[2:], length-2
 	}
-	if prot&0xff00 == 0x7e00 {
-		return b, false // an HDLC escape: tcpdump unescapes the frame
-	}
 	if p.LinkHeader {
 		name, ok := pppTypes[prot]
 		if !ok {
@@ -74,6 +71,18 @@ func (p *Printer) pppPrint(b []byte, data []byte, length int) ([]byte, bool) {
 			return b, true
 		}
 		b = append(b, ": "...)
+	}
+	return p.handlePPP(b, prot, data, length, proto)
+}
+
+// handlePPP prints what a PPP frame of protocol prot carries (tcpdump's
+// handle_ppp); ok is false for what the printer does not decode. proto
+// names the truncation marker.
+func (p *Printer) handlePPP(b []byte, prot uint32, data []byte, length int, proto string) ([]byte, bool) {
+	if prot&0xff00 == 0x7e00 {
+		// An HDLC escape: the frame still holds its escapes, from the
+		// low byte of the protocol on (RFC 1662 section 4.2).
+		return p.pppUnescape(b, byte(prot), data, length, proto), true
 	}
 	switch prot {
 	case 0xc021, 0x8021, 0x8023, 0x8281, 0x8057, 0x80fd, 0xc02b: // control protocols
@@ -113,13 +122,7 @@ func (p *Printer) pppPrint(b []byte, data []byte, length int) ([]byte, bool) {
 	}
 	// Other protocols: tcpdump names them and dumps the bytes in hex on
 	// the following lines.
-	if name, ok := pppTypes[prot]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "unknown PPP protocol (0x"...)
-		b = appendHex(b, uint64(prot), 4)
-		b = append(b, ')')
-	}
+	b = appendPPPType(b, prot)
 	return append(b, ' '), true
 }
 
@@ -235,4 +238,210 @@ func (p *Printer) pppoePrint(b []byte, data []byte, length int) []byte {
 		off += n
 	}
 	return b
+}
+
+// pppUnescape prints a PPP frame that still holds its HDLC control escapes
+// (RFC 1662 section 4.2: 0x7d, then the byte XOR 0x20) from first, the
+// byte before data, on, as tcpdump's ppp_hdlc does: it removes the escapes
+// from the captured bytes and guesses the frame's start (a one-byte IP or
+// IPv6 protocol, address and control, or a protocol).
+func (p *Printer) pppUnescape(b []byte, first byte, data []byte, length int, proto string) []byte {
+	if length == 0 {
+		return b
+	}
+	u := make([]byte, 0, len(data)+1)
+	esc := append([]byte{first}, data...)
+	for i := 0; i < len(esc); i++ {
+		c := esc[i]
+		if c == 0x7d {
+			if i+1 >= len(esc) {
+				break
+			}
+			i++
+			c = esc[i] ^ 0x20
+		}
+		u = append(u, c)
+	}
+	if len(u) < 1 {
+		return appendTrunc(b, proto)
+	}
+	switch u[0] {
+	case 0x21:
+		out, _ := p.inner(b, layers.LayerTypeIPv4, u[1:], len(u)-1)
+		return out
+	case 0x57:
+		out, _ := p.inner(b, layers.LayerTypeIPv6, u[1:], len(u)-1)
+		return out
+	}
+	if len(u) < 2 {
+		return appendTrunc(b, proto)
+	}
+	prot, rest := uint32(be16(u)), u[2:]
+	if prot == 0xff03 {
+		if len(u) < 4 {
+			return appendTrunc(b, proto)
+		}
+		prot, rest = uint32(be16(u[2:])), u[4:]
+	}
+	if prot&0xff00 == 0x7e00 {
+		b = append(b, "(protocol 0x"...)
+		b = appendHex(b, uint64(prot), 4)
+		return append(b, " invalid)"...)
+	}
+	out, _ := p.handlePPP(b, prot, rest, len(rest), proto)
+	return out
+}
+
+// Link types of PPP in HDLC-like framing and of Cisco HDLC.
+const (
+	linkTypePPPSerial layers.LinkType = 50
+	linkTypeCHDLC     layers.LinkType = 104
+)
+
+// pppHDLCPrint prints a frame of link type PPP_SERIAL (RFC 1662 framing:
+// address 0xff, control 0x03, protocol), or a Cisco HDLC frame that such a
+// link also carries, as tcpdump's ppp_hdlc_if_print does.
+func (p *Printer) pppHDLCPrint(b []byte, data []byte, length int) []byte {
+	const proto = "ppp_hdlc"
+	if len(data) < 2 {
+		return appendTrunc(b, proto)
+	}
+	switch data[0] {
+	case 0x0f, 0x8f:
+		return p.chdlcPrint(b, data, length)
+	}
+	if len(data) < 4 {
+		return appendTrunc(b, proto)
+	}
+	if p.LinkHeader {
+		b = appendHex(b, uint64(data[0]), 2)
+		b = append(b, ' ')
+		b = appendHex(b, uint64(data[1]), 2)
+		b = append(b, ' ')
+		b = appendInt(b, length)
+		b = append(b, ' ')
+	}
+	if data[0] != 0xff {
+		b = append(b, "unknown addr "...)
+		b = appendHex(b, uint64(data[2]), 2)
+		b = append(b, "; ctrl "...)
+		return appendHex(b, uint64(data[3]), 2)
+	}
+	prot := uint32(be16(data[2:]))
+	b = appendPPPType(b, prot)
+	b = append(b, ": "...)
+	out, _ := p.handlePPP(b, prot, data[4:], length-4, proto)
+	return out
+}
+
+// chdlcPrint prints a Cisco HDLC frame (address 0x0f unicast or 0x8f
+// broadcast, control, an ethertype) as print-chdlc.c does: IP, IPv6, SLARP
+// and MPLS inside.
+func (p *Printer) chdlcPrint(b []byte, data []byte, length int) []byte {
+	const proto = "chdlc"
+	if length < 4 || len(data) < 4 {
+		return appendTrunc(b, proto)
+	}
+	typ := be16(data[2:])
+	if p.LinkHeader {
+		switch data[0] {
+		case 0x0f:
+			b = append(b, "unicast"...)
+		case 0x8f:
+			b = append(b, "bcast"...)
+		default:
+			b = append(b, "0x"...)
+			b = appendHex(b, uint64(data[0]), 2)
+		}
+		b = append(b, ", "...)
+		b = appendEtherType(b, typ)
+		b = append(b, ", length "...)
+		b = appendInt(b, length)
+		b = append(b, ": "...)
+	}
+	data, length = data[4:], length-4
+	switch typ {
+	case 0x0800:
+		out, _ := p.inner(b, layers.LayerTypeIPv4, data, length)
+		return out
+	case 0x86dd:
+		out, _ := p.inner(b, layers.LayerTypeIPv6, data, length)
+		return out
+	case 0x8035:
+		return slarpPrint(b, data, length)
+	case 0x8847, 0x8848:
+		return p.mplsPrint(b, data, length)
+	}
+	if !p.LinkHeader {
+		b = append(b, "unknown CHDLC protocol (0x"...)
+		b = appendHex(b, uint64(typ), 4)
+		b = append(b, ')')
+	}
+	return b
+}
+
+// slarpPrint prints a Cisco SLARP message: a request, a reply with an
+// address and mask, or a keepalive with its sequence numbers and the
+// optional uptime in milliseconds.
+func slarpPrint(b []byte, data []byte, length int) []byte {
+	const proto = "chdlc_slarp"
+	b = append(b, "SLARP (length: "...)
+	b = appendInt(b, length)
+	b = append(b, "), "...)
+	if length < 14 || len(data) < 14 {
+		return appendTrunc(b, proto)
+	}
+	switch code := be32(data); code {
+	case 0:
+		b = append(b, "request"...)
+	case 1:
+		b = append(b, "reply "...)
+		b = AppendAddr(b, data[4:8])
+		b = append(b, '/')
+		b = AppendAddr(b, data[8:12])
+	case 2:
+		b = append(b, "keepalive: mineseen=0x"...)
+		b = appendHex(b, uint64(be32(data[4:])), 8)
+		b = append(b, ", yourseen=0x"...)
+		b = appendHex(b, uint64(be32(data[8:])), 8)
+		b = append(b, ", reliability=0x"...)
+		b = appendHex(b, uint64(be16(data[12:])), 4)
+		if length >= 18 {
+			if len(data) < 18 {
+				return appendTrunc(b, proto)
+			}
+			sec := be32(data[14:]) / 1000
+			mins := sec / 60
+			sec -= mins * 60
+			hrs := mins / 60
+			mins -= hrs * 60
+			days := hrs / 24
+			hrs -= days * 24
+			b = append(b, ", link uptime="...)
+			b = appendUint(b, uint64(days))
+			b = append(b, 'd')
+			b = appendUint(b, uint64(hrs))
+			b = append(b, 'h')
+			b = appendUint(b, uint64(mins))
+			b = append(b, 'm')
+			b = appendUint(b, uint64(sec))
+			b = append(b, 's')
+		}
+	default:
+		b = append(b, "0x"...)
+		b = appendHex(b, uint64(code), 2)
+		b = append(b, " unknown"...)
+	}
+	return b
+}
+
+// appendPPPType appends tcpdump's name of a PPP protocol (ppptype2str) or
+// "unknown PPP protocol (0x1234)".
+func appendPPPType(b []byte, prot uint32) []byte {
+	if name, ok := pppTypes[prot]; ok {
+		return append(b, name...)
+	}
+	b = append(b, "unknown PPP protocol (0x"...)
+	b = appendHex(b, uint64(prot), 4)
+	return append(b, ')')
 }

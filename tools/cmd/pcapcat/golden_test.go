@@ -130,6 +130,8 @@ var corpusGolden = []struct {
 	{"msnlb.pcap", true},                         // MS NLB heartbeats
 	{"mtrace.pcap", true},                        // IGMP mtrace
 	{"gso-ipv4-vxlan-ipv4.pcap", true},           // VXLAN
+	{"chdlc-slarp.pcap", true},                   // Cisco HDLC, SLARP
+	{"ppp_error_hexdump.pcap", true},             // PPP in HDLC framing, escapes
 }
 
 // lineDiff shows the first lines that differ.

@@ -277,3 +277,68 @@ func TestSLL2MatchesTcpdump(t *testing.T) {
 		}
 	}
 }
+
+// hexDump matches the lines of a hex dump tcpdump prints under a packet.
+var hexDump = regexp.MustCompile(`(?m)^\t0x[0-9a-f]{4}: .*\n`)
+
+// TestHDLCMatchesTcpdump prints PPP in HDLC-like framing (link type
+// PPP_SERIAL) and Cisco HDLC (C_HDLC) frames — IP, LCP, frames that still
+// hold their control escapes, SLARP, unknown addresses and protocols —
+// whole, cut at every length and with -e and -x, and compares them with
+// tcpdump.
+func TestHDLCMatchesTcpdump(t *testing.T) {
+	inner := ipv4(1, []byte{8, 0, 0, 0, 0, 1, 0, 2}, nil)
+	slarp := func(code uint32, rest []byte) []byte { return cat([]byte{0x8f, 0}, u16(0x8035), u32(code), rest) }
+	for _, lt := range []struct {
+		name   string
+		lt     pcap.LinkType
+		dumped int // the frame whose bytes tcpdump dumps, -x or not
+		frames [][]byte
+	}{
+		{"ppp-serial", pcap.LinkType(50), 3, [][]byte{
+			cat([]byte{0xff, 3}, u16(0x0021), inner), cat([]byte{0xff, 3}, u16(0xc021), []byte{9, 3}, u16(8), u32(1)),
+			cat([]byte{0xff, 3}, u16(0x0057), ipv6(17, udpDgram(1, 2, nil))), cat([]byte{0xff, 3}, u16(0x4321), []byte{1, 2}),
+			cat([]byte{0xff, 3}, []byte{0x7e, 0x7d, 0x01, 0x21, 0x7d, 0x21, 1, 0, 0x7d, 0x20, 0x10, 2, 3, 4}),
+			cat([]byte{0xff, 3}, []byte{0x7e, 0xff, 0x03, 0x7e, 0x99}), cat([]byte{0xff, 3}, []byte{0x7e, 0x21}, inner),
+			cat([]byte{0x0f, 0}, u16(0x0800), inner), cat([]byte{0x42, 0x43}, u16(0x0800), inner), {0xff, 3, 0x80},
+		}},
+		{"c-hdlc", pcap.LinkType(104), 6, [][]byte{
+			cat([]byte{0x0f, 0}, u16(0x0800), inner), cat([]byte{0x8f, 0}, u16(0x86dd), ipv6(17, udpDgram(1, 2, nil))),
+			slarp(0, make([]byte, 14)), slarp(1, cat(hostA, []byte{255, 255, 255, 0}, make([]byte, 6))),
+			slarp(2, cat(u32(13), u32(0x57405e26), u16(0x4ff), u32(4280000123))), slarp(2, cat(u32(1), u32(2), u16(3))),
+			slarp(7, make([]byte, 10)), cat([]byte{0x0f, 0}, u16(0x8847), u32(0x000001ff), inner),
+			cat([]byte{0x0f, 0}, u16(0x1234), []byte{1, 2}), cat([]byte{0x33, 0}, u16(0x0800), inner),
+		}},
+	} {
+		var whole, cut, hex []record
+		for i, f := range lt.frames {
+			whole = append(whole, record{f, len(f)})
+			if i != lt.dumped {
+				hex = append(hex, record{f, len(f)})
+			}
+			for c := 0; c < len(f); c++ {
+				cut = append(cut, record{f[:c], len(f)})
+			}
+		}
+		for _, c := range []struct {
+			name  string
+			recs  []record
+			flags [][]string
+		}{{"whole", whole, [][]string{nil, {"-e"}}}, {"hex", hex, [][]string{{"-x"}}}, {"cut", cut, [][]string{nil, {"-e"}}}} {
+			path := writeCapture(t, lt.name+"-"+c.name+".pcap", lt.lt, c.recs)
+			for _, flags := range c.flags {
+				t.Run(lt.name+"/"+c.name+"/"+strings.Join(flags, " "), func(t *testing.T) {
+					want, _, _ := runTcpdump(t, append(append([]string{"-nn"}, flags...), "-r", path)...)
+					if len(flags) == 0 || flags[0] != "-x" {
+						want = hexDump.ReplaceAllString(want, "") // printed without -x: left out
+					}
+					_, got, errOut := runCLI(t, nil, append(flags, path)...)
+					checkNoBug(t, got, errOut)
+					if got != want {
+						t.Errorf("tcpdump:\n%s\npcapcat:\n%s", want, got)
+					}
+				})
+			}
+		}
+	}
+}

@@ -35,14 +35,15 @@
 // and DNS; UDP, with DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP,
 // ESP in UDP, Broadcom's LI shim, BOOTP/DHCP, TFTP, syslog, the first line
 // of SIP, and VXLAN and Geneve with the packets inside, chosen by port in
-// tcpdump's order; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3, GRE
-// (and PPP in it), AH and ESP. Every packet gets one line: VXLAN's inner
-// frame, which tcpdump prints on a second line, follows a space. Damaged
-// packets get tcpdump's markers: "[|tcp]", "truncated-ip - 4 bytes
-// missing!", "[bad hdr length 16 - too short, < 20]", "[bad opt]", "[Invalid
-// header: len(60) < caplen(74)]". Where tcpdump prints a hex dump under a
-// line, the printer prints the line only. Other protocols that gopacket
-// decodes get a short summary of its layers instead of tcpdump's text.
+// tcpdump's order; SCTP chunks; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2
+// and v3, GRE (and PPP in it), AH and ESP. Every packet gets one line:
+// VXLAN's inner frame and an SCTP SACK's gap blocks, which tcpdump prints on
+// lines of their own, follow a space. Damaged packets get tcpdump's markers:
+// "[|tcp]", "truncated-ip - 4 bytes missing!", "[bad hdr length 16 - too
+// short, < 20]", "[bad opt]", "[Invalid header: len(60) < caplen(74)]".
+// Where tcpdump prints a hex dump under a line, the printer prints the line
+// only. Other protocols that gopacket decodes get a short summary of its
+// layers instead of tcpdump's text.
 //
 // Pieces of the grammar serve programs that print around the line:
 // [AppendAddr], [AppendMAC], [AppendTCPFlags] and [AppendTCPOptions] write

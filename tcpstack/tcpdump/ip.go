@@ -87,7 +87,7 @@ func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, ": ip-proto-"...)
 		return appendUint(b, uint64(proto))
 	}
-	if proto != 6 && proto != 17 {
+	if proto != 6 && proto != 17 && proto != 132 {
 		b = appendIPv4(b, src)
 		b = append(b, " > "...)
 		b = appendIPv4(b, dst)
@@ -146,7 +146,7 @@ func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 	remain := total - 40
 	first := true
 	for {
-		if first && nh != 6 && nh != 17 {
+		if first && nh != 6 && nh != 17 && nh != 132 {
 			b = appendIPv6(b, src)
 			b = append(b, " > "...)
 			b = appendIPv6(b, dst)
@@ -387,6 +387,14 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 	case 77:
 		b = append(b, " nd "...)
 		return appendInt(b, plen)
+	case 132:
+		if out, ok := sctpPrint(b, payload, plen, hdr); ok {
+			return out
+		}
+		if hdr.direct {
+			b = appendAddrs(b, hdr)
+			b = append(b, ' ')
+		}
 	}
 	// Protocols the printer has no tcpdump grammar for: gopacket's summary when
 	// it decodes them, else tcpdump's "ip-proto-N LEN".
@@ -459,8 +467,8 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 }
 
 // summarized reports whether the printer prints gopacket's summary for an IP
-// protocol: those tcpdump decodes too (IGMP, RSVP, GRE, ESP, AH, EIGRP,
-// OSPF, PIM, VRRP, SCTP, DCCP). For the others tcpdump prints
+// protocol: those tcpdump decodes too that the printer does not, or not
+// always (IGMP, RSVP, DCCP, SCTP to ForCES ports). For the others tcpdump prints
 // "ip-proto-N", and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {

@@ -383,6 +383,30 @@ func extraFrames() [][]byte {
 		add(ether(0x888e, m))
 	}
 
+	// SCTP: INIT with a parameter, INIT ACK, DATA (flags, known and
+	// unknown PPIDs) bundled with padding, SACK with gap blocks and
+	// duplicates, other and unknown chunks, bad chunk lengths, IPv6.
+	chunk := func(typ, flags byte, body []byte) []byte {
+		c := cat([]byte{typ, flags}, u16(uint16(4+len(body))), body)
+		for len(c)%4 != 0 {
+			c = append(c, 0)
+		}
+		return c
+	}
+	sctp := func(chunks ...[]byte) []byte { return cat(u16(5000), u16(5001), u32(7), u32(0), cat(chunks...)) }
+	for _, c := range [][]byte{
+		sctp(chunk(1, 0, cat(u32(1), u32(106496), u16(10), u16(65535), u32(99), u16(12), u16(8), u32(0x7f000001)))),
+		sctp(chunk(2, 0, cat(u32(2), u32(1000), u16(5), u16(5), u32(1)))),
+		sctp(chunk(0, 3, cat(u32(10), u16(1), u16(2), u32(18), []byte("abc"))), chunk(0, 4, cat(u32(11), u16(0), u16(0), u32(99), []byte("x")))),
+		sctp(chunk(3, 0, cat(u32(100), u32(5000), u16(2), u16(1), u16(2), u16(3), u16(5), u16(6), u32(42)))),
+		sctp(chunk(10, 0, []byte("cookie")), chunk(11, 0, nil), chunk(4, 0, u32(1)), chunk(0x42, 0, nil), chunk(14, 1, nil)),
+		sctp(chunk(0, 0, cat(u32(1), u16(0), u16(0), u32(0)))), sctp(chunk(3, 0, u32(1))),
+		sctp([]byte{1, 0, 0, 2}), sctp([]byte{1, 0}), cat(u16(1), u16(2), u32(3)),
+	} {
+		add(ether(0x0800, ipv4(132, c, nil)))
+	}
+	add(ether(0x86dd, ipv6(132, sctp(chunk(7, 0, u32(5))))))
+
 	// 802.3 LLC: spanning tree (802.1D, RSTP, MSTP), and Cisco's SNAP
 	// protocols (PVST+, UDLD, DTP).
 	bpdu := func(version, typ, flags byte) []byte {

@@ -106,11 +106,12 @@ func captures(t testing.TB) []string {
 
 // numbered parses output printed with -# into packet number → line. Lines
 // without a number (tcpdump's hex dumps of some protocols) are left out;
-// tcpdump's second line of a VXLAN packet is joined to its first.
+// tcpdump's further lines of a VXLAN packet or SCTP SACK are joined to
+// its first.
 func numbered(out string) map[int]string {
 	re := regexp.MustCompile(`^ *(\d+)  (.*)$`)
 	m := make(map[int]string)
-	for _, l := range strings.Split(oneLineVXLAN(out), "\n") {
+	for _, l := range strings.Split(oneLine(out), "\n") {
 		if s := re.FindStringSubmatch(l); s != nil {
 			n, _ := strconv.Atoi(s[1])
 			m[n] = s[2]
@@ -140,9 +141,15 @@ func (f *failWriter) Write(p []byte) (int, error) {
 }
 
 // vxlanBreak is the line break tcpdump prints between a VXLAN header and
-// the frame inside it.
-var vxlanBreak = regexp.MustCompile(`(VXLAN, flags \[[^\]]*\] \(0x[0-9a-f]{2}\), vni \d+)\n`)
+// the frame inside it; sctpBreak the one before each gap block and
+// duplicate TSN of an SCTP SACK.
+var (
+	vxlanBreak = regexp.MustCompile(`(VXLAN, flags \[[^\]]*\] \(0x[0-9a-f]{2}\), vni \d+)\n`)
+	sctpBreak  = regexp.MustCompile(`\n\t\t(\[gap ack block #|\[dup TSN #)`)
+)
 
-// oneLineVXLAN joins tcpdump's two lines of a VXLAN packet with a space, as
-// pcapcat prints them (one line per packet, README.md).
-func oneLineVXLAN(out string) string { return vxlanBreak.ReplaceAllString(out, "$1 ") }
+// oneLine joins the lines tcpdump prints for one VXLAN packet or SCTP SACK
+// with spaces, as pcapcat prints them (one line per packet, README.md).
+func oneLine(out string) string {
+	return sctpBreak.ReplaceAllString(vxlanBreak.ReplaceAllString(out, "$1 "), " $1")
+}

@@ -27,7 +27,7 @@
 // protocols; on DLT_PPP links and in HDLC-like framing, escapes too), Cisco
 // HDLC (with SLARP), Frame Relay (IP in it) and 802.11 behind radiotap (its
 // management frames without elements); 802.2 LLC and SNAP, spanning tree
-// BPDUs, Cisco's UDLD and DTP, PTP, LLDP, Ethernet loopback, MS NLB
+// BPDUs, Cisco's UDLD, DTP and CDP, PTP, LLDP, Ethernet loopback, MS NLB
 // heartbeats; LACP and the other slow protocols; EAPOL; PPPoE discovery and
 // session packets; MPLS label stacks (in Ethernet, GRE, PPP and UDP); ARP
 // and RARP; IPv4 (and IP in IP); IPv6 with its extension headers; TCP with

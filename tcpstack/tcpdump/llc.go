@@ -179,7 +179,9 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 			return udldPrint(b, data, length), true
 		case 0x2004:
 			return dtpPrint(b, data, length), true
-		case 0x2000, 0x2003: // CDP, VTP
+		case 0x2000:
+			return cdpPrint(b, data, length), true
+		case 0x2003: // VTP
 			return b, false
 		}
 		pidName = snapCiscoPIDs[pid]

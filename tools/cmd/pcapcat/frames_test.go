@@ -420,6 +420,15 @@ func extraFrames() [][]byte {
 	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x010b), bpdu(2, 2, 0x0e))))
 	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x0111), []byte{0x21, 0x03}, make([]byte, 30))))
 	add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x2004), []byte{1}, make([]byte, 30))))
+	// CDP: the device ID alone, then other fields (tcpdump dumps those in
+	// hex), a malformed field, a field too short or too long.
+	tlv := func(typ uint16, v []byte) []byte { return cat(u16(typ), u16(uint16(4+len(v))), v) }
+	for _, m := range [][]byte{
+		tlv(1, []byte("sw\x01itch")), cat(tlv(1, []byte("S1")), tlv(3, []byte("Gi0/1"))), cat(tlv(4, []byte{1}), tlv(1, []byte("x"))),
+		cat(tlv(1, []byte("S1")), u16(2), u16(2)), cat(tlv(1, []byte("S1")), u16(1), u16(40)), cat(tlv(0x99, []byte{1}), tlv(1, nil)),
+	} {
+		add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x2000), []byte{2, 180, 0, 0}, m)))
+	}
 	return fs
 }
 

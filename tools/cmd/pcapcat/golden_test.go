@@ -132,6 +132,7 @@ var corpusGolden = []struct {
 	{"gso-ipv4-vxlan-ipv4.pcap", true},           // VXLAN
 	{"chdlc-slarp.pcap", true},                   // Cisco HDLC, SLARP
 	{"ppp_error_hexdump.pcap", true},             // PPP in HDLC framing, escapes
+	{"LLDP_and_CDP.pcap", false},                 // CDP
 }
 
 // lineDiff shows the first lines that differ.

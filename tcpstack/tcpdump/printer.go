@@ -119,6 +119,10 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 		if b, ok := p.pppPrint(dst, data, length); ok {
 			return b
 		}
+	case linkTypeARCNET, linkTypeARCNETLinux:
+		if b, ok := p.arcnetPrint(dst, data, length, lt == linkTypeARCNETLinux); ok {
+			return b
+		}
 	case linkTypePPPSerial:
 		return p.pppHDLCPrint(dst, data, length)
 	case linkTypeCHDLC:

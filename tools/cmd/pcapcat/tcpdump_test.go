@@ -281,12 +281,12 @@ func TestSLL2MatchesTcpdump(t *testing.T) {
 // hexDump matches the lines of a hex dump tcpdump prints under a packet.
 var hexDump = regexp.MustCompile(`(?m)^\t0x[0-9a-f]{4}: .*\n`)
 
-// TestHDLCMatchesTcpdump prints PPP in HDLC-like framing (link type
-// PPP_SERIAL) and Cisco HDLC (C_HDLC) frames — IP, LCP, frames that still
-// hold their control escapes, SLARP, unknown addresses and protocols —
-// whole, cut at every length and with -e and -x, and compares them with
-// tcpdump.
-func TestHDLCMatchesTcpdump(t *testing.T) {
+// TestLinkTypesMatchTcpdump prints PPP in HDLC-like framing (link type
+// PPP_SERIAL), Cisco HDLC (C_HDLC) and ARCNET (BSD's and Linux's header)
+// frames — IP, LCP, ARP, frames that still hold their control escapes,
+// SLARP, fragments, unknown addresses and protocols — whole, cut at every
+// length and with -e and -x, and compares them with tcpdump.
+func TestLinkTypesMatchTcpdump(t *testing.T) {
 	inner := ipv4(1, []byte{8, 0, 0, 0, 0, 1, 0, 2}, nil)
 	slarp := func(code uint32, rest []byte) []byte { return cat([]byte{0x8f, 0}, u16(0x8035), u32(code), rest) }
 	for _, lt := range []struct {
@@ -308,6 +308,18 @@ func TestHDLCMatchesTcpdump(t *testing.T) {
 			slarp(2, cat(u32(13), u32(0x57405e26), u16(0x4ff), u32(4280000123))), slarp(2, cat(u32(1), u32(2), u16(3))),
 			slarp(7, make([]byte, 10)), cat([]byte{0x0f, 0}, u16(0x8847), u32(0x000001ff), inner),
 			cat([]byte{0x0f, 0}, u16(0x1234), []byte{1, 2}), cat([]byte{0x33, 0}, u16(0x0800), inner),
+		}},
+		{"arcnet", pcap.LinkType(7), 5, [][]byte{
+			cat([]byte{1, 2, 212, 0}, u16(7), inner), cat([]byte{1, 2, 240}, inner),
+			cat([]byte{1, 2, 213, 0}, u16(8), []byte{0, 7, 8, 0, 1, 4, 0, 1, 1}, hostA, []byte{0}, hostB),
+			cat([]byte{1, 2, 212, 3}, u16(9), inner), cat([]byte{1, 2, 212, 2}, u16(9), inner),
+			cat([]byte{1, 2, 0x80}, []byte{1, 2, 3}), cat([]byte{1, 2, 0xc4, 0xff, 0xc4, 1}, u16(10), ipv6(17, udpDgram(1, 2, nil))),
+			{1, 2, 212, 0, 0}, {1, 2, 212, 0xff, 0, 0, 0},
+		}},
+		{"arcnet-linux", pcap.LinkType(129), 3, [][]byte{
+			cat([]byte{1, 2, 0, 0, 212, 0}, u16(7), inner), cat([]byte{1, 2, 0, 0, 240}, inner),
+			cat([]byte{1, 2, 0, 0, 241}, []byte{0, 7, 8, 0, 1, 4, 0, 2, 1}, hostA, []byte{9}, hostB),
+			cat([]byte{1, 2, 0, 0, 0x80}, []byte{1, 2, 3}), cat([]byte{3, 4, 0, 0, 0xc4, 0}, u16(1), ipv6(17, udpDgram(1, 2, nil))),
 		}},
 	} {
 		var whole, cut, hex []record

@@ -25,25 +25,26 @@
 // 802.1Q and QinQ tags), Linux cooked captures (SLL and SLL2), BSD loopback
 // (NULL and LOOP), raw IP, IP over InfiniBand, PPP (IP and control
 // protocols; on DLT_PPP links and in HDLC-like framing, escapes too), Cisco
-// HDLC (with SLARP), ARCNET (BSD's and Linux's headers), Frame Relay (IP in
-// it) and 802.11 behind radiotap (its management frames without elements);
-// 802.2 LLC and SNAP, spanning tree BPDUs, Cisco's UDLD, DTP and CDP, PTP,
-// LLDP, Ethernet loopback, MS NLB heartbeats; LACP and the other slow
-// protocols; EAPOL; PPPoE discovery and session packets; MPLS label stacks
-// (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP in IP); IPv6
-// with its extension headers; TCP with its options and the first line of
-// HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with DNS, multicast
-// DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP, Broadcom's LI shim,
-// BOOTP/DHCP, TFTP, syslog, the first line of SIP, and VXLAN and Geneve with
-// the packets inside, chosen by port in tcpdump's order; SCTP chunks; ICMP;
-// ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3, GRE (and PPP in it), AH and
-// ESP. Every packet gets one line: VXLAN's inner frame and an SCTP SACK's
-// gap blocks, which tcpdump prints on lines of their own, follow a space.
-// Damaged packets get tcpdump's markers: "[|tcp]", "truncated-ip - 4 bytes
-// missing!", "[bad hdr length 16 - too short, < 20]", "[bad opt]", "[Invalid
-// header: len(60) < caplen(74)]". Where tcpdump prints a hex dump under a
-// line, the printer prints the line only. Other protocols that gopacket
-// decodes get a short summary of its layers instead of tcpdump's text.
+// HDLC (with SLARP), ARCNET (BSD's and Linux's headers), Juniper Ethernet,
+// Frame Relay (IP in it) and 802.11 behind radiotap (its management frames
+// without elements); 802.2 LLC and SNAP, spanning tree BPDUs, Cisco's UDLD,
+// DTP and CDP, PTP, LLDP, Ethernet loopback, MS NLB heartbeats; LACP and the
+// other slow protocols; EAPOL; PPPoE discovery and session packets; MPLS
+// label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP
+// in IP); IPv6 with its extension headers; TCP with its options and the
+// first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with
+// DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP,
+// Broadcom's LI shim, BOOTP/DHCP, TFTP, syslog, the first line of SIP, and
+// VXLAN and Geneve with the packets inside, chosen by port in tcpdump's
+// order; SCTP chunks; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3,
+// GRE (and PPP in it), AH and ESP. Every packet gets one line: VXLAN's inner
+// frame and an SCTP SACK's gap blocks, which tcpdump prints on lines of
+// their own, follow a space. Damaged packets get tcpdump's markers:
+// "[|tcp]", "truncated-ip - 4 bytes missing!", "[bad hdr length 16 - too
+// short, < 20]", "[bad opt]", "[Invalid header: len(60) < caplen(74)]".
+// Where tcpdump prints a hex dump under a line, the printer prints the line
+// only. Other protocols that gopacket decodes get a short summary of its
+// layers instead of tcpdump's text.
 //
 // Pieces of the grammar serve programs that print around the line:
 // [AppendAddr], [AppendMAC], [AppendTCPFlags] and [AppendTCPOptions] write

@@ -9,8 +9,8 @@ import (
 // LinkHeaderLen returns the length of the link-level header that tcpdump -x
 // and -X leave out of their hex dump of a packet of link type lt: the
 // Ethernet header with its 802.1Q tags, the Linux SLL or SLL2 header, the
-// loopback family, IP over InfiniBand's header, the PPP, Cisco HDLC or
-// ARCNET header; 0 for raw IP and link types
+// loopback family, IP over InfiniBand's header, the PPP, Cisco HDLC,
+// ARCNET or Juniper header; 0 for raw IP and link types
 // the printer does not know.
 func LinkHeaderLen(lt layers.LinkType, data []byte) int {
 	switch lt {
@@ -41,6 +41,8 @@ func LinkHeaderLen(lt layers.LinkType, data []byte) int {
 		return min(n, len(data))
 	case linkTypeARCNET, linkTypeARCNETLinux:
 		return arcnetHeaderLen(lt, data)
+	case linkTypeJuniperEther:
+		return juniperHeaderLen(data)
 	}
 	return 0
 }

@@ -123,6 +123,8 @@ func (p *Printer) AppendPacket(dst, data []byte, lt layers.LinkType, length int)
 		if b, ok := p.arcnetPrint(dst, data, length, lt == linkTypeARCNETLinux); ok {
 			return b
 		}
+	case linkTypeJuniperEther:
+		return p.juniperEtherPrint(dst, data, length)
 	case linkTypePPPSerial:
 		return p.pppHDLCPrint(dst, data, length)
 	case linkTypeCHDLC:

@@ -282,8 +282,8 @@ func TestSLL2MatchesTcpdump(t *testing.T) {
 var hexDump = regexp.MustCompile(`(?m)^\t0x[0-9a-f]{4}: .*\n`)
 
 // TestLinkTypesMatchTcpdump prints PPP in HDLC-like framing (link type
-// PPP_SERIAL), Cisco HDLC (C_HDLC) and ARCNET (BSD's and Linux's header)
-// frames — IP, LCP, ARP, frames that still hold their control escapes,
+// PPP_SERIAL), Cisco HDLC (C_HDLC), ARCNET (BSD's and Linux's header) and
+// Juniper Ethernet (JUNIPER_ETHER) frames — IP, LCP, ARP, frames that still hold their control escapes,
 // SLARP, fragments, unknown addresses and protocols — whole, cut at every
 // length and with -e and -x, and compares them with tcpdump.
 func TestLinkTypesMatchTcpdump(t *testing.T) {
@@ -320,6 +320,11 @@ func TestLinkTypesMatchTcpdump(t *testing.T) {
 			cat([]byte{1, 2, 0, 0, 212, 0}, u16(7), inner), cat([]byte{1, 2, 0, 0, 240}, inner),
 			cat([]byte{1, 2, 0, 0, 241}, []byte{0, 7, 8, 0, 1, 4, 0, 2, 1}, hostA, []byte{9}, hostB),
 			cat([]byte{1, 2, 0, 0, 0x80}, []byte{1, 2, 3}), cat([]byte{3, 4, 0, 0, 0xc4, 0}, u16(1), ipv6(17, udpDgram(1, 2, nil))),
+		}},
+		{"juniper-ether", pcap.LinkType(178), -1, [][]byte{
+			cat([]byte("MGC\x01"), ether(0x0800, inner)), cat([]byte("MGC\x80"), u16(7), []byte{1, 2, 0, 5, 4, 1, 9}, ether(0x86dd, ipv6(17, udpDgram(1, 2, nil)))),
+			cat([]byte("MGC\x03"), u32(0), inner), cat([]byte("MGC\x02"), u32(0), []byte{0x99, 1}), cat([]byte("XYZ\x01"), ether(0x0800, inner)),
+			cat([]byte("MGC\x80"), u16(4), []byte{1, 9, 0, 0}, ether(0x0800, inner)),
 		}},
 	} {
 		var whole, cut, hex []record

@@ -390,6 +390,7 @@ func FuzzPrinter(f *testing.F) {
 	f.Add(uint16(layers.LinkTypeRaw), ipPacket(netip.MustParseAddr("2001:db8::1"), netip.MustParseAddr("2001:db8::2"), tcpSegment(1, 2, 3, 4, 0x12, []byte{2, 4, 5, 0xb4}, nil)))
 	f.Add(uint16(linkTypeIPoIB), append(make([]byte, 40), append([]byte{8, 0, 0, 0}, ipPacket(netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2"), tcpSegment(1, 2, 3, 4, 0x12, nil, nil))...)...))
 	f.Add(uint16(layers.LinkTypeLinuxSLL2), make([]byte, 24))
+	f.Add(uint16(layers.LinkTypeRaw), snmpPacket(snmpResponse))
 	p := &Printer{LinkHeader: true}
 	q := &Printer{}
 	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {

@@ -49,24 +49,24 @@ var udpApps []udpApp
 
 func init() {
 	udpApps = []udpApp{
-		{eitherPort(53), dnsPrintUDP},    // DNS
-		{eitherPort(5353), mdnsPrintUDP}, // mDNS
-		{eitherPort(525), nil},           // timed
-		{eitherPort(69), tftpPrint},      // TFTP
-		{eitherPort(67, 68), bootpPrint}, // BOOTP, DHCP
-		{eitherPort(520), ripPrint},      // RIP
-		{eitherPort(654), nil},           // AODV
-		{eitherPort(500), nil},           // ISAKMP
-		{eitherPort(4500), natTPrint},    // ISAKMP NAT-T
-		{eitherPort(7500, 8500), nil},    // ISAKMP, user ports
-		{eitherPort(161, 162), nil},      // SNMP
-		{eitherPort(123), ntpPrint},      // NTP
-		{eitherPort(88, 750), nil},       // Kerberos
-		{eitherPort(1701), nil},          // L2TP
-		{eitherPort(137), nil},           // NetBIOS name service (tcpdump built with SMB)
-		{eitherPort(138), nil},           // NetBIOS datagrams
-		{dstPort(3456), nil},             // VAT
-		{eitherPort(2103, 2104), nil},    // Zephyr
+		{eitherPort(53), dnsPrintUDP},     // DNS
+		{eitherPort(5353), mdnsPrintUDP},  // mDNS
+		{eitherPort(525), nil},            // timed
+		{eitherPort(69), tftpPrint},       // TFTP
+		{eitherPort(67, 68), bootpPrint},  // BOOTP, DHCP
+		{eitherPort(520), ripPrint},       // RIP
+		{eitherPort(654), nil},            // AODV
+		{eitherPort(500), nil},            // ISAKMP
+		{eitherPort(4500), natTPrint},     // ISAKMP NAT-T
+		{eitherPort(7500, 8500), nil},     // ISAKMP, user ports
+		{eitherPort(161, 162), snmpPrint}, // SNMP
+		{eitherPort(123), ntpPrint},       // NTP
+		{eitherPort(88, 750), nil},        // Kerberos
+		{eitherPort(1701), nil},           // L2TP
+		{eitherPort(137), nil},            // NetBIOS name service (tcpdump built with SMB)
+		{eitherPort(138), nil},            // NetBIOS datagrams
+		{dstPort(3456), nil},              // VAT
+		{eitherPort(2103, 2104), nil},     // Zephyr
 		{func(s, d uint16) bool { return (s >= 7000 && s <= 7009) || (d >= 7000 && d <= 7009) }, nil}, // AFS RX
 		{eitherPort(521), nil},             // RIPng
 		{eitherPort(546, 547), dhcp6Print}, // DHCPv6

@@ -429,6 +429,66 @@ func extraFrames() [][]byte {
 	} {
 		add(llc(cat([]byte{0xaa, 0xaa, 3, 0, 0, 0x0c}, u16(0x2000), []byte{2, 180, 0, 0}, m)))
 	}
+	// SNMP: v1 get (community "public", left out), v2c getnext, getbulk
+	// and a response with values of every type, a set with an error, a v1
+	// trap, a v2 trap, v3 messages, and malformed encodings.
+	tl := func(tag byte, v ...[]byte) []byte {
+		c := cat(v...)
+		if len(c) < 128 {
+			return cat([]byte{tag, byte(len(c))}, c)
+		}
+		return cat([]byte{tag, 0x82}, u16(uint16(len(c))), c)
+	}
+	in := func(v int) []byte { return tl(2, []byte{byte(v)}) }
+	oid := func(b ...byte) []byte { return tl(6, b) }
+	null := []byte{5, 0}
+	vb := func(name, val []byte) []byte { return tl(0x30, name, val) }
+	sys := oid(0x2b, 6, 1, 2, 1, 1, 1, 0)
+	ent := oid(0x2b, 6, 1, 4, 1, 0x82, 0x37, 1)
+	pdu := func(tag byte, a, b int, vbs ...[]byte) []byte {
+		return tl(tag, tl(2, u32(0x12345678)), in(a), in(b), tl(0x30, vbs...))
+	}
+	snmp := func(version int, community string, p []byte) []byte {
+		return tl(0x30, in(version), tl(4, []byte(community)), p)
+	}
+	values := [][]byte{vb(sys, tl(4, []byte("Linux host"))), vb(oid(0x2b, 6, 1, 2, 1, 1, 3, 0), tl(0x43, u32(123456))),
+		vb(sys, tl(2, []byte{0xff, 0x7f})), vb(sys, tl(0x40, hostA)), vb(sys, tl(0x41, []byte{1, 0})), vb(sys, tl(0x42, []byte{0xff, 0xff, 0xff, 0xff})),
+		vb(sys, tl(0x46, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9})), vb(sys, ent), vb(sys, tl(4, []byte{0, 1, 0xfe})), vb(sys, null),
+		vb(sys, []byte{0x80, 0}), vb(sys, []byte{0x81, 0}), vb(sys, []byte{0x82, 0}), vb(sys, tl(0x44, []byte{1})), vb(sys, tl(1, []byte{1})),
+		vb(sys, tl(0x40, []byte{1, 2})), vb(sys, tl(4, nil))}
+	for _, m := range [][]byte{
+		snmp(0, "public", pdu(0xa0, 0, 0, vb(sys, null))),
+		snmp(1, "private", pdu(0xa1, 0, 0, vb(sys, null), vb(oid(0x2b, 6, 1, 2, 1, 2, 2, 1, 0x81, 0x00), null))),
+		snmp(1, "public", pdu(0xa5, 0, 10, vb(sys, null))),
+		snmp(1, "public", pdu(0xa2, 0, 0, values...)),
+		snmp(0, "c", pdu(0xa3, 0, 0, vb(sys, in(5)))),
+		snmp(0, "public", pdu(0xa2, 2, 1, vb(sys, null))),
+		snmp(0, "public", pdu(0xa2, 30, 0, vb(sys, null))),
+		snmp(0, "public", pdu(0xa2, 0, 3, vb(sys, null))),
+		snmp(0, "public", pdu(0xa0, 1, 2, vb(sys, in(1)))),
+		snmp(0, "public", tl(0xa4, ent, tl(0x40, hostA), in(6), in(17), tl(0x43, u32(100)), tl(0x30, vb(sys, in(1))))),
+		snmp(0, "public", tl(0xa4, ent, tl(0x40, hostA), in(2), in(0), tl(0x43, u32(100)), tl(0x30))),
+		snmp(0, "public", tl(0xa4, ent, tl(0x40, hostA), in(9), in(3), tl(0x43, u32(100)), tl(0x30))),
+		snmp(1, "public", pdu(0xa7, 0, 0, vb(oid(0x2b, 6, 1, 6, 3, 1, 1, 4, 1, 0), ent))),
+		snmp(1, "public", pdu(0xa6, 0, 0)), snmp(1, "public", pdu(0xa8, 0, 0)),
+		snmp(0, "public", pdu(0xa5, 0, 0)), snmp(1, "public", tl(0xa4, ent)),
+		snmp(2, "public", pdu(0xa0, 0, 0)), snmp(0, "public", tl(0x30)), snmp(0, "public", []byte{0xa0, 0x10, 2, 1}),
+		tl(0x30, in(0), in(0)), tl(0x30, in(0)), tl(4, []byte("x")), tl(0x30, tl(2, nil)), []byte{0x30, 0x84, 0, 0, 0, 5},
+		snmp(0, "public", pdu(0xa0, 0, 0, []byte{0x9f, 0x81, 0x01, 0})), snmp(0, "public", pdu(0xa1, 0, 0, vb(in(1), null))),
+		snmp(0, "public", pdu(0xa0, 0, 0, vb(sys, []byte{0xc0, 0}))), snmp(0, "public", pdu(0xa0, 0, 0, vb(sys, []byte{0x64, 0}))),
+		cat(snmp(0, "public", pdu(0xa0, 0, 0, vb(sys, null))), []byte{0, 0}),
+	} {
+		add(ether(0x0800, ipv4(17, udpDgram(40000, 161, m), nil)))
+	}
+	usm := tl(4, tl(0x30, tl(4, []byte{0x80, 0, 0x1f, 0x88, 4}), in(3), tl(2, u32(1000)), tl(4, []byte("admin")), tl(4, make([]byte, 12)), tl(4, nil)))
+	scoped := tl(0x30, tl(4, []byte{0x80, 0, 0x1f, 0x88, 4}), tl(4, []byte("ctx")), pdu(0xa0, 0, 0, vb(sys, null)))
+	v3 := func(flags byte, model int, sec, scoped []byte) []byte {
+		return tl(0x30, in(3), tl(0x30, tl(2, u32(7)), tl(2, u16(1500)), tl(4, []byte{flags}), in(model)), sec, scoped)
+	}
+	for _, m := range [][]byte{v3(4, 3, usm, scoped), v3(7, 3, usm, tl(4, []byte{1, 2, 3})), v3(1, 2, usm, scoped), v3(2, 3, usm, scoped),
+		v3(0, 3, tl(4, nil), scoped), tl(0x30, in(3), tl(0x30, in(1)))} {
+		add(ether(0x0800, ipv4(17, udpDgram(162, 40000, m), nil)))
+	}
 	return fs
 }
 

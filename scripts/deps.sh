@@ -17,7 +17,7 @@ build_pkgs=(gcc libc6-dev make libpcap-dev liblwip-dev)
 test_pkgs=(tcpdump iproute2 ethtool xxd bsdextrautils netcat-openbsd curl iperf3
            util-linux procps chromium)
 build_cmds=(gcc)
-test_cmds=(tcpdump ip ethtool xxd hexdump nc curl iperf3 chromium)
+test_cmds=(tcpdump ip tc ethtool xxd hexdump nc curl iperf3 chromium)
 case "$set_name" in
   build) pkgs=("${build_pkgs[@]}"); cmds=("${build_cmds[@]}") ;;
   test) pkgs=("${build_pkgs[@]}" "${test_pkgs[@]}"); cmds=("${build_cmds[@]}" "${test_cmds[@]}") ;;

@@ -146,6 +146,11 @@ type sysctlPlan struct {
 	settings []Setting
 	flush    bool
 	notes    []string
+	// qdiscs are the tc qdisc commands before the first event; tc is
+	// set when the script changes the qdisc anywhere (then it runs
+	// alone, and the root qdisc is deleted afterwards).
+	qdiscs []Qdisc
+	tc     bool
 	// unsupported: the line and the reason, when a command cannot run.
 	unsupported string
 }
@@ -164,9 +169,11 @@ func plan(s *Script) (sysctlPlan, []*Event) {
 		if sh.Unsupported != "" && p.unsupported == "" {
 			p.unsupported = fmt.Sprintf("%s:%d: %s", s.Name, e.Line, sh.Unsupported)
 		}
+		p.tc = p.tc || len(sh.Qdiscs) > 0
 		if e.TimeKind == TimeNone || len(rest) == 0 {
 			p.settings = append(p.settings, sh.Sysctls...)
 			p.flush = p.flush || sh.Flush
+			p.qdiscs = append(p.qdiscs, sh.Qdiscs...)
 			p.notes = append(p.notes, sh.Notes...)
 			continue
 		}
@@ -184,18 +191,26 @@ func plan(s *Script) (sysctlPlan, []*Event) {
 // function that releases them. The shared settings (those of a script a
 // command names, packetdrill's defaults) are set once and kept; a script
 // whose own settings differ from those in force runs alone, and its
-// values are put back when it is done.
+// values are put back when it is done. So does a script that changes the
+// qdisc of the target's interface: the plan's commands are applied, and
+// the root qdisc is deleted afterwards (the link's own again).
 func (r *Runner) acquire(env sysctlEnv, p sysctlPlan) (release func(), notes []string, err error) {
-	if len(p.settings) == 0 && !p.flush {
+	if len(p.settings) == 0 && !p.flush && !p.tc {
 		return func() {}, nil, nil
 	}
-	if env.sysctl == nil {
+	if p.tc && env.qdisc == nil {
+		return nil, nil, errNoQdisc
+	}
+	if len(p.settings) > 0 && env.sysctl == nil {
 		return nil, nil, errNoSysctl
 	}
 	if p.flush && env.flush == nil {
 		notes = append(notes, "ip tcp_metrics flush: not on this target, left out")
 	}
 	agrees := func(shared bool) bool {
+		if p.tc && !shared {
+			return false
+		}
 		for _, s := range p.settings {
 			if shared && !s.Shared {
 				continue
@@ -271,8 +286,21 @@ func (r *Runner) acquire(env sysctlEnv, p sysctlPlan) (release func(), notes []s
 		if p.flush && env.flush != nil {
 			env.flush()
 		}
-		return func() {
+		put := func() {
+			if p.tc {
+				env.qdisc("delete", []string{"root"}) // an error: none to delete
+			}
 			r.restore(env, changed)
+		}
+		for _, q := range p.qdiscs {
+			if err := applyQdisc(env, q); err != nil {
+				put()
+				r.mu.Unlock()
+				return nil, notes, err
+			}
+		}
+		return func() {
+			put()
 			r.mu.Unlock()
 		}, notes, nil
 	}
@@ -327,11 +355,33 @@ func sameSysctl(a, b string) bool {
 	return true
 }
 
-var errNoSysctl = errors.New("the target's sysctls cannot be set from here")
+var (
+	errNoSysctl = errors.New("the target's sysctls cannot be set from here")
+	errNoQdisc  = errors.New("the qdisc of the target's interface cannot be set from here")
+)
+
+// errQdisc is a qdisc the target would not take (not in its kernel, say).
+type errQdisc struct{ err error }
+
+func (e errQdisc) Error() string { return e.err.Error() }
+
+// applyQdisc runs q on the target's interface. Deleting is as packetdrill's
+// scripts do it, "2>/dev/null": an interface with no qdisc of its own is
+// what they want.
+func applyQdisc(env sysctlEnv, q Qdisc) error {
+	err := env.qdisc(q.Op, q.Args)
+	if err != nil && q.Op != "delete" {
+		return errQdisc{fmt.Errorf("%s: %w", q, err)}
+	}
+	return nil
+}
 
 type sysctlEnv struct {
 	sysctl func(key, value string) (string, error)
 	flush  func() error
+	// qdisc runs "tc qdisc OP dev IFACE ARGS..." on the target's
+	// interface (suite.Env.Qdisc).
+	qdisc func(op string, args []string) error
 }
 
 // ctxSleep waits until t or until ctx ends.

@@ -191,3 +191,20 @@ func TestFind(t *testing.T) {
 		t.Error("Find of a missing path: no error")
 	}
 }
+
+// TestQdisc runs packetdrill's user-timeout-probe.pkt, whose command in
+// the middle of the script makes the target's interface drop everything
+// (tc qdisc add dev tun0 root pfifo limit 0): it passes only when the
+// qdisc is applied at its time; the script after it passes only when the
+// qdisc was deleted again.
+func TestQdisc(t *testing.T) {
+	probe := "testdata/packetdrill/tcp/user_timeout/user-timeout-probe.pkt"
+	env := target(t, "kernel", 1)
+	r := NewRunner(env)
+	got := runCases(t, env, r, r.Cases([]string{probe, "testdata/scripts/server.pkt"}), 1)
+	for id, g := range got {
+		if g.Verdict != suite.PASS {
+			t.Errorf("%s: %s %s, want PASS\n%s", id, g.Verdict, g.Message, g.Trace)
+		}
+	}
+}

@@ -36,6 +36,8 @@ type exec struct {
 	start time.Time     // live time of script time 0
 	prev  time.Duration // script time of the event before
 
+	senv sysctlEnv // the target's sysctls and qdisc
+
 	fds      map[int64]agent.FD
 	nonblock map[int64]bool
 	lastFD   int64 // the socket under test (for tcpi_*)
@@ -113,7 +115,8 @@ func (r *Runner) run(t *suite.T, s *Script) {
 	if env == nil {
 		env = &suite.Env{}
 	}
-	senv := sysctlEnv{sysctl: env.Sysctl, flush: env.FlushTCPMetrics}
+	senv := sysctlEnv{sysctl: env.Sysctl, flush: env.FlushTCPMetrics, qdisc: env.Qdisc}
+	x.senv = senv
 	if t.Target().Kind == "tcpstack" {
 		// Sysctls are the kernel's: tcpstack takes none. The shared
 		// defaults are left out with a note; a script's own settings
@@ -127,6 +130,13 @@ func (r *Runner) run(t *suite.T, s *Script) {
 		p.settings, p.flush = nil, false
 	}
 	release, notes, err := r.acquire(senv, p)
+	if errors.Is(err, errNoQdisc) {
+		t.Unsupported("%s: the script sets the qdisc of packetdrill's tun0, the target's interface, which drill sets on the local kernel target only", s.Name)
+	}
+	var eq errQdisc
+	if errors.As(err, &eq) {
+		t.Unsupported("%s: the target's interface does not take the script's qdisc: %v", s.Name, err)
+	}
 	if errors.Is(err, errNoSysctl) {
 		t.Unsupported("%s: the script sets sysctls (%s=%s, ...) and this target's cannot be set (a remote agent would need to allow it)", s.Name, p.settings[0].Key, p.settings[0].Value)
 	}
@@ -272,6 +282,16 @@ func (x *exec) event(ev *Event) {
 		}
 		for _, n := range sh.Notes {
 			x.t.Logf("note: %s", n)
+		}
+		// The qdiscs, at the event's time (acquire saw them: the script
+		// runs alone and the root qdisc is deleted afterwards).
+		for _, q := range sh.Qdiscs {
+			if x.senv.qdisc == nil {
+				x.unsupported(ev, "%s: drill sets the qdisc of the target's interface on the local kernel target only", q)
+			}
+			if err := applyQdisc(x.senv, q); err != nil {
+				x.unsupported(ev, "the target's interface does not take the qdisc: %v", err)
+			}
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -145,4 +146,60 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReadShellQdisc reads packetdrill's tc lines for tun0: a plain pfifo
+// (defaults.sh's) is left out, other root qdiscs are kept for the target's
+// interface, ";" separates commands, and any other tc line is unsupported.
+func TestReadShellQdisc(t *testing.T) {
+	sh := ReadShell(".", "tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0")
+	want := []Qdisc{{Op: "delete", Args: []string{"root"}}, {Op: "add", Args: []string{"root", "pfifo", "limit", "0"}}}
+	if sh.Unsupported != "" || !reflect.DeepEqual(sh.Qdiscs, want) {
+		t.Errorf("got %+v, want qdiscs %+v", sh, want)
+	}
+	if got := sh.Qdiscs[1].String(); got != "tc qdisc add dev tun0 root pfifo limit 0" {
+		t.Errorf("String: %q", got)
+	}
+	sh = ReadShell(".", "tc qdisc add dev tun0 root pfifo\ntc qdisc replace dev tun0 root fq\nsysctl -q net/ipv4/tcp_pacing_ss_ratio=200\ntc qdisc del dev tun0 root")
+	want = []Qdisc{{Op: "replace", Args: []string{"root", "fq"}}, {Op: "delete", Args: []string{"root"}}}
+	if sh.Unsupported != "" || !reflect.DeepEqual(sh.Qdiscs, want) || len(sh.Notes) != 1 || len(sh.Sysctls) != 1 {
+		t.Errorf("got %+v, want qdiscs %+v, one note, one sysctl", sh, want)
+	}
+	// Quoted values keep their ";".
+	sh = ReadShell(".", `sysctl -q net.ipv4.tcp_rmem="4096 ; 8192"`)
+	if sh.Unsupported != "" || len(sh.Sysctls) != 1 || sh.Sysctls[0].Value != "4096 ; 8192" {
+		t.Errorf("a quoted ; split the command: %+v", sh)
+	}
+	for _, line := range []string{
+		"tc qdisc add dev tun0 root",                   // no qdisc
+		"tc qdisc add dev tun0 parent 1: fq",           // not root
+		"tc qdisc add dev eth0 root fq",                // not tun0
+		"tc filter add dev tun0 root",                  // not a qdisc
+		"tc qdisc show dev tun0",                       // not a change
+		"tc qdisc add dev tun0 root fq ; ethtool -k x", // the second is unknown
+	} {
+		if sh := ReadShell(".", line); sh.Unsupported == "" {
+			t.Errorf("%q: supported, want unsupported", line)
+		}
+	}
+}
+
+// TestPlanQdisc: a qdisc before the first event is applied with the
+// sysctls; one in the middle is left to its event, but the script still
+// runs alone, and a target without Qdisc cannot run it.
+func TestPlanQdisc(t *testing.T) {
+	src := "`tc qdisc replace dev tun0 root fq`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n" +
+		"+0 `tc qdisc delete dev tun0 root 2>/dev/null ; tc qdisc add dev tun0 root pfifo limit 0`\n+0 close(3) = 0\n"
+	s, err := Parse("x.pkt", src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, rest := plan(s)
+	if !p.tc || len(p.qdiscs) != 1 || p.qdiscs[0].String() != "tc qdisc replace dev tun0 root fq" || p.unsupported != "" || len(rest) != 3 {
+		t.Fatalf("plan %+v, %d events", p, len(rest))
+	}
+	r := NewRunner(nil)
+	if _, _, err := r.acquire(sysctlEnv{}, p); !errors.Is(err, errNoQdisc) {
+		t.Errorf("acquire without Qdisc: %v, want errNoQdisc", err)
+	}
 }

@@ -25,14 +25,30 @@ type Setting struct {
 type Shell struct {
 	Sysctls     []Setting
 	Flush       bool
+	Qdiscs      []Qdisc
 	Notes       []string
 	Unsupported string
 	depth       int // of the script being read
 }
 
-// tunQdisc is the line of packetdrill's defaults.sh that sets the qdisc of
-// its tun device, which drill has none of.
-var tunQdisc = regexp.MustCompile(`^tc qdisc (add|replace|del|delete) dev tun0 root pfifo( limit [0-9]+)?$`)
+// Qdisc is a "tc qdisc OP dev tun0 root [QDISC [ARGS...]]" line: packetdrill's
+// tun device is, on the wire, the target's interface on the test link,
+// where the local kernel target applies it (Op "add", "replace" or
+// "delete"; Args from "root" on).
+type Qdisc struct {
+	Op   string
+	Args []string
+}
+
+// String is the command as tc takes it, tun0 standing for the target's
+// interface.
+func (q Qdisc) String() string {
+	return "tc qdisc " + q.Op + " dev tun0 " + strings.Join(q.Args, " ")
+}
+
+// tunQdisc is a line that sets or deletes the root qdisc of packetdrill's
+// tun device.
+var tunQdisc = regexp.MustCompile(`^tc qdisc (add|replace|del|delete) dev tun0 root(( [A-Za-z0-9_.]+)*)$`)
 
 // tunOffload is packetdrill's way of turning its tun device's offloads
 // off; drill's link has none.
@@ -52,14 +68,24 @@ func ReadShell(dir, cmd string) Shell {
 }
 
 func (sh *Shell) read(dir, cmd string, depth int) {
+	var lines []string
 	for _, raw := range strings.Split(cmd, "\n") {
-		if sh.Unsupported != "" {
-			return
-		}
 		line := strings.TrimSpace(raw)
 		if i := strings.Index(line, "#"); i >= 0 && !strings.HasPrefix(line, "#!") {
 			line = strings.TrimSpace(line[:i])
 		}
+		if strings.HasPrefix(line, "#!") || strings.ContainsAny(line, `"'`) {
+			lines = append(lines, line) // quoted values are kept whole
+			continue
+		}
+		// "a ; b": commands in sequence, each on its own.
+		lines = append(lines, strings.Split(line, ";")...)
+	}
+	for _, line := range lines {
+		if sh.Unsupported != "" {
+			return
+		}
+		line = strings.TrimSpace(line)
 		if line == "" || strings.HasPrefix(line, "#!") {
 			continue
 		}
@@ -92,8 +118,21 @@ func (sh *Shell) read(dir, cmd string, depth int) {
 			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: drill's link has no segmentation offload either", line))
 		case sysctlRestore.MatchString(line):
 			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: set_sysctls.py's restore script; drill puts back the sysctls it set itself", line))
-		case tunQdisc.MatchString(line) && strings.HasSuffix(line, "pfifo"):
-			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: packetdrill's tun device; drill's link has its own qdisc", line))
+		case tunQdisc.MatchString(line) && strings.HasSuffix(line, "root pfifo"):
+			// defaults.sh's: a plain queue, as the link has.
+			sh.Notes = append(sh.Notes, fmt.Sprintf("%q ignored: packetdrill's tun device; drill's link has its own queue", line))
+		case tunQdisc.MatchString(line):
+			m := tunQdisc.FindStringSubmatch(line)
+			op := m[1]
+			if op == "del" {
+				op = "delete"
+			}
+			args := append([]string{"root"}, strings.Fields(m[2])...)
+			if op != "delete" && len(args) < 2 {
+				sh.Unsupported = fmt.Sprintf("%q: want tc qdisc %s dev tun0 root QDISC [ARGS...]", line, m[1])
+				return
+			}
+			sh.Qdiscs = append(sh.Qdiscs, Qdisc{Op: op, Args: args})
 		case len(w) == 1 && (strings.HasSuffix(w[0], ".sh") || strings.Contains(w[0], "/")):
 			if depth > 4 {
 				sh.Unsupported = fmt.Sprintf("%q: shell scripts nested too deep", line)
@@ -109,7 +148,7 @@ func (sh *Shell) read(dir, cmd string, depth int) {
 			sh.read(filepath.Dir(path), string(b), depth+1)
 			sh.depth = depth
 		default:
-			sh.Unsupported = fmt.Sprintf("shell command %q: drill applies sysctl settings, ip tcp_metrics flush and the scripts holding them, nothing else", line)
+			sh.Unsupported = fmt.Sprintf("shell command %q: drill applies sysctl settings, ip tcp_metrics flush, tc qdisc on tun0's root and the scripts holding them, nothing else", line)
 			return
 		}
 	}

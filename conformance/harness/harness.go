@@ -372,6 +372,13 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 			}
 			return nil
 		}
+		env.Qdisc = func(op string, args []string) error {
+			cmd := append([]string{"qdisc", op, "dev", pair.B.Veth}, args...)
+			if _, err := pair.B.NS.Run("tc", cmd...); err != nil {
+				return fmt.Errorf("the target's namespace (tc is iproute2's): %w", err)
+			}
+			return nil
+		}
 	}
 	return env, td.run, nil
 }

@@ -221,6 +221,11 @@ type Env struct {
 	// FlushTCPMetrics, when set, runs "ip tcp_metrics flush all" on the
 	// target's kernel (the local kernel target only).
 	FlushTCPMetrics func() error
+	// Qdisc, when set, runs "tc qdisc OP dev IFACE ARGS..." on the
+	// target's interface on the test link, in its namespace (the local
+	// kernel target only): OP is add, replace or delete, ARGS from
+	// "root" on.
+	Qdisc func(op string, args []string) error
 }
 
 // LinkCapture is a running capture of the test link (Env.CaptureLink).

@@ -63,8 +63,15 @@ type exec struct {
 	drift atomic.Int64
 	// slack is how long the system call before took (the agent's round
 	// trip): the next outbound packet may come that much earlier or later
-	// than its time.
+	// than its time. After an inbound packet it is how long sending it
+	// took: the reply may come that much later.
 	slack time.Duration
+	// reached is the live time the script first reached the script time
+	// of the event before (x.prev) since the last outbound packet. Events
+	// at one script time take no time in packetdrill; over the wire a run
+	// of them (+0 calls) takes their round trips, and a packet the first
+	// made the target send may come before the last began.
+	reached time.Time
 	// lastCall is how long the last system call that returned at once
 	// took: the agent's round trip, for a blocking call's packets.
 	lastCall time.Duration
@@ -246,6 +253,9 @@ func (x *exec) scriptTime(t time.Time) time.Duration {
 // happened records that the event of script time at happened at live time
 // t: later events count from there.
 func (x *exec) happened(at time.Duration, t time.Time) {
+	if at != x.prev || x.reached.IsZero() {
+		x.reached = t
+	}
 	x.prev = at
 	x.drift.Store(int64(t.Sub(x.start) - at))
 }
@@ -267,7 +277,12 @@ func (x *exec) event(ev *Event) {
 	x.slack = 0
 	switch ev.Kind {
 	case KindPacket:
+		woke := time.Now()
 		x.inbound(ev)
+		// packetdrill counts the next event from when its packet went in
+		// (run.c, adjust_relative_event_times): the target's reply may
+		// come as late as sending it took.
+		x.slack = time.Since(woke)
 	case KindSyscall:
 		x.syscall(ev, at, interval)
 	case KindPython:
@@ -542,13 +557,31 @@ func (x *exec) outbound(ev *Event, at, end time.Duration) {
 	x.lastOut = &frames[len(frames)-1]
 	x.check(ev, ls, pk.IP, frames)
 	if ev.TimeKind != TimeAny {
-		lo := at - tol
-		if liveAt < lo || liveAt > end+tol {
+		if !x.onTime(at, end, tol, f.Time) {
 			x.fail(ev, "error handling packet: timing error: expected outbound packet at %s sec but happened at %s sec; tolerance %s sec\nscript packet: %s %s\nactual packet: %s %s",
 				secs(at), secs(liveAt), secs(tol), secs(at), ls.String(), secs(liveAt), x.actualLine(frames))
 		}
 	}
 	x.happened(at, f.Time)
+	x.reached = f.Time
+}
+
+// onTime reports whether an outbound packet seen at live time t came in
+// the window of script times at..end with tolerance tol (packetdrill's
+// verify_time), widened before by the run of events that led to it.
+func (x *exec) onTime(at, end, tol time.Duration, t time.Time) bool {
+	got := x.scriptTime(t)
+	return got >= at-tol-x.chain() && got <= end+tol
+}
+
+// chain returns how long before the event before its script time was
+// first reached (see reached): an outbound packet may come that much
+// earlier than its time.
+func (x *exec) chain() time.Duration {
+	if x.reached.IsZero() {
+		return 0
+	}
+	return max(0, x.live(x.prev).Sub(x.reached))
 }
 
 // lateGrace is how long past its tolerance drill waits for an outbound

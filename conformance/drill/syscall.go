@@ -327,22 +327,9 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return result(0, ag.Connect(ctx, fd, netip.AddrPortFrom(x.p.Addr(), x.ourPort), timeout()))
 		}, nil
 	case "write", "send", "sendto":
-		if len(a) < 3 {
-			return nil, fmt.Errorf("%s needs fd, buffer and length", c.Name)
-		}
-		if isNull(a[1]) {
-			fd, _, err := x.fd(a[0])
-			if err != nil {
-				return nil, err
-			}
-			return x.nullCall(fd, true, a[2].Int), nil
-		}
-		if a[1].Kind != ExprEllipsis {
-			return nil, fmt.Errorf("%s buffer %s: the agent sends its own data (write ... as the buffer)", c.Name, a[1])
-		}
-		fd, _, err := x.fd(a[0])
-		if err != nil {
-			return nil, err
+		fd, null, err := x.bufferArgs(c.Name, a, true)
+		if err != nil || null != nil {
+			return null, err
 		}
 		var flags []string
 		if len(a) >= 4 {
@@ -380,25 +367,12 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 		}
 		return x.sendCall(fd, n, flags), nil
 	case "read", "recv", "recvfrom":
-		if len(a) < 3 {
-			return nil, fmt.Errorf("%s needs fd, buffer and length", c.Name)
-		}
-		if isNull(a[1]) {
-			fd, _, err := x.fd(a[0])
-			if err != nil {
-				return nil, err
-			}
-			return x.nullCall(fd, false, a[2].Int), nil
-		}
-		if a[1].Kind != ExprEllipsis {
-			return nil, fmt.Errorf("%s buffer %s: the agent reads into its own buffer (... as the buffer)", c.Name, a[1])
+		fd, null, err := x.bufferArgs(c.Name, a, false)
+		if err != nil || null != nil {
+			return null, err
 		}
 		if len(a) >= 4 && !(a[3].Kind == ExprInt && a[3].Int == 0) {
 			return nil, fmt.Errorf("%s flags %s: the agent reads without flags", c.Name, a[3])
-		}
-		fd, _, err := x.fd(a[0])
-		if err != nil {
-			return nil, err
 		}
 		return x.readCall(fd, a[0].Int, a[2].Int, -1, timeout), nil
 	case "recvmsg":
@@ -675,6 +649,29 @@ func isNull(e Expr) bool {
 }
 
 // nullCall reads or writes n bytes with a NULL buffer (EFAULT expected).
+// bufferArgs reads the fd, buffer and length of a read or a write (write
+// set). A NULL buffer gives the call that passes the target a NULL buffer
+// (null); "..." stands for the agent's own buffer (null is nil); any other
+// buffer is an error naming the call.
+func (x *exec) bufferArgs(name string, a []Expr, write bool) (fd agent.FD, null func(context.Context) callResult, err error) {
+	if len(a) < 3 {
+		return 0, nil, fmt.Errorf("%s needs fd, buffer and length", name)
+	}
+	if fd, _, err = x.fd(a[0]); err != nil {
+		return 0, nil, err
+	}
+	switch {
+	case isNull(a[1]):
+		return fd, x.nullCall(fd, write, a[2].Int), nil
+	case a[1].Kind == ExprEllipsis:
+		return fd, nil, nil
+	case write:
+		return 0, nil, fmt.Errorf("%s buffer %s: the agent sends its own data (write ... as the buffer)", name, a[1])
+	default:
+		return 0, nil, fmt.Errorf("%s buffer %s: the agent reads into its own buffer (... as the buffer)", name, a[1])
+	}
+}
+
 func (x *exec) nullCall(fd agent.FD, write bool, n int64) func(context.Context) callResult {
 	return func(ctx context.Context) callResult {
 		if n <= 0 || n > 16<<20 {

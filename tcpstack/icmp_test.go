@@ -8,7 +8,6 @@ import (
 	"net/netip"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,6 +16,7 @@ import (
 
 	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
+	"tcpregress.dev/tcpstack/syncbuf"
 	"tcpregress.dev/tcpstack/tcp"
 )
 
@@ -130,27 +130,9 @@ func TestICMPEcho(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestLogging: state transitions at debug level, segments at trace level.
 func TestLogging(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	logger := zerolog.New(&logs).Level(zerolog.TraceLevel)
 	a, b := stackPair(t, pipe.Faults{}, func(c *Config) {
 		if c.Addr == addrA {

@@ -4,7 +4,6 @@ package agent
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"net"
@@ -12,40 +11,23 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"tcpregress.dev/tcpstack/syncbuf"
 )
-
-// syncBuffer is a log destination tests read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // serveSrv runs srv (its Backend the kernel's unless set) on a loopback
 // listener until the test ends, logging into the returned buffer.
-func serveSrv(t *testing.T, srv *Server) (string, *syncBuffer) {
+func serveSrv(t *testing.T, srv *Server) (string, *syncbuf.Buffer) {
 	t.Helper()
 	if srv.Backend == nil {
 		srv.Backend = KernelBackend()
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv.Logger = zerolog.New(logs)
 	ln := must(net.Listen("tcp4", "127.0.0.1:0"))(t)
 	return serveOn(t, ln, srv), logs

@@ -19,6 +19,7 @@ import (
 
 	"tcpregress.dev/conformance/agent"
 	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/syncbuf"
 )
 
 // interopBytes is what each side sends in the interop tests.
@@ -164,7 +165,7 @@ func TestInteropTcpdial(t *testing.T) {
 				reply := make([]byte, interopBytes)
 				rand.NewChaCha8([32]byte{2}).Read(reply)
 				cmd := exec.CommandContext(ctx, tcpdial, "-l", "--netns", p.A.NS.Name, "-s", src, fmt.Sprint(port+1))
-				var stdout, stderr syncBuf
+				var stdout, stderr syncbuf.Buffer
 				cmd.Stdin, cmd.Stdout, cmd.Stderr = bytes.NewReader(reply), &stdout, &stderr
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
@@ -238,25 +239,3 @@ func (errorsRefused) Error() string { return "connection refused" }
 func (errorsRefused) Is(err error) bool {
 	return strings.Contains(err.Error(), "connection refused")
 }
-
-// syncBuf is a bytes.Buffer safe for the command's writer and the test.
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
-}
-
-func (s *syncBuf) Len() int { return len(s.Bytes()) }
-
-func (s *syncBuf) String() string { return string(s.Bytes()) }

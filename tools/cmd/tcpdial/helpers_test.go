@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/syncbuf"
 )
 
 // result is what one run of the command gave.
@@ -43,34 +44,16 @@ func runTool(t *testing.T, stdin io.Reader, args ...string) result {
 	}
 	// Log events come from several goroutines: the buffers must be safe
 	// for concurrent writers, as os.Stderr is.
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	code := run(args, stdin, &stdout, &stderr)
 	r := result{code, stdout.String(), stderr.String()}
 	t.Logf("tcpdial %s: %v", strings.Join(args, " "), r)
 	return r
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers and readers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // background is a run of the command in a goroutine.
 type background struct {
-	stdout, stderr *syncBuffer
+	stdout, stderr *syncbuf.Buffer
 	done           chan struct{}
 	code           atomic.Int32
 }
@@ -82,7 +65,7 @@ func start(t *testing.T, stdin io.Reader, args ...string) *background {
 	if stdin == nil {
 		stdin = strings.NewReader("")
 	}
-	b := &background{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	b := &background{stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	go func() {
 		defer close(b.done)
 		b.code.Store(int32(run(args, stdin, b.stdout, b.stderr)))
@@ -147,15 +130,15 @@ func testPort() int { return 20000 + rand.IntN(20000) }
 // process is a command started in a namespace, killed in t.Cleanup.
 type process struct {
 	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
+	stdout *syncbuf.Buffer
+	stderr *syncbuf.Buffer
 	done   chan struct{}
 	err    error
 }
 
 func startProcess(t *testing.T, cmd *exec.Cmd, stdin []byte) *process {
 	t.Helper()
-	p := &process{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: cmd, stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.stdout, p.stderr
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)

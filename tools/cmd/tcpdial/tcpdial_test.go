@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/tcpstack/syncbuf"
 	"tcpregress.dev/tools/cli/clitest"
 )
 
@@ -39,7 +40,7 @@ func TestBytesBothWays(t *testing.T) {
 	// is empty, even with more stdin to come (netcat.c readwrite: "listen
 	// and net in gone, queues empty, done"), so our FIN must wait until
 	// the whole reply is in.
-	var stdout, stderr syncBuffer
+	var stdout, stderr syncbuf.Buffer
 	out := &countingWriter{w: &stdout, want: len(reply), full: make(chan struct{})}
 	in := &gatedReader{r: bytes.NewReader(data), gate: out.full}
 	args := append(baseArgs(p, "-v"), peerArgs(p, port)...)

@@ -118,6 +118,41 @@ func appendHex(b []byte, v uint64, width int) []byte {
 	return append(b, buf[i:]...)
 }
 
+// code is the type of the protocol fields tcpdump names through a table.
+type code interface{ ~uint8 | ~uint16 | ~uint32 }
+
+// tokStr returns names[v], or def for a value without a name (tcpdump's
+// tok2str with a default that does not show the value).
+func tokStr[K code](names map[K]string, v K, def string) string {
+	if name, ok := names[v]; ok {
+		return name
+	}
+	return def
+}
+
+// appendTok appends names[v] or, for a value without a name, pre, v in
+// decimal and post (tcpdump's tok2str with a "%u" default).
+func appendTok[K code](b []byte, names map[K]string, v K, pre, post string) []byte {
+	if name, ok := names[v]; ok {
+		return append(b, name...)
+	}
+	b = append(b, pre...)
+	b = appendUint(b, uint64(v))
+	return append(b, post...)
+}
+
+// appendTokHex appends names[v] or, for a value without a name, pre, v in
+// hex with at least width digits and post (tcpdump's tok2str with a "%x"
+// or "%02x" default).
+func appendTokHex[K code](b []byte, names map[K]string, v K, pre string, width int, post string) []byte {
+	if name, ok := names[v]; ok {
+		return append(b, name...)
+	}
+	b = append(b, pre...)
+	b = appendHex(b, uint64(v), width)
+	return append(b, post...)
+}
+
 func be16(p []byte) uint16 { return uint16(p[0])<<8 | uint16(p[1]) }
 
 func be32(p []byte) uint32 {

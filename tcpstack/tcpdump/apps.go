@@ -32,11 +32,7 @@ func dhcp6Print(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]b
 		return appendTrunc(b, "dhcp6"), true
 	}
 	b = append(b, ' ')
-	if name, ok := dhcp6Types[data[0]]; ok {
-		return append(b, name...), true
-	}
-	b = append(b, "msgtype-"...)
-	return appendUint(b, uint64(data[0])), true
+	return appendTok(b, dhcp6Types, data[0], "msgtype-", ""), true
 }
 
 var radiusCodes = map[uint32]string{1: "Access-Request", 2: "Access-Accept", 3: "Access-Reject", 4: "Accounting-Request",
@@ -55,11 +51,7 @@ func radiusPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]
 	}
 	n = min(n, length)
 	b = append(b, "RADIUS, "...)
-	if name, ok := radiusCodes[uint32(data[0])]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Unknown Command"...)
-	}
+	b = append(b, tokStr(radiusCodes, uint32(data[0]), "Unknown Command")...)
 	b = append(b, " ("...)
 	b = appendUint(b, uint64(data[0]))
 	b = append(b, "), id: 0x"...)

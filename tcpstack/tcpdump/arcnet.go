@@ -30,11 +30,7 @@ func appendARCNETHeader(b []byte, data []byte, length int, phds bool, flag, seqi
 	b = append(b, ' ')
 	b = appendHex(b, uint64(data[1]), 2)
 	b = append(b, ' ')
-	if name, ok := arcnetTypes[uint32(data[2])]; ok {
-		b = append(b, name...)
-	} else {
-		b = appendHex(b, uint64(data[2]), 2)
-	}
+	b = appendTokHex(b, arcnetTypes, uint32(data[2]), "", 2, "")
 	b = append(b, ' ')
 	if phds {
 		b = append(b, "seqid "...)

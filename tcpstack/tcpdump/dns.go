@@ -284,20 +284,11 @@ func (m *dnsMsg) appendQuestion(b []byte, at int, mdns bool) ([]byte, int) {
 }
 
 func appendDNSType(b []byte, t uint16) []byte {
-	if name, ok := dnsTypes[t]; ok {
-		return append(b, name...)
-	}
-	b = append(b, "Type"...)
-	return appendUint(b, uint64(t))
+	return appendTok(b, dnsTypes, t, "Type", "")
 }
 
 func appendDNSClass(b []byte, c uint16) []byte {
-	if name, ok := dnsClasses[c]; ok {
-		return append(b, name...)
-	}
-	b = append(b, "(Class "...)
-	b = appendUint(b, uint64(c))
-	return append(b, ')')
+	return appendTok(b, dnsClasses, c, "(Class ", ")")
 }
 
 // appendRR prints a resource record (RFC 1035 section 4.1.3) as tcpdump's

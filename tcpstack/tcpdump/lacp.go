@@ -53,11 +53,7 @@ func eapolPrint(b []byte, data []byte) []byte {
 		return appendTrunc(b, "eap")
 	}
 	typ := uint32(data[1])
-	if name, ok := eapolTypes[typ]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "unknown"...)
-	}
+	b = append(b, tokStr(eapolTypes, typ, "unknown")...)
 	b = append(b, " ("...)
 	b = appendUint(b, uint64(typ))
 	b = append(b, ") v"...)

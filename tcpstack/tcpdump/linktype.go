@@ -1,10 +1,6 @@
 package tcpdump
 
-import (
-	"strconv"
-
-	"github.com/gopacket/gopacket/layers"
-)
+import "github.com/gopacket/gopacket/layers"
 
 // LinkHeaderLen returns the length of the link-level header that tcpdump -x
 // and -X leave out of their hex dump of a packet of link type lt: the
@@ -51,12 +47,7 @@ func LinkHeaderLen(lt layers.LinkType, data []byte) int {
 // (pcap_datalink_val_to_name: "EN10MB", "FRELAY"), or "LinkType(N)" for one
 // libpcap does not name.
 func appendLinkTypeName(b []byte, lt layers.LinkType) []byte {
-	if name, ok := linkTypeNames[lt]; ok {
-		return append(b, name...)
-	}
-	b = append(b, "LinkType("...)
-	b = strconv.AppendUint(b, uint64(lt), 10)
-	return append(b, ')')
+	return appendTok(b, linkTypeNames, lt, "LinkType(", ")")
 }
 
 // linkTypeNames are libpcap's (1.10) names of link types, by the value

@@ -48,11 +48,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 	// Other LLC frames: the saps and the frame's kind (IEEE 802.2
 	// section 5.4), as llc_print does.
 	sapName := func(b []byte, sap uint8, unknown string) []byte {
-		if name, ok := llcSAPs[sap]; ok {
-			return append(b, name...)
-		}
-		b = append(b, unknown...)
-		return appendHex(b, uint64(sap), 2)
+		return appendTokHex(b, llcSAPs, sap, unknown, 2, "")
 	}
 	flagName := func(b []byte, v uint16) []byte {
 		switch v {
@@ -91,11 +87,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 	case isU:
 		b = append(b, "Unnumbered, "...)
 		cmd := control & 0xef
-		if name, ok := llcCommands[cmd]; ok {
-			b = append(b, name...)
-		} else {
-			b = appendHex(b, uint64(cmd), 2)
-		}
+		b = appendTokHex(b, llcCommands, cmd, "", 2, "")
 		b = append(b, ", Flags ["...)
 		b = flagName(b, uint16(ssapField&1)|control&0x10)
 		b = append(b, "], length "...)
@@ -193,11 +185,7 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 		b = append(b, ' ')
 	}
 	b = append(b, "SNAP, oui "...)
-	if name, ok := ouiNames[oui]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Unknown"...)
-	}
+	b = append(b, tokStr(ouiNames, oui, "Unknown")...)
 	b = append(b, " (0x"...)
 	b = appendHex(b, uint64(oui), 6)
 	b = append(b, "), pid "...)
@@ -254,25 +242,16 @@ func stpPrint(b []byte, data []byte, length int) []byte {
 	}
 	version := uint32(data[2])
 	b = append(b, "STP "...)
-	if name, ok := stpProtocols[version]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Unknown STP protocol (0x"...)
-		b = appendHex(b, uint64(version), 2)
-		return append(b, ')')
+	b = appendTokHex(b, stpProtocols, version, "Unknown STP protocol (0x", 2, ")")
+	if _, ok := stpProtocols[version]; !ok { // stp_print stops at an unknown version
+		return b
 	}
 	if len(data) < 4 {
 		return appendTrunc(b, proto)
 	}
 	typ := uint32(data[3])
 	b = append(b, ", "...)
-	if name, ok := stpBPDUTypes[typ]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Unknown BPDU Type (0x"...)
-		b = appendHex(b, uint64(typ), 2)
-		b = append(b, ')')
-	}
+	b = appendTokHex(b, stpBPDUTypes, typ, "Unknown BPDU Type (0x", 2, ")")
 	config := func(b []byte) []byte {
 		if len(data) < 5 {
 			return appendTrunc(b, proto)
@@ -358,11 +337,7 @@ func udldPrint(b []byte, data []byte, length int) []byte {
 	b = append(b, "UDLDv"...)
 	b = appendUint(b, uint64(data[0]>>5))
 	b = append(b, ", Code "...)
-	if name, ok := udldCodes[code]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Reserved"...)
-	}
+	b = append(b, tokStr(udldCodes, code, "Reserved")...)
 	b = append(b, " ("...)
 	b = appendHex(b, uint64(code), 1)
 	b = append(b, "), Flags ["...)

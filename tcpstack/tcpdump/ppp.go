@@ -94,11 +94,7 @@ func (p *Printer) handlePPP(b []byte, prot uint32, data []byte, length int, prot
 			b = append(b, pppTypes[prot]...)
 			return append(b, ']'), true
 		}
-		if name, ok := pppCodes[uint32(data[0])]; ok {
-			b = append(b, name...)
-		} else {
-			b = append(b, "Unknown Opcode"...)
-		}
+		b = append(b, tokStr(pppCodes, uint32(data[0]), "Unknown Opcode")...)
 		b = append(b, " (0x"...)
 		b = appendHex(b, uint64(data[0]), 2)
 		b = append(b, "), id "...)
@@ -159,12 +155,7 @@ func (p *Printer) pppoePrint(b []byte, data []byte, length int) []byte {
 	}
 	code, session, plen := uint32(data[1]), be16(data[2:]), int(be16(data[4:]))
 	b = append(b, "PPPoE "...)
-	if name, ok := pppoeCodes[code]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "PAD-"...)
-		b = appendHex(b, uint64(code), 1)
-	}
+	b = appendTokHex(b, pppoeCodes, code, "PAD-", 1, "")
 	if code == 0x09 && plen > 1484-6 {
 		b = append(b, " [len "...)
 		b = appendInt(b, plen)
@@ -203,12 +194,7 @@ func (p *Printer) pppoePrint(b []byte, data []byte, length int) []byte {
 			return appendTrunc(b, proto)
 		}
 		b = append(b, " ["...)
-		if name, ok := pppoeTags[tag]; ok {
-			b = append(b, name...)
-		} else {
-			b = append(b, "TAG-0x"...)
-			b = appendHex(b, uint64(tag), 1)
-		}
+		b = appendTokHex(b, pppoeTags, tag, "TAG-0x", 1, "")
 		if n > 0 {
 			v := data[off : off+n]
 			shown := v[:min(len(v), 79)] // tcpdump's MAXTAGPRINT
@@ -438,10 +424,5 @@ func slarpPrint(b []byte, data []byte, length int) []byte {
 // appendPPPType appends tcpdump's name of a PPP protocol (ppptype2str) or
 // "unknown PPP protocol (0x1234)".
 func appendPPPType(b []byte, prot uint32) []byte {
-	if name, ok := pppTypes[prot]; ok {
-		return append(b, name...)
-	}
-	b = append(b, "unknown PPP protocol (0x"...)
-	b = appendHex(b, uint64(prot), 4)
-	return append(b, ')')
+	return appendTokHex(b, pppTypes, prot, "unknown PPP protocol (0x", 4, ")")
 }

@@ -140,11 +140,7 @@ func ptpHeader(b []byte, h []byte) ([]byte, bool) {
 		b = append(b, "no"...)
 	}
 	b = append(b, ", msg type : "...)
-	if name, ok := ptpMsgTypes[uint32(h[0]&0x0f)]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "Reserved"...)
-	}
+	b = append(b, tokStr(ptpMsgTypes, uint32(h[0]&0x0f), "Reserved")...)
 	// Each field with the bytes of the header it needs captured.
 	steps := []struct {
 		need  int
@@ -168,11 +164,7 @@ func ptpHeader(b []byte, h []byte) ([]byte, bool) {
 		{33, func(b []byte) []byte {
 			b = appendUint(append(b, ", control : "...), uint64(h[32]))
 			b = append(b, " ("...)
-			if name, ok := ptpControls[uint32(h[32])]; ok {
-				b = append(b, name...)
-			} else {
-				b = append(b, "Reserved"...)
-			}
+			b = append(b, tokStr(ptpControls, uint32(h[32]), "Reserved")...)
 			return append(b, ')')
 		}},
 		{34, func(b []byte) []byte { return appendUint(append(b, ", log message interval : "...), uint64(h[33])) }},

@@ -16,9 +16,6 @@ func appendTrunc(b []byte, proto string) []byte {
 	return append(b, ']')
 }
 
-// tokName returns names[v], or "" when v has no name.
-func tokName(names map[uint32]string, v uint32) string { return names[v] }
-
 var pimv2Types = map[uint32]string{0: "Hello", 1: "Register", 2: "Register Stop", 3: "Join / Prune",
 	4: "Bootstrap", 5: "Assert", 6: "Graft", 7: "Graft Acknowledgement", 8: "Candidate RP Advertisement",
 	9: "Prune Refresh", 10: "DF Election", 11: "ECMP Redirect"}
@@ -34,11 +31,7 @@ func pimPrint(b []byte, data []byte, length int) []byte {
 	b = appendUint(b, uint64(ver))
 	if ver == 2 {
 		b = append(b, ", "...)
-		if name := tokName(pimv2Types, typ); name != "" {
-			b = append(b, name...)
-		} else {
-			b = append(b, "Unknown Type"...)
-		}
+		b = append(b, tokStr(pimv2Types, typ, "Unknown Type")...)
 	}
 	b = append(b, ", length "...)
 	return appendInt(b, length)
@@ -61,17 +54,6 @@ func eigrpPrint(b []byte, data []byte, length int) []byte {
 	b = appendTok(b, eigrpOpcodes, uint32(data[1]), "unknown (", ")")
 	b = append(b, ", length: "...)
 	return appendInt(b, length)
-}
-
-// appendTok appends names[v] or, for a value without a name, pre, v in
-// decimal and post (tcpdump's tok2str with a "%u" default).
-func appendTok(b []byte, names map[uint32]string, v uint32, pre, post string) []byte {
-	if name, ok := names[v]; ok {
-		return append(b, name...)
-	}
-	b = append(b, pre...)
-	b = appendUint(b, uint64(v))
-	return append(b, post...)
 }
 
 var ospfTypes = map[uint32]string{1: "Hello", 2: "Database Description", 3: "LS-Request", 4: "LS-Update", 5: "LS-Ack"}

@@ -83,12 +83,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 		b = append(b, sep...)
 		b = appendInt(b, count)
 		b = append(b, ") ["...)
-		if name, ok := sctpChunks[id]; ok {
-			b = append(b, name...)
-		} else {
-			b = append(b, "Unknown chunk type: 0x"...)
-			b = appendHex(b, uint64(id), 1)
-		}
+		b = appendTokHex(b, sctpChunks, id, "Unknown chunk type: 0x", 1, "")
 		b = append(b, "] "...)
 		switch id {
 		case 0: // DATA (section 3.3.1)
@@ -118,12 +113,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			b = append(b, "] [SSEQ "...)
 			b = appendUint(b, uint64(be16(body[6:])))
 			b = append(b, "] [PPID "...)
-			if name, ok := sctpPPIDs[ppid]; ok {
-				b = append(b, name...)
-			} else {
-				b = append(b, "0x"...)
-				b = appendHex(b, uint64(ppid), 1)
-			}
+			b = appendTokHex(b, sctpPPIDs, ppid, "0x", 1, "")
 			b = append(b, "] "...)
 			if len(body) == 12 {
 				return bogus(b, clen), true

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -69,29 +70,13 @@ type iperf3Result struct {
 			Seconds float64 `json:"seconds"`
 		} `json:"sum_received"`
 	} `json:"end"`
-	Error string `json:"error"`
 }
 
 // runIperf3: iperf3 -c on side A sends to iperf3 -s on side B. The client
 // sends Limit bytes (-n); when Duration passes first it is interrupted
 // (SIGINT), and the server then reports what it received over its whole
 // reporting intervals. The server's summary (the receiver's) is the result.
-//
-// iperf3 3.12's server now and then ends with an error instead of its
-// summary when its client is interrupted ("getsockopt - Bad file
-// descriptor", seen once in make test's one-second run on a loaded
-// machine): such a run is made once more.
 func (b *Bench) runIperf3(ctx context.Context) (result, error) {
-	res, interrupted, err := b.runIperf3Once(ctx)
-	if err != nil && interrupted && ctx.Err() == nil {
-		res, _, err = b.runIperf3Once(ctx)
-	}
-	return res, err
-}
-
-// runIperf3Once is one run of runIperf3; it also reports whether the client
-// was interrupted.
-func (b *Bench) runIperf3Once(ctx context.Context) (_ result, interrupted bool, _ error) {
 	p := b.kernel
 	port := strconv.Itoa(b.nextPort())
 	host := p.B.Addr.Addr().String()
@@ -100,7 +85,7 @@ func (b *Bench) runIperf3Once(ctx context.Context) (_ result, interrupted bool, 
 	srv.Stdout, srv.Stderr = &sout, &serr
 	sc, err := startChild(srv)
 	if err != nil {
-		return result{}, interrupted, fmt.Errorf("iperf3 -s: %w", err)
+		return result{}, fmt.Errorf("iperf3 -s: %w", err)
 	}
 	defer sc.kill()
 	// Wait until the server listens.
@@ -111,11 +96,11 @@ func (b *Bench) runIperf3Once(ctx context.Context) (_ result, interrupted bool, 
 		}
 		select {
 		case <-sc.done:
-			return result{}, interrupted, fmt.Errorf("iperf3 -s exited before listening: %v: %s", sc.err, tail(serr.String()+sout.String()))
+			return result{}, fmt.Errorf("iperf3 -s exited before listening: %v: %s", sc.err, tail(serr.String()+sout.String()))
 		default:
 		}
 		if time.Since(t0) > setupTimeout {
-			return result{}, interrupted, fmt.Errorf("iperf3 -s is not listening on %s:%s after %v", host, port, setupTimeout)
+			return result{}, fmt.Errorf("iperf3 -s is not listening on %s:%s after %v", host, port, setupTimeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -124,40 +109,95 @@ func (b *Bench) runIperf3Once(ctx context.Context) (_ result, interrupted bool, 
 	cli.Stdout, cli.Stderr = &cout, &cout
 	cc, err := startChild(cli)
 	if err != nil {
-		return result{}, interrupted, fmt.Errorf("iperf3 -c: %w", err)
+		return result{}, fmt.Errorf("iperf3 -c: %w", err)
 	}
 	defer cc.kill()
 	timer := time.NewTimer(b.o.Duration)
 	defer timer.Stop()
+	interrupted := false
 	select {
 	case <-cc.done:
 	case <-timer.C:
 		interrupted = true
 		cli.Process.Signal(syscall.SIGINT)
 		if !cc.wait(stopGrace) {
-			return result{}, interrupted, fmt.Errorf("iperf3 -c did not stop within %v of SIGINT", stopGrace)
+			return result{}, fmt.Errorf("iperf3 -c did not stop within %v of SIGINT", stopGrace)
 		}
 	case <-ctx.Done():
-		return result{}, interrupted, ctx.Err()
+		return result{}, ctx.Err()
 	}
 	if cc.err != nil && !interrupted {
-		return result{}, interrupted, fmt.Errorf("iperf3 -c: %w: %s", cc.err, tail(cout.String()))
+		return result{}, fmt.Errorf("iperf3 -c: %w: %s", cc.err, tail(cout.String()))
 	}
 	if !sc.wait(stopGrace) {
-		return result{}, interrupted, fmt.Errorf("iperf3 -s did not end within %v of the client", stopGrace)
+		return result{}, fmt.Errorf("iperf3 -s did not end within %v of the client", stopGrace)
 	}
+	return iperf3Summary(sout.Bytes(), interrupted)
+}
+
+// iperf3Summary reads the server's JSON output: its summary of what it
+// received, unless it reports an error that spoils it.
+//
+// iperf3 records its errors in the output's "error" member, once for each
+// (3.12 writes the member again: the last one is what a JSON decoder
+// keeps), and not every one ends the test. Two do not spoil the summary:
+// "the client has terminated", after the client was interrupted; and
+// "getsockopt - …", when a reporting interval (-i 0.1) ends after the
+// server closed the data socket at the end of the test and its read of
+// TCP_INFO fails (EBADF) — the summary is already complete. That one came
+// under load in about one run of fifteen with an interrupted client and
+// failed the kernel→kernel (iperf3) run; any other error still does.
+func iperf3Summary(out []byte, interrupted bool) (result, error) {
 	var r iperf3Result
-	if err := json.Unmarshal(sout.Bytes(), &r); err != nil {
-		return result{}, interrupted, fmt.Errorf("iperf3 -s output: %w: %s", err, tail(sout.String()+serr.String()))
+	if err := json.Unmarshal(out, &r); err != nil {
+		return result{}, fmt.Errorf("iperf3 -s output: %w: %s", err, tail(string(out)))
 	}
-	if r.Error != "" && !(interrupted && strings.Contains(r.Error, "client has terminated")) {
-		return result{}, interrupted, fmt.Errorf("iperf3 -s: %s", r.Error)
+	errs, err := jsonMembers(out, "error")
+	if err != nil {
+		return result{}, fmt.Errorf("iperf3 -s output: %w", err)
+	}
+	for _, e := range errs {
+		switch {
+		case strings.HasPrefix(e, "getsockopt - "):
+		case interrupted && strings.Contains(e, "client has terminated"):
+		default:
+			return result{}, fmt.Errorf("iperf3 -s: %s", e)
+		}
 	}
 	s := r.End.SumReceived
 	if s.Bytes <= 0 || s.Seconds <= 0 {
-		return result{}, interrupted, fmt.Errorf("iperf3 -s reported %d bytes in %g s", s.Bytes, s.Seconds)
+		return result{}, fmt.Errorf("iperf3 -s reported %d bytes in %g s", s.Bytes, s.Seconds)
 	}
-	return result{bytes: s.Bytes, seconds: s.Seconds}, interrupted, nil
+	return result{bytes: s.Bytes, seconds: s.Seconds}, nil
+}
+
+// jsonMembers returns every string value of the member name of the JSON
+// object in data, in order: all of them where the object repeats the name.
+func jsonMembers(data []byte, name string) ([]string, error) {
+	d := json.NewDecoder(bytes.NewReader(data))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	var out []string
+	for d.More() {
+		key, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, err
+		}
+		if key != name {
+			continue
+		}
+		s, ok := v.(string)
+		if !ok {
+			return nil, fmt.Errorf("member %q is %T, not a string", name, v)
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // child is a started command.

@@ -283,6 +283,13 @@ func goalLine(rows []Row) string {
 	for _, r := range rows {
 		byID[r.Kind.ID] = r
 	}
+	// Why a ratio is missing when its reference was run and failed.
+	failed := func(id string) string {
+		if r, ok := byID[id]; ok && r.OK == 0 {
+			return " (" + r.Kind.Label + " failed)"
+		}
+		return ""
+	}
 	var misses, unknown []string
 	for _, id := range []string{"ours-kernel", "kernel-ours"} {
 		r, ok := byID[id]
@@ -293,13 +300,13 @@ func goalLine(rows []Row) string {
 		}
 		switch {
 		case r.MeetsKernel == nil:
-			unknown = append(unknown, k.Label+" vs kernel→kernel (iperf3) not measured")
+			unknown = append(unknown, k.Label+" vs kernel→kernel (iperf3) not measured"+failed(Baseline))
 		case !*r.MeetsKernel:
 			misses = append(misses, fmt.Sprintf("%s is %s kernel→kernel", k.Label, goalRatio(r.VsKernel, GoalVsKernel)))
 		}
 		switch {
 		case r.MeetsGVisor == nil:
-			unknown = append(unknown, k.Label+" vs gVisor not measured")
+			unknown = append(unknown, k.Label+" vs gVisor not measured"+failed(peer(k)))
 		case !*r.MeetsGVisor:
 			misses = append(misses, fmt.Sprintf("%s is %s gVisor", k.Label, goalRatio(r.VsGVisor, GoalVsGVisor)))
 		}

@@ -98,6 +98,26 @@ func TestSummarizeEvenAndFailed(t *testing.T) {
 	)
 }
 
+// A failed kernel→kernel (iperf3) run leaves the other runs of its round
+// measured; only the ratios to it are missing, and the goal line says why.
+func TestWriteTableFailedBaseline(t *testing.T) {
+	s := []Sample{
+		{Round: 1, Kind: Baseline, Err: "iperf3 -s: unable to receive results"},
+		gb(1, "ours-kernel", 1.36), gb(1, "kernel-ours", 2.46),
+	}
+	var out bytes.Buffer
+	if err := WriteTable(&out, Meta{Duration: 10 * time.Second, Limit: 4 << 30, Rounds: 1}, s); err != nil {
+		t.Fatal(err)
+	}
+	testcheck.Contains(t, "table", out.String(),
+		"| kernel→kernel (iperf3) | failed | | 0/1 |",
+		"| ours→kernel | 1.36 | 1.36–1.36 | 1/1 | n/a |",
+		"| kernel→ours | 2.46 | 2.46–2.46 | 1/1 | n/a |",
+		"ours→kernel vs kernel→kernel (iperf3) not measured (kernel→kernel (iperf3) failed)",
+		"kernel→ours vs gVisor not measured.",
+	)
+}
+
 func TestWriteTable(t *testing.T) {
 	var out bytes.Buffer
 	m := Meta{Duration: 30 * time.Second, Limit: 4 << 30, Rounds: 3, Notes: []string{"MTU 1500"}}

@@ -5,11 +5,9 @@ package tcpstack
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/netip"
@@ -110,51 +108,12 @@ func (kb *kernelBench) dial(t testing.TB, port int) *Conn {
 	return c
 }
 
-func randomData(n int, seed uint64) []byte {
-	b := make([]byte, n)
-	r := rand.New(rand.NewPCG(seed, seed))
-	for i := 0; i+8 <= n; i += 8 {
-		v := r.Uint64()
-		for j := range 8 {
-			b[i+j] = byte(v >> (8 * j))
-		}
-	}
-	return b
-}
-
-// exchange sends up to the peer and down from it at the same time, then
-// checks SHA-256 on both sides. up and down are both connected to a
-// server that reads everything, then writes down.
-func sendAndCheck(t *testing.T, w io.Writer, closeWrite func() error, r io.Reader, size int, seed uint64) {
-	t.Helper()
-	data := randomData(size, seed)
-	want := sha256.Sum256(data)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := w.Write(data)
-		if err == nil {
-			err = closeWrite()
-		}
-		errc <- err
-	}()
-	h := sha256.New()
-	if _, err := io.Copy(h, r); err != nil {
-		t.Fatalf("reading: %v", err)
-	}
-	if err := <-errc; err != nil {
-		t.Fatalf("writing: %v", err)
-	}
-	if !bytes.Equal(h.Sum(nil), want[:]) {
-		t.Fatal("SHA-256 mismatch")
-	}
-}
-
 func TestKernelServerEcho(t *testing.T) {
 	kb := newKernelBench(t, nil)
 	ln := kb.kernelListen(t, 7)
 	go echoServer(ln)
 	c := kb.dial(t, 7)
-	sendAndCheck(t, c, c.CloseWrite, c, 1<<20, 1)
+	sendAndCheck(t, c, randomData(1<<20, 1))
 	info := c.Info()
 	if !info.SACK || !info.Timestamps || !info.WindowScale || info.SndMSS != 1448 {
 		t.Errorf("options negotiated with Linux: %+v", info)
@@ -170,7 +129,7 @@ func TestKernelClientEcho(t *testing.T) {
 	defer l.Close()
 	go echoServer(l)
 	kc := kb.kernelDial(t, 7)
-	sendAndCheck(t, kc, kc.CloseWrite, kc, 1<<20, 2)
+	sendAndCheck(t, kc, randomData(1<<20, 2))
 }
 
 // TestKernelBulk moves 100 MiB each way between our stack and the kernel,
@@ -182,84 +141,24 @@ func TestKernelBulk(t *testing.T) {
 		t.Logf("race detector on: %d MiB instead of 100", size>>20)
 	}
 	kb := newKernelBench(t, nil)
-	ln := kb.kernelListen(t, 9000)
-	srvDone := make(chan error, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			srvDone <- err
-			return
-		}
-		defer c.Close()
-		// Sink what we send, then send the same amount back.
-		h := sha256.New()
-		if _, err := io.Copy(h, c); err != nil {
-			srvDone <- err
-			return
-		}
-		want := sha256.Sum256(randomData(size, 3))
-		if !bytes.Equal(h.Sum(nil), want[:]) {
-			srvDone <- errors.New("kernel side: SHA-256 of what we sent differs")
-			return
-		}
-		_, err = c.Write(randomData(size, 4))
-		srvDone <- err
-	}()
-	c := kb.dial(t, 9000)
 	start := time.Now()
-	if _, err := c.Write(randomData(size, 3)); err != nil {
-		t.Fatal(err)
-	}
-	c.CloseWrite()
-	h := sha256.New()
-	if _, err := io.Copy(h, c); err != nil {
-		t.Fatal(err)
-	}
-	if err := <-srvDone; err != nil {
-		t.Fatal(err)
-	}
-	want := sha256.Sum256(randomData(size, 4))
-	if !bytes.Equal(h.Sum(nil), want[:]) {
-		t.Fatal("our side: SHA-256 of what the kernel sent differs")
-	}
+	transfer(t, kb.kernelListen(t, 9000), kb.dial(t, 9000), size)
 	t.Logf("%d MiB each way in %v", size>>20, time.Since(start))
 }
 
 func TestKernelHalfClose(t *testing.T) {
 	kb := newKernelBench(t, nil)
 	// We half-close; the kernel answers afterwards.
-	ln := kb.kernelListen(t, 80)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		q, _ := io.ReadAll(c)
-		c.Write(append([]byte("re: "), q...))
-	}()
-	c := kb.dial(t, 80)
-	c.Write([]byte("ours"))
-	c.CloseWrite()
-	if got, err := io.ReadAll(c); err != nil || string(got) != "re: ours" {
-		t.Fatalf("after our half-close: %q %v", got, err)
-	}
+	acceptOne(kb.kernelListen(t, 80), func(c net.Conn) { answerAfterFIN(c) })
+	askAfterHalfClose(t, kb.dial(t, 80), "ours")
 	// The kernel half-closes; we answer afterwards.
 	l, err := kb.s.Listen("tcp", ":81")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	acceptOne(l, func(c net.Conn) {
-		q, _ := io.ReadAll(c)
-		c.Write(append([]byte("re: "), q...))
-	})
-	kc := kb.kernelDial(t, 81)
-	kc.Write([]byte("kernel's"))
-	kc.CloseWrite()
-	if got, err := io.ReadAll(kc); err != nil || string(got) != "re: kernel's" {
-		t.Fatalf("after the kernel's half-close: %q %v", got, err)
-	}
+	acceptOne(l, func(c net.Conn) { answerAfterFIN(c) })
+	askAfterHalfClose(t, kb.kernelDial(t, 81), "kernel's")
 }
 
 func TestKernelResets(t *testing.T) {
@@ -453,19 +352,11 @@ func TestKernelFaults(t *testing.T) {
 	if raceEnabled {
 		size = 4 << 20
 	}
-	ln := kb.kernelListen(t, 9000)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.Copy(c, c)
-	}()
+	acceptOne(kb.kernelListen(t, 9000), func(c net.Conn) { io.Copy(c, c) })
 	c := kb.dial(t, 9000)
 	c.SetDeadline(time.Now().Add(10 * time.Minute))
 	start := time.Now()
-	sendAndCheck(t, c, c.CloseWrite, c, size, 5)
+	sendAndCheck(t, c, randomData(size, 5))
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	t.Logf("%d MiB each way through the faults in %v; heap in use %d MiB; retransmits %d", size>>20, time.Since(start), ms.HeapInuse>>20, c.Info().TotalRetransmits)

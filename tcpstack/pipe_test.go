@@ -151,69 +151,133 @@ func TestPipeEcho(t *testing.T) {
 	}
 }
 
-// transfer sends size bytes from src to dst (both ways when both is set)
-// and checks SHA-256 sums.
-func transfer(t *testing.T, a, b *Stack, size int) {
-	t.Helper()
-	l := listen(t, b, 9000)
-	data := make([]byte, size)
-	rng := rand.New(rand.NewPCG(7, 7))
-	for i := range data {
-		data[i] = byte(rng.Uint32())
+// halfCloser is a TCP connection whose sending side closes alone: ours
+// (*Conn) or the kernel's (*net.TCPConn).
+type halfCloser interface {
+	net.Conn
+	CloseWrite() error
+}
+
+// randomData returns n bytes from a generator seeded with seed.
+func randomData(n int, seed uint64) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(seed, seed))
+	for i := 0; i+8 <= n; i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			b[i+j] = byte(v >> (8 * j))
+		}
 	}
+	return b
+}
+
+// sendAndCheck writes data to c and then closes c's sending side, while it
+// reads from c until the peer's FIN: what comes back must be data again
+// (SHA-256), as an echo server (echoServer) or transfer's accepting side
+// sends it.
+func sendAndCheck(t testing.TB, c halfCloser, data []byte) {
+	t.Helper()
 	want := sha256.Sum256(data)
-	errc := make(chan error, 2)
+	errc := make(chan error, 1)
 	go func() {
-		c, err := l.Accept()
-		if err != nil {
-			errc <- err
-			return
+		_, err := c.Write(data)
+		if err == nil {
+			err = c.CloseWrite()
 		}
-		defer c.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, c); err != nil {
-			errc <- fmt.Errorf("server read: %w", err)
-			return
-		}
-		if !bytes.Equal(h.Sum(nil), want[:]) {
-			errc <- errors.New("server: SHA-256 mismatch")
-			return
-		}
-		// And back.
-		if _, err := c.Write(data); err != nil {
-			errc <- fmt.Errorf("server write: %w", err)
-			return
-		}
-		errc <- nil
+		errc <- err
 	}()
-	c, err := a.Dial("tcp", "198.18.0.2:9000")
+	h := sha256.New()
+	if _, err := io.Copy(h, c); err != nil {
+		t.Fatalf("reading: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatalf("writing: %v", err)
+	}
+	if !bytes.Equal(h.Sum(nil), want[:]) {
+		t.Fatal("SHA-256 of what came back differs from what was sent")
+	}
+}
+
+// transfer moves size bytes each way between c and the connection ln
+// accepts, one way after the other: the accepting side reads until c's FIN,
+// checks the SHA-256 of what it read, and sends the same bytes back, which
+// c checks in turn. ln and c may be ours or the kernel's.
+func transfer(t testing.TB, ln net.Listener, c halfCloser, size int) {
+	t.Helper()
+	data := randomData(size, 7)
+	srv := make(chan error, 1)
+	go func() { srv <- checkAndSendBack(ln, data) }()
+	defer func() {
+		c.Close() // so that the accepting side is not left waiting for a FIN
+		if err := <-srv; err != nil {
+			t.Errorf("accepting side: %v", err)
+		}
+	}()
+	c.SetReadDeadline(time.Now().Add(5 * time.Minute))
+	sendAndCheck(t, c, data)
+}
+
+// checkAndSendBack is transfer's accepting side.
+func checkAndSendBack(ln net.Listener, data []byte) error {
+	c, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, c); err != nil {
+		return fmt.Errorf("reading: %w", err)
+	}
+	if want := sha256.Sum256(data); !bytes.Equal(h.Sum(nil), want[:]) {
+		return errors.New("SHA-256 of what it read differs from what was sent")
+	}
+	if _, err := c.Write(data); err != nil {
+		return fmt.Errorf("sending back: %w", err)
+	}
+	return nil
+}
+
+// answerAfterFIN is the accepting side of a half-close test: it reads to
+// the peer's FIN, then, its own side still open, answers "re: " and what it
+// read.
+func answerAfterFIN(c net.Conn) error {
+	q, err := io.ReadAll(c)
+	if err != nil {
+		return err
+	}
+	_, err = c.Write(append([]byte("re: "), q...))
+	return err
+}
+
+// askAfterHalfClose sends q on c and closes c's sending side; the peer
+// (answerAfterFIN) must answer "re: " and q on the half-closed connection.
+func askAfterHalfClose(t testing.TB, c halfCloser, q string) {
+	t.Helper()
+	if _, err := c.Write([]byte(q)); err != nil {
+		t.Fatalf("writing %q: %v", q, err)
+	}
+	if err := c.CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(c); err != nil || string(got) != "re: "+q {
+		t.Fatalf("answer to %q after half-close: %q, %v", q, got, err)
+	}
+}
+
+// dial connects from a to b's port on the pipe pair of stackPair.
+func dial(t testing.TB, a *Stack, port int) *Conn {
+	t.Helper()
+	c, err := a.DialTCP(context.Background(), "tcp", fmt.Sprintf("198.18.0.2:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
-	go func() {
-		if _, err := c.Write(data); err != nil {
-			errc <- fmt.Errorf("client write: %w", err)
-			return
-		}
-		c.(*Conn).CloseWrite()
-	}()
-	h := sha256.New()
-	c.SetReadDeadline(time.Now().Add(5 * time.Minute))
-	if _, err := io.Copy(h, c); err != nil {
-		t.Fatalf("client read: %v", err)
-	}
-	if err := <-errc; err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(h.Sum(nil), want[:]) {
-		t.Fatal("client: SHA-256 mismatch")
-	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func TestPipeTransfer(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
-	transfer(t, a, b, 8<<20)
+	transfer(t, listen(t, b, 9000), dial(t, a, 9000), 8<<20)
 }
 
 func TestPipeTransferWithFaults(t *testing.T) {
@@ -228,7 +292,7 @@ func TestPipeTransferWithFaults(t *testing.T) {
 			c.Logger = zerolog.New(os.Stderr).Level(zerolog.TraceLevel).With().Str("stack", c.Addr.Addr().String()).Logger()
 		}
 	})
-	transfer(t, a, b, 2<<20)
+	transfer(t, listen(t, b, 9000), dial(t, a, 9000), 2<<20)
 }
 
 func TestPipeRefusedAndReset(t *testing.T) {
@@ -265,39 +329,12 @@ func TestPipeRefusedAndReset(t *testing.T) {
 
 func TestPipeHalfClose(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
-	l := listen(t, b, 80)
 	done := make(chan error, 1)
-	go func() {
-		c, err := l.AcceptTCP()
-		if err != nil {
-			done <- err
-			return
-		}
-		defer c.Close()
-		got, err := io.ReadAll(c) // until the client's FIN
-		if err != nil {
-			done <- err
-			return
-		}
-		// Our side is still open: answer after the peer half-closed.
-		_, err = c.Write(append([]byte("got "), got...))
-		done <- err
-	}()
-	c, err := a.DialTCP(context.Background(), "tcp", "198.18.0.2:80")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.Write([]byte("question"))
-	if err := c.CloseWrite(); err != nil {
-		t.Fatal(err)
-	}
+	acceptOne(listen(t, b, 80), func(c net.Conn) { done <- answerAfterFIN(c) })
+	c := dial(t, a, 80)
+	askAfterHalfClose(t, c, "question")
 	if _, err := c.Write([]byte("more")); err == nil {
 		t.Error("write after CloseWrite succeeded")
-	}
-	ans, err := io.ReadAll(c)
-	if err != nil || string(ans) != "got question" {
-		t.Fatalf("answer after half-close: %q, %v", ans, err)
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)

@@ -118,15 +118,8 @@ func lldpPrint(b []byte, data []byte, length int) []byte {
 func loopbackPrint(b []byte, data []byte, length int) []byte {
 	const proto = "loopback"
 	b = append(b, "Loopback"...)
-	invalid := func(b []byte, rest []byte, n int) []byte {
-		b = append(b, " (invalid)"...)
-		if len(rest) < n {
-			return appendTrunc(b, proto)
-		}
-		return b
-	}
 	if length < 2 {
-		return invalid(b, data, length)
+		return appendInvalid(b, proto, data, length)
 	}
 	if len(data) < 2 {
 		return appendTrunc(b, proto)
@@ -139,14 +132,14 @@ func loopbackPrint(b []byte, data []byte, length int) []byte {
 		b = append(b, " (bogus)"...)
 	}
 	if skip > length {
-		return invalid(b, data, length)
+		return appendInvalid(b, proto, data, length)
 	}
 	if len(data) < skip {
 		return appendTrunc(b, proto)
 	}
 	data, length = data[skip:], length-skip
 	if length < 2 {
-		return invalid(b, data, length)
+		return appendInvalid(b, proto, data, length)
 	}
 	if len(data) < 2 {
 		return appendTrunc(b, proto)
@@ -157,7 +150,7 @@ func loopbackPrint(b []byte, data []byte, length int) []byte {
 	case 1: // reply
 		b = append(b, ", Reply"...)
 		if length < 2 {
-			return invalid(b, data, length)
+			return appendInvalid(b, proto, data, length)
 		}
 		if len(data) < 2 {
 			return appendTrunc(b, proto)
@@ -171,7 +164,7 @@ func loopbackPrint(b []byte, data []byte, length int) []byte {
 	case 2: // forward data
 		b = append(b, ", Forward Data"...)
 		if length < 6 {
-			return invalid(b, data, length)
+			return appendInvalid(b, proto, data, length)
 		}
 		if len(data) < 6 {
 			return appendTrunc(b, proto)

@@ -21,20 +21,13 @@ var cdpNames = map[uint16]string{0x01: "Device-ID", 0x02: "Address", 0x03: "Port
 // printer prints the first line only.
 func cdpPrint(b []byte, data []byte, length int) []byte {
 	const proto = "cdp"
-	invalid := func(b []byte, data []byte, length int) []byte {
-		b = append(b, " (invalid)"...)
-		if len(data) < length {
-			return appendTrunc(b, proto)
-		}
-		return b
-	}
 	// tooShort appends " (packet length 3 < 4) (invalid)".
 	tooShort := func(b []byte, what string, data []byte, length int) []byte {
 		b = append(b, " ("...)
 		b = append(b, what...)
 		b = appendInt(b, length)
 		b = append(b, " < 4)"...)
-		return invalid(b, data, length)
+		return appendInvalid(b, proto, data, length)
 	}
 	orig := length
 	if length < 4 {
@@ -70,7 +63,7 @@ func cdpPrint(b []byte, data []byte, length int) []byte {
 			b = append(b, " TLV length "...)
 			b = appendInt(b, n)
 			b = append(b, " too short"...)
-			return invalid(b, data, length)
+			return appendInvalid(b, proto, data, length)
 		}
 		if n > length {
 			b = append(b, " (TLV length "...)
@@ -78,7 +71,7 @@ func cdpPrint(b []byte, data []byte, length int) []byte {
 			b = append(b, " > "...)
 			b = appendInt(b, length)
 			b = append(b, ')')
-			return invalid(b, data, length)
+			return appendInvalid(b, proto, data, length)
 		}
 		data, length, n = data[4:], length-4, n-4
 		if typ == 1 {

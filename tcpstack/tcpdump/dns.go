@@ -291,6 +291,19 @@ func appendDNSClass(b []byte, c uint16) []byte {
 	return appendTok(b, dnsClasses, c, "(Class ", ")")
 }
 
+// appendRDataName appends a space and the domain name that follows skip
+// bytes of fixed fields in the RDATA at at (MX's preference, SRV's
+// priority, weight and port); ok is false when the fields or the name are
+// cut.
+func (m *dnsMsg) appendRDataName(b []byte, at, skip int) (out []byte, ok bool) {
+	b = append(b, ' ')
+	if !m.has(at, skip) {
+		return b, false
+	}
+	b, end := m.appendName(b, at+skip)
+	return b, end >= 0
+}
+
 // appendRR prints a resource record (RFC 1035 section 4.1.3) as tcpdump's
 // ns_rprint does without -v and returns the offset after it; -1 when
 // printing must stop; ok is false for a record the printer does not print
@@ -330,18 +343,13 @@ func (m *dnsMsg) appendRR(b []byte, at int, mdns bool) (out []byte, next int, ok
 		b = append(b, ' ')
 		b = appendIPv4(b, m.msg[at:at+4])
 	case 2, 5, 12, 39: // NS, CNAME, PTR, DNAME
-		b = append(b, ' ')
-		var end int
-		if b, end = m.appendName(b, at); end < 0 {
+		var ok bool
+		if b, ok = m.appendRDataName(b, at, 0); !ok {
 			return b, -1, true
 		}
 	case 15: // MX
-		b = append(b, ' ')
-		if !m.has(at, 2) {
-			return b, -1, true
-		}
-		var end int
-		if b, end = m.appendName(b, at+2); end < 0 {
+		var ok bool
+		if b, ok = m.appendRDataName(b, at, 2); !ok {
 			return b, -1, true
 		}
 		b = append(b, ' ')
@@ -361,12 +369,8 @@ func (m *dnsMsg) appendRR(b []byte, at int, mdns bool) (out []byte, next int, ok
 			b = append(b, '"')
 		}
 	case 33: // SRV
-		b = append(b, ' ')
-		if !m.has(at, 6) {
-			return b, -1, true
-		}
-		var end int
-		if b, end = m.appendName(b, at+6); end < 0 {
+		var ok bool
+		if b, ok = m.appendRDataName(b, at, 6); !ok {
 			return b, -1, true
 		}
 		b = append(b, ':')
@@ -404,9 +408,7 @@ func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool) ([]by
 	const proto = "domain"
 	if overTCP {
 		if length < 2 {
-			b = append(b, " [DNS over TCP: length "...)
-			b = appendInt(b, length)
-			return append(b, " < 2] (invalid)"...), true
+			return appendInvalidLength(b, "DNS over TCP: length", length, 2), true
 		}
 		length -= 2
 		if len(payload) < 2 {
@@ -423,9 +425,8 @@ func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool) ([]by
 		b = append(b, ' ')
 	}
 	if length < 12 {
-		b = append(b, "domain [length "...)
-		b = appendInt(b, length)
-		return append(b, " < 12] (invalid)"...), true
+		b = append(b, "domain"...)
+		return appendInvalidLength(b, "length", length, 12), true
 	}
 	if len(payload) < 12 {
 		return appendTrunc(b, proto), true

@@ -94,11 +94,7 @@ func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, ": "...)
 	}
 	if len(data) < hlen {
-		b = append(b, " [remaining caplen("...)
-		b = appendInt(b, len(data))
-		b = append(b, ") < header length("...)
-		b = appendInt(b, hlen)
-		return append(b, ")] [|ip]"...)
+		return appendShortHeader(b, len(data), hlen, "ip")
 	}
 	return p.ipDemux(b, d, proto, payload, plen, &hdr)
 }
@@ -253,23 +249,7 @@ func appendRoutingHeader(b []byte, h []byte) ([]byte, int) {
 		b = append(b, ", rsv=0x"...)
 		b = appendHex(b, uint64(rsv), 1)
 	}
-	if hl%2 == 1 {
-		b = append(b, " (invalid length "...)
-		b = appendInt(b, hl)
-		return append(b, ") (invalid)"...), -1
-	}
-	addrs := h[8:]
-	for i := 0; i < hl/2; i++ {
-		if len(addrs) < 16 {
-			return append(b, trunc...), -1
-		}
-		b = append(b, ", ["...)
-		b = appendInt(b, i)
-		b = append(b, ']')
-		b = appendIPv6(b, addrs[:16])
-		addrs = addrs[16:]
-	}
-	return append(b, ") "...), (hl + 1) * 8
+	return appendRT6Addrs(b, h)
 }
 
 // appendSRH prints the rest of a segment routing header (RFC 8754 section
@@ -293,22 +273,31 @@ func appendSRH(b []byte, h []byte) ([]byte, int) {
 	}
 	b = append(b, ", tag="...)
 	b = appendHex(b, uint64(be16(h[6:])), 1)
+	return appendRT6Addrs(b, h)
+}
+
+// appendRT6Addrs prints the IPv6 addresses that follow the first 8 bytes of
+// a routing header (the addresses of types 0 and 2, the segment list of
+// type 4), numbered as tcpdump's rt6_print does, and returns the header's
+// length, or -1 when printing stops.
+func appendRT6Addrs(b []byte, h []byte) ([]byte, int) {
+	const trunc = " [|rt6]"
 	hl := int(h[1])
 	if hl%2 == 1 {
 		b = append(b, " (invalid length "...)
 		b = appendInt(b, hl)
 		return append(b, ") (invalid)"...), -1
 	}
-	segs := h[8:]
+	addrs := h[8:]
 	for i := 0; i < hl/2; i++ {
-		if len(segs) < 16 {
+		if len(addrs) < 16 {
 			return append(b, trunc...), -1
 		}
 		b = append(b, ", ["...)
 		b = appendInt(b, i)
 		b = append(b, ']')
-		b = appendIPv6(b, segs[:16])
-		segs = segs[16:]
+		b = appendIPv6(b, addrs[:16])
+		addrs = addrs[16:]
 	}
 	return append(b, ") "...), (hl + 1) * 8
 }

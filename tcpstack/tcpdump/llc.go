@@ -324,11 +324,7 @@ var (
 func udldPrint(b []byte, data []byte, length int) []byte {
 	const proto = "udld"
 	if length < 4 {
-		b = append(b, " (invalid)"...)
-		if len(data) < length {
-			return appendTrunc(b, proto)
-		}
-		return b
+		return appendInvalid(b, proto, data, length)
 	}
 	if len(data) < 2 {
 		return appendTrunc(b, proto)

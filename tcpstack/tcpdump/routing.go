@@ -16,6 +16,30 @@ func appendTrunc(b []byte, proto string) []byte {
 	return append(b, ']')
 }
 
+// appendShortHeader appends tcpdump's marker for a header longer, by its
+// own length field, than what was captured of it:
+// " [remaining caplen(12) < header length(20)] [|ip]".
+func appendShortHeader(b []byte, caplen, hlen int, proto string) []byte {
+	b = append(b, " [remaining caplen("...)
+	b = appendInt(b, caplen)
+	b = append(b, ") < header length("...)
+	b = appendInt(b, hlen)
+	b = append(b, ")]"...)
+	return appendTrunc(b, proto)
+}
+
+// appendInvalid appends tcpdump's " (invalid)" for a packet whose length is
+// too short for what it says, and the truncation marker after it when the
+// capture does not hold those length bytes either (nd_print_invalid, then
+// the check of the remaining bytes).
+func appendInvalid(b []byte, proto string, data []byte, length int) []byte {
+	b = append(b, " (invalid)"...)
+	if len(data) < length {
+		return appendTrunc(b, proto)
+	}
+	return b
+}
+
 var pimv2Types = map[uint32]string{0: "Hello", 1: "Register", 2: "Register Stop", 3: "Join / Prune",
 	4: "Bootstrap", 5: "Assert", 6: "Graft", 7: "Graft Acknowledgement", 8: "Candidate RP Advertisement",
 	9: "Prune Refresh", 10: "DF Election", 11: "ECMP Redirect"}
@@ -73,10 +97,7 @@ func ospfPrint(b []byte, data []byte, length int) []byte {
 			return appendTrunc(b, "ospf2")
 		}
 	}
-	b = append(b, "OSPFv"...)
-	b = appendUint(b, uint64(data[0]))
-	b = append(b, ", "...)
-	b = appendTok(b, ospfTypes, uint32(data[1]), "unknown LS-type ", "")
+	b = appendOSPFType(b, data, "unknown LS-type ", "")
 	b = append(b, ", length "...)
 	return appendUint(b, uint64(uint32(length)))
 }
@@ -87,12 +108,20 @@ func ospf6Print(b []byte, data []byte, length int) []byte {
 	if len(data) < 2 {
 		return appendTrunc(b, "ospf3")
 	}
+	b = appendOSPFType(b, data, "unknown packet type (", ")")
+	b = append(b, ", length "...)
+	return appendInt(b, length)
+}
+
+// appendOSPFType appends the version and the packet type that start the
+// common header of both OSPF versions (RFC 2328 appendix A.3.1, RFC 5340
+// appendix A.3.1), "OSPFv2, Hello"; a type without a name is printed
+// between pre and post, which tcpdump words differently for each version.
+func appendOSPFType(b []byte, data []byte, pre, post string) []byte {
 	b = append(b, "OSPFv"...)
 	b = appendUint(b, uint64(data[0]))
 	b = append(b, ", "...)
-	b = appendTok(b, ospfTypes, uint32(data[1]), "unknown packet type (", ")")
-	b = append(b, ", length "...)
-	return appendInt(b, length)
+	return appendTok(b, ospfTypes, uint32(data[1]), pre, post)
 }
 
 // GRE header flags (RFC 1701 section 2.1, RFC 2637 section 4.1 for

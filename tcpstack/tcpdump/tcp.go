@@ -132,11 +132,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 	}
 	if len(data) < hlen {
 		// Options ended early (eol) but the header was not all captured.
-		b = append(b, " [remaining caplen("...)
-		b = appendInt(b, len(data))
-		b = append(b, ") < header length("...)
-		b = appendInt(b, hlen)
-		return append(b, ")] [|tcp]"...)
+		return appendShortHeader(b, len(data), hlen, "tcp")
 	}
 	payload := data[hlen:]
 	if length < len(payload) {

@@ -19,11 +19,7 @@ func (p *Printer) mplsPrint(b []byte, data []byte, length int) []byte {
 	var entry uint32
 	for {
 		if length < 4 {
-			b = append(b, " (invalid)"...)
-			if len(data) < length {
-				return appendTrunc(b, proto)
-			}
-			return b
+			return appendInvalid(b, proto, data, length)
 		}
 		if len(data) < 4 {
 			return appendTrunc(b, proto)
@@ -117,9 +113,7 @@ func genevePrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]
 	const proto = "geneve"
 	b = append(b, "Geneve"...)
 	if length < 8 {
-		b = append(b, " [length "...)
-		b = appendInt(b, length)
-		return append(b, " < 8] (invalid)"...), true
+		return appendInvalidLength(b, "length", length, 8), true
 	}
 	if len(data) < 8 {
 		return appendTrunc(b, proto), true

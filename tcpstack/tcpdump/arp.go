@@ -40,7 +40,8 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 	if !p.LinkHeader {
 		b = append(b, "ARP, "...)
 	}
-	if (pro != 0x0800 && pro != 0x1000) || pln != 4 || hln == 0 {
+	ipv4 := (pro == 0x0800 || pro == 0x1000) && pln == 4
+	if !ipv4 || hln == 0 || p.Verbose > 0 {
 		b = append(b, arpHardwareName(hrd)...)
 		if arpHardwareName(hrd) == "" {
 			b = append(b, "Unknown Hardware ("...)
@@ -60,23 +61,37 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, " (len "...)
 		b = appendInt(b, pln)
 		b = append(b, ')')
-		b = append(b, ", length "...)
-		return appendInt(b, length)
+		if p.Verbose == 0 {
+			b = append(b, ", length "...)
+			return appendInt(b, length)
+		}
+		b = append(b, ", "...)
+	}
+	// protoAddr prints a protocol address; with -v tcpdump goes on for
+	// other protocols than IPv4, and says so.
+	protoAddr := func(b []byte, a []byte) []byte {
+		switch {
+		case pro != 0x0800 && pro != 0x1000:
+			return append(b, "<wrong proto type>"...)
+		case pln != 4:
+			return append(b, "<wrong len>"...)
+		}
+		return appendIPv4(b, a)
 	}
 	switch op {
 	case 1:
 		b = append(b, "Request who-has "...)
-		b = appendIPv4(b, tpa)
+		b = protoAddr(b, tpa)
 		if !allZero(tha) {
 			b = append(b, " ("...)
 			b = arpHW(b, hrd, tha)
 			b = append(b, ')')
 		}
 		b = append(b, " tell "...)
-		b = appendIPv4(b, spa)
+		b = protoAddr(b, spa)
 	case 2:
 		b = append(b, "Reply "...)
-		b = appendIPv4(b, spa)
+		b = protoAddr(b, spa)
 		b = append(b, " is-at "...)
 		b = arpHW(b, hrd, sha)
 	case 3:
@@ -88,7 +103,7 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, "Reverse Reply "...)
 		b = arpHW(b, hrd, tha)
 		b = append(b, " at "...)
-		b = appendIPv4(b, tpa)
+		b = protoAddr(b, tpa)
 	case 8:
 		b = append(b, "Inverse Request who-is "...)
 		b = arpHW(b, hrd, tha)
@@ -98,7 +113,7 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, "Inverse Reply "...)
 		b = arpHW(b, hrd, sha)
 		b = append(b, " at "...)
-		b = appendIPv4(b, spa)
+		b = protoAddr(b, spa)
 	case 10:
 		return append(b, "NACK Reply "...)
 	default:

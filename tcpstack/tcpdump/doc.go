@@ -47,6 +47,13 @@
 // only. Other protocols that gopacket decodes get a short summary of its
 // layers instead of tcpdump's text.
 //
+// With [Printer.Verbose] set (tcpdump's -v, -vv) the printer adds what
+// tcpdump -v adds to those headers: the IPv4 header's fields in parentheses
+// followed by a line break and four spaces, the IPv6 header's fields, TCP,
+// UDP and ICMP checksums, ARP's hardware and protocol types, a TCP reset's
+// text. A packet's text may then span lines (each line after the first is
+// indented); protocols above print as without -v.
+//
 // Pieces of the grammar serve programs that print around the line:
 // [AppendAddr], [AppendMAC], [AppendTCPFlags] and [AppendTCPOptions] write
 // addresses, flags and options as tcpdump does, and [LinkHeaderLen] is the

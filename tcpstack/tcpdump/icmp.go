@@ -202,7 +202,35 @@ func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipH
 		b = appendUint(b, uint64(typ))
 	}
 	b = append(b, ", length "...)
-	return appendInt(b, plen)
+	b = appendInt(b, plen)
+	if p.Verbose == 0 {
+		return b
+	}
+	if !ip.fragmented && len(data) >= plen {
+		if sum := foldSum(sum16(0, data[:plen])); sum != 0 {
+			if len(data) < 4 {
+				return append(b, trunc...)
+			}
+			b = append(b, " (wrong icmp cksum "...)
+			b = appendCksumFix(b, be16(data[2:4]), sum)
+			b = append(b, ')')
+		}
+	}
+	switch typ {
+	case 3, 4, 5, 11, 12:
+		// tcpdump -v prints the datagram an error quotes (RFC 792) under
+		// the line, cut to the length its header gives.
+		b = append(b, "\n\t"...)
+		if len(data) < 12 {
+			return append(b, trunc...)
+		}
+		quoted := data[8:]
+		qlen := int(be16(quoted[2:4]))
+		if out, ok := p.inner(b, layers.LayerTypeIPv4, quoted[:min(qlen, len(quoted))], qlen); ok {
+			return out
+		}
+	}
+	return b
 }
 
 // icmpUnreachText returns the words around the address for destination

@@ -16,6 +16,9 @@ type ipHeader struct {
 	direct     bool
 	fragmented bool // MF set or offset non-zero (IPv4), a fragment header (IPv6)
 	ttl        int  // the time to live (IPv4) or hop limit (IPv6)
+	// finalDst is the last address of a source route, which the
+	// transport checksums take for the destination (nil: dst).
+	finalDst []byte
 }
 
 // ip4 prints an IPv4 datagram. data is the captured bytes from the IP
@@ -79,6 +82,16 @@ func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 	}
 	plen := ipLen - hlen
 	hdr := ipHeader{src: src, dst: dst, direct: true, fragmented: off&0x3fff != 0, ttl: int(data[8])}
+	if p.Verbose > 0 {
+		var ok bool
+		if b, ok = appendIPv4Verbose(b, data, hlen); !ok {
+			b = appendAddrs(b, &hdr)
+			return append(b, " [|ip]"...)
+		}
+		if hlen > 20 && hlen <= len(data) {
+			hdr.finalDst = ipv4FinalDst(data[20:hlen])
+		}
+	}
 	if off&0x1fff != 0 {
 		// Not the first fragment: no transport header to print.
 		b = appendIPv4(b, src)
@@ -127,6 +140,9 @@ func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 		}
 	} else {
 		total = length // a jumbogram (RFC 2675), or a length-less capture
+	}
+	if p.Verbose > 0 {
+		b = appendIPv6Verbose(b, data)
 	}
 	src, dst := data[8:24], data[24:40]
 	if d != nil && d.Has(layers.LayerTypeIPv6) && sameStart(d.IPv6.Contents, data) {

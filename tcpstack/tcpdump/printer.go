@@ -32,6 +32,12 @@ type Printer struct {
 	// Location is the time zone of TimeOfDay and TimeDate; nil means
 	// time.Local.
 	Location *time.Location
+	// Verbose is tcpdump's -v level: 1 for -v, 2 for -vv. From 1 on the
+	// printer adds what tcpdump -v adds: the IPv4 and IPv6 header fields,
+	// the TCP, UDP and ICMP checksums, ARP's hardware and protocol types,
+	// and the line break with four spaces that follows an IPv4 header, so
+	// that a packet's text may span more than one line.
+	Verbose int
 	// SnapLen is the snapshot length of the capture the packets come from.
 	// When it is not zero, Append complains, as tcpdump does, about a
 	// record whose captured length exceeds it.

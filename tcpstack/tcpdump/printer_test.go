@@ -367,6 +367,43 @@ func BenchmarkAppend(b *testing.B) {
 // printer: PIM, EIGRP, OSPF, GRE, Frame Relay, BFD, PTP, ...): the printer
 // must not panic and must print exactly one line.
 func FuzzPrinter(f *testing.F) {
+	addFuzzSeeds(f)
+	p := &Printer{LinkHeader: true}
+	q := &Printer{}
+	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
+		for _, pr := range []*Printer{p, q} {
+			line := pr.AppendPacket(nil, data, layers.LinkType(lt), len(data)+int(lt%7))
+			if bytes.IndexByte(line, '\n') >= 0 {
+				t.Fatalf("more than one line: %q", line)
+			}
+		}
+	})
+}
+
+// FuzzPrinterVerbose feeds the same packets to printers with -v and -vv
+// (tcpdump's header fields, checksums, RST data, ARP types): they must not
+// panic, and every line of a packet's text after the first must be a
+// continuation line (indented), so that readers of the output, like
+// tcpdump's, find where each packet begins.
+func FuzzPrinterVerbose(f *testing.F) {
+	addFuzzSeeds(f)
+	printers := []*Printer{{Verbose: 1}, {Verbose: 2, LinkHeader: true}}
+	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
+		for _, pr := range printers {
+			text := pr.AppendPacket(nil, data, layers.LinkType(lt), len(data)+int(lt%7))
+			lines := bytes.Split(text, []byte("\n"))
+			for _, l := range lines[1:] {
+				if len(l) == 0 || (l[0] != ' ' && l[0] != '\t') {
+					t.Fatalf("line %q of %q is not a continuation line", l, text)
+				}
+			}
+		}
+	})
+}
+
+// addFuzzSeeds seeds a fuzz target of (link type, packet) with the shared
+// captures, tcpdump's corpus and a few hand-made packets.
+func addFuzzSeeds(f *testing.F) {
 	var files []string
 	for _, dir := range []string{testdataDir, corpusDir} {
 		m, err := filepath.Glob(filepath.Join(dir, "*.pcap"))
@@ -391,14 +428,4 @@ func FuzzPrinter(f *testing.F) {
 	f.Add(uint16(linkTypeIPoIB), append(make([]byte, 40), append([]byte{8, 0, 0, 0}, ipPacket(netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2"), tcpSegment(1, 2, 3, 4, 0x12, nil, nil))...)...))
 	f.Add(uint16(layers.LinkTypeLinuxSLL2), make([]byte, 24))
 	f.Add(uint16(layers.LinkTypeRaw), snmpPacket(snmpResponse))
-	p := &Printer{LinkHeader: true}
-	q := &Printer{}
-	f.Fuzz(func(t *testing.T, lt uint16, data []byte) {
-		for _, pr := range []*Printer{p, q} {
-			line := pr.AppendPacket(nil, data, layers.LinkType(lt), len(data)+int(lt%7))
-			if bytes.IndexByte(line, '\n') >= 0 {
-				t.Fatalf("more than one line: %q", line)
-			}
-		}
-	})
 }

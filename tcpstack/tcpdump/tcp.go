@@ -92,8 +92,11 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 		b = appendInt(b, length)
 		return append(b, ']')
 	}
+	if p.Verbose > 0 && !ip.fragmented && len(data) >= length {
+		b = appendTCPCksum(b, ip, data[:length])
+	}
 	length -= hlen
-	if length > 0 || flags&(header.TCPFlagSYN|header.TCPFlagFIN|header.TCPFlagRST) != 0 {
+	if p.Verbose > 1 || length > 0 || flags&(header.TCPFlagSYN|header.TCPFlagFIN|header.TCPFlagRST) != 0 {
 		b = append(b, ", seq "...)
 		b = appendUint(b, uint64(seq))
 		if length > 0 {
@@ -137,6 +140,9 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 	payload := data[hlen:]
 	if length < len(payload) {
 		payload = payload[:length]
+	}
+	if p.Verbose > 0 && flags&header.TCPFlagRST != 0 {
+		return appendRSTData(b, payload, length)
 	}
 	return appendTCPApp(b, sport, dport, payload, length)
 }
@@ -941,4 +947,26 @@ func appendSSH(b []byte, p []byte, length int) []byte {
 		}
 	}
 	return b
+}
+
+// maxRSTData is how much of a reset's payload tcpdump -v prints.
+const maxRSTData = 30
+
+// appendRSTData appends the payload of a reset as tcpdump -v does: RFC
+// 1122 section 4.2.2.12 lets it carry text explaining the reset.
+func appendRSTData(b []byte, payload []byte, length int) []byte {
+	if len(payload) >= length {
+		b = append(b, " [RST"...)
+	} else {
+		b = append(b, " [!RST"...)
+	}
+	if length > maxRSTData {
+		length = maxRSTData
+		b = append(b, '+')
+	}
+	b = append(b, ' ')
+	for _, c := range payload[:min(length, len(payload))] {
+		b = appendCharEscaped(b, c)
+	}
+	return append(b, ']')
 }

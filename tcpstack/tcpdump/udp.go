@@ -55,6 +55,9 @@ func (p *Printer) udpPrint(b []byte, d *Decoder, data []byte, length int, ip *ip
 	if len(data) < 8 {
 		return append(b, " [|udp]"...)
 	}
+	if p.Verbose > 0 && !ip.fragmented && (ip.v6 || p.Verbose > 1) {
+		b = appendUDPCksum(b, ip, data, length+8)
+	}
 	if app := udpAppFor(sport, dport, data[8:]); app != nil {
 		if out, ok := app(p, b, data[8:], length, sport, dport); ok {
 			return out

@@ -394,6 +394,8 @@ func TestUsageErrors(t *testing.T) {
 		{"-xxx", ethernetPcap},
 		{"-tttttt", ethernetPcap},
 		{"--json", "-v", ethernetPcap},
+		{"--json", "--layers", ethernetPcap},
+		{"-vvvv", ethernetPcap},
 		{"--count", "-x", ethernetPcap},
 		{"--follow", "1", "--stats", ethernetPcap},
 		{"--follow-format=pdf", "--follow", "1", ethernetPcap},
@@ -516,8 +518,8 @@ func TestJSON(t *testing.T) {
 	}
 }
 
-func TestVerbose(t *testing.T) {
-	code, out, _ := runCLI(t, nil, "-v", ethernetPcap)
+func TestLayers(t *testing.T) {
+	code, out, _ := runCLI(t, nil, "--layers", ethernetPcap)
 	if code != 0 {
 		t.Fatal(code)
 	}
@@ -530,7 +532,7 @@ func TestVerbose(t *testing.T) {
 		}
 	}
 	if heads != 33 || layerLines < 3*33 {
-		t.Errorf("-v: %d packet lines, %d layer lines", heads, layerLines)
+		t.Errorf("--layers: %d packet lines, %d layer lines", heads, layerLines)
 	}
 	for _, want := range []string{
 		"    Ethernet SrcMAC=02:00:00:00:00:01 DstMAC=ff:ff:ff:ff:ff:ff EthernetType=ARP",
@@ -540,7 +542,7 @@ func TestVerbose(t *testing.T) {
 		"    Dot1Q Priority=0 DropEligible=false VLANIdentifier=100 Type=IPv4",
 	} {
 		if !strings.Contains(out, want) {
-			t.Errorf("-v lacks %q", want)
+			t.Errorf("--layers lacks %q", want)
 		}
 	}
 }

@@ -26,7 +26,8 @@ type pcapcatCmd struct {
 	Time     int    `short:"t" type:"counter" help:"Time stamps: -t none, -tt seconds since the epoch, -ttt delta since the previous packet, -tttt date and time, -ttttt delta since the first packet. Default: local time of day."`
 	Nano     bool   `help:"Print time stamps with nanoseconds (9 digits) instead of microseconds."`
 	Number   bool   `short:"#" help:"Print the packet number (counted from 1 across all files, after the filter) at the start of each line."`
-	Verbose  int    `short:"v" type:"counter" help:"Under each line, every layer gopacket decodes with all its fields, indented."`
+	Verbose  int    `short:"v" type:"counter" help:"More detail, as tcpdump -v (-vv) prints it: IPv4 and IPv6 header fields, TCP, UDP and ICMP checksums, ARP types; a packet may then take more than one line."`
+	Layers   bool   `name:"layers" help:"Under each line, every layer gopacket decodes with all its fields, indented."`
 	Hex      int    `short:"x" name:"hex-tcpdump" type:"counter" help:"Under each line, the packet's bytes in hex like tcpdump -x, without the link-level header; -xx with it."`
 	HexASCII int    `short:"X" name:"hex-ascii" type:"counter" help:"Like -x with the characters too (tcpdump -X); -XX with the link-level header."`
 	HexStyle string `name:"hex" placeholder:"STYLE" help:"Under each line, the whole frame as a hex dump in this style: pane (Wireshark), tshark, canonical (hexdump -C), xxd or tcpdump."`
@@ -48,7 +49,8 @@ func (c *pcapcatCmd) Help() string {
 VLAN, LLC, Linux SLL and SLL2, BSD loopback, raw IP, Frame Relay and radiotap
 links, ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, STP, PIM, OSPF, GRE, IPsec,
 BFD, PTP, ...), so output can be diffed and grepped like tcpdump's; other
-protocols gopacket decodes get a short summary of their layers.
+protocols gopacket decodes get a short summary of their layers. With -v a
+packet's text may take more lines, as tcpdump -v prints it.
 
 Examples:
   pcapcat capture.pcap                     like tcpdump -nn -r capture.pcap
@@ -56,7 +58,8 @@ Examples:
   pcapcat -e -tttt -S capture.pcap         link headers, dates, absolute sequence numbers
   pcapcat -# -X capture.pcap               numbered, with hex and characters
   pcapcat --hex=pane capture.pcap          Wireshark's bytes pane under each packet
-  pcapcat -v capture.pcap                  every layer and field gopacket decodes
+  pcapcat -v capture.pcap                  like tcpdump -v -nn -r: IP header fields, checksums
+  pcapcat --layers capture.pcap            every layer and field gopacket decodes
   pcapcat --json capture.pcap | jq .       one JSON object per packet
   pcapcat --count -f icmp capture.pcap     like tcpdump --count
   pcapcat --stats capture.pcap             what capinfos and tshark -z conv,tcp tell
@@ -119,9 +122,12 @@ func (c *pcapcatCmd) Validate() error {
 	if c.Write != "" {
 		modes = append(modes, "-w")
 	}
-	perPacket := c.Verbose > 0 || c.Hex > 0 || c.HexASCII > 0 || c.hexSet
+	if c.Verbose > 3 {
+		return fmt.Errorf("-%s: at most three v's (-vvv)", strings.Repeat("v", c.Verbose))
+	}
+	perPacket := c.Verbose > 0 || c.Layers || c.Hex > 0 || c.HexASCII > 0 || c.hexSet
 	if c.JSON && perPacket {
-		return errors.New("--json already carries every field: -v, -x, -X and --hex do not apply")
+		return errors.New("--json already carries every field: -v, --layers, -x, -X and --hex do not apply")
 	}
 	if c.Follow > 0 && len(modes) > 1 {
 		return fmt.Errorf("--follow prints one conversation: it cannot be combined with %s", strings.Join(without(modes, "--follow"), ", "))
@@ -130,7 +136,7 @@ func (c *pcapcatCmd) Validate() error {
 		return fmt.Errorf("--json prints the packets: it cannot be combined with %s", strings.Join(without(modes, "--json"), ", "))
 	}
 	if len(modes) > 0 && !c.JSON && perPacket {
-		return fmt.Errorf("-v, -x, -X and --hex add to the packet lines, which %s does not print", modes[0])
+		return fmt.Errorf("-v, --layers, -x, -X and --hex add to the packet lines, which %s does not print", modes[0])
 	}
 	if c.Write == "-" && (c.CountAll || c.Stats) {
 		return errors.New("-w - writes the capture to standard output: --count and --stats would mix text into it")

@@ -91,7 +91,7 @@ func isEnum(t reflect.Type) bool {
 	return t.PkgPath() != "" && t.Implements(stringerType) && !isPortType(t)
 }
 
-// appendLayerLines appends, for -v, one indented line per layer gopacket
+// appendLayerLines appends, for --layers, one indented line per layer gopacket
 // decodes from the packet: its name and its fields.
 func appendLayerLines(b []byte, lt pcap.LinkType, data []byte) []byte {
 	pkt := gopacket.NewPacket(data, lt, gopacket.NoCopy)

@@ -48,7 +48,9 @@ func TestGolden(t *testing.T) {
 	}{
 		{"e-number", []string{"-e", "-#"}},
 		{"absolute-date", []string{"-S", "-tttt"}},
+		{"layers", []string{"--layers"}},
 		{"verbose", []string{"-v"}},
+		{"vv", []string{"-vv"}},
 		{"hex-ascii", []string{"-XX"}},
 		{"hex-pane", []string{"--hex=pane"}},
 		{"json", []string{"--json"}},
@@ -67,7 +69,12 @@ func TestGolden(t *testing.T) {
 		recs = append(recs, record{f, len(f)})
 	}
 	frames := writeCapture(t, "frames.pcap", pcap.LinkTypeEthernet, recs)
-	runs = append(runs, run{"frames.pcap", []string{frames}}, run{"frames.pcap.e", []string{"-e", frames}})
+	runs = append(runs, run{"frames.pcap", []string{frames}}, run{"frames.pcap.e", []string{"-e", frames}}, run{"frames.pcap.v", []string{"-v", frames}})
+	// Captures of the corpus with -v (tcpdump -v's header fields,
+	// checksums, and the lines under a packet).
+	for _, name := range corpusGoldenV {
+		runs = append(runs, run{"tcpdump/" + name + ".v", []string{"-v", filepath.Join(corpusDir, name)}})
+	}
 	for _, r := range runs {
 		t.Run("golden="+r.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, nil, r.args...)
@@ -133,6 +140,18 @@ var corpusGolden = []struct {
 	{"chdlc-slarp.pcap", true},                   // Cisco HDLC, SLARP
 	{"ppp_error_hexdump.pcap", true},             // PPP in HDLC framing, escapes
 	{"LLDP_and_CDP.pcap", false},                 // CDP
+}
+
+// corpusGoldenV are the captures of tcpdump's corpus whose -v output
+// TestGolden keeps.
+var corpusGoldenV = []string{
+	"print-flags.pcap",                // IPv4, TCP checksums (some incorrect), RST
+	"dns_tcp.pcap",                    // DNS over TCP
+	"LINKTYPE_IPV6.pcap",              // IPv6, UDP checksum
+	"ipoib.pcap",                      // ICMP
+	"mptcp-v1.pcap",                   // TCP checksums offloaded (incorrect)
+	"icmp-rfc8335-missing-bytes.pcap", // truncated IPv4, bad header checksum
+	"icmpv6.pcap",                     // IPv6 extension headers, ICMPv6
 }
 
 // lineDiff shows the first lines that differ.

@@ -15,15 +15,16 @@ import (
 	"tcpregress.dev/tcpstack/tcpdump"
 )
 
-// lineSink prints one line per packet, and with -v, -x, -X or --hex more
-// lines under it.
+// lineSink prints one line per packet (with -v the packet's text as
+// tcpdump -v prints it, which may take more lines), and with --layers, -x,
+// -X or --hex more lines under it.
 type lineSink struct {
 	out    *bufio.Writer
 	stderr io.Writer
 	log    zerolog.Logger
 
 	number   bool
-	verbose  bool
+	layers   bool
 	hexLink  bool // -xx, -XX: include the link-level header
 	hexASCII bool // -X
 	hexTD    bool // -x or -X: tcpdump's layout
@@ -41,7 +42,7 @@ func newLineSink(out *bufio.Writer, c *pcapcatCmd, stderr io.Writer, log zerolog
 		stderr:   stderr,
 		log:      log,
 		number:   c.Number,
-		verbose:  c.Verbose > 0,
+		layers:   c.Layers,
 		hexTD:    c.Hex > 0 || c.HexASCII > 0,
 		hexLink:  c.Hex > 1 || c.HexASCII > 1,
 		hexASCII: c.HexASCII > 0,
@@ -54,7 +55,7 @@ func newLineSink(out *bufio.Writer, c *pcapcatCmd, stderr io.Writer, log zerolog
 
 // newPrinter returns the printer of the packet lines the flags ask for.
 func newPrinter(c *pcapcatCmd) *tcpdump.Printer {
-	return &tcpdump.Printer{LinkHeader: c.Link, Absolute: c.Absolute, Time: tcpdump.TimeFormat(c.Time), Nano: c.Nano}
+	return &tcpdump.Printer{LinkHeader: c.Link, Absolute: c.Absolute, Time: tcpdump.TimeFormat(c.Time), Nano: c.Nano, Verbose: c.Verbose}
 }
 
 func (s *lineSink) begin(in *input) error {
@@ -77,7 +78,7 @@ func (s *lineSink) packet(in *input, num int, ci gopacket.CaptureInfo, data []by
 		b = s.describe(b, in, num, ci, data)
 	}
 	b = append(b, '\n')
-	if s.verbose {
+	if s.layers {
 		b = appendLayerLines(b, in.lt, data)
 	}
 	s.buf = b

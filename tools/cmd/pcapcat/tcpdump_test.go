@@ -60,21 +60,27 @@ func TestLineCountMatchesTcpdump(t *testing.T) {
 }
 
 // TestEveryModeReadsEveryCapture runs the modes that decode every layer
-// (--json, -v, --stats, -XX) over every capture: nothing panics, and --json
-// and -v give one object or one block per packet tcpdump counts.
+// (--json, --layers, -v, -vv, --stats, -XX) over every capture: nothing
+// panics, --json gives one object per packet tcpdump counts, and -v and
+// -vv one packet text (a time-stamped line and the lines under it).
 func TestEveryModeReadsEveryCapture(t *testing.T) {
 	for _, f := range captures(t) {
 		want, _ := tcpdumpCount(t, f)
-		for _, mode := range []string{"--json", "-v", "--stats", "-XX"} {
+		for _, mode := range []string{"--json", "--layers", "-v", "-vv", "--stats", "-XX"} {
 			t.Run("file="+filepath.Base(f)+"/mode="+mode, func(t *testing.T) {
 				code, out, errOut := runCLI(t, nil, mode, f)
 				checkNoBug(t, out, errOut)
 				if code != 0 && code != 1 {
 					t.Fatalf("exit %d, stderr %q", code, errOut)
 				}
-				if mode == "--json" {
+				switch mode {
+				case "--json":
 					if got := strings.Count(out, "\n"); got != want {
 						t.Errorf("%d JSON objects, tcpdump counts %d packets", got, want)
+					}
+				case "-v", "-vv":
+					if got := len(splitPackets(out)); got != want {
+						t.Errorf("%d packet texts, tcpdump counts %d packets", got, want)
 					}
 				}
 			})

@@ -95,6 +95,15 @@ func (m *dnsMsg) labelLen(b []byte, at int) ([]byte, int) {
 	return append(b, "<BAD LABEL TYPE>"...), -1
 }
 
+// label returns the first byte of the label at at and the label's length
+// (labelLen); l is -1 when printing must stop.
+func (m *dnsMsg) label(b []byte, at int) (out []byte, first byte, l int) {
+	if b, l = m.labelLen(b, at); l < 0 {
+		return b, 0, -1
+	}
+	return b, m.msg[at], l
+}
+
 // appendChars appends up to n bytes from at as tcpdump's nd_printn does
 // (control characters as ^X, bytes above 127 as M-x), stopping at the end
 // of the captured bytes; ok is false when it stopped early.
@@ -123,12 +132,11 @@ func appendCharEscaped(b []byte, c byte) []byte {
 // stop.
 func (m *dnsMsg) appendName(b []byte, at int) ([]byte, int) {
 	const maxName = 255
-	b, l := m.labelLen(b, at)
-	if l < 0 || !m.has(at, 1) {
+	b, i, l := m.label(b, at)
+	if l < 0 {
 		return b, -1
 	}
 	maxOffset := at
-	i := m.msg[at]
 	at++
 	compress := false
 	rp := -1
@@ -155,11 +163,7 @@ func (m *dnsMsg) appendName(b []byte, at int) ([]byte, int) {
 			}
 			maxOffset = off
 			at = off
-			if !m.has(at, 1) {
-				return b, -1
-			}
-			i = m.msg[at]
-			if b, l = m.labelLen(b, at); l < 0 {
+			if b, i, l = m.label(b, at); l < 0 {
 				return b, -1
 			}
 			at++
@@ -195,11 +199,7 @@ func (m *dnsMsg) appendName(b []byte, at int) ([]byte, int) {
 			b = append(b, '.')
 		}
 		chars++
-		if !m.has(at, 1) {
-			return b, -1
-		}
-		i = m.msg[at]
-		if b, l = m.labelLen(b, at); l < 0 {
+		if b, i, l = m.label(b, at); l < 0 {
 			return b, -1
 		}
 		at++

@@ -83,8 +83,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		b = sapName(b, dsap, "Unknown DSAP 0x")
 		b = append(b, ' ')
 	}
-	switch {
-	case isU:
+	if isU {
 		b = append(b, "Unnumbered, "...)
 		cmd := control & 0xef
 		b = appendTokHex(b, llcCommands, cmd, "", 2, "")
@@ -106,26 +105,23 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 				b = appendHex(b, uint64(rest[2]), 2)
 			}
 		}
-	case control&1 == 1:
+		return b
+	}
+	if control&1 == 1 {
 		b = append(b, "Supervisory, "...)
 		b = append(b, [...]string{"Receiver Ready", "Receiver not Ready", "Reject", "?"}[control>>2&3]...)
-		b = append(b, ", rcv seq "...)
-		b = appendUint(b, uint64(control>>9&0x7f))
-		b = append(b, ", Flags ["...)
-		b = flagName(b, uint16(ssapField&1)|control&0x100)
-		b = append(b, "], length "...)
-		b = appendInt(b, length)
-	default:
+	} else {
 		b = append(b, "Information, send seq "...)
 		b = appendUint(b, uint64(control>>1&0x7f))
-		b = append(b, ", rcv seq "...)
-		b = appendUint(b, uint64(control>>9&0x7f))
-		b = append(b, ", Flags ["...)
-		b = flagName(b, uint16(ssapField&1)|control&0x100)
-		b = append(b, "], length "...)
-		b = appendInt(b, length)
 	}
-	return b
+	// Supervisory and information frames both carry the receive sequence
+	// number and the poll/final bit.
+	b = append(b, ", rcv seq "...)
+	b = appendUint(b, uint64(control>>9&0x7f))
+	b = append(b, ", Flags ["...)
+	b = flagName(b, uint16(ssapField&1)|control&0x100)
+	b = append(b, "], length "...)
+	return appendInt(b, length)
 }
 
 var (

@@ -56,10 +56,7 @@ func appendSummary(b []byte, ls []gopacket.Layer, errLayer gopacket.ErrorLayer, 
 func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 	switch l := l.(type) {
 	case *layers.Ethernet:
-		b = append(b, ' ')
-		b = AppendMAC(b, l.SrcMAC)
-		b = append(b, " > "...)
-		b = AppendMAC(b, l.DstMAC)
+		b = appendEnds(b, AppendMAC, l.SrcMAC, l.DstMAC)
 	case *layers.Dot1Q:
 		b = append(b, " vlan "...)
 		b = appendUint(b, uint64(l.VLANIdentifier))
@@ -75,38 +72,19 @@ func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 		b = appendHex(b, uint64(l.Type), 4)
 	case *layers.STP:
 		b = append(b, " root "...)
-		b = appendHex(b, uint64(l.RouteID.Priority+l.RouteID.SysID), 4)
-		b = append(b, '.')
-		b = AppendMAC(b, l.RouteID.HwAddr)
+		b = appendBridgeID(b, l.RouteID)
 		b = append(b, " bridge "...)
-		b = appendHex(b, uint64(l.BridgeID.Priority+l.BridgeID.SysID), 4)
-		b = append(b, '.')
-		b = AppendMAC(b, l.BridgeID.HwAddr)
+		b = appendBridgeID(b, l.BridgeID)
 	case *layers.IPv4:
-		b = append(b, ' ')
-		b = AppendAddr(b, l.SrcIP)
-		b = append(b, " > "...)
-		b = AppendAddr(b, l.DstIP)
+		b = appendEnds(b, AppendAddr, l.SrcIP, l.DstIP)
 	case *layers.IPv6:
-		b = append(b, ' ')
-		b = AppendAddr(b, l.SrcIP)
-		b = append(b, " > "...)
-		b = AppendAddr(b, l.DstIP)
+		b = appendEnds(b, AppendAddr, l.SrcIP, l.DstIP)
 	case *layers.TCP:
-		b = append(b, ' ')
-		b = appendUint(b, uint64(l.SrcPort))
-		b = append(b, " > "...)
-		b = appendUint(b, uint64(l.DstPort))
+		b = appendPorts(b, uint16(l.SrcPort), uint16(l.DstPort))
 	case *layers.UDP:
-		b = append(b, ' ')
-		b = appendUint(b, uint64(l.SrcPort))
-		b = append(b, " > "...)
-		b = appendUint(b, uint64(l.DstPort))
+		b = appendPorts(b, uint16(l.SrcPort), uint16(l.DstPort))
 	case *layers.SCTP:
-		b = append(b, ' ')
-		b = appendUint(b, uint64(l.SrcPort))
-		b = append(b, " > "...)
-		b = appendUint(b, uint64(l.DstPort))
+		b = appendPorts(b, uint16(l.SrcPort), uint16(l.DstPort))
 	case *layers.MPLS:
 		b = append(b, " label "...)
 		b = appendUint(b, uint64(l.Label))
@@ -131,15 +109,9 @@ func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 		b = append(b, ' ')
 		b = append(b, l.Type.String()...)
 	case *layers.IPSecESP:
-		b = append(b, " spi 0x"...)
-		b = appendHex(b, uint64(l.SPI), 8)
-		b = append(b, " seq "...)
-		b = appendUint(b, uint64(l.Seq))
+		b = appendSPI(b, l.SPI, l.Seq)
 	case *layers.IPSecAH:
-		b = append(b, " spi 0x"...)
-		b = appendHex(b, uint64(l.SPI), 8)
-		b = append(b, " seq "...)
-		b = appendUint(b, uint64(l.Seq))
+		b = appendSPI(b, l.SPI, l.Seq)
 	case *layers.OSPFv2:
 		b = append(b, ' ')
 		b = append(b, l.Type.String()...)
@@ -169,6 +141,40 @@ func appendLayerDetails(b []byte, l gopacket.Layer) []byte {
 		b = append(b, l.EthernetType.String()...)
 	}
 	return b
+}
+
+// appendEnds appends " src > dst", the two addresses as appendAddr prints
+// them.
+func appendEnds(b []byte, appendAddr func(b, addr []byte) []byte, src, dst []byte) []byte {
+	b = append(b, ' ')
+	b = appendAddr(b, src)
+	b = append(b, " > "...)
+	return appendAddr(b, dst)
+}
+
+// appendPorts appends " sport > dport".
+func appendPorts(b []byte, sport, dport uint16) []byte {
+	b = append(b, ' ')
+	b = appendUint(b, uint64(sport))
+	b = append(b, " > "...)
+	return appendUint(b, uint64(dport))
+}
+
+// appendSPI appends the security parameters index and the sequence number
+// of an IPsec ESP or AH header: " spi 0x00001234 seq 5".
+func appendSPI(b []byte, spi, seq uint32) []byte {
+	b = append(b, " spi 0x"...)
+	b = appendHex(b, uint64(spi), 8)
+	b = append(b, " seq "...)
+	return appendUint(b, uint64(seq))
+}
+
+// appendBridgeID appends an STP bridge identifier: its priority (with the
+// system ID) in hex, a dot and its MAC address.
+func appendBridgeID(b []byte, id layers.STPSwitchID) []byte {
+	b = appendHex(b, uint64(id.Priority+id.SysID), 4)
+	b = append(b, '.')
+	return AppendMAC(b, id.HwAddr)
 }
 
 // unsupported reports whether a gopacket error only says it has no decoder

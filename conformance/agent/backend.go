@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -109,9 +110,130 @@ func errorResponse(r *Response, err error) {
 	}
 }
 
-func deadlineOf(timeout time.Duration) time.Time {
+// The helpers below serve the backends that wrap a socket API (this
+// package's, and those in tcpregress.dev/conformance/stacks): they make the
+// protocol's blocking calls out of non-blocking sockets the same way.
+
+// Deadline is the deadline of a call's timeout: none (the zero time) for a
+// timeout of 0 or less.
+func Deadline(timeout time.Duration) time.Time {
 	if timeout <= 0 {
 		return time.Time{}
 	}
 	return time.Now().Add(timeout)
+}
+
+// PollSlice is the longest single wait of [PollSliced], so that a
+// cancelled context is noticed.
+const PollSlice = 50 * time.Millisecond
+
+// PollSliced calls poll, which waits up to ms milliseconds for an fd (a
+// poll(2), epoll_wait(2) or lwip_poll) and says whether something is
+// ready, with at most [PollSlice] at a time, until something is ready
+// (true), the deadline passes (false; the zero deadline is none) or ctx
+// ends (its error). poll's EINTR counts as nothing ready; any other error
+// ends the wait.
+func PollSliced(ctx context.Context, deadline time.Time, poll func(ms int) (bool, error)) (bool, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		slice := PollSlice
+		if !deadline.IsZero() {
+			slice = max(0, min(slice, time.Until(deadline)))
+		}
+		ready, err := poll(int((slice + time.Millisecond - 1) / time.Millisecond))
+		if err != nil && err != syscall.EINTR {
+			return false, err
+		}
+		if ready && err == nil {
+			return true, nil
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return false, nil
+		}
+	}
+}
+
+// WaitReady is [PollSliced] for a blocking call that waits for its fd: it
+// returns onTimeout (EAGAIN for a read's timeout, ETIMEDOUT for connect's)
+// when the deadline passes first.
+func WaitReady(ctx context.Context, deadline time.Time, onTimeout syscall.Errno, poll func(ms int) (bool, error)) error {
+	ready, err := PollSliced(ctx, deadline, poll)
+	if err == nil && !ready {
+		return onTimeout
+	}
+	return err
+}
+
+// FinishConnect makes connect's result out of what connect(2) on a
+// non-blocking socket returned (err): a blocking socket (nonblock false)
+// whose connect is under way (EINPROGRESS, EALREADY, EINTR) waits until the
+// socket is writable (writable, which returns ETIMEDOUT at the call's
+// timeout), then reports SO_ERROR (soError); a non-blocking one returns
+// err as it is, as does every other result.
+func FinishConnect(err error, nonblock bool, writable func() error, soError func() (int, error)) error {
+	switch err {
+	case nil:
+		return nil
+	case syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR:
+		if nonblock {
+			return err
+		}
+	default:
+		return err
+	}
+	if err := writable(); err != nil {
+		return err
+	}
+	soerr, err := soError()
+	if err != nil {
+		return err
+	}
+	if soerr != 0 {
+		return syscall.Errno(soerr)
+	}
+	return nil
+}
+
+// FDTable holds the sockets of a backend whose fds are its own numbers
+// (Go objects behind fake fds): [StackBackend], gVisor's. The zero value
+// is empty and hands out 3 first, as a process's first socket. It is safe
+// for concurrent use.
+type FDTable[S any] struct {
+	mu    sync.Mutex
+	socks map[FD]S
+	next  FD
+}
+
+// Add gives s the next fd.
+func (t *FDTable[S]) Add(s S) FD {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.socks == nil {
+		t.socks, t.next = map[FD]S{}, 3
+	}
+	fd := t.next
+	t.next++
+	t.socks[fd] = s
+	return fd
+}
+
+// Get returns fd's socket, or EBADF.
+func (t *FDTable[S]) Get(fd FD) (S, error) { return t.look(fd, false) }
+
+// Remove takes fd out of the table and returns its socket, or EBADF.
+func (t *FDTable[S]) Remove(fd FD) (S, error) { return t.look(fd, true) }
+
+func (t *FDTable[S]) look(fd FD, remove bool) (S, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.socks[fd]
+	if !ok {
+		return s, syscall.EBADF
+	}
+	if remove {
+		delete(t.socks, fd)
+	}
+	return s, nil
 }

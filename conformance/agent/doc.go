@@ -252,7 +252,10 @@
 // the connection to its own address, which tcpstack does not deliver
 // locally. The backends in tcpregress.dev/conformance/stacks (gVisor's
 // netstack in Go, lwIP through its BSD socket API in cgo) are worked
-// examples of wrapping a stack that is not the host's.
+// examples of wrapping a stack that is not the host's; they share this
+// package's helpers for it: [StackHello], [Deadline], [WaitReady] and
+// [PollSliced] (blocking calls over a non-blocking socket's poll),
+// [FinishConnect] (a blocking connect) and [FDTable] (fake fds).
 //
 // # Server, backends, client
 //

@@ -18,3 +18,10 @@ func kernelRelease() string {
 	}
 	return unix.ByteSliceToString(u.Release[:])
 }
+
+// StackHello is the hello of a backend over a stack that is not the
+// host's kernel (stack names it, version its version when not the
+// kernel's), with the options it supports.
+func StackHello(stack, version string, options []string) Hello {
+	return Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: stack, StackVersion: version, Options: options}
+}

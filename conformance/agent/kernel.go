@@ -49,30 +49,18 @@ func (b *kernelBackend) Poll(ctx context.Context, fd FD, events PollEvents, time
 	if timeout >= 0 {
 		deadline = time.Now().Add(timeout)
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
-		slice := pollSlice
-		if !deadline.IsZero() {
-			slice = max(0, min(slice, time.Until(deadline)))
-		}
-		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
-		fds := []unix.PollFd{{Fd: int32(fd), Events: int16(events)}}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: int16(events)}}
+	ready, err := PollSliced(ctx, deadline, func(ms int) (bool, error) {
 		n, err := unix.Poll(fds, ms)
-		if err != nil && err != unix.EINTR {
-			return 0, err
-		}
-		if n > 0 {
-			if fds[0].Revents&unix.POLLNVAL != 0 {
-				return 0, unix.EBADF
-			}
-			return PollEvents(uint16(fds[0].Revents)), nil
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return 0, nil
-		}
+		return n > 0, err
+	})
+	if err != nil || !ready {
+		return 0, err
 	}
+	if fds[0].Revents&unix.POLLNVAL != 0 {
+		return 0, unix.EBADF
+	}
+	return PollEvents(uint16(fds[0].Revents)), nil
 }
 
 // Send is Write with the flags of send(2) (sendFlagBits maps them).
@@ -90,9 +78,6 @@ func (b *kernelBackend) Send(ctx context.Context, fd FD, data []byte, flags Send
 	}
 	return b.write(ctx, fd, data, f)
 }
-
-// pollSlice bounds each poll so that a cancelled context is noticed.
-const pollSlice = 50 * time.Millisecond
 
 func (b *kernelBackend) Hello() Hello {
 	h := Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "kernel"}
@@ -149,34 +134,16 @@ func (b *kernelBackend) Listen(fd FD, backlog int) error {
 // wait polls fd for events until deadline (zero: none) or ctx ends. It
 // returns the errno to report on a timeout.
 func wait(ctx context.Context, fd FD, events int16, deadline time.Time, timeoutErr syscall.Errno) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		slice := pollSlice
-		if !deadline.IsZero() {
-			left := time.Until(deadline)
-			if left <= 0 {
-				return timeoutErr
-			}
-			slice = min(slice, left)
-		}
-		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
-		fds := []unix.PollFd{{Fd: int32(fd), Events: events}}
-		n, err := unix.Poll(fds, ms)
-		if err != nil && err != unix.EINTR {
-			return err
-		}
-		if n > 0 {
-			return nil
-		}
-	}
+	return WaitReady(ctx, deadline, timeoutErr, func(ms int) (bool, error) {
+		n, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: events}}, ms)
+		return n > 0, err
+	})
 }
 
 func retry(err error) bool { return err == unix.EAGAIN || err == unix.EINTR }
 
 func (b *kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration) (FD, netip.AddrPort, error) {
-	deadline := deadlineOf(timeout)
+	deadline := Deadline(timeout)
 	for {
 		nfd, sa, err := unix.Accept(int(fd))
 		if err != nil && b.isNonblock(fd) {
@@ -200,32 +167,13 @@ func (b *kernelBackend) Accept(ctx context.Context, fd FD, timeout time.Duration
 }
 
 func (b *kernelBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
-	err := unix.Connect(int(fd), sockaddr(ap))
-	switch err {
-	case nil:
-		return nil
-	case unix.EINPROGRESS, unix.EINTR, unix.EALREADY:
-		if b.isNonblock(fd) {
-			return err
-		}
-	default:
-		return err
-	}
-	if err := wait(ctx, fd, unix.POLLOUT, deadlineOf(timeout), unix.ETIMEDOUT); err != nil {
-		return err
-	}
-	soerr, err := unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if soerr != 0 {
-		return syscall.Errno(soerr)
-	}
-	return nil
+	return FinishConnect(unix.Connect(int(fd), sockaddr(ap)), b.isNonblock(fd),
+		func() error { return wait(ctx, fd, unix.POLLOUT, Deadline(timeout), unix.ETIMEDOUT) },
+		func() (int, error) { return unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR) })
 }
 
 func (b *kernelBackend) Read(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, error) {
-	deadline := deadlineOf(timeout)
+	deadline := Deadline(timeout)
 	buf := make([]byte, size)
 	for {
 		n, err := unix.Read(int(fd), buf)

@@ -81,7 +81,7 @@ func tcpInfoFields(ti *unix.TCPInfo) map[string]int64 {
 // ReadInq is Read with recvmsg(2), which also returns the TCP_CM_INQ
 // control message Linux adds once TCP_INQ is set on the socket.
 func (b *kernelBackend) ReadInq(ctx context.Context, fd FD, size int, timeout time.Duration) ([]byte, *int, error) {
-	deadline := deadlineOf(timeout)
+	deadline := Deadline(timeout)
 	buf := make([]byte, size)
 	oob := make([]byte, unix.CmsgSpace(4))
 	for {
@@ -134,33 +134,21 @@ func (b *kernelBackend) EpollWait(ctx context.Context, epfd FD, max int, timeout
 		deadline = time.Now().Add(timeout)
 	}
 	evs := make([]unix.EpollEvent, max)
-	for {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		slice := pollSlice
-		if !deadline.IsZero() {
-			slice = max0(min(slice, time.Until(deadline)))
-		}
-		ms := int((slice + time.Millisecond - 1) / time.Millisecond)
-		n, err := unix.EpollWait(int(epfd), evs, ms)
-		if err != nil && err != unix.EINTR {
-			return nil, err
-		}
-		if n > 0 {
-			out := make([]EpollReady, n)
-			for i := range out {
-				out[i] = EpollReady{FD: FD(evs[i].Fd), Events: EpollEvents(evs[i].Events).Names()}
-			}
-			return out, nil
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return nil, nil
-		}
+	n := 0
+	ready, err := PollSliced(ctx, deadline, func(ms int) (bool, error) {
+		var err error
+		n, err = unix.EpollWait(int(epfd), evs, ms)
+		return n > 0, err
+	})
+	if err != nil || !ready {
+		return nil, err
 	}
+	out := make([]EpollReady, n)
+	for i := range out {
+		out[i] = EpollReady{FD: FD(evs[i].Fd), Events: EpollEvents(evs[i].Events).Names()}
+	}
+	return out, nil
 }
-
-func max0(d time.Duration) time.Duration { return max(0, d) }
 
 // NullIO is read(2) or write(2) with a NULL buffer: the kernel answers
 // EFAULT when it has something to copy.

@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/netip"
 	"os"
-	"sync"
 	"syscall"
 	"time"
 
@@ -31,7 +30,7 @@ import (
 // (It needs cgo only because tcpstack's links do, through pcap; the
 // backend itself uses no C.)
 func StackBackend(s *tcpstack.Stack) Backend {
-	return &stackBackend{s: s, socks: map[FD]*stackSock{}, next: 3}
+	return &stackBackend{s: s}
 }
 
 // stackOptions are the options StackBackend supports.
@@ -43,9 +42,7 @@ var stackOptions = []string{
 
 type stackBackend struct {
 	s     *tcpstack.Stack
-	mu    sync.Mutex
-	socks map[FD]*stackSock
-	next  FD
+	socks FDTable[*stackSock]
 }
 
 // stackSock is one fake socket. Only its control connection uses it, one
@@ -91,31 +88,22 @@ func (s *stackSock) settle() {
 const nonblockWait = time.Nanosecond
 
 func (b *stackBackend) Hello() Hello {
-	return Hello{OS: runtimeGOOS(), Kernel: kernelRelease(), Stack: "tcpstack", Options: stackOptions}
+	return StackHello("tcpstack", "", stackOptions)
 }
 
-func (b *stackBackend) add(s *stackSock) FD {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	fd := b.next
-	b.next++
-	b.socks[fd] = s
-	return fd
-}
-
+// sock is fd's socket, with the result of a non-blocking connect that has
+// ended taken in.
 func (b *stackBackend) sock(fd FD) (*stackSock, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s := b.socks[fd]
-	if s == nil {
-		return nil, syscall.EBADF
+	s, err := b.socks.Get(fd)
+	if err != nil {
+		return nil, err
 	}
 	s.settle()
 	return s, nil
 }
 
 func (b *stackBackend) Socket() (FD, error) {
-	return b.add(&stackSock{opts: map[string]int{}}), nil
+	return b.socks.Add(&stackSock{opts: map[string]int{}}), nil
 }
 
 func (b *stackBackend) Bind(fd FD, ap netip.AddrPort) (netip.AddrPort, error) {
@@ -167,7 +155,7 @@ func timeoutErr(err error, errno syscall.Errno) error {
 // whileBlocked runs f with the deadline of timeout, moved to now when ctx
 // ends.
 func whileBlocked(ctx context.Context, timeout time.Duration, set func(time.Time) error, f func() error) error {
-	set(deadlineOf(timeout))
+	set(Deadline(timeout))
 	stop := context.AfterFunc(ctx, func() { set(time.Unix(1, 0)) })
 	err := f()
 	if !stop() && ctx.Err() != nil {
@@ -205,7 +193,7 @@ func (b *stackBackend) Accept(ctx context.Context, fd FD, timeout time.Duration)
 			return 0, netip.AddrPort{}, err
 		}
 	}
-	return b.add(ns), tcpAddrPort(c.RemoteAddr()), nil
+	return b.socks.Add(ns), tcpAddrPort(c.RemoteAddr()), nil
 }
 
 func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, timeout time.Duration) error {
@@ -606,13 +594,10 @@ func (b *stackBackend) Shutdown(fd FD, how string) error {
 }
 
 func (b *stackBackend) Close(fd FD) error {
-	b.mu.Lock()
-	s := b.socks[fd]
-	delete(b.socks, fd)
-	b.mu.Unlock()
+	s, err := b.socks.Remove(fd)
 	switch {
-	case s == nil:
-		return syscall.EBADF
+	case err != nil:
+		return err
 	case s.dial != nil:
 		d := s.dial
 		go func() { // close what the connect makes, once it has

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -35,14 +34,12 @@ var options = []string{
 // set_ip_options (no IP_OPTIONS on TCP endpoints) is served, set_nonblock
 // and poll included.
 func (g *Stack) Backend() agent.Backend {
-	return &backend{g: g, socks: map[agent.FD]*sock{}, next: 3}
+	return &backend{g: g}
 }
 
 type backend struct {
 	g     *Stack
-	mu    sync.Mutex
-	socks map[agent.FD]*sock
-	next  agent.FD
+	socks agent.FDTable[*sock]
 }
 
 // sock is one endpoint and its waiter queue.
@@ -64,30 +61,10 @@ func newSock(ep tcpip.Endpoint, wq *waiter.Queue) *sock {
 }
 
 func (b *backend) Hello() agent.Hello {
-	h := agent.KernelBackend().Hello()
-	h.Stack = "gvisor"
-	h.StackVersion = "gvisor.dev/gvisor " + Version()
-	h.Options = options
-	return h
+	return agent.StackHello("gvisor", "gvisor.dev/gvisor "+Version(), options)
 }
 
-func (b *backend) add(s *sock) agent.FD {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	fd := b.next
-	b.next++
-	b.socks[fd] = s
-	return fd
-}
-
-func (b *backend) sock(fd agent.FD) (*sock, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if s := b.socks[fd]; s != nil {
-		return s, nil
-	}
-	return nil, syscall.EBADF
-}
+func (b *backend) sock(fd agent.FD) (*sock, error) { return b.socks.Get(fd) }
 
 // errno turns a netstack error into the errno the sentry returns for it
 // (pkg/syserr/netstack.go, TranslateNetstackError).
@@ -158,7 +135,7 @@ func (b *backend) Socket() (agent.FD, error) {
 	if e != nil {
 		return 0, errno(e)
 	}
-	return b.add(newSock(ep, wq)), nil
+	return b.socks.Add(newSock(ep, wq)), nil
 }
 
 func fullAddr(ap netip.AddrPort) tcpip.FullAddress {
@@ -228,13 +205,6 @@ func block(ctx context.Context, s *sock, mask waiter.EventMask, deadline time.Ti
 	}
 }
 
-func deadlineOf(timeout time.Duration) time.Time {
-	if timeout <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(timeout)
-}
-
 func (b *backend) Accept(ctx context.Context, fd agent.FD, timeout time.Duration) (agent.FD, netip.AddrPort, error) {
 	s, err := b.sock(fd)
 	if err != nil {
@@ -244,7 +214,7 @@ func (b *backend) Accept(ctx context.Context, fd agent.FD, timeout time.Duration
 		ns   *sock
 		peer tcpip.FullAddress
 	)
-	err = block(ctx, s, waiter.ReadableEvents, deadlineOf(timeout), syscall.EAGAIN, func() tcpip.Error {
+	err = block(ctx, s, waiter.ReadableEvents, agent.Deadline(timeout), syscall.EAGAIN, func() tcpip.Error {
 		ep, wq, e := s.ep.Accept(&peer)
 		if e == nil {
 			ns = newSock(ep, wq)
@@ -254,7 +224,7 @@ func (b *backend) Accept(ctx context.Context, fd agent.FD, timeout time.Duration
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}
-	return b.add(ns), addrPort(peer), nil
+	return b.socks.Add(ns), addrPort(peer), nil
 }
 
 // Connect does what the sentry's blocking connect does: connect, wait until
@@ -301,7 +271,7 @@ func (b *backend) Read(ctx context.Context, fd agent.FD, size int, timeout time.
 	}
 	buf := make([]byte, size)
 	var n int
-	err = block(ctx, s, waiter.ReadableEvents|waiter.EventHUp|waiter.EventErr, deadlineOf(timeout), syscall.EAGAIN, func() tcpip.Error {
+	err = block(ctx, s, waiter.ReadableEvents|waiter.EventHUp|waiter.EventErr, agent.Deadline(timeout), syscall.EAGAIN, func() tcpip.Error {
 		w := tcpip.SliceWriter(buf)
 		r, e := s.ep.Read(&w, tcpip.ReadOptions{})
 		n = r.Count
@@ -410,12 +380,9 @@ func (b *backend) Shutdown(fd agent.FD, how string) error {
 }
 
 func (b *backend) Close(fd agent.FD) error {
-	b.mu.Lock()
-	s := b.socks[fd]
-	delete(b.socks, fd)
-	b.mu.Unlock()
-	if s == nil {
-		return syscall.EBADF
+	s, err := b.socks.Remove(fd)
+	if err != nil {
+		return err
 	}
 	s.ep.Close()
 	return nil

@@ -136,11 +136,7 @@ var options = []string{
 }
 
 func (b *backend) Hello() agent.Hello {
-	h := agent.KernelBackend().Hello()
-	h.Stack = "lwip"
-	h.StackVersion = "lwIP " + Version()
-	h.Options = options
-	return h
+	return agent.StackHello("lwip", "lwIP "+Version(), options)
 }
 
 // lw runs an lwIP call and turns its failure into its errno.
@@ -206,46 +202,20 @@ func (b *backend) isNonblock(fd agent.FD) bool {
 	return b.nonblock[fd]
 }
 
-// pollSlice bounds each lwip_poll so that a cancelled context is noticed.
-const pollSlice = 50 * time.Millisecond
-
-// wait polls fd for events until deadline (zero: none) or ctx ends; it
-// returns onTimeout when the deadline passes.
+// wait polls fd for events with lwip_poll until deadline (zero: none) or
+// ctx ends; it returns onTimeout when the deadline passes.
 func wait(ctx context.Context, fd agent.FD, events C.short, deadline time.Time, onTimeout syscall.Errno) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		slice := pollSlice
-		if !deadline.IsZero() {
-			left := time.Until(deadline)
-			if left <= 0 {
-				return onTimeout
-			}
-			slice = min(slice, left)
-		}
+	return agent.WaitReady(ctx, deadline, onTimeout, func(ms int) (bool, error) {
 		var rev C.short
-		r, err := C.tr_poll1(C.int(fd), events, C.int((slice+time.Millisecond-1)/time.Millisecond), &rev)
-		if err := call(r, err); err != nil && err != syscall.EINTR {
-			return err
-		}
-		if r > 0 {
-			return nil
-		}
-	}
-}
-
-func deadlineOf(timeout time.Duration) time.Time {
-	if timeout <= 0 {
-		return time.Time{}
-	}
-	return time.Now().Add(timeout)
+		r, err := C.tr_poll1(C.int(fd), events, C.int(ms), &rev)
+		return r > 0, call(r, err)
+	})
 }
 
 func again(err error) bool { return err == syscall.EAGAIN || err == syscall.EINTR }
 
 func (b *backend) Accept(ctx context.Context, fd agent.FD, timeout time.Duration) (agent.FD, netip.AddrPort, error) {
-	deadline := deadlineOf(timeout)
+	deadline := agent.Deadline(timeout)
 	for {
 		var a C.uint32_t
 		var p C.uint16_t
@@ -272,34 +242,20 @@ func (b *backend) Connect(ctx context.Context, fd agent.FD, ap netip.AddrPort, t
 		r, err := C.tr_connect(C.int(fd), nbo(ap.Addr()), C.uint16_t(ap.Port()))
 		return r, err
 	})
-	switch err {
-	case nil:
-		return nil
-	case syscall.EINPROGRESS, syscall.EALREADY, syscall.EINTR:
-		if b.isNonblock(fd) {
-			return err
-		}
-	default:
-		return err
-	}
-	if err := wait(ctx, fd, C.POLLOUT, deadlineOf(timeout), syscall.ETIMEDOUT); err != nil {
-		return err
-	}
-	var soerr C.int
-	if err := lw(func() (C.int, error) {
-		r, err := C.tr_getint(C.int(fd), C.SOL_SOCKET, C.SO_ERROR, &soerr)
-		return r, err
-	}); err != nil {
-		return err
-	}
-	if soerr != 0 {
-		return syscall.Errno(soerr)
-	}
-	return nil
+	return agent.FinishConnect(err, b.isNonblock(fd),
+		func() error { return wait(ctx, fd, C.POLLOUT, agent.Deadline(timeout), syscall.ETIMEDOUT) },
+		func() (int, error) {
+			var soerr C.int
+			err := lw(func() (C.int, error) {
+				r, err := C.tr_getint(C.int(fd), C.SOL_SOCKET, C.SO_ERROR, &soerr)
+				return r, err
+			})
+			return int(soerr), err
+		})
 }
 
 func (b *backend) Read(ctx context.Context, fd agent.FD, size int, timeout time.Duration) ([]byte, error) {
-	deadline := deadlineOf(timeout)
+	deadline := agent.Deadline(timeout)
 	buf := make([]byte, max(size, 1))
 	for {
 		r, cerr := C.lwip_recv(C.int(fd), unsafe.Pointer(&buf[0]), C.size_t(size), 0)
@@ -400,26 +356,15 @@ func (b *backend) Poll(ctx context.Context, fd agent.FD, events agent.PollEvents
 	if timeout >= 0 {
 		deadline = time.Now().Add(timeout)
 	}
-	for {
-		slice := pollSlice
-		if !deadline.IsZero() {
-			slice = min(slice, max(time.Until(deadline), 0))
-		}
-		var rev C.short
-		r, err := C.tr_poll1(C.int(fd), C.short(events), C.int((slice+time.Millisecond-1)/time.Millisecond), &rev)
-		if err := call(r, err); err != nil && err != syscall.EINTR {
-			return 0, err
-		}
-		if r > 0 {
-			return agent.PollEvents(rev), nil
-		}
-		if !deadline.IsZero() && !time.Now().Before(deadline) {
-			return 0, nil
-		}
-		if err := ctx.Err(); err != nil {
-			return 0, err
-		}
+	var rev C.short
+	ready, err := agent.PollSliced(ctx, deadline, func(ms int) (bool, error) {
+		r, err := C.tr_poll1(C.int(fd), C.short(events), C.int(ms), &rev)
+		return r > 0, call(r, err)
+	})
+	if err != nil || !ready {
+		return 0, err
 	}
+	return agent.PollEvents(rev), nil
 }
 
 // sockopts are the protocol's options by level and number (Linux's, which

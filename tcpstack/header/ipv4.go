@@ -286,7 +286,7 @@ var ipv4OptionNames = [...]string{
 type IPv4Options []byte
 
 // Iter returns an iterator over the options.
-func (o IPv4Options) Iter() IPv4OptionIter { return IPv4OptionIter{tlvIter{b: o}} }
+func (o IPv4Options) Iter() IPv4OptionIter { return IPv4OptionIter{tlvIter{optionWalk{b: o}}} }
 
 // IPv4Option is one IPv4 option.
 type IPv4Option struct {

@@ -41,9 +41,9 @@ func (x IPv6ExtHeader) NextHeader() IPProtocol { return IPProtocol(x.Raw[0]) }
 // from the start of the IPv6 header. For other headers it yields nothing.
 func (x IPv6ExtHeader) Options() IPv6OptionIter {
 	if x.Protocol != IPProtocolHopByHop && x.Protocol != IPProtocolDestOpts {
-		return IPv6OptionIter{done: true}
+		return IPv6OptionIter{optionWalk: optionWalk{done: true}}
 	}
-	return IPv6OptionIter{b: x.Raw[2:], base: x.Offset + 2}
+	return IPv6OptionIter{optionWalk: optionWalk{b: x.Raw[2:]}, base: x.Offset + 2}
 }
 
 // Routing returns the header as a Routing header view, which is only
@@ -266,46 +266,34 @@ type IPv6Options []byte
 
 // Iter returns an iterator over the options, with offsets counted from the
 // start of o.
-func (o IPv6Options) Iter() IPv6OptionIter { return IPv6OptionIter{b: o} }
+func (o IPv6Options) Iter() IPv6OptionIter { return IPv6OptionIter{optionWalk: optionWalk{b: o}} }
 
 // IPv6OptionIter iterates over the options of a Hop-by-Hop or Destination
 // Options header, padding (Pad1, PadN) included.
 type IPv6OptionIter struct {
-	b          []byte
-	base       int
-	start, off int // the current option is b[start:off]
-	err        error
-	done       bool
+	optionWalk
+	base int // where b starts, for Offset
 }
 
 // Next advances to the next option and reports whether there is one. It
 // returns false at the end of the header or at an option that runs past it
 // (then Err says so).
 func (it *IPv6OptionIter) Next() bool {
-	if it.done || it.off >= len(it.b) {
-		it.done = true
+	if !it.more() {
 		return false
 	}
 	t := IPv6OptionType(it.b[it.off])
 	if t == IPv6OptionPad1 {
-		it.start = it.off
-		it.off++
-		return true
+		return it.step(1)
 	}
 	if it.off+2 > len(it.b) {
-		it.done = true
-		it.err = fmt.Errorf("%w: IPv6 option type %d at offset %d has no length octet", ErrMalformed, t, it.base+it.off)
-		return false
+		return it.fail(fmt.Errorf("%w: IPv6 option type %d at offset %d has no length octet", ErrMalformed, t, it.base+it.off))
 	}
 	n := int(it.b[it.off+1])
 	if it.off+2+n > len(it.b) {
-		it.done = true
-		it.err = fmt.Errorf("%w: IPv6 option type %d at offset %d with %d bytes of data runs past its header", ErrMalformed, t, it.base+it.off, n)
-		return false
+		return it.fail(fmt.Errorf("%w: IPv6 option type %d at offset %d with %d bytes of data runs past its header", ErrMalformed, t, it.base+it.off, n))
 	}
-	it.start = it.off
-	it.off += 2 + n
-	return true
+	return it.step(2 + n)
 }
 
 // Option returns the current option.

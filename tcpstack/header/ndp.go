@@ -221,7 +221,7 @@ const (
 type NDPOptions []byte
 
 // Iter returns an iterator over the options.
-func (o NDPOptions) Iter() NDPOptionIter { return NDPOptionIter{b: o} }
+func (o NDPOptions) Iter() NDPOptionIter { return NDPOptionIter{optionWalk{b: o}} }
 
 // NDPOption is one Neighbor Discovery option.
 type NDPOption struct {
@@ -285,20 +285,14 @@ func (o NDPOption) PrefixInfo() (NDPPrefixInfo, bool) {
 }
 
 // NDPOptionIter iterates over Neighbor Discovery options.
-type NDPOptionIter struct {
-	b          []byte
-	start, off int // the current option is b[start:off]
-	err        error
-	done       bool
-}
+type NDPOptionIter struct{ optionWalk }
 
 // Next advances to the next option and reports whether there is one. It
 // returns false at the end of the options or at a malformed option (then
 // Err says why): one of length zero, which RFC 4861 §4.6 says makes the
 // whole message be discarded, or one that runs past the message.
 func (it *NDPOptionIter) Next() bool {
-	if it.done || it.off >= len(it.b) {
-		it.done = true
+	if !it.more() {
 		return false
 	}
 	if it.off+2 > len(it.b) {
@@ -311,14 +305,7 @@ func (it *NDPOptionIter) Next() bool {
 	if it.off+n > len(it.b) {
 		return it.fail(fmt.Errorf("%w: ND option type %d at offset %d of %d bytes runs past the message", ErrMalformed, t, it.off, n))
 	}
-	it.start = it.off
-	it.off += n
-	return true
-}
-
-func (it *NDPOptionIter) fail(err error) bool {
-	it.done, it.err = true, err
-	return false
+	return it.step(n)
 }
 
 // Option returns the current option.

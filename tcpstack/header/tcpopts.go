@@ -61,7 +61,7 @@ var tcpOptionNames = [...]string{
 type TCPOptions []byte
 
 // Iter returns an iterator over the options.
-func (o TCPOptions) Iter() TCPOptionIter { return TCPOptionIter{tlvIter{b: o}} }
+func (o TCPOptions) Iter() TCPOptionIter { return TCPOptionIter{tlvIter{optionWalk{b: o}}} }
 
 // TCPOption is one TCP option.
 type TCPOption struct {

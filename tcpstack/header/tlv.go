@@ -6,7 +6,8 @@ import "fmt"
 // 791 §3.1, RFC 9293 §3.1): kinds 0 (End of Option List) and 1 (No
 // Operation) are single octets, the others have a length octet counting
 // the kind and itself. IPv6 and Neighbor Discovery options count their
-// lengths otherwise and have walks of their own.
+// lengths otherwise (RFC 8200 §4.2, RFC 4861 §4.6): their iterators read
+// lengths by their own rules and share optionWalk with these.
 
 // tlvAt reads the option at b[off:] (off < len(b)). It returns the
 // option's data and where the next one starts; ok is false for a kind
@@ -57,30 +58,58 @@ func appendTLV(b []byte, k byte, data []byte) []byte {
 	return append(append(b, k, byte(2+len(data))), data...)
 }
 
-// tlvIter is the walk of IPv4OptionIter and TCPOptionIter: every option
-// in turn, EOL (kind 0) reported and ending the walk, what follows it
-// being padding.
-type tlvIter struct {
+// optionWalk is the walk every option iterator makes (IPv4 and TCP
+// options, IPv6 Hop-by-Hop and Destination options, Neighbor Discovery
+// options): one option after the other until the end of the area or a
+// malformed option. Each reads an option's length by the rule of its
+// format and calls step or fail.
+type optionWalk struct {
 	b          []byte
 	start, off int // the current option is b[start:off]
 	err        error
 	done       bool
 }
 
+// more reports whether an option starts at off; if none does, the walk is
+// over.
+func (w *optionWalk) more() bool {
+	if w.done || w.off >= len(w.b) {
+		w.done = true
+		return false
+	}
+	return true
+}
+
+// step makes the n octets at off the current option and reports true.
+func (w *optionWalk) step(n int) bool {
+	w.start, w.off = w.off, w.off+n
+	return true
+}
+
+// fail ends the walk at a malformed option, err saying why, and reports
+// false.
+func (w *optionWalk) fail(err error) bool {
+	w.done, w.err = true, err
+	return false
+}
+
+// tlvIter is the walk of IPv4OptionIter and TCPOptionIter: every option
+// in turn, EOL (kind 0) reported and ending the walk, what follows it
+// being padding.
+type tlvIter struct{ optionWalk }
+
 // next advances to the next option and reports whether there is one. At a
 // malformed option it sets err, naming proto ("IPv4", "TCP"), and stops.
 func (it *tlvIter) next(proto string) bool {
-	if it.done || it.off >= len(it.b) {
-		it.done = true
+	if !it.more() {
 		return false
 	}
 	_, next, ok := tlvAt(it.b, it.off)
 	if !ok {
-		it.done, it.err = true, tlvError(it.b, it.off, proto)
-		return false
+		return it.fail(tlvError(it.b, it.off, proto))
 	}
-	it.start, it.off, it.done = it.off, next, it.b[it.off] == 0
-	return true
+	it.done = it.b[it.off] == 0
+	return it.step(next - it.off)
 }
 
 // kind returns the current option's kind octet.

@@ -191,12 +191,11 @@ func TestKernelHandshake(t *testing.T) {
 		t.Errorf("negotiated: %+v", st)
 	}
 
-	tcpdump := requireTcpdump(t)
 	path := filepath.Join(t.TempDir(), "handshake.pcap")
 	if err := kb.p.WritePcap(path); err != nil {
 		t.Fatal(err)
 	}
-	lines := runTcpdump(t, tcpdump, path)
+	lines := runTcpdump(t, path)
 	syn := fmt.Sprintf("IP %s.%d > %s.5001: Flags [S], seq %d,", kb.p.Addr(), c.LocalAddr().Port(), kb.peer, uint32(st.ISS))
 	if len(lines) != 3 || !strings.HasPrefix(lines[0], syn) {
 		t.Fatalf("tcpdump -r:\n%s\nwant first %s...", strings.Join(lines, "\n"), syn)

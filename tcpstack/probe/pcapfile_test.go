@@ -1,18 +1,17 @@
 package probe
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"tcpregress.dev/tcpstack/tcp"
+	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 )
 
 // pcapTestFrames are frames of both directions with the times a pcap file
@@ -42,27 +41,23 @@ func pcapTestFrames(t *testing.T) []Frame {
 // synthesised Ethernet header, its length and its time. (What tcpdump
 // prints of the segments themselves is TestFrameStringTcpdump's.)
 func TestWritePcapReadBack(t *testing.T) {
-	tcpdump := requireTcpdump(t)
 	mac := net.HardwareAddr{2, 0, 0, 0, 0, 1}
 	frames := pcapTestFrames(t)
 	path := filepath.Join(t.TempDir(), "frames.pcap")
 	if err := writePcap(path, frames, mac); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(tcpdump, "-nn", "-e", "-tt", "-r", path)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tcpdump: %v\n%s", err, stderr.Bytes())
+	r := tcpdumptest.Run(t, "-nn", "-e", "-tt", "-r", path)
+	if r.Code != 0 {
+		t.Fatalf("tcpdump: exit status %d\n%s", r.Code, r.Stderr)
 	}
-	if want := "link-type EN10MB (Ethernet), snapshot length 65535"; !strings.Contains(stderr.String(), want) {
-		t.Errorf("tcpdump says %q, want %q", stderr.String(), want)
+	if want := "link-type EN10MB (Ethernet), snapshot length 65535"; !strings.Contains(r.Stderr, want) {
+		t.Errorf("tcpdump says %q, want %q", r.Stderr, want)
 	}
-	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	lines := r.Lines()
 	sent := frames[:len(frames)-1] // the unsent one is not in the file
 	if len(lines) != len(sent) {
-		t.Fatalf("tcpdump printed %d lines for %d sent frames:\n%s", len(lines), len(sent), out)
+		t.Fatalf("tcpdump printed %d lines for %d sent frames:\n%s", len(lines), len(sent), r.Stdout)
 	}
 	for i, f := range sent {
 		src, dst := "00:00:00:00:00:00", mac.String()

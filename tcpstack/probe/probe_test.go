@@ -358,14 +358,13 @@ func echoExchange(t *testing.T) *Probe {
 }
 
 func TestPipeWritePcap(t *testing.T) {
-	tcpdump := requireTcpdump(t)
 	p := echoExchange(t)
 	path := filepath.Join(t.TempDir(), "exchange.pcap")
 	if err := p.WritePcap(path); err != nil {
 		t.Fatal(err)
 	}
 	frames := p.Frames()
-	lines := runTcpdump(t, tcpdump, path)
+	lines := runTcpdump(t, path)
 	if len(lines) != len(frames) {
 		t.Fatalf("tcpdump printed %d lines for %d frames:\n%s", len(lines), len(frames), strings.Join(lines, "\n"))
 	}

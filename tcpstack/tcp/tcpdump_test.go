@@ -3,10 +3,7 @@ package tcp
 import (
 	"encoding/binary"
 	"net/netip"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,19 +11,13 @@ import (
 
 	"tcpregress.dev/pcap"
 	"tcpregress.dev/tcpstack/tcpdump"
+	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 )
 
 // TestTCPDumpMatchesTcpdump writes segments as AppendTo lays them out to a
 // capture and compares the project's printer (tcpstack/tcpdump) on them
 // with what `tcpdump -nn -S -t` prints.
 func TestTCPDumpMatchesTcpdump(t *testing.T) {
-	bin, err := exec.LookPath("tcpdump")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tcpdump is not installed")
-		}
-		t.Skip("tcpdump is not installed")
-	}
 	src, dst := netip.MustParseAddr("198.18.0.1"), netip.MustParseAddr("198.18.0.2")
 	segs := []Segment{
 		{SrcPort: 40000, DstPort: 80, Seq: 1000, Flags: FlagSYN, Window: 65535,
@@ -65,13 +56,13 @@ func TestTCPDumpMatchesTcpdump(t *testing.T) {
 		want = append(want, string(tcpdumpPrinter.AppendTCP(nil, src, dst, s.Marshal())))
 	}
 	d.Close()
-	out, err := exec.Command(bin, "-nn", "-S", "-t", "-r", path).Output()
-	if err != nil {
-		t.Fatal(err)
+	r := tcpdumptest.Run(t, "-nn", "-S", "-t", "-r", path)
+	if r.Code != 0 {
+		t.Fatalf("tcpdump: exit status %d\n%s", r.Code, r.Stderr)
 	}
-	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	got := r.Lines()
 	if len(got) != len(want) {
-		t.Fatalf("tcpdump printed %d lines for %d segments:\n%s", len(got), len(want), out)
+		t.Fatalf("tcpdump printed %d lines for %d segments:\n%s", len(got), len(want), r.Stdout)
 	}
 	for i := range want {
 		if got[i] != want[i] {

@@ -3,11 +3,9 @@ package tcpdump
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,6 +15,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"tcpregress.dev/tcpstack/header"
+	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 )
 
 // The repository's generated captures and tcpdump's test corpus
@@ -81,35 +80,6 @@ func loadCapture(path string) (capture, error) {
 	return c, nil
 }
 
-// requireTcpdump returns tcpdump's path; without it the test is skipped,
-// or fails under CI.
-func requireTcpdump(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("tcpdump")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tcpdump is not installed")
-		}
-		t.Skip("tcpdump is not installed")
-	}
-	return path
-}
-
-// runTcpdump runs tcpdump -nn with args in UTC and returns its lines.
-func runTcpdump(t *testing.T, args ...string) []string {
-	t.Helper()
-	cmd := exec.Command(requireTcpdump(t), append([]string{"-nn"}, args...)...)
-	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	var ee *exec.ExitError
-	if err != nil && !errors.As(err, &ee) {
-		t.Fatalf("tcpdump %s: %v\n%s", strings.Join(args, " "), err, stderr.Bytes())
-	}
-	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
-}
-
 // TestMatchesTcpdump prints the packets of the shared captures with
 // several option sets and compares every line with tcpdump's, but for DNS,
 // which the printer prints as "UDP, length N" on purpose.
@@ -130,7 +100,7 @@ func TestMatchesTcpdump(t *testing.T) {
 			t.Run(name+"/"+strings.Join(opt.flags, " "), func(t *testing.T) {
 				path := filepath.Join(testdataDir, name)
 				c := readCapture(t, path)
-				want := runTcpdump(t, append(opt.flags, "-r", path)...)
+				want := tcpdumptest.Run(t, append(append([]string{"-nn"}, opt.flags...), "-r", path)...).Lines()
 				p := opt.p
 				p.Location, p.SnapLen = time.UTC, c.snaplen
 				compared := 0

@@ -15,7 +15,8 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+
+	"tcpregress.dev/pcap/pcaptest"
 )
 
 type packet struct {
@@ -143,24 +144,15 @@ func TestReadMatchesTcpdump(t *testing.T) {
 }
 
 // writePcap writes a microsecond pcap file of Ethernet frames with
-// gopacket's pure-Go writer, so that the reader under test meets a file it
-// did not write.
+// pcaptest (gopacket's pure-Go writer), so that the reader under test meets
+// a file it did not write.
 func writePcap(t testing.TB, path string, frames [][]byte) {
 	t.Helper()
-	var b bytes.Buffer
-	w := pcapgo.NewWriter(&b)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+	recs := make([]pcaptest.Record, len(frames))
 	for i, f := range frames {
-		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(1700000000+i), int64(i*1000+7)*1000), CaptureLength: len(f), Length: len(f)}
-		if err := w.WritePacket(ci, f); err != nil {
-			t.Fatal(err)
-		}
+		recs[i] = pcaptest.Record{Data: f, Time: time.Unix(int64(1700000000+i), int64(i*1000+7)*1000)}
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	pcaptest.WritePcap(t, path, 65535, recs...)
 }
 
 // openFrames writes frames to a pcap file in a new temporary directory and

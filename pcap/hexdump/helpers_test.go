@@ -10,9 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"tcpregress.dev/pcap/pcaptest"
 )
 
 // defaultSeed seeds the random inputs; TEST_SEED overrides it to replay a run.
@@ -129,23 +127,18 @@ func writeFile(t *testing.T, name string, b []byte) string {
 	return p
 }
 
-// writePcap writes, with gopacket's pcapgo, a classic pcap file
+// writePcap writes, with pcaptest (gopacket's pcapgo), a classic pcap file
 // (microsecond time stamps) with one packet per element of packets, on link
 // type 1 (Ethernet), so that "tcpdump -xx" dumps every byte.
 func writePcap(t *testing.T, packets [][]byte) string {
 	t.Helper()
-	var b bytes.Buffer
-	w := pcapgo.NewWriter(&b)
-	if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+	recs := make([]pcaptest.Record, len(packets))
 	for i, p := range packets {
-		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(1704067200+i), 1000), CaptureLength: len(p), Length: len(p)}
-		if err := w.WritePacket(ci, p); err != nil {
-			t.Fatal(err)
-		}
+		recs[i] = pcaptest.Record{Data: p, Time: time.Unix(int64(1704067200+i), 1000)}
 	}
-	return writeFile(t, "in.pcap", b.Bytes())
+	path := filepath.Join(t.TempDir(), "in.pcap")
+	pcaptest.WritePcap(t, path, 262144, recs...)
+	return path
 }
 
 // diffLines reports the first differing line of two dumps.

@@ -11,11 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
-
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/pcap/pcaptest"
 	"tcpregress.dev/tools/cli/clitest"
 )
 
@@ -285,23 +282,18 @@ func TestLogging(t *testing.T) {
 	}
 }
 
-// writePcap writes, with gopacket's pcapgo, a classic pcap file with
+// writePcap writes, with pcaptest (gopacket's pcapgo), a classic pcap file with
 // microsecond time stamps on link type 1; each packet after the first
 // claims a longer original length, as if a snapshot length had cut it.
 func writePcap(t *testing.T, packets [][]byte) string {
 	t.Helper()
-	var b bytes.Buffer
-	w := pcapgo.NewWriter(&b)
-	if err := w.WriteFileHeader(262144, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
+	recs := make([]pcaptest.Record, len(packets))
 	for i, p := range packets {
-		ci := gopacket.CaptureInfo{Timestamp: time.Unix(int64(1704067200+i), int64(1+i)*1000), CaptureLength: len(p), Length: len(p) + i}
-		if err := w.WritePacket(ci, p); err != nil {
-			t.Fatal(err)
-		}
+		recs[i] = pcaptest.Record{Data: p, Time: time.Unix(int64(1704067200+i), int64(1+i)*1000), OrigLen: len(p) + i}
 	}
-	return writeFile(t, "in.pcap", b.Bytes())
+	path := filepath.Join(t.TempDir(), "in.pcap")
+	pcaptest.WritePcap(t, path, 262144, recs...)
+	return path
 }
 
 func TestPcap(t *testing.T) {

@@ -64,11 +64,12 @@ type stackSock struct {
 }
 
 // stackDial is a non-blocking connect: its goroutine sets conn and err,
-// then closes done.
+// then closes done; cancel ends the handshake (close in SYN-SENT).
 type stackDial struct {
-	done chan struct{}
-	conn *tcpstack.Conn
-	err  error
+	done   chan struct{}
+	cancel context.CancelFunc
+	conn   *tcpstack.Conn
+	err    error
 }
 
 // settle takes in the result of a non-blocking connect that has ended.
@@ -212,12 +213,14 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 	}
 	if s.nonblock {
 		// The handshake goes on in a goroutine; SO_ERROR and poll tell
-		// how it ended. It ends with the backend's stack.
-		d := &stackDial{done: make(chan struct{})}
+		// how it ended. It ends with the backend's stack, or with close.
+		dctx, cancel := context.WithCancel(context.Background())
+		d := &stackDial{done: make(chan struct{}), cancel: cancel}
 		s.dial = d
 		go func() {
 			defer close(d.done)
-			c, err := b.dial(context.Background(), s, ap)
+			defer cancel()
+			c, err := b.dial(dctx, s, ap)
 			d.conn, d.err = c, err
 		}()
 		return syscall.EINPROGRESS
@@ -600,7 +603,15 @@ func (b *stackBackend) Close(fd FD) error {
 		return err
 	case s.dial != nil:
 		d := s.dial
-		go func() { // close what the connect makes, once it has
+		select {
+		case <-d.done:
+		default:
+			// Closed in SYN-SENT: RFC 9293 §3.10.4 "Delete the TCB"; the
+			// SYN-ACK that comes later finds no connection and is reset
+			// (§3.10.7.1), as Linux does.
+			d.cancel()
+		}
+		go func() { // close what the connect made, if it had
 			<-d.done
 			if d.conn != nil {
 				d.conn.Close()

@@ -192,6 +192,26 @@ func TestFind(t *testing.T) {
 	}
 }
 
+// TestCloseInSynSent runs packetdrill's close-on-syn-sent.pkt against
+// tcpstack: close() in SYN-SENT deletes the connection (RFC 9293 §3.10.4),
+// so the SYN-ACK that comes after it is answered with a reset (§3.10.7.1),
+// not the handshake's ACK. The tolerance is wide: the test is about the
+// reset, not its time.
+func TestCloseInSynSent(t *testing.T) {
+	path := "testdata/packetdrill/tcp/close/close-on-syn-sent.pkt"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := target(t, "tcpstack", 1)
+	r := NewRunner(env)
+	c := r.CaseSource(path, "--tolerance_usecs=50000\n"+string(b))
+	got := runCases(t, env, r, []suite.Case{c}, 1)
+	if g := got[path]; g.Verdict != suite.PASS {
+		t.Errorf("%s on tcpstack: %s %s, want PASS\n%s", path, g.Verdict, g.Message, g.Trace)
+	}
+}
+
 // TestQdisc runs packetdrill's user-timeout-probe.pkt, whose command in
 // the middle of the script makes the target's interface drop everything
 // (tc qdisc add dev tun0 root pfifo limit 0): it passes only when the

@@ -143,6 +143,25 @@ func TestSynSentClose(t *testing.T) {
 	h.At(10 * time.Second).None()
 }
 
+// TestSynSentCloseThenArrival: after a close in SYN-SENT the TCB is gone
+// (RFC9293 §3.10.4), so what arrives for it is answered as in CLOSED
+// (§3.10.7.1): the SYN-ACK, or any segment with an ACK, with a reset from
+// that ACK; a reset with nothing.
+func TestSynSentCloseThenArrival(t *testing.T) {
+	cases := []arrival{
+		{"syn-ack", "S. 0:0(0) ack 1 win 100", "R 1:1(0)", StateClosed},
+		{"ack+data", "P. 1:6(5) ack 1 win 100", "R 1:1(0)", StateClosed},
+		{"rst", "R. 0:0(0) ack 1 win 0", "", StateClosed},
+	}
+	runArrivals(t, "in=", cases, func(t *testing.T, _ arrival) *harness {
+		h := synSent(t)
+		if err := h.c.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}, nil)
+}
+
 func TestSynSentAbort(t *testing.T) {
 	h := synSent(t)
 	h.c.Abort() // no RST in SYN-SENT (RFC9293 §3.10.5)

@@ -66,13 +66,13 @@ func (b *kernelBackend) Poll(ctx context.Context, fd FD, events PollEvents, time
 // Send is Write with the flags of send(2) (sendFlagBits maps them).
 func (b *kernelBackend) Send(ctx context.Context, fd FD, data []byte, flags SendFlags) (int, error) {
 	var f int
-	for k, v := range sendFlagNames {
-		if flags&v == 0 {
+	for _, n := range sendFlagNames {
+		if flags&n.bit == 0 {
 			continue
 		}
-		bit, ok := sendFlagBits[v]
+		bit, ok := sendFlagBits[n.bit]
 		if !ok {
-			return 0, Unsupported(unix.EOPNOTSUPP, "send flag %s: not on %s", k, runtime.GOOS)
+			return 0, Unsupported(unix.EOPNOTSUPP, "send flag %s: not on %s", n.name, runtime.GOOS)
 		}
 		f |= bit
 	}

@@ -83,14 +83,16 @@ func checkNonblock(t *testing.T, ctx context.Context, c *Client, kl net.Listener
 	}
 }
 
+// kernelPeer is a client of a kernel backend and a kernel listener on
+// loopback for its sockets to connect to, closed when the test ends.
+func kernelPeer(t *testing.T) (net.Listener, *Client, context.Context) {
+	kl := must(net.Listen("tcp4", "127.0.0.1:0"))(t)
+	t.Cleanup(func() { kl.Close() })
+	return kl, dial(t, serve(t, KernelBackend())), testCtx(t)
+}
+
 func TestKernelNonblockPoll(t *testing.T) {
-	kl, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kl.Close()
-	c := dial(t, serve(t, KernelBackend()))
-	ctx := testCtx(t)
+	kl, c, ctx := kernelPeer(t)
 	checkNonblock(t, ctx, c, kl, true)
 
 	// A non-blocking write writes what fits.
@@ -179,13 +181,7 @@ func TestSysctlOp(t *testing.T) {
 
 // TestKernelEpoll: epoll_create, epoll_ctl and epoll_wait, edge-triggered.
 func TestKernelEpoll(t *testing.T) {
-	kl, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kl.Close()
-	c := dial(t, serve(t, KernelBackend()))
-	ctx := testCtx(t)
+	kl, c, ctx := kernelPeer(t)
 	fd := must(c.Socket(ctx))(t)
 	noErr(t, c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second))
 	kc := must(kl.Accept())(t)

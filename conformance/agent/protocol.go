@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -129,36 +131,49 @@ const (
 	PollRdHup PollEvents = 0x2000
 )
 
-var pollNames = []struct {
-	ev   PollEvents
-	name string
-}{{PollIn, "POLLIN"}, {PollPri, "POLLPRI"}, {PollOut, "POLLOUT"}, {PollErr, "POLLERR"}, {PollHup, "POLLHUP"}, {PollRdHup, "POLLRDHUP"}}
+var pollNames = []bitName[PollEvents]{{PollIn, "POLLIN"}, {PollPri, "POLLPRI"}, {PollOut, "POLLOUT"}, {PollErr, "POLLERR"}, {PollHup, "POLLHUP"}, {PollRdHup, "POLLRDHUP"}}
 
 // Names returns the names of the events in e, in a fixed order.
-func (e PollEvents) Names() []string {
+func (e PollEvents) Names() []string { return bitNames(e, pollNames) }
+
+// ParsePollEvents reads event names ("POLLIN", "POLLOUT", ...).
+func ParsePollEvents(names []string) (PollEvents, error) {
+	return parseBits("poll event", names, pollNames)
+}
+
+// bitName is a flag of one of the protocol's bit sets, and its name.
+type bitName[B ~uint8 | ~uint16 | ~uint32] struct {
+	bit  B
+	name string
+}
+
+// bitNames returns the names of the bits set in b, in the order of names.
+func bitNames[B ~uint8 | ~uint16 | ~uint32](b B, names []bitName[B]) []string {
 	out := []string{}
-	for _, p := range pollNames {
-		if e&p.ev != 0 {
+	for _, p := range names {
+		if b&p.bit != 0 {
 			out = append(out, p.name)
 		}
 	}
 	return out
 }
 
-// ParsePollEvents reads event names ("POLLIN", "POLLOUT", ...).
-func ParsePollEvents(names []string) (PollEvents, error) {
-	var e PollEvents
-next:
-	for _, n := range names {
-		for _, p := range pollNames {
-			if p.name == n {
-				e |= p.ev
-				continue next
+// parseBits reads the names of bits; an unknown one is a bad request that
+// says what it was meant to be and lists the names.
+func parseBits[B ~uint8 | ~uint16 | ~uint32](what string, in []string, names []bitName[B]) (B, error) {
+	var b B
+	for _, n := range in {
+		i := slices.IndexFunc(names, func(p bitName[B]) bool { return p.name == n })
+		if i < 0 {
+			all := make([]string, len(names))
+			for i, p := range names {
+				all[i] = p.name
 			}
+			return 0, badRequest("%s %q: want %s or %s", what, n, strings.Join(all[:len(all)-1], ", "), all[len(all)-1])
 		}
-		return 0, badRequest("poll event %q: want POLLIN, POLLPRI, POLLOUT, POLLERR, POLLHUP or POLLRDHUP", n)
+		b |= names[i].bit
 	}
-	return e, nil
+	return b, nil
 }
 
 // EpollReady is one event epoll_wait found: the fd (as given to
@@ -185,37 +200,15 @@ const (
 	EpollET        EpollEvents = 1 << 31
 )
 
-var epollNames = []struct {
-	ev   EpollEvents
-	name string
-}{{EpollIn, "EPOLLIN"}, {EpollPri, "EPOLLPRI"}, {EpollOut, "EPOLLOUT"}, {EpollErr, "EPOLLERR"}, {EpollHup, "EPOLLHUP"},
+var epollNames = []bitName[EpollEvents]{{EpollIn, "EPOLLIN"}, {EpollPri, "EPOLLPRI"}, {EpollOut, "EPOLLOUT"}, {EpollErr, "EPOLLERR"}, {EpollHup, "EPOLLHUP"},
 	{EpollRdHup, "EPOLLRDHUP"}, {EpollExclusive, "EPOLLEXCLUSIVE"}, {EpollOneShot, "EPOLLONESHOT"}, {EpollET, "EPOLLET"}}
 
 // Names returns the names of the events in e, in a fixed order.
-func (e EpollEvents) Names() []string {
-	out := []string{}
-	for _, p := range epollNames {
-		if e&p.ev != 0 {
-			out = append(out, p.name)
-		}
-	}
-	return out
-}
+func (e EpollEvents) Names() []string { return bitNames(e, epollNames) }
 
 // ParseEpollEvents reads event names ("EPOLLIN", "EPOLLET", ...).
 func ParseEpollEvents(names []string) (EpollEvents, error) {
-	var e EpollEvents
-next:
-	for _, n := range names {
-		for _, p := range epollNames {
-			if p.name == n {
-				e |= p.ev
-				continue next
-			}
-		}
-		return 0, badRequest("epoll event %q: want EPOLLIN, EPOLLPRI, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLRDHUP, EPOLLEXCLUSIVE, EPOLLONESHOT or EPOLLET", n)
-	}
-	return e, nil
+	return parseBits("epoll event", names, epollNames)
 }
 
 // SendFlags are the flags of a write (send(2)'s MSG_ flags).
@@ -228,19 +221,11 @@ const (
 	MsgZeroCopy
 )
 
-var sendFlagNames = map[string]SendFlags{"MSG_MORE": MsgMore, "MSG_EOR": MsgEOR, "MSG_ZEROCOPY": MsgZeroCopy}
+var sendFlagNames = []bitName[SendFlags]{{MsgMore, "MSG_MORE"}, {MsgEOR, "MSG_EOR"}, {MsgZeroCopy, "MSG_ZEROCOPY"}}
 
 // ParseSendFlags reads flag names ("MSG_MORE", "MSG_EOR", "MSG_ZEROCOPY").
 func ParseSendFlags(names []string) (SendFlags, error) {
-	var f SendFlags
-	for _, n := range names {
-		v, ok := sendFlagNames[n]
-		if !ok {
-			return 0, badRequest("send flag %q: want MSG_MORE, MSG_EOR or MSG_ZEROCOPY", n)
-		}
-		f |= v
-	}
-	return f, nil
+	return parseBits("send flag", names, sendFlagNames)
 }
 
 // The bits of TCPInfo.Options (Linux's TCPI_OPT_ values).

@@ -410,18 +410,30 @@ func (w *world) churnIn(context.Context) error {
 	return w.churn(c, err, false)
 }
 
+// bulkConn dials the kernel's server from our stack for a bulk transfer
+// and asks it for one: 's' (sink bulkChunk bytes, answer one byte and
+// close) or 'g' (send bulkChunk bytes and close).
+func (w *world) bulkConn(ctx context.Context, cmd byte) (net.Conn, error) {
+	c, err := w.dialOurs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(2 * time.Minute))
+	if _, err := c.Write([]byte{cmd}); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 // bulkOut sends bulkChunk bytes from our stack to the kernel's sink on a
 // fresh connection and waits for its answer.
 func (w *world) bulkOut(ctx context.Context) error {
-	c, err := w.dialOurs(ctx)
+	c, err := w.bulkConn(ctx, 's')
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Minute))
-	if _, err := c.Write([]byte{'s'}); err != nil {
-		return err
-	}
 	if _, err := io.CopyN(c, zeros{}, bulkChunk); err != nil {
 		return fmt.Errorf("bulk out: %w", err)
 	}
@@ -438,15 +450,11 @@ func (w *world) bulkOut(ctx context.Context) error {
 
 // bulkIn has the kernel's server send bulkChunk bytes to our stack.
 func (w *world) bulkIn(ctx context.Context) error {
-	c, err := w.dialOurs(ctx)
+	c, err := w.bulkConn(ctx, 'g')
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(2 * time.Minute))
-	if _, err := c.Write([]byte{'g'}); err != nil {
-		return err
-	}
 	if n, err := io.CopyN(io.Discard, c, bulkChunk); err != nil {
 		return fmt.Errorf("bulk in: after %d bytes: %w", n, err)
 	}

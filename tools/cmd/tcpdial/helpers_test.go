@@ -51,6 +51,15 @@ func runTool(t *testing.T, stdin io.Reader, args ...string) result {
 	return r
 }
 
+// wantExit checks that a run (what it was, for the message) exited with
+// code and wrote exactly stderr.
+func wantExit(t *testing.T, what string, r result, code int, stderr string) {
+	t.Helper()
+	if r.code != code || r.stderr != stderr {
+		t.Errorf("%s: %v; want exit %d and %q", what, r, code, stderr)
+	}
+}
+
 // background is a run of the command in a goroutine.
 type background struct {
 	stdout, stderr *syncbuf.Buffer

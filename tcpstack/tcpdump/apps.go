@@ -118,11 +118,8 @@ func lldpPrint(b []byte, data []byte, length int) []byte {
 func loopbackPrint(b []byte, data []byte, length int) []byte {
 	const proto = "loopback"
 	b = append(b, "Loopback"...)
-	if length < 2 {
-		return appendInvalid(b, proto, data, length)
-	}
-	if len(data) < 2 {
-		return appendTrunc(b, proto)
+	if out, ok := checkLen(b, proto, data, length, 2); !ok {
+		return out
 	}
 	skip := int(data[0]) | int(data[1])<<8
 	data, length = data[2:], length-2
@@ -131,29 +128,20 @@ func loopbackPrint(b []byte, data []byte, length int) []byte {
 	if skip%8 != 0 {
 		b = append(b, " (bogus)"...)
 	}
-	if skip > length {
-		return appendInvalid(b, proto, data, length)
-	}
-	if len(data) < skip {
-		return appendTrunc(b, proto)
+	if out, ok := checkLen(b, proto, data, length, skip); !ok {
+		return out
 	}
 	data, length = data[skip:], length-skip
-	if length < 2 {
-		return appendInvalid(b, proto, data, length)
-	}
-	if len(data) < 2 {
-		return appendTrunc(b, proto)
+	if out, ok := checkLen(b, proto, data, length, 2); !ok {
+		return out
 	}
 	function := int(data[0]) | int(data[1])<<8
 	data, length = data[2:], length-2
 	switch function {
 	case 1: // reply
 		b = append(b, ", Reply"...)
-		if length < 2 {
-			return appendInvalid(b, proto, data, length)
-		}
-		if len(data) < 2 {
-			return appendTrunc(b, proto)
+		if out, ok := checkLen(b, proto, data, length, 2); !ok {
+			return out
 		}
 		b = append(b, ", receipt number "...)
 		b = appendInt(b, int(data[0])|int(data[1])<<8)
@@ -163,11 +151,8 @@ func loopbackPrint(b []byte, data []byte, length int) []byte {
 		b = append(b, " octets)"...)
 	case 2: // forward data
 		b = append(b, ", Forward Data"...)
-		if length < 6 {
-			return appendInvalid(b, proto, data, length)
-		}
-		if len(data) < 6 {
-			return appendTrunc(b, proto)
+		if out, ok := checkLen(b, proto, data, length, 6); !ok {
+			return out
 		}
 		b = append(b, ", forwarding address "...)
 		b = AppendMAC(b, data[:6])

@@ -269,22 +269,9 @@ func icmpUnreachText(code uint8) (prefix, suffix string) {
 
 // appendICMPTime appends milliseconds since midnight UTC as HH:MM:SS.mmm.
 func appendICMPTime(b []byte, t uint32) []byte {
-	ms := t % 1000
-	s := t / 1000
-	m := s / 60
-	s -= m * 60
-	h := m / 60
-	m -= h * 60
-	if h < 10 {
-		b = append(b, '0')
-	}
-	b = appendUint(b, uint64(h))
-	b = append(b, ':')
-	b = append2(b, int(m))
-	b = append(b, ':')
-	b = append2(b, int(s))
+	b = appendClock(b, int64(t/1000))
 	b = append(b, '.')
-	return appendPadded(b, uint64(ms), 3)
+	return appendPadded(b, uint64(t%1000), 3)
 }
 
 // icmp6Print prints an ICMPv6 message as tcpdump's icmp6_print does without

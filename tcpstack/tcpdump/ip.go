@@ -446,7 +446,7 @@ func (p *Printer) inner(b []byte, first gopacket.LayerType, data []byte, length 
 	return p.ether(b, nd, data, length), true
 }
 
-// appendAddrPort appends "addr.port" or, when the IP header is not directly
+// appendEndpoints appends "src.sport > dst.dport: " or, when the IP header is not directly
 // in front (extension headers), the port alone, as tcpdump does.
 func appendEndpoints(b []byte, hdr *ipHeader, sport, dport uint16) []byte {
 	if hdr.direct {

@@ -28,6 +28,20 @@ func appendShortHeader(b []byte, caplen, hlen int, proto string) []byte {
 	return appendTrunc(b, proto)
 }
 
+// checkLen reports whether the next n bytes are there, by the packet's
+// length and in the capture. When they are not, it returns b ended as
+// tcpdump ends such a packet: appendInvalid's marks when the length is
+// short, the truncation marker when only the capture is.
+func checkLen(b []byte, proto string, data []byte, length, n int) ([]byte, bool) {
+	if length < n {
+		return appendInvalid(b, proto, data, length), false
+	}
+	if len(data) < n {
+		return appendTrunc(b, proto), false
+	}
+	return b, true
+}
+
 // appendInvalid appends tcpdump's " (invalid)" for a packet whose length is
 // too short for what it says, and the truncation marker after it when the
 // capture does not hold those length bytes either (nd_print_invalid, then

@@ -18,11 +18,8 @@ func (p *Printer) mplsPrint(b []byte, data []byte, length int) []byte {
 	b = append(b, "MPLS"...)
 	var entry uint32
 	for {
-		if length < 4 {
-			return appendInvalid(b, proto, data, length)
-		}
-		if len(data) < 4 {
-			return appendTrunc(b, proto)
+		if out, ok := checkLen(b, proto, data, length, 4); !ok {
+			return out
 		}
 		entry = be32(data)
 		b = append(b, " (label "...)

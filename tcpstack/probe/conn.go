@@ -171,14 +171,9 @@ func (p *Probe) Dial(remote netip.AddrPort, cfg ConnConfig) (*Conn, error) {
 		c.forget()
 		return nil, err
 	}
-	f, err := c.expect(ctx, Or(HasFlags(tcp.FlagSYN|tcp.FlagACK), HasFlags(tcp.FlagRST)), false)
+	f, err := c.handshakeReply(ctx, HasFlags(tcp.FlagSYN|tcp.FlagACK), "dial", remote)
 	if err != nil {
-		c.forget()
-		return nil, fmt.Errorf("probe: dial %v: %w", remote, err)
-	}
-	if f.TCP.Flags&tcp.FlagRST != 0 {
-		c.forget()
-		return nil, fmt.Errorf("probe: dial %v: %w: %v", remote, ErrReset, &f)
+		return nil, err
 	}
 	if want := c.cfg.ISS.Add(1); f.TCP.Ack != want {
 		c.forget()
@@ -244,16 +239,27 @@ func (l *Listener) Accept() (*Conn, error) {
 		c.forget()
 		return nil, err
 	}
-	f, err := c.expect(ctx, Or(And(HasFlags(tcp.FlagACK), Ack(st.ISS.Add(1))), HasFlags(tcp.FlagRST)), false)
+	if _, err := c.handshakeReply(ctx, And(HasFlags(tcp.FlagACK), Ack(st.ISS.Add(1))), "accept on", local); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// handshakeReply waits for the segment of an opening handshake that m
+// matches (Dial's SYN-ACK, Accept's ACK) or for an RST instead. On an error
+// or an RST it forgets the connection and returns an error naming op and
+// addr ("dial 198.18.0.2:80"), wrapping ErrReset for an RST.
+func (c *Conn) handshakeReply(ctx context.Context, m Match, op string, addr netip.AddrPort) (Frame, error) {
+	f, err := c.expect(ctx, Or(m, HasFlags(tcp.FlagRST)), false)
 	if err != nil {
 		c.forget()
-		return nil, fmt.Errorf("probe: accept on %v: %w", local, err)
+		return f, fmt.Errorf("probe: %s %v: %w", op, addr, err)
 	}
 	if f.TCP.Flags&tcp.FlagRST != 0 {
 		c.forget()
-		return nil, fmt.Errorf("probe: accept on %v: %w: %v", local, ErrReset, &f)
+		return f, fmt.Errorf("probe: %s %v: %w: %v", op, addr, ErrReset, &f)
 	}
-	return c, nil
+	return f, nil
 }
 
 // synOptions returns the options of our SYN (peer nil) or SYN-ACK.

@@ -5,7 +5,6 @@ package probe
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -128,17 +127,6 @@ func (kb *kernelBench) dial(t *testing.T, port uint16) (*Conn, *net.TCPConn) {
 		t.Fatal(err)
 	}
 	return c, accepted(t, conns)
-}
-
-// readFull reads n bytes from a kernel socket, with a deadline.
-func readFull(t *testing.T, c net.Conn, n int) []byte {
-	t.Helper()
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	b := make([]byte, n)
-	if _, err := io.ReadFull(c, b); err != nil {
-		t.Fatalf("kernel read: %v (got %q)", err, b)
-	}
-	return b
 }
 
 // unacked returns TCP_INFO's count of the kernel socket's unacknowledged
@@ -332,32 +320,15 @@ func TestKernelChallengeACK(t *testing.T) {
 // options of its SYN and exchanges data.
 func TestKernelPassiveOpen(t *testing.T) {
 	kb := newKernelBench(t)
-	l := kb.p.Listen(6000, ConnConfig{})
-	type dialed struct {
-		c   net.Conn
-		err error
-	}
-	done := make(chan dialed, 1)
-	go func() {
-		var d dialed
-		d.err = kb.pair.B.NS.Do(func() error {
+	c, kc := acceptDialed(t, kb.p.Listen(6000, ConnConfig{}), func() (net.Conn, error) {
+		var kc net.Conn
+		err := kb.pair.B.NS.Do(func() error {
 			var err error
-			d.c, err = net.DialTimeout("tcp4", netip.AddrPortFrom(kb.p.Addr(), 6000).String(), 5*time.Second)
+			kc, err = net.DialTimeout("tcp4", netip.AddrPortFrom(kb.p.Addr(), 6000).String(), 5*time.Second)
 			return err
 		})
-		done <- d
-	}()
-	c, err := l.Accept()
-	d := <-done
-	if d.c != nil {
-		defer d.c.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d.err != nil {
-		t.Fatal(d.err)
-	}
+		return kc, err
+	})
 	st := c.State()
 	o := st.PeerOptions
 	if !o.HasMSS || o.MSS != 1460 || !o.SACKPermitted || !o.HasTimestamps || !o.HasWScale {
@@ -375,18 +346,7 @@ func TestKernelPassiveOpen(t *testing.T) {
 	if m, _ := c.MatchLine("S 0:0(0) <mss 1460,sackOK,TS val * ecr 0,nop,wscale *>"); !m.Match(&syn) {
 		t.Errorf("SYN %v does not match %v", &syn, m)
 	}
-	if _, err := d.c.Write([]byte("hi")); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := c.ExpectData(2); err != nil || string(got) != "hi" {
-		t.Fatalf("data from Linux: %q, %v", got, err)
-	}
-	if err := c.SendData([]byte("hello")); err != nil {
-		t.Fatal(err)
-	}
-	if got := readFull(t, d.c, 5); string(got) != "hello" {
-		t.Errorf("Linux read %q", got)
-	}
+	exchangeData(t, c, kc, "hi", "hello")
 	// The kernel acknowledged both: its ACK covers our data, ours its.
 	if _, err := c.Expect(And(HasFlags(tcp.FlagACK), Ack(c.State().SndNxt))); err != nil {
 		t.Error(err)
@@ -394,8 +354,8 @@ func TestKernelPassiveOpen(t *testing.T) {
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
-	d.c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	if _, err := d.c.Read(make([]byte, 1)); !isReset(err) {
+	kc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := kc.Read(make([]byte, 1)); !isReset(err) {
 		t.Errorf("after Close the kernel read %v, want a reset", err)
 	}
 }

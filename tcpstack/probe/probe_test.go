@@ -264,45 +264,74 @@ func TestPipeLines(t *testing.T) {
 
 func TestPipeAccept(t *testing.T) {
 	p, ts := pipeBench(t, Config{})
-	l := p.Listen(8000, ConnConfig{})
+	c, tc := acceptDialed(t, p.Listen(8000, ConnConfig{}), func() (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return ts.DialContext(ctx, "tcp", netip.AddrPortFrom(p.Addr(), 8000).String())
+	})
+	st := c.State()
+	if st.IRS != targetISS || !st.SACK || !st.Timestamps || !st.WindowScale || st.ISS != DefaultISS {
+		t.Errorf("state after accept: %+v", st)
+	}
+	exchangeData(t, c, tc, "ping", "pong")
+}
+
+// acceptDialed accepts on l while dial, in a goroutine, connects the
+// target to it, and returns both ends; the test's cleanup closes the
+// target's.
+func acceptDialed(t *testing.T, l *Listener, dial func() (net.Conn, error)) (*Conn, net.Conn) {
+	t.Helper()
 	type dialed struct {
 		c   net.Conn
 		err error
 	}
 	done := make(chan dialed, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		c, err := ts.DialContext(ctx, "tcp", netip.AddrPortFrom(p.Addr(), 8000).String())
+		c, err := dial()
 		done <- dialed{c, err}
 	}()
 	c, err := l.Accept()
+	d := <-done
+	if d.c != nil {
+		t.Cleanup(func() { d.c.Close() })
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := <-done
 	if d.err != nil {
 		t.Fatal(d.err)
 	}
-	defer d.c.Close()
-	st := c.State()
-	if st.IRS != targetISS || !st.SACK || !st.Timestamps || !st.WindowScale || st.ISS != DefaultISS {
-		t.Errorf("state after accept: %+v", st)
-	}
-	if _, err := d.c.Write([]byte("ping")); err != nil {
+	return c, d.c
+}
+
+// exchangeData checks data both ways on an established connection: the
+// target writes fromTarget on tc, which the probe's c must receive; c sends
+// toTarget, which the target must read.
+func exchangeData(t *testing.T, c *Conn, tc net.Conn, fromTarget, toTarget string) {
+	t.Helper()
+	if _, err := tc.Write([]byte(fromTarget)); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.ExpectData(4); err != nil || string(got) != "ping" {
+	if got, err := c.ExpectData(len(fromTarget)); err != nil || string(got) != fromTarget {
 		t.Fatalf("data from the target: %q, %v", got, err)
 	}
-	if err := c.SendData([]byte("pong")); err != nil {
+	if err := c.SendData([]byte(toTarget)); err != nil {
 		t.Fatal(err)
 	}
-	buf := make([]byte, 4)
-	d.c.SetReadDeadline(time.Now().Add(3 * time.Second))
-	if _, err := io.ReadFull(d.c, buf); err != nil || string(buf) != "pong" {
-		t.Fatalf("target read %q, %v", buf, err)
+	if got := readFull(t, tc, len(toTarget)); string(got) != toTarget {
+		t.Errorf("the target read %q, want %q", got, toTarget)
 	}
+}
+
+// readFull reads n bytes from the target's socket c, with a deadline.
+func readFull(t *testing.T, c net.Conn, n int) []byte {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b := make([]byte, n)
+	if _, err := io.ReadFull(c, b); err != nil {
+		t.Fatalf("the target's read: %v (got %q)", err, b)
+	}
+	return b
 }
 
 // TestPipeSharedPorts: with Config.Ports the stack keeps its own

@@ -80,6 +80,23 @@ func echo(t *testing.T, s *tcpstack.Stack, port string) {
 	}()
 }
 
+// TestPipeDialReset: a SYN to a closed port draws an RST, and Dial says so
+// with an error wrapping ErrReset, then forgets the connection (the port
+// can be dialled again).
+func TestPipeDialReset(t *testing.T) {
+	p, ts := pipeBench(t, Config{})
+	_, err := p.Dial(target(9), ConnConfig{LocalPort: 41000})
+	if !errors.Is(err, ErrReset) || !strings.Contains(err.Error(), "probe: dial "+target(9).String()+": ") {
+		t.Fatalf("dial to a closed port: %v", err)
+	}
+	echo(t, ts, "9")
+	c, err := p.Dial(target(9), ConnConfig{LocalPort: 41000})
+	if err != nil {
+		t.Fatalf("dial again from the same port: %v", err)
+	}
+	c.Close()
+}
+
 func TestPipeDial(t *testing.T) {
 	p, ts := pipeBench(t, Config{})
 	echo(t, ts, "7")

@@ -29,13 +29,14 @@
 // Frame Relay (IP in it) and 802.11 behind radiotap (its management frames
 // without elements); 802.2 LLC and SNAP, spanning tree BPDUs, Cisco's UDLD,
 // DTP and CDP, PTP, LLDP, Ethernet loopback, MS NLB heartbeats; LACP and the
-// other slow protocols; EAPOL; PPPoE discovery and session packets; MPLS
+// other slow protocols; EAPOL; ATA over Ethernet; IS-IS PDUs' headers (in
+// LLC and Cisco HDLC); PPPoE discovery and session packets; MPLS
 // label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP
 // in IP); IPv6 with its extension headers; TCP with its options and the
 // first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with
 // DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP,
 // Broadcom's LI shim, BOOTP/DHCP, TFTP, SNMP (v1, v2c, v3's header; OIDs
-// numeric, as with -nn), syslog, the first line of SIP, and
+// numeric, as with -nn), syslog, the first line of SIP, HSRP, and
 // VXLAN and Geneve with the packets inside, chosen by port in tcpdump's
 // order; SCTP chunks; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3,
 // GRE (and PPP in it), AH and ESP. Every packet gets one line: VXLAN's inner

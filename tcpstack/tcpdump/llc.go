@@ -41,7 +41,12 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		case dsap == 0x06 && ssap == 0x06: // IP
 			d := p.decodeAs(p.decoder(p.depth), 0x0800, rest)
 			return p.ip4(b, d, rest, n)
-		case dsap == 0xe0 && ssap == 0xe0, dsap == 0xfe && ssap == 0xfe: // IPX, OSI
+		case dsap == 0xfe && ssap == 0xfe: // OSI
+			if out, ok := isoclnsPrint(b, rest, n); ok {
+				return out
+			}
+			return p.other(b, layers.LayerTypeLLC, data, length)
+		case dsap == 0xe0 && ssap == 0xe0: // IPX
 			return p.other(b, layers.LayerTypeLLC, data, length)
 		}
 	}

@@ -357,6 +357,16 @@ func (p *Printer) chdlcPrint(b []byte, data []byte, length int) []byte {
 		return slarpPrint(b, data, length)
 	case 0x8847, 0x8848:
 		return p.mplsPrint(b, data, length)
+	case 0xfefe: // OSI, maybe after a padding byte
+		if length < 2 {
+			return appendTrunc(b, "chdlc")
+		}
+		if len(data) >= 2 && (data[1] == 0x81 || data[1] == 0x82 || data[1] == 0x83) {
+			data, length = data[1:], length-1
+		}
+		if out, ok := isoclnsPrint(b, data, length); ok {
+			return out
+		}
 	}
 	if !p.LinkHeader {
 		b = append(b, "unknown CHDLC protocol (0x"...)

@@ -334,6 +334,8 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return slowPrint(b, rest, length)
 	case 0x888e:
 		return eapolPrint(b, rest)
+	case 0x88a2:
+		return p.aoePrint(b, rest, length)
 	case 0x880b: // PPP (print-ether.c's ethertype_print)
 		if length == 0 {
 			return b
@@ -405,6 +407,8 @@ func etherTypeName(t uint16) string {
 		return "Appletalk ARP"
 	case 0x8137:
 		return "IPX"
+	case 0x88a2:
+		return "AoE"
 	case 0x8847:
 		return "MPLS unicast"
 	case 0x8848:

@@ -76,12 +76,12 @@ func init() {
 		{dstPort(4567), nil},               // whiteboard
 		{eitherPort(496), nil},             // Cisco Auto-RP
 		{eitherPort(1645, 1812, 1646, 1813, 1700, 3799), radiusPrint}, // RADIUS
-		{dstPort(1985), nil},         // HSRP
-		{eitherPort(921), nil},       // LWRES
-		{eitherPort(646), nil},       // LDP
-		{eitherPort(698), nil},       // OLSR
-		{eitherPort(3503), nil},      // MPLS LSP ping
-		{srcPort(49152), bcmLIPrint}, // Broadcom LI shim
+		{dstPort(1985), hsrpPrint},                                    // HSRP
+		{eitherPort(921), nil},                                        // LWRES
+		{eitherPort(646), nil},                                        // LDP
+		{eitherPort(698), nil},                                        // OLSR
+		{eitherPort(3503), nil},                                       // MPLS LSP ping
+		{srcPort(49152), bcmLIPrint},                                  // Broadcom LI shim
 		{dstPort(3784, 4784, 6784, 3785), bfdPrint},
 		{eitherPort(701), nil},           // LMP
 		{eitherPort(1589), nil},          // VQP

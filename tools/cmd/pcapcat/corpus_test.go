@@ -13,7 +13,8 @@ import (
 
 // The bar of TestCorpusIdentical: the share of the corpus's packets, and the
 // number of its files, that pcapcat must print byte for byte as tcpdump -nn
-// does (issue 18: 90 % of the packets, half of the 128 files). Never lower
+// does (issue 18: 90 % of the packets, half of the 128 files it had then).
+// Never lower
 // them.
 const (
 	minIdenticalPackets = 0.90 // of all packets tcpdump prints
@@ -21,8 +22,8 @@ const (
 
 	// With -v on both sides (tcpdump -v -nn): the figures reached, less
 	// a small margin.
-	minIdenticalPacketsV = 0.73
-	minIdenticalFilesV   = 47
+	minIdenticalPacketsV = 0.74
+	minIdenticalFilesV   = 50
 )
 
 var corpusDiff = flag.Bool("corpus.diff", false, "TestCorpusIdentical: log every packet that differs and the figures per protocol")

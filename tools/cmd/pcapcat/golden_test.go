@@ -140,6 +140,11 @@ var corpusGolden = []struct {
 	{"chdlc-slarp.pcap", true},                   // Cisco HDLC, SLARP
 	{"ppp_error_hexdump.pcap", true},             // PPP in HDLC framing, escapes
 	{"LLDP_and_CDP.pcap", false},                 // CDP
+	{"AoE_Linux.pcap", true},                     // ATA over Ethernet
+	{"aoe-oobr-1.pcap", true},                    // ATA over Ethernet, damaged
+	{"HSRP_coup.pcap", true},                     // HSRP
+	{"ISIS_external_lsp.pcap", false},            // IS-IS in LLC: LSP, CSNP, LAN hellos
+	{"ISIS_p2p_adjacency.pcap", false},           // IS-IS in Cisco HDLC: p2p hellos, PSNP
 }
 
 // corpusGoldenV are the captures of tcpdump's corpus whose -v output
@@ -152,6 +157,8 @@ var corpusGoldenV = []string{
 	"mptcp-v1.pcap",                   // TCP checksums offloaded (incorrect)
 	"icmp-rfc8335-missing-bytes.pcap", // truncated IPv4, bad header checksum
 	"icmpv6.pcap",                     // IPv6 extension headers, ICMPv6
+	"AoE_Linux.pcap",                  // ATA over Ethernet's commands
+	"HSRP_coup.pcap",                  // HSRP's times, priority and authentication
 }
 
 // lineDiff shows the first lines that differ.

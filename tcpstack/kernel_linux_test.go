@@ -3,7 +3,6 @@
 package tcpstack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -169,46 +168,16 @@ func TestKernelResets(t *testing.T) {
 		t.Fatalf("dial to a closed kernel port: %v", err)
 	}
 	// The kernel aborts (SO_LINGER 0): we read ECONNRESET.
-	ln := kb.kernelListen(t, 80)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		c.Read(make([]byte, 1))
-		c.(*net.TCPConn).SetLinger(0)
-		c.Close()
-	}()
-	c := kb.dial(t, 80)
-	c.Write([]byte{1})
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("after the kernel's reset: %v", err)
-	}
+	acceptOne(kb.kernelListen(t, 80), resetAfterFirstByte)
+	expectReset(t, kb.dial(t, 80), "after the kernel's reset")
 	// We abort: the kernel reads ECONNRESET.
 	l, err := kb.s.Listen("tcp", ":82")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	go func() {
-		c, err := l.AcceptTCP()
-		if err != nil {
-			return
-		}
-		// Reset only after the kernel's first byte: a reset racing the
-		// kernel's connect can fail the Dial itself (Go reads SO_ERROR after
-		// the handshake).
-		c.Read(make([]byte, 1))
-		c.SetLinger(0)
-		c.Close()
-	}()
-	kc := kb.kernelDial(t, 82)
-	kc.Write([]byte{1})
-	kc.SetReadDeadline(time.Now().Add(10 * time.Second))
-	if _, err := kc.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("kernel after our reset: %v", err)
-	}
+	acceptOne(l, resetAfterFirstByte)
+	expectReset(t, kb.kernelDial(t, 82), "the kernel after our reset")
 	// A kernel SYN to a port we do not listen on is refused.
 	err = kb.p.B.NS.Do(func() error {
 		_, err := net.DialTimeout("tcp4", fmt.Sprintf("%s:%d", kb.us, 4444), 5*time.Second)
@@ -250,36 +219,8 @@ func TestKernelSimultaneousClose(t *testing.T) {
 
 func TestKernelManyConnections(t *testing.T) {
 	kb := newKernelBench(t, nil)
-	ln := kb.kernelListen(t, 7)
-	go echoServer(ln)
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for i := range 200 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			c, err := kb.s.DialTCP(ctx, "tcp", fmt.Sprintf("%s:7", kb.peer))
-			if err != nil {
-				errs <- err
-				return
-			}
-			defer c.Close()
-			msg := bytes.Repeat([]byte{byte(i)}, 1000+i*10)
-			c.Write(msg)
-			c.CloseWrite()
-			got, err := io.ReadAll(c)
-			if err != nil || !bytes.Equal(got, msg) {
-				errs <- fmt.Errorf("conn %d: %d bytes, %v", i, len(got), err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	go echoServer(kb.kernelListen(t, 7))
+	manyEchoes(t, kb.s, netip.AddrPortFrom(kb.peer, 7), 200)
 }
 
 // TestKernelCurl: curl (kernel) fetches from net/http served over our

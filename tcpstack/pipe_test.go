@@ -264,6 +264,27 @@ func askAfterHalfClose(t testing.TB, c halfCloser, q string) {
 	}
 }
 
+// resetAfterFirstByte is the accepting side of a reset test, for
+// acceptOne: once the peer's first byte has come it sets SO_LINGER 0, so
+// that acceptOne's Close aborts the connection. Resetting before that byte
+// could race the peer's connect and fail its Dial instead (Go reads
+// SO_ERROR after the handshake).
+func resetAfterFirstByte(c net.Conn) {
+	c.Read(make([]byte, 1))
+	c.(interface{ SetLinger(int) error }).SetLinger(0)
+}
+
+// expectReset sends c's peer (resetAfterFirstByte) its first byte and
+// expects the reset: c's read fails with ECONNRESET.
+func expectReset(t testing.TB, c net.Conn, what string) {
+	t.Helper()
+	c.Write([]byte{1})
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("%s: read %v, want ECONNRESET", what, err)
+	}
+}
+
 // dial connects from a to b's port on the pipe pair of stackPair.
 func dial(t testing.TB, a *Stack, port int) *Conn {
 	t.Helper()
@@ -306,25 +327,8 @@ func TestPipeRefusedAndReset(t *testing.T) {
 		t.Errorf("error is not a dial *net.OpError: %#v", err)
 	}
 	// A reset by the peer (SetLinger(0) + Close) surfaces as ECONNRESET.
-	l := listen(t, b, 80)
-	go func() {
-		c, err := l.AcceptTCP()
-		if err != nil {
-			return
-		}
-		c.SetLinger(0)
-		c.Close()
-	}()
-	c, err := a.Dial("tcp", "198.18.0.2:80")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	_, err = c.Read(make([]byte, 10))
-	if !errors.Is(err, syscall.ECONNRESET) {
-		t.Fatalf("read after the peer's reset: %v", err)
-	}
+	acceptOne(listen(t, b, 80), resetAfterFirstByte)
+	expectReset(t, dial(t, a, 80), "after the peer's reset")
 }
 
 func TestPipeHalfClose(t *testing.T) {
@@ -419,27 +423,34 @@ func TestPipeHTTP(t *testing.T) {
 
 func TestPipeManyConnections(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
-	l := listen(t, b, 80)
-	go echoServer(l)
+	go echoServer(listen(t, b, 80))
+	manyEchoes(t, a, netip.MustParseAddrPort("198.18.0.2:80"), 100)
+}
+
+// manyEchoes opens n connections at once from s to an echo server
+// (echoServer) at dst; each sends a message of its own, half-closes, and
+// must get the message back before the server's FIN.
+func manyEchoes(t *testing.T, s *Stack, dst netip.AddrPort, n int) {
+	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, 100)
-	for i := range 100 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			c, err := a.Dial("tcp", "198.18.0.2:80")
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			c, err := s.DialTCP(ctx, "tcp", dst.String())
 			if err != nil {
-				errs <- err
+				errs <- fmt.Errorf("conn %d: %w", i, err)
 				return
 			}
 			defer c.Close()
-			msg := fmt.Sprintf("conn %d", i)
-			c.Write([]byte(msg))
-			got := make([]byte, len(msg))
-			if _, err := io.ReadFull(c, got); err != nil || string(got) != msg {
-				errs <- fmt.Errorf("conn %d: %q %v", i, got, err)
+			msg := bytes.Repeat([]byte{byte(i)}, 1000+i*10)
+			c.Write(msg)
+			c.CloseWrite()
+			if got, err := io.ReadAll(c); err != nil || !bytes.Equal(got, msg) {
+				errs <- fmt.Errorf("conn %d: %d bytes back of %d, %v", i, len(got), len(msg), err)
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	close(errs)

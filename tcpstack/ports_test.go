@@ -132,13 +132,8 @@ func TestTimeWaitReuse(t *testing.T) {
 // corrupted source MAC redirected all traffic.
 func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
-	l := listen(t, b, 7)
-	go echoServer(l)
-	c, err := a.Dial("tcp", "198.18.0.2:7")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	go echoServer(listen(t, b, 7))
+	c := dial(t, a, 7)
 	bogus := net.HardwareAddr{2, 0, 0, 0, 0, 0x99}
 	a.mu.Lock()
 	n := a.neigh[addrB.Addr()]
@@ -168,13 +163,8 @@ func TestNeighbourNotMovedByIPPacket(t *testing.T) {
 // connection, as a bind to port 0 never returns a port in use.
 func TestListenZeroSkipsUsedPorts(t *testing.T) {
 	a, b := stackPair(t, pipe.Faults{}, nil)
-	l := listen(t, b, 80)
-	go echoServer(l)
-	c, err := a.Dial("tcp", "198.18.0.2:80")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	go echoServer(listen(t, b, 80))
+	c := dial(t, a, 80)
 	local := c.LocalAddr().(*net.TCPAddr).AddrPort()
 	a.mu.Lock()
 	a.nextPort = uint32(local.Port() - 49152) // the first candidate is the busy port

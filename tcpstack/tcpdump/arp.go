@@ -78,9 +78,12 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		}
 		return appendIPv4(b, a)
 	}
+	// The operation's name, then its addresses (tcpdump's arpop_values).
+	b = appendTok(b, arpOps, op, "Unknown (", ")")
+	b = append(b, ' ')
 	switch op {
 	case 1:
-		b = append(b, "Request who-has "...)
+		b = append(b, "who-has "...)
 		b = protoAddr(b, tpa)
 		if !allZero(tha) {
 			b = append(b, " ("...)
@@ -90,41 +93,33 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, " tell "...)
 		b = protoAddr(b, spa)
 	case 2:
-		b = append(b, "Reply "...)
 		b = protoAddr(b, spa)
 		b = append(b, " is-at "...)
 		b = arpHW(b, hrd, sha)
-	case 3:
-		b = append(b, "Reverse Request who-is "...)
+	case 3, 8: // RARP (RFC 903) and InARP (RFC 2390) requests
+		b = append(b, "who-is "...)
 		b = arpHW(b, hrd, tha)
 		b = append(b, " tell "...)
 		b = arpHW(b, hrd, sha)
-	case 4:
-		b = append(b, "Reverse Reply "...)
+	case 4: // RARP reply
 		b = arpHW(b, hrd, tha)
 		b = append(b, " at "...)
 		b = protoAddr(b, tpa)
-	case 8:
-		b = append(b, "Inverse Request who-is "...)
-		b = arpHW(b, hrd, tha)
-		b = append(b, " tell "...)
-		b = arpHW(b, hrd, sha)
-	case 9:
-		b = append(b, "Inverse Reply "...)
+	case 9: // InARP reply
 		b = arpHW(b, hrd, sha)
 		b = append(b, " at "...)
 		b = protoAddr(b, spa)
-	case 10:
-		return append(b, "NACK Reply "...)
-	default:
-		b = append(b, "Unknown ("...)
-		b = appendUint(b, uint64(op))
-		b = append(b, ") "...)
+	default: // NACK Reply (10) and unknown operations: no addresses, no length
 		return b
 	}
 	b = append(b, ", length "...)
 	return appendInt(b, length)
 }
+
+// arpOps are the names of ARP operations (RFC 826, RFC 903 for reverse,
+// RFC 2390 for inverse ARP, RFC 1577 for the ATM NACK).
+var arpOps = map[uint16]string{1: "Request", 2: "Reply", 3: "Reverse Request", 4: "Reverse Reply",
+	8: "Inverse Request", 9: "Inverse Reply", 10: "NACK Reply"}
 
 func arpHardwareName(h uint16) string {
 	switch h {

@@ -60,6 +60,50 @@ func chromium(t *testing.T) string {
 	return path
 }
 
+// tab is a page of headless Chromium for a test; its calls end the test
+// on an error.
+type tab struct {
+	t     *testing.T
+	ctx   context.Context // ends 60 s after the browser started
+	close func()          // ends ctx now
+}
+
+// newTab starts the browser at path, headless, until the test ends.
+func newTab(t *testing.T, ctx context.Context, browser string) *tab {
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.WindowSize(1280, 1000))...)
+	t.Cleanup(cancelAlloc)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(bctx); err != nil { // start it, with no deadline on it
+		t.Fatal(err)
+	}
+	tctx, cancel := context.WithTimeout(bctx, 60*time.Second)
+	t.Cleanup(cancel)
+	return &tab{t: t, ctx: tctx, close: cancel}
+}
+
+func (b *tab) must(err error) {
+	b.t.Helper()
+	if err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// do runs actions in the tab.
+func (b *tab) do(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	b.must(chromedp.Do(b.ctx, actions...))
+}
+
+// count evaluates js, whose value is a number, in the tab.
+func (b *tab) count(js string) int {
+	b.t.Helper()
+	n, err := chromedp.Run(b.ctx, chromedp.Evaluate[int](js))
+	b.must(err)
+	return n
+}
+
 // TestBrowser runs a few cases against the local kernel, writes their page
 // and opens it in headless Chromium: it loads with no console error, has
 // one row per case, the filters change what is shown, and each failing
@@ -118,17 +162,8 @@ func TestBrowser(t *testing.T) {
 	}
 
 	// The browser.
-	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.WindowSize(1280, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil { // start it, with no deadline on it
-		t.Fatal(err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
-	cctx, stopConsole := context.WithCancel(tctx)
+	tb := newTab(t, ctx, browser)
+	cctx, stopConsole := context.WithCancel(tb.ctx)
 	var mu sync.Mutex
 	var console []string
 	const marker = "error: the test's own error"
@@ -148,40 +183,28 @@ func TestBrowser(t *testing.T) {
 			}
 		}
 	}()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	count := func(js string) int {
-		t.Helper()
-		n, err := chromedp.Run(tctx, chromedp.Evaluate[int](js))
-		must(err)
-		return n
-	}
-	must(chromedp.Do(tctx, chromedp.Navigate("file://"+page), chromedp.WaitReady(chromedp.CSS("#shown"))))
+	tb.do(chromedp.Navigate("file://"+page), chromedp.WaitReady(chromedp.CSS("#shown")))
 
 	// One row per case, every one shown at first.
 	visible := `document.querySelectorAll("details.case:not([hidden])").length`
-	if n := count(`document.querySelectorAll("details.case").length`); n != len(results) {
+	if n := tb.count(`document.querySelectorAll("details.case").length`); n != len(results) {
 		t.Errorf("%d case rows, want %d", n, len(results))
 	}
-	if n := count(visible); n != len(results) {
+	if n := tb.count(visible); n != len(results) {
 		t.Errorf("%d rows shown at first, want all %d", n, len(results))
 	}
 	// The verdict filter: unticking PASS hides the passes.
 	sum := rep.Summary()
-	must(chromedp.Do(tctx, chromedp.Click(chromedp.CSS(`#filters input[value="PASS"]`))))
-	if n, want := count(visible), len(results)-sum[suite.PASS]; n != want || sum[suite.PASS] == 0 {
+	tb.do(chromedp.Click(chromedp.CSS(`#filters input[value="PASS"]`)))
+	if n, want := tb.count(visible), len(results)-sum[suite.PASS]; n != want || sum[suite.PASS] == 0 {
 		t.Errorf("PASS unticked: %d rows shown, want %d (%d passed)", n, want, sum[suite.PASS])
 	}
-	must(chromedp.Do(tctx, chromedp.Click(chromedp.CSS(`#filters input[value="PASS"]`))))
+	tb.do(chromedp.Click(chromedp.CSS(`#filters input[value="PASS"]`)))
 	// The area and level filters.
 	choose := func(sel, value string) {
 		t.Helper()
-		must(chromedp.Do(tctx, chromedp.SetValue(chromedp.CSS(sel), value)))
-		count(fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("change")), 0`, sel))
+		tb.do(chromedp.SetValue(chromedp.CSS(sel), value))
+		tb.count(fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event("change")), 0`, sel))
 	}
 	want := func(keep func(suite.Result) bool) int {
 		n := 0
@@ -193,68 +216,68 @@ func TestBrowser(t *testing.T) {
 		return n
 	}
 	choose("#f-area", "options")
-	if n, w := count(visible), want(func(r suite.Result) bool { return r.Area == "options" }); n != w {
+	if n, w := tb.count(visible), want(func(r suite.Result) bool { return r.Area == "options" }); n != w {
 		t.Errorf("area options: %d rows shown, want %d", n, w)
 	}
-	if n := count(`document.querySelectorAll("section.area:not([hidden])").length`); n != 1 {
+	if n := tb.count(`document.querySelectorAll("section.area:not([hidden])").length`); n != 1 {
 		t.Errorf("area options: %d area sections shown, want 1", n)
 	}
 	choose("#f-area", "")
 	choose("#f-level", "SHOULD")
-	if n, w := count(visible), want(func(r suite.Result) bool { return r.Level == suite.SHOULD }); n != w || w == 0 {
+	if n, w := tb.count(visible), want(func(r suite.Result) bool { return r.Level == suite.SHOULD }); n != w || w == 0 {
 		t.Errorf("level SHOULD: %d rows shown, want %d", n, w)
 	}
 	choose("#f-level", "")
 
 	// The failing case's diagram: open, one arrow per segment of its pcap.
 	sel := "#case-" + strings.ReplaceAll(failing, "/", "-")
-	if n := count(fmt.Sprintf(`document.querySelector(%q).open ? 1 : 0`, sel)); n != 1 {
+	if n := tb.count(fmt.Sprintf(`document.querySelector(%q).open ? 1 : 0`, sel)); n != 1 {
 		t.Errorf("%s: its diagram is not open", failing)
 	}
 	segs := pcapRecords(t, byID[failing].Pcap)
-	if n := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder g.seg")); n != segs || segs == 0 {
+	if n := tb.count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder g.seg")); n != segs || segs == 0 {
 		t.Errorf("%s: %d arrows, want one per captured segment: %d", failing, n, segs)
 	}
-	if n := count(fmt.Sprintf(`document.querySelector(%q).textContent.includes(%q) ? 1 : 0`, sel+" .reason", exp[failing].Reason)); n != 1 {
+	if n := tb.count(fmt.Sprintf(`document.querySelector(%q).textContent.includes(%q) ? 1 : 0`, sel+" .reason", exp[failing].Reason)); n != 1 {
 		t.Errorf("%s: the reason of its expectation is not shown", failing)
 	}
-	if n := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder rect.divergence")); n != 1 {
+	if n := tb.count(fmt.Sprintf(`document.querySelectorAll(%q).length`, sel+" svg.ladder rect.divergence")); n != 1 {
 		t.Errorf("%s: %d highlighted divergences, want 1", failing, n)
 	}
 	// The other failure: the SYN-ACK that never came is a dashed arrow.
 	other := "#case-options-ip-source-route-return"
-	if n := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, other+" svg.ladder g.miss")); n < 1 {
+	if n := tb.count(fmt.Sprintf(`document.querySelectorAll(%q).length`, other+" svg.ladder g.miss")); n < 1 {
 		t.Errorf("options/ip-source-route-return: no arrow for the segment that never came")
 	}
-	if n, w := count(fmt.Sprintf(`document.querySelectorAll(%q).length`, other+" svg.ladder g.seg")), pcapRecords(t, byID["options/ip-source-route-return"].Pcap); n != w {
+	if n, w := tb.count(fmt.Sprintf(`document.querySelectorAll(%q).length`, other+" svg.ladder g.seg")), pcapRecords(t, byID["options/ip-source-route-return"].Pcap); n != w {
 		t.Errorf("options/ip-source-route-return: %d arrows, want %d", n, w)
 	}
 	// A passing case's diagram is a click away.
 	pass := "#case-handshake-three-way"
 	shows := fmt.Sprintf(`document.querySelector(%q).checkVisibility() ? 1 : 0`, pass+" svg.ladder")
-	if count(shows) != 0 {
+	if tb.count(shows) != 0 {
 		t.Errorf("a passing case's diagram shows before a click")
 	}
-	must(chromedp.Do(tctx, chromedp.Click(chromedp.CSS(pass+" > summary"))))
-	if count(shows) != 1 {
+	tb.do(chromedp.Click(chromedp.CSS(pass + " > summary")))
+	if tb.count(shows) != 1 {
 		t.Errorf("a passing case's diagram does not show after a click")
 	}
 
 	if *updateScreenshot {
 		// The filter bar sticks to the top of the window: out of the picture.
-		count(`document.getElementById("filters").style.position = "static", 0`)
-		png, err := chromedp.Run(tctx, chromedp.Screenshot(chromedp.CSS(sel+" svg.ladder")))
-		must(err)
-		must(os.WriteFile("screenshot.png", png, 0o644))
+		tb.count(`document.getElementById("filters").style.position = "static", 0`)
+		png, err := chromedp.Run(tb.ctx, chromedp.Screenshot(chromedp.CSS(sel+" svg.ladder")))
+		tb.must(err)
+		tb.must(os.WriteFile("screenshot.png", png, 0o644))
 		t.Logf("screenshot.png: %d bytes", len(png))
 	}
 
 	// The console listener hears errors: one made on purpose, after
 	// everything else, is all it has.
-	count(`console.error("the test's own error"), 0`)
+	tb.count(`console.error("the test's own error"), 0`)
 	select {
 	case <-sawMarker:
-	case <-tctx.Done():
+	case <-tb.ctx.Done():
 		t.Error("the console listener did not hear the test's own console.error")
 	}
 	stopConsole()

@@ -145,18 +145,9 @@ func TestMatrix(t *testing.T) {
 func TestMatrixBrowser(t *testing.T) {
 	browser := chromium(t)
 	dir, m := writeMatrix(t)
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.NoSandbox, chromedp.WindowSize(1280, 1000))...)
-	defer cancelAlloc()
-	bctx, cancelBrowser := chromedp.NewContext(actx)
-	defer cancelBrowser()
-	if err := chromedp.Do(bctx); err != nil {
-		t.Fatal(err)
-	}
-	tctx, cancel := context.WithTimeout(bctx, 60*time.Second)
-	defer cancel()
+	tb := newTab(t, context.Background(), browser)
 	var console []string
-	messages := chromedp.Console(tctx)
+	messages := chromedp.Console(tb.ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -167,44 +158,32 @@ func TestMatrixBrowser(t *testing.T) {
 			console = append(console, msg.String())
 		}
 	}()
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	eval := func(js string) int {
-		t.Helper()
-		n, err := chromedp.Run(tctx, chromedp.Evaluate[int](js))
-		must(err)
-		return n
-	}
-	must(chromedp.Do(tctx, chromedp.Navigate("file://"+filepath.Join(dir, "matrix.html")), chromedp.WaitReady(chromedp.CSS("table.matrix"))))
-	if n := eval(`document.querySelectorAll("tr.mrow").length`); n != 2 {
+	tb.do(chromedp.Navigate("file://"+filepath.Join(dir, "matrix.html")), chromedp.WaitReady(chromedp.CSS("table.matrix")))
+	if n := tb.count(`document.querySelectorAll("tr.mrow").length`); n != 2 {
 		t.Errorf("%d rows shown, want 2", n)
 	}
 	// pipe's failing cell: the second row's first cell.
 	rep, res := m.Reports[0], m.Reports[0].Results[1]
 	anchor := htmlreport.CaseAnchor(res.ID)
-	must(chromedp.Do(tctx, chromedp.Click(chromedp.CSS(`tr.mrow:nth-of-type(3) td.mcell a`)), chromedp.WaitReady(chromedp.CSS("#shown"))))
-	loc, err := chromedp.Run(tctx, chromedp.Location())
-	must(err)
+	tb.do(chromedp.Click(chromedp.CSS(`tr.mrow:nth-of-type(3) td.mcell a`)), chromedp.WaitReady(chromedp.CSS("#shown")))
+	loc, err := chromedp.Run(tb.ctx, chromedp.Location())
+	tb.must(err)
 	if want := "file://" + filepath.Join(dir, htmlreport.StackPage(rep)) + "#" + anchor; loc != want {
 		t.Fatalf("the cell led to %s, want %s", loc, want)
 	}
 	// The row of a FAIL is open anyway; the passing one, linked, opens too.
-	if eval(fmt.Sprintf(`document.getElementById(%q).querySelector("svg.ladder").checkVisibility() ? 1 : 0`, anchor)) != 1 {
+	if tb.count(fmt.Sprintf(`document.getElementById(%q).querySelector("svg.ladder").checkVisibility() ? 1 : 0`, anchor)) != 1 {
 		t.Errorf("%s: the diagram is not shown", anchor)
 	}
-	if n := eval(fmt.Sprintf(`document.getElementById(%q).querySelectorAll("svg.ladder g.seg").length`, anchor)); n != len(res.Exchange.Frames) {
+	if n := tb.count(fmt.Sprintf(`document.getElementById(%q).querySelectorAll("svg.ladder g.seg").length`, anchor)); n != len(res.Exchange.Frames) {
 		t.Errorf("%s: %d arrows, want %d", anchor, n, len(res.Exchange.Frames))
 	}
 	pass := htmlreport.CaseAnchor(m.Reports[1].Results[0].ID)
-	must(chromedp.Do(tctx, chromedp.Navigate("file://"+filepath.Join(dir, htmlreport.StackPage(m.Reports[1]))+"#"+pass), chromedp.WaitReady(chromedp.CSS("#shown"))))
-	if eval(fmt.Sprintf(`document.getElementById(%q).open && document.getElementById(%q).querySelector("svg.ladder").checkVisibility() ? 1 : 0`, pass, pass)) != 1 {
+	tb.do(chromedp.Navigate("file://"+filepath.Join(dir, htmlreport.StackPage(m.Reports[1]))+"#"+pass), chromedp.WaitReady(chromedp.CSS("#shown")))
+	if tb.count(fmt.Sprintf(`document.getElementById(%q).open && document.getElementById(%q).querySelector("svg.ladder").checkVisibility() ? 1 : 0`, pass, pass)) != 1 {
 		t.Errorf("%s: a passing case linked to does not open", pass)
 	}
-	cancel()
+	tb.close()
 	<-done
 	if len(console) != 0 {
 		t.Errorf("console messages: %q", console)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -100,6 +101,18 @@ func (b *background) wait(t *testing.T, within time.Duration) result {
 	r := result{int(b.code.Load()), b.stdout.String(), b.stderr.String()}
 	t.Logf("background tcpdial: %v", r)
 	return r
+}
+
+// signal sends sig to this process, whose run in b handles it, and
+// checks that the run ends with code and stderr's last line says last.
+func (b *background) signal(t *testing.T, sig syscall.Signal, code int, last string) {
+	t.Helper()
+	if err := syscall.Kill(os.Getpid(), sig); err != nil {
+		t.Fatal(err)
+	}
+	if r := b.wait(t, 10*time.Second); r.code != code || !strings.HasSuffix(r.stderr, last) {
+		t.Errorf("%v; want exit %d and %q last", r, code, last)
+	}
 }
 
 // waitFor polls until cond holds.

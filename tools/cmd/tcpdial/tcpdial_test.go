@@ -367,13 +367,7 @@ func TestListenKeepOpenSignal(t *testing.T) {
 		t.Errorf("nc 2: %v; stderr %q", err, nc2.stderr.String())
 	}
 	waitFor(t, "both connections served", 10*time.Second, func() bool { return bg.stdout.String() == "one\ntwo\n" })
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	r := bg.wait(t, 10*time.Second)
-	if r.code != 143 || !strings.HasSuffix(r.stderr, "tcpdial: interrupted by SIGTERM\n") {
-		t.Errorf("%v; want exit 143 and the message", r)
-	}
+	bg.signal(t, syscall.SIGTERM, 143, "tcpdial: interrupted by SIGTERM\n")
 	if got := nc1.stdout.String(); got != "first only\n" {
 		t.Errorf("nc 1 received %q", got)
 	}
@@ -393,13 +387,7 @@ func TestSignalResets(t *testing.T) {
 	t.Cleanup(func() { w.Close() })
 	bg := start(t, stdin, append(baseArgs(p, "-v"), peerArgs(p, port)...)...)
 	waitFor(t, "the connection", 10*time.Second, func() bool { return strings.Contains(bg.stderr.String(), "succeeded!") })
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	r := bg.wait(t, 10*time.Second)
-	if r.code != 130 || !strings.HasSuffix(r.stderr, "tcpdial: interrupted by SIGINT; connection reset\n") {
-		t.Errorf("%v; want exit 130 and the message", r)
-	}
+	bg.signal(t, syscall.SIGINT, 130, "tcpdial: interrupted by SIGINT; connection reset\n")
 	if ended, err := peerEnd(peerErr); !ended {
 		t.Error("the peer saw no reset")
 	} else if !errors.Is(err, syscall.ECONNRESET) {
@@ -414,13 +402,7 @@ func TestSignalWhileConnecting(t *testing.T) {
 	checkGoroutines(t)
 	bg := start(t, nil, append(baseArgs(p, "-v"), p.UnusedAddr(100).Addr().String(), "80")...)
 	waitFor(t, "the SYN", 10*time.Second, func() bool { return strings.Contains(bg.stderr.String(), "CLOSED→SYN-SENT") })
-	if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
-		t.Fatal(err)
-	}
-	r := bg.wait(t, 10*time.Second)
-	if r.code != 130 || !strings.HasSuffix(r.stderr, "tcpdial: interrupted by SIGINT while connecting\n") {
-		t.Errorf("%v; want exit 130 and the message", r)
-	}
+	bg.signal(t, syscall.SIGINT, 130, "tcpdial: interrupted by SIGINT while connecting\n")
 }
 
 // TestKernelOwnsSource: -s with an address the kernel of the namespace owns

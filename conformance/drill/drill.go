@@ -384,18 +384,27 @@ type sysctlEnv struct {
 	qdisc func(op string, args []string) error
 }
 
-// ctxSleep waits until t or until ctx ends.
+// ctxSleep waits until t or until ctx ends. The last stretch is a
+// fineSleep: packetdrill sends a packet within microseconds of its time
+// (it spins for the last of it), and the Go runtime's timers wake up to a
+// millisecond late, which would stretch the script's intervals (an RTT
+// sample, a timer's start) by as much.
 func ctxSleep(ctx context.Context, t time.Time) error {
-	d := time.Until(t)
-	if d <= 0 {
-		return ctx.Err()
+	if d := time.Until(t) - fineSleepSpan; d > 0 {
+		tm := time.NewTimer(d)
+		defer tm.Stop()
+		select {
+		case <-tm.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-tm.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
+	if d := time.Until(t); d > 0 {
+		fineSleep(d)
 	}
+	return ctx.Err()
 }
+
+// fineSleepSpan is how much of a wait ctxSleep leaves to fineSleep: more
+// than the Go runtime's timers may wake late.
+const fineSleepSpan = 2 * time.Millisecond

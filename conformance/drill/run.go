@@ -170,11 +170,23 @@ func (r *Runner) run(t *suite.T, s *Script) {
 	defer x.cleanup()
 
 	x.start = time.Now()
+	if tg := t.Target(); tg.Name == "local" && tg.Kind == "kernel" {
+		// packetdrill starts a script jiffyOffset into a jiffy of the
+		// kernel's (run.c, schedule_start_time_usecs), so that events at
+		// whole milliseconds do not fall on a jiffy's edge, where the
+		// kernel's timers (a delayed ACK, a retransmission, all counted
+		// in jiffies) would move by one jiffy from run to run.
+		x.start = nextJiffy().Add(jiffyOffset)
+	}
 	for _, ev := range events {
 		x.event(ev)
 	}
 	x.finishPending()
 }
+
+// jiffyOffset is how far into a jiffy packetdrill starts a script
+// (JIFFY_OFFSET_USECS in its run.c).
+const jiffyOffset = 250 * time.Microsecond
 
 // option takes a "--name=value" line.
 func (x *exec) option(o Option) {

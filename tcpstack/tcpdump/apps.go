@@ -253,6 +253,8 @@ func syslogPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]
 	return appendInt(b, length), true
 }
 
+var bootpOps = map[uint8]string{1: "Request", 2: "Reply"}
+
 // bootpPrint prints a BOOTP or DHCPv4 message's operation, the client's
 // hardware address in a request from an Ethernet host, and the length
 // (RFC 951 section 3, RFC 2131 section 2), as print-bootp.c does without
@@ -264,16 +266,7 @@ func bootpPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]b
 	}
 	op := data[0]
 	b = append(b, "BOOTP/DHCP, "...)
-	switch op {
-	case 1:
-		b = append(b, "Request"...)
-	case 2:
-		b = append(b, "Reply"...)
-	default:
-		b = append(b, "unknown (0x"...)
-		b = appendHex(b, uint64(op), 2)
-		b = append(b, ')')
-	}
+	b = appendTokHex(b, bootpOps, op, "unknown (0x", 2, ")")
 	if len(data) < 3 {
 		return appendTrunc(b, proto), true
 	}

@@ -30,6 +30,9 @@ func appendBits(b []byte, names []bitName, v uint32, sep, none string) []byte {
 	return b
 }
 
+// frNLPIDs names the NLPIDs the printer decodes (RFC 2427 section 3.1).
+var frNLPIDs = map[uint16]string{0xcc: "IPv4", 0x8e: "IPv6"}
+
 var frFlags = []bitName{{0x02000000, "C!"}, {0x00020000, "DE"}, {0x00040000, "BECN"}, {0x00080000, "FECN"}, {0x00000002, "sdlcore"}}
 
 // q922 parses a Q.922 address (ITU-T Q.922 section 3.3, RFC 2427 section
@@ -103,12 +106,7 @@ func (p *Printer) frPrint(b []byte, data []byte, length int) ([]byte, bool) {
 		b = appendBits(b, frFlags, flags, ", ", "none")
 		if nlpid <= 0xff {
 			b = append(b, "], NLPID "...)
-			switch nlpid {
-			case 0xcc:
-				b = append(b, "IPv4"...)
-			case 0x8e:
-				b = append(b, "IPv6"...)
-			}
+			b = append(b, frNLPIDs[nlpid]...)
 			b = append(b, " (0x"...)
 			b = appendHex(b, uint64(nlpid), 2)
 		} else {

@@ -147,7 +147,7 @@ func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipH
 		if !need(28) {
 			return append(b[:start], trunc...)
 		}
-		b = appendCodeName(b, code, icmpTimeExceededCodes, "time exceeded-#", "")
+		b = appendTok(b, icmpTimeExceededCodes, code, "time exceeded-#", "")
 	case 12:
 		if code != 0 {
 			b = append(b, "parameter problem - code "...)
@@ -187,19 +187,8 @@ func (p *Printer) icmpPrint(b []byte, d *Decoder, data []byte, plen int, ip *ipH
 		b = appendICMPTime(b, be32(data[12:16]))
 		b = append(b, ", xmit "...)
 		b = appendICMPTime(b, be32(data[16:20]))
-	case 4:
-		b = append(b, "source quench"...)
-	case 10:
-		b = append(b, "router solicitation"...)
-	case 15:
-		b = append(b, "information request"...)
-	case 16:
-		b = append(b, "information reply"...)
-	case 17:
-		b = append(b, "address mask request"...)
 	default:
-		b = append(b, "type-#"...)
-		b = appendUint(b, uint64(typ))
+		b = appendTok(b, icmpTypes, typ, "type-#", "")
 	}
 	b = append(b, ", length "...)
 	b = appendInt(b, plen)
@@ -307,7 +296,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 	switch typ {
 	case 1:
 		b = append(b, ", "...)
-		b = appendCodeName(b, code, icmp6UnreachCodes, "unknown unreach code (", ")")
+		b = appendTok(b, icmp6UnreachCodes, code, "unknown unreach code (", ")")
 		switch code {
 		case 0, 1, 3:
 			if !need(48) {
@@ -365,8 +354,8 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 		if !need(48) {
 			return append(b, trunc...)
 		}
-		b = appendCodeName(b, code, icmp6ParamProblemCodes, ", code-#", "")
-		if int(code) < len(icmp6ParamProblemCodes) {
+		b = appendTok(b, icmp6ParamProblemCodes, code, ", code-#", "")
+		if _, ok := icmp6ParamProblemCodes[code]; ok {
 			b = appendUint(b, uint64(be32(data[4:8])))
 		}
 	case 128, 129:
@@ -452,7 +441,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 			break
 		}
 		b = append(b, ", (CLR)"...)
-		b = appendCodeName(b, code, icmp6RPLCodes, "RPL message, unknown code ", "")
+		b = appendTok(b, icmp6RPLCodes, code, "RPL message, unknown code ", "")
 	case 138:
 		if !need(16) {
 			// tcpdump's router renumbering printer marks the truncation
@@ -460,7 +449,7 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 			b = append(b, trunc...)
 			break
 		}
-		b = appendCodeName(b, code, icmp6RouterRenumberingCodes[:], ", code-#", "")
+		b = appendTok(b, icmp6RouterRenumberingCodes, code, ", code-#", "")
 		b = append(b, ", seq="...)
 		b = appendUint(b, uint64(be32(data[4:8])))
 	case 133, 134, 139, 140, 141, 142, 145, 147, 200, 201:
@@ -476,23 +465,18 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 
 // Names of ICMP and ICMPv6 codes, by code, as tcpdump prints them.
 var (
-	icmpTimeExceededCodes       = []string{"time exceeded in-transit", "ip reassembly time exceeded"}
-	icmp6UnreachCodes           = []string{"unreachable route", " unreachable prohibited", "beyond scope", "unreachable address", "unreachable port"}
-	icmp6ParamProblemCodes      = []string{", erroneous - octet ", ", next header - octet ", ", option - octet ", ", incomplete header chain - octet "}
-	icmp6RPLCodes               = []string{"DODAG Information Solicitation", "DODAG Information Object", "Destination Advertisement Object", "Destination Advertisement Object Ack"}
-	icmp6RouterRenumberingCodes = [256]string{0: ", command", 1: ", result", 255: ", sequence number reset"}
+	// icmpTypes names the ICMP types printed with nothing after the name
+	// (tcpdump's icmp2str).
+	icmpTypes = map[uint8]string{4: "source quench", 10: "router solicitation", 15: "information request",
+		16: "information reply", 17: "address mask request"}
+	icmpTimeExceededCodes  = map[uint8]string{0: "time exceeded in-transit", 1: "ip reassembly time exceeded"}
+	icmp6UnreachCodes      = map[uint8]string{0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope", 3: "unreachable address", 4: "unreachable port"}
+	icmp6ParamProblemCodes = map[uint8]string{0: ", erroneous - octet ", 1: ", next header - octet ", 2: ", option - octet ",
+		3: ", incomplete header chain - octet "}
+	icmp6RPLCodes = map[uint8]string{0: "DODAG Information Solicitation", 1: "DODAG Information Object", 2: "Destination Advertisement Object",
+		3: "Destination Advertisement Object Ack"}
+	icmp6RouterRenumberingCodes = map[uint8]string{0: ", command", 1: ", result", 255: ", sequence number reset"}
 )
-
-// appendCodeName appends names[code], or, for a code without a name,
-// unknown, the code in decimal and unknownEnd.
-func appendCodeName(b []byte, code uint8, names []string, unknown, unknownEnd string) []byte {
-	if int(code) < len(names) && names[code] != "" {
-		return append(b, names[code]...)
-	}
-	b = append(b, unknown...)
-	b = appendUint(b, uint64(code))
-	return append(b, unknownEnd...)
-}
 
 // appendQuotedPort appends the protocol and destination port of the packet a
 // port unreachable quotes: " tcp port P", " udp port P" or " protocol N port P".

@@ -320,6 +320,9 @@ func (p *Printer) pppHDLCPrint(b []byte, data []byte, length int) []byte {
 	return out
 }
 
+// chdlcCasts names Cisco HDLC's address byte.
+var chdlcCasts = map[uint8]string{0x0f: "unicast", 0x8f: "bcast"}
+
 // chdlcPrint prints a Cisco HDLC frame (address 0x0f unicast or 0x8f
 // broadcast, control, an ethertype) as print-chdlc.c does: IP, IPv6, SLARP
 // and MPLS inside.
@@ -330,15 +333,7 @@ func (p *Printer) chdlcPrint(b []byte, data []byte, length int) []byte {
 	}
 	typ := be16(data[2:])
 	if p.LinkHeader {
-		switch data[0] {
-		case 0x0f:
-			b = append(b, "unicast"...)
-		case 0x8f:
-			b = append(b, "bcast"...)
-		default:
-			b = append(b, "0x"...)
-			b = appendHex(b, uint64(data[0]), 2)
-		}
+		b = appendTokHex(b, chdlcCasts, data[0], "0x", 2, "")
 		b = append(b, ", "...)
 		b = appendEtherType(b, typ)
 		b = append(b, ", length "...)

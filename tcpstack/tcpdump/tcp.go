@@ -461,6 +461,11 @@ func appendFastOpen(b []byte, c []byte) []byte {
 	return appendHexBytes(b, c, 0)
 }
 
+// mptcpAddAddrKinds names the low nibble of an ADD_ADDR option's third
+// byte: the version (0: RFC 6824, 1: RFC 8684) and the address family or
+// echo flag.
+var mptcpAddAddrKinds = map[uint8]string{6: "v0-ip6", 4: "v0-ip4", 1: "v1-echo", 0: "v1"}
+
 // appendMPTCP prints a multipath TCP option (RFC 8684 section 3) of length
 // ln, whose captured bytes are opt, in a segment with flags, as tcpdump
 // 4.99's mptcp_print does. It returns 0 when the option was printed, 1 when
@@ -649,18 +654,7 @@ func appendMPTCP(b []byte, opt []byte, ln int, flags uint8) ([]byte, int) {
 			return b, trunc
 		}
 		b = append(b, ' ')
-		switch opt[2] & 0xf {
-		case 6:
-			b = append(b, "v0-ip6"...)
-		case 4:
-			b = append(b, "v0-ip4"...)
-		case 1:
-			b = append(b, "v1-echo"...)
-		case 0:
-			b = append(b, "v1"...)
-		default:
-			b = append(b, "[bad version/echo]"...)
-		}
+		b = append(b, tokStr(mptcpAddAddrKinds, opt[2]&0xf, "[bad version/echo]")...)
 		if !need(4) {
 			return b, trunc
 		}

@@ -20,7 +20,6 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +27,7 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"tcpregress.dev/pcap/nsenter"
 )
 
 // Prefix starts the name of every namespace this package makes:
@@ -40,43 +39,11 @@ type Namespace struct {
 	Name string
 }
 
-// Do runs fn on an OS thread inside the namespace. fn must not start
-// goroutines that expect to be in the namespace; what it opens stays there.
-// If the thread cannot return to its namespace it is not reused (the runtime
-// terminates it).
-func (ns *Namespace) Do(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netns: opening the current namespace: %w", err)
-			return
-		}
-		defer unix.Close(orig)
-		target, err := unix.Open("/run/netns/"+ns.Name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netns: opening namespace %s: %w", ns.Name, err)
-			return
-		}
-		defer unix.Close(target)
-		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netns: entering namespace %s: %w", ns.Name, err)
-			return
-		}
-		ferr := fn()
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("netns: leaving namespace %s failed, terminating the OS thread: %w", ns.Name, err)
-			return // the thread stays locked and dies with the goroutine
-		}
-		runtime.UnlockOSThread()
-		errc <- ferr
-	}()
-	return <-errc
-}
+// Do runs fn on an OS thread inside the namespace ([nsenter.Do]). fn must
+// not start goroutines that expect to be in the namespace; what it opens
+// stays there. If the thread cannot return to its namespace it is not
+// reused (the runtime terminates it).
+func (ns *Namespace) Do(fn func() error) error { return nsenter.Do(ns.Name, fn) }
 
 // Command returns a command that runs inside the namespace
 // (`ip netns exec NAME ...`), so it also sees the namespace's /sys.
@@ -325,17 +292,8 @@ func ipcmd(args ...string) error {
 }
 
 // RequireRoot skips a test that needs root, except under CI (CI set), where
-// it fails: a test that never runs in CI tests nothing.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("this test needs root (network namespaces); CI runs as root")
-	}
-	t.Skip("needs root: network namespaces")
-}
+// it fails: a test that never runs in CI tests nothing ([nsenter.RequireRoot]).
+func RequireRoot(t testing.TB) { nsenter.RequireRoot(t) }
 
 // NewTestPair is NewPair for tests: it needs root (see RequireRoot) and is
 // removed in t.Cleanup, also when the test fails.

@@ -10,26 +10,16 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 
-	"golang.org/x/sys/unix"
+	"tcpregress.dev/pcap/nsenter"
 )
 
 // RequireRoot skips a test that needs root, except under CI (CI=true), where
 // it fails: a test that never runs in CI tests nothing.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("this test needs root (network namespaces, live capture); CI runs as root")
-	}
-	t.Skip("needs root: network namespaces and live capture")
-}
+func RequireRoot(t testing.TB) { nsenter.RequireRoot(t) }
 
 // Pair is two network namespaces joined by a veth pair. Side 0 has
 // 198.18.N.1/24, side 1 198.18.N.2/24; IPv6 is off on both so that the
@@ -91,50 +81,12 @@ func run(t testing.TB, name string, args ...string) string {
 	return string(out)
 }
 
-// Do runs fn on an OS thread inside namespace i. Sockets and capture handles
-// fn opens stay in that namespace. fn must not start goroutines that expect
-// to be in the namespace.
+// Do runs fn on an OS thread inside namespace i ([nsenter.Do]). Sockets and
+// capture handles fn opens stay in that namespace. fn must not start
+// goroutines that expect to be in the namespace.
 func (p *Pair) Do(t testing.TB, i int, fn func()) {
 	t.Helper()
-	if err := Do(p.NS[i], fn); err != nil {
+	if err := nsenter.Do(p.NS[i], func() error { fn(); return nil }); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// Do runs fn on an OS thread inside the named namespace (/run/netns/NAME).
-func Do(name string, fn func()) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netnstest: opening the current namespace: %w", err)
-			return
-		}
-		defer unix.Close(orig)
-		target, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netnstest: opening namespace %s: %w", name, err)
-			return
-		}
-		defer unix.Close(target)
-		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
-			runtime.UnlockOSThread()
-			errc <- fmt.Errorf("netnstest: entering namespace %s: %w", name, err)
-			return
-		}
-		fn()
-		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			// Leave the thread locked: the runtime terminates it when this
-			// goroutine exits, rather than reuse a thread in the wrong
-			// namespace.
-			errc <- fmt.Errorf("netnstest: returning from namespace %s failed (terminating OS thread): %w", name, err)
-			return
-		}
-		runtime.UnlockOSThread()
-		errc <- nil
-	}()
-	return <-errc
 }

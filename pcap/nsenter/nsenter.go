@@ -1,0 +1,73 @@
+//go:build linux
+
+// Package nsenter runs Go code inside a named Linux network namespace
+// (/run/netns/NAME, as `ip netns add` makes): on an OS thread that enters the
+// namespace for the call, as the nsenter command does for a program. A
+// socket or a live capture handle opened there belongs to that namespace for
+// its whole life, so this is how a program opens a capture on an interface
+// that lives in another namespace. The pcap module's own live tests and
+// tcpstack/netns (the namespace pairs of the stack's tests, the tools and the
+// conformance harness) both enter namespaces through it.
+package nsenter
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+// Do runs fn on an OS thread inside the named network namespace and
+// returns fn's error, or an error saying why the namespace could not be
+// entered or left. fn must not start goroutines that expect to be in the
+// namespace; what it opens stays there. If the thread cannot return to its
+// own namespace it is not reused (the runtime terminates it).
+func Do(name string, fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("nsenter: opening the current namespace: %w", err)
+			return
+		}
+		defer unix.Close(orig)
+		target, err := unix.Open("/run/netns/"+name, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("nsenter: opening namespace %s: %w", name, err)
+			return
+		}
+		defer unix.Close(target)
+		if err := unix.Setns(target, unix.CLONE_NEWNET); err != nil {
+			runtime.UnlockOSThread()
+			errc <- fmt.Errorf("nsenter: entering namespace %s: %w", name, err)
+			return
+		}
+		ferr := fn()
+		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
+			errc <- fmt.Errorf("nsenter: leaving namespace %s failed, terminating the OS thread: %w", name, err)
+			return // the thread stays locked and dies with the goroutine
+		}
+		runtime.UnlockOSThread()
+		errc <- ferr
+	}()
+	return <-errc
+}
+
+// RequireRoot skips a test that needs root (to make and enter network
+// namespaces, to capture live), except under CI (CI set), where it fails: a
+// test that never runs in CI tests nothing.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("this test needs root (network namespaces, live capture); CI runs as root")
+	}
+	t.Skip("needs root: network namespaces and live capture")
+}

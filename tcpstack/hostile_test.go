@@ -67,7 +67,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // echoOnce checks that c carries n bytes to an echoing peer and back.
 func echoOnce(t *testing.T, c net.Conn, n int, seed uint64) {
 	t.Helper()
-	data := randomBytes(n, seed)
+	data := randomData(n, seed)
 	errc := make(chan error, 1)
 	go func() {
 		_, err := c.Write(data)
@@ -84,15 +84,6 @@ func echoOnce(t *testing.T, c net.Conn, n int, seed uint64) {
 	if !bytes.Equal(got, data) {
 		t.Fatalf("echo of %d bytes came back different", n)
 	}
-}
-
-func randomBytes(n int, seed uint64) []byte {
-	r := rand.New(rand.NewPCG(seed, 1))
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(r.Uint32())
-	}
-	return b
 }
 
 // TestPipeSYNCookies: with the backlog full of half-open connections from

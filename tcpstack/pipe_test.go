@@ -162,9 +162,9 @@ type halfCloser interface {
 func randomData(n int, seed uint64) []byte {
 	b := make([]byte, n)
 	r := rand.New(rand.NewPCG(seed, seed))
-	for i := 0; i+8 <= n; i += 8 {
+	for i := 0; i < n; i += 8 {
 		v := r.Uint64()
-		for j := range 8 {
+		for j := 0; j < 8 && i+j < n; j++ {
 			b[i+j] = byte(v >> (8 * j))
 		}
 	}

@@ -2,12 +2,14 @@ package harness
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
-	"sort"
+	"slices"
 	"strings"
 
 	"tcpregress.dev/conformance/agent"
 	"tcpregress.dev/conformance/stacks/gvisor"
+	"tcpregress.dev/tcpstack/netns"
 )
 
 // foreignStacks open the stacks this project did not write, each on an
@@ -25,12 +27,36 @@ var foreignStacks = map[string]func(iface string, addr netip.Prefix) (agent.Back
 
 // ForeignStacks lists the names [OpenForeign] takes, sorted.
 func ForeignStacks() []string {
-	names := make([]string, 0, len(foreignStacks))
-	for n := range foreignStacks {
-		names = append(names, n)
+	return slices.Sorted(maps.Keys(foreignStacks))
+}
+
+// clearKernelAddr removes the kernel's address from side B of pair, where
+// a userland target stack takes an address: B's kernel would otherwise
+// answer the tester with resets.
+func clearKernelAddr(pair *netns.Pair) error {
+	if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
+		return fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out))
 	}
-	sort.Strings(names)
-	return names
+	return nil
+}
+
+// openForeignOnB starts the foreign stack kind at addr on side B of pair,
+// in B's namespace, once B's kernel address is removed.
+func openForeignOnB(pair *netns.Pair, kind string, addr netip.Prefix) (agent.Backend, func(), error) {
+	if err := clearKernelAddr(pair); err != nil {
+		return nil, nil, err
+	}
+	var b agent.Backend
+	var stop func()
+	err := pair.B.NS.Do(func() error {
+		var err error
+		b, stop, err = OpenForeign(kind, pair.B.Veth, addr)
+		return err
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("target stack %s: %w", kind, err)
+	}
+	return b, stop, nil
 }
 
 // OpenForeign starts the foreign stack kind ("gvisor", "lwip") on iface at

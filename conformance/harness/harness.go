@@ -247,20 +247,12 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 	var backend agent.Backend
 	switch {
 	case foreign:
-		// A foreign stack on side B, as tcpstack below: B's kernel must
-		// not own its address.
-		if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
-			return fail(fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out)))
-		}
+		// A foreign stack on side B, as tcpstack below.
 		addr := pair.UnusedAddr(jobs)
 		var stop func()
-		err := pair.B.NS.Do(func() error {
-			var err error
-			backend, stop, err = OpenForeign(kind, pair.B.Veth, addr)
-			return err
-		})
+		backend, stop, err = openForeignOnB(pair, kind, addr)
 		if err != nil {
-			return fail(fmt.Errorf("target stack %s: %w", kind, err))
+			return fail(err)
 		}
 		td.add(stop)
 		target.Addr = addr.Addr()
@@ -284,10 +276,9 @@ func Local(ctx context.Context, opts Options) (*suite.Env, func(), error) {
 		}
 		backend = nsKernel{Backend: agent.KernelBackend(), ns: pair.B.NS}
 	case kind == "tcpstack":
-		// Our stack on side B: the kernel of B must not own its address,
-		// or it would answer the tester with resets.
-		if out, err := pair.B.NS.Run("ip", "addr", "flush", "dev", pair.B.Veth); err != nil {
-			return fail(fmt.Errorf("removing the kernel's address in the target's namespace: %w: %s", err, strings.TrimSpace(out)))
+		// Our stack on side B.
+		if err := clearKernelAddr(pair); err != nil {
+			return fail(err)
 		}
 		addr := pair.UnusedAddr(jobs)
 		var cfg tcp.Config

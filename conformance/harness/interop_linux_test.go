@@ -57,19 +57,10 @@ func buildTcpdial(t *testing.T) string {
 func foreignPair(t *testing.T, kind string) (*netns.Pair, agent.Backend, netip.Addr) {
 	t.Helper()
 	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
-	if out, err := p.B.NS.Run("ip", "addr", "flush", "dev", p.B.Veth); err != nil {
-		t.Fatalf("ip addr flush: %v: %s", err, out)
-	}
 	addr := p.UnusedAddr(1)
-	var b agent.Backend
-	var stop func()
-	err := p.B.NS.Do(func() error {
-		var err error
-		b, stop, err = OpenForeign(kind, p.B.Veth, addr)
-		return err
-	})
+	b, stop, err := openForeignOnB(p, kind, addr)
 	if err != nil {
-		t.Fatalf("%s: %v", kind, err)
+		t.Fatal(err)
 	}
 	t.Cleanup(stop)
 	return p, b, addr.Addr()

@@ -2,7 +2,8 @@ package harness
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"tcpregress.dev/tcpstack/tcp"
@@ -24,12 +25,7 @@ var stackOptions = map[string]struct {
 
 // StackOptionNames lists the names [StackOptions] takes, sorted.
 func StackOptionNames() []string {
-	names := make([]string, 0, len(stackOptions))
-	for n := range stackOptions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(stackOptions))
 }
 
 // StackOptionsHelp describes the names [StackOptions] takes, one a line.

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -80,12 +79,9 @@ func (c *matrixCmd) Validate() error {
 }
 
 func (c *matrixCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
-	cases, err := suite.Select(suite.Cases(), c.Filter, c.Level)
+	cases, err := selectCases(c.Filter, c.Level)
 	if err != nil {
-		return usageError(err)
-	}
-	if len(cases) == 0 {
-		return usageError(errors.New("no case matches --run and --level"))
+		return err
 	}
 	if err := checkTester(); err != nil {
 		return err

@@ -163,13 +163,23 @@ func (e failedError) Error() string {
 	return fmt.Sprintf("%d case(s) failed unexpectedly", e.n)
 }
 
-func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
-	cases, err := suite.Select(suite.Cases(), c.Filter, c.Level)
+// selectCases returns the cases --run and --level pick; none is a usage
+// error.
+func selectCases(filter, level string) ([]suite.Case, error) {
+	cases, err := suite.Select(suite.Cases(), filter, level)
 	if err != nil {
-		return usageError(err)
+		return nil, usageError(err)
 	}
 	if len(cases) == 0 {
-		return usageError(errors.New("no case matches --run and --level"))
+		return nil, usageError(errors.New("no case matches --run and --level"))
+	}
+	return cases, nil
+}
+
+func (c *runCmd) Run(kctx *kong.Context, log zerolog.Logger) error {
+	cases, err := selectCases(c.Filter, c.Level)
+	if err != nil {
+		return err
 	}
 	var exp suite.Expectations
 	if c.Expect != "" {

@@ -36,7 +36,8 @@
 // first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with
 // DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP,
 // Broadcom's LI shim, BOOTP/DHCP, TFTP, SNMP (v1, v2c, v3's header; OIDs
-// numeric, as with -nn), syslog, the first line of SIP, HSRP, and
+// numeric, as with -nn), syslog, the first line of SIP, HSRP, Babel, sFlow's
+// header, LDP (over TCP too, and RPKI-RTR's name), and
 // VXLAN and Geneve with the packets inside, chosen by port in tcpdump's
 // order; SCTP chunks; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3,
 // GRE (and PPP in it), AH and ESP. Every packet gets one line: VXLAN's inner

@@ -789,6 +789,11 @@ func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []b
 		if out, ok := domainPrint(b, payload, length, true, false); ok {
 			return out
 		}
+	case is(639): // MSDP
+	case is(323): // RPKI-RTR (RFC 8210): tcpdump names it, its PDUs only with -v
+		return append(b, ", RPKI-RTR"...)
+	case is(646):
+		return ldpPrint(b, payload, length)
 	}
 	return b
 }

@@ -68,24 +68,24 @@ func init() {
 		{dstPort(3456), nil},              // VAT
 		{eitherPort(2103, 2104), nil},     // Zephyr
 		{func(s, d uint16) bool { return (s >= 7000 && s <= 7009) || (d >= 7000 && d <= 7009) }, nil}, // AFS RX
-		{eitherPort(521), nil},             // RIPng
-		{eitherPort(546, 547), dhcp6Print}, // DHCPv6
-		{eitherPort(5359), nil},            // AHCP
-		{eitherPort(6696, 6697), nil},      // Babel
-		{eitherPort(8231), nil},            // HNCP
-		{dstPort(4567), nil},               // whiteboard
-		{eitherPort(496), nil},             // Cisco Auto-RP
+		{eitherPort(521), nil},                                        // RIPng
+		{eitherPort(546, 547), dhcp6Print},                            // DHCPv6
+		{eitherPort(5359), nil},                                       // AHCP
+		{eitherPort(6696, 6697), babelPrint},                          // Babel
+		{eitherPort(8231), nil},                                       // HNCP
+		{dstPort(4567), nil},                                          // whiteboard
+		{eitherPort(496), nil},                                        // Cisco Auto-RP
 		{eitherPort(1645, 1812, 1646, 1813, 1700, 3799), radiusPrint}, // RADIUS
 		{dstPort(1985), hsrpPrint},                                    // HSRP
 		{eitherPort(921), nil},                                        // LWRES
-		{eitherPort(646), nil},                                        // LDP
+		{eitherPort(646), ldpPrintUDP},                                // LDP
 		{eitherPort(698), nil},                                        // OLSR
 		{eitherPort(3503), nil},                                       // MPLS LSP ping
 		{srcPort(49152), bcmLIPrint},                                  // Broadcom LI shim
 		{dstPort(3784, 4784, 6784, 3785), bfdPrint},
 		{eitherPort(701), nil},           // LMP
 		{eitherPort(1589), nil},          // VQP
-		{eitherPort(6343), nil},          // sFlow
+		{eitherPort(6343), sflowPrint},   // sFlow
 		{dstPort(12223), nil},            // LWAPP control
 		{srcPort(12223), nil},            // LWAPP control
 		{eitherPort(12222), nil},         // LWAPP data

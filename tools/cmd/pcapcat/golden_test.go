@@ -145,6 +145,13 @@ var corpusGolden = []struct {
 	{"HSRP_coup.pcap", true},                     // HSRP
 	{"ISIS_external_lsp.pcap", false},            // IS-IS in LLC: LSP, CSNP, LAN hellos
 	{"ISIS_p2p_adjacency.pcap", false},           // IS-IS in Cisco HDLC: p2p hellos, PSNP
+	{"babel.pcap", false},                        // Babel
+	{"babel_auth.pcap", true},                    // Babel with a trailer (HMAC)
+	{"sflow-print-v6.pcap", true},                // sFlow, IPv6 agent
+	{"sflow_expanded.pcap", true},                // sFlow, IPv4 agent
+	{"ldp-common-session.pcap", true},            // LDP over UDP and TCP
+	{"ldp-infinite-loop.pcap", true},             // LDP, too short to print
+	{"rpki-rtr-oobr.pcap", true},                 // RPKI-RTR
 }
 
 // corpusGoldenV are the captures of tcpdump's corpus whose -v output

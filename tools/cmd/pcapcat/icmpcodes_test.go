@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/binary"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -41,7 +40,6 @@ func ipv4Packet(src, dst [4]byte, proto byte, payload []byte) []byte {
 // (0-15) and every redirect code (0-4) and compares the lines with
 // tcpdump's.
 func TestICMPCodesMatchTcpdump(t *testing.T) {
-	tcpdump := requireTool(t, "tcpdump", "tcpdump")
 	quoted := ipv4Packet([4]byte{198, 18, 0, 1}, [4]byte{198, 18, 0, 9}, 6, []byte{0x9c, 0x40, 0, 80, 0, 0, 0, 1})[:28]
 	dead, err := pcap.OpenDead(pcap.LinkTypeEthernet, 65535)
 	if err != nil {
@@ -66,15 +64,15 @@ func TestICMPCodesMatchTcpdump(t *testing.T) {
 		}
 	}
 	d.Close()
-	want, err := exec.Command(tcpdump, "-nn", "-t", "-r", path).Output()
-	if err != nil {
-		t.Fatal(err)
+	want, stderr, code := runTcpdump(t, "-nn", "-t", "-r", path)
+	if code != 0 {
+		t.Fatalf("tcpdump: exit status %d\n%s", code, stderr)
 	}
 	var out, errb bytes.Buffer
 	if code := run([]string{"-t", path}, bytes.NewReader(nil), &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
-	if out.String() != string(want) {
+	if out.String() != want {
 		t.Errorf("pcapcat:\n%s\ntcpdump:\n%s", out.String(), want)
 	}
 }

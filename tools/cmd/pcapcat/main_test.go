@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 )
 
 // The repository's generated captures and tcpdump's test corpus
@@ -37,37 +38,12 @@ func runCLI(t testing.TB, stdin []byte, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-// requireTool returns the path of a tool the test compares with. Without
-// it the test is skipped, except in CI, where it fails.
-func requireTool(t testing.TB, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", name, pkg)
-		}
-		t.Skipf("%s not found (apt-get install -y %s)", name, pkg)
-	}
-	return p
-}
-
 // runTcpdump runs tcpdump with args in UTC and returns its stdout, stderr and
-// exit code.
+// exit code (tcpdumptest.Run: skipped without tcpdump, failed under CI).
 func runTcpdump(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
-	bin := requireTool(t, "tcpdump", "tcpdump")
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "TZ=UTC", "LC_ALL=C")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("tcpdump %q: %v", args, err)
-	}
-	return stdout.String(), stderr.String(), code
+	r := tcpdumptest.Run(t, args...)
+	return r.Stdout, r.Stderr, r.Code
 }
 
 // tcpdumpCount returns the number of packets tcpdump --count reports for a

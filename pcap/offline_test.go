@@ -152,7 +152,7 @@ func writePcap(t testing.TB, path string, frames [][]byte) {
 	for i, f := range frames {
 		recs[i] = pcaptest.Record{Data: f, Time: time.Unix(int64(1700000000+i), int64(i*1000+7)*1000)}
 	}
-	pcaptest.WritePcap(t, path, 65535, recs...)
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 65535, recs...)
 }
 
 // openFrames writes frames to a pcap file in a new temporary directory and

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"tcpregress.dev/pcap/pcaptest"
 )
 
@@ -137,7 +139,7 @@ func writePcap(t *testing.T, packets [][]byte) string {
 		recs[i] = pcaptest.Record{Data: p, Time: time.Unix(int64(1704067200+i), 1000)}
 	}
 	path := filepath.Join(t.TempDir(), "in.pcap")
-	pcaptest.WritePcap(t, path, 262144, recs...)
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 262144, recs...)
 	return path
 }
 

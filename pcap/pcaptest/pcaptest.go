@@ -1,7 +1,8 @@
 // Package pcaptest writes capture files for tests: classic pcap files
-// (microsecond time stamps, Ethernet link type) made with gopacket's pure-Go
-// writer, so that the code under test (the pcap binding's readers, the
-// hexdump views, the tools) reads a file that neither it nor libpcap wrote.
+// (microsecond time stamps) made with gopacket's pure-Go writer, so that the
+// code under test (the pcap binding's readers, the hexdump views, the tools,
+// tcpdump run on the engine's segments) reads a file that neither it nor
+// libpcap wrote, and a test that only writes a capture needs no cgo.
 package pcaptest
 
 import (
@@ -27,13 +28,14 @@ type Record struct {
 }
 
 // WritePcap writes recs, in order, to a classic pcap file at path whose
-// header says link type Ethernet and snapshot length snaplen. It fails the
-// test if the file cannot be written.
-func WritePcap(t testing.TB, path string, snaplen uint32, recs ...Record) {
+// header says link type lt (layers.LinkTypeEthernet, LinkTypeRaw for bare IP
+// packets, ...) and snapshot length snaplen. It fails the test if the file
+// cannot be written.
+func WritePcap(t testing.TB, path string, lt layers.LinkType, snaplen uint32, recs ...Record) {
 	t.Helper()
 	var b bytes.Buffer
 	w := pcapgo.NewWriter(&b)
-	if err := w.WriteFileHeader(snaplen, layers.LinkTypeEthernet); err != nil {
+	if err := w.WriteFileHeader(snaplen, lt); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range recs {

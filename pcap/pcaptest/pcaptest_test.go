@@ -23,7 +23,7 @@ func TestWritePcap(t *testing.T) {
 		{Data: []byte{4}, Time: time.Unix(1704067201, 2000), OrigLen: 60},
 		{Data: nil, Time: time.Unix(1704067202, 0)},
 	}
-	pcaptest.WritePcap(t, path, 262144, recs...)
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 262144, recs...)
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)

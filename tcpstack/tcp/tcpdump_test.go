@@ -1,15 +1,15 @@
 package tcp
 
 import (
-	"encoding/binary"
 	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
-	"tcpregress.dev/pcap"
+	"tcpregress.dev/pcap/pcaptest"
+	hdr "tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/tcpdump"
 	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 )
@@ -31,31 +31,18 @@ func TestTCPDumpMatchesTcpdump(t *testing.T) {
 		{SrcPort: 80, DstPort: 40000, Seq: 5002, Ack: 1022, Flags: FlagACK, Window: 200,
 			Options: Options{SACK: []SACKBlock{{Left: 1030, Right: 1040}}, HasTimestamps: true, TSVal: 5, TSEcr: 6}},
 	}
-	dead, err := pcap.OpenDead(pcap.LinkTypeRaw, 65535)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
-	path := filepath.Join(t.TempDir(), "segs.pcap")
-	d, err := pcap.OpenDump(dead, path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	var recs []pcaptest.Record
 	var want []string
 	for i := range segs {
 		s := &segs[i]
 		tcpb := s.AppendTo(nil)
 		PutChecksum(src, dst, tcpb)
-		ip := make([]byte, 20, 20+len(tcpb))
-		ip[0], ip[8], ip[9] = 0x45, 64, 6
-		binary.BigEndian.PutUint16(ip[2:], uint16(20+len(tcpb)))
-		copy(ip[12:16], src.AsSlice())
-		copy(ip[16:20], dst.AsSlice())
-		pkt := append(ip, tcpb...)
-		d.Write(gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 0), CaptureLength: len(pkt), Length: len(pkt)}, pkt)
+		pkt := hdr.AppendIPv4(nil, &hdr.IPv4Fields{TTL: 64, Protocol: hdr.IPProtocolTCP, Src: src, Dst: dst, PayloadLen: len(tcpb)})
+		recs = append(recs, pcaptest.Record{Data: append(pkt, tcpb...), Time: time.Unix(1700000000, 0)})
 		want = append(want, string(tcpdumpPrinter.AppendTCP(nil, src, dst, s.Marshal())))
 	}
-	d.Close()
+	path := filepath.Join(t.TempDir(), "segs.pcap")
+	pcaptest.WritePcap(t, path, layers.LinkTypeRaw, 65535, recs...)
 	r := tcpdumptest.Run(t, "-nn", "-S", "-t", "-r", path)
 	if r.Code != 0 {
 		t.Fatalf("tcpdump: exit status %d\n%s", r.Code, r.Stderr)

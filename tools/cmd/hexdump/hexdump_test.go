@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopacket/gopacket/layers"
+
 	"tcpregress.dev/pcap/hexdump"
 	"tcpregress.dev/pcap/pcaptest"
 	"tcpregress.dev/tools/cli/clitest"
@@ -292,7 +294,7 @@ func writePcap(t *testing.T, packets [][]byte) string {
 		recs[i] = pcaptest.Record{Data: p, Time: time.Unix(int64(1704067200+i), int64(1+i)*1000), OrigLen: len(p) + i}
 	}
 	path := filepath.Join(t.TempDir(), "in.pcap")
-	pcaptest.WritePcap(t, path, 262144, recs...)
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 262144, recs...)
 	return path
 }
 

@@ -57,12 +57,7 @@ func isisPrint(b []byte, data []byte, length int) []byte {
 		return append(b, "bad packet -- 255 areas"...)
 	}
 	b = append(b, ", "...)
-	if name, ok := isisPDUTypes[typ]; ok {
-		b = append(b, name...)
-	} else {
-		b = append(b, "unknown PDU-Type "...)
-		b = appendUint(b, uint64(typ))
-	}
+	b = appendTok(b, isisPDUTypes, typ, "unknown PDU-Type ", "")
 	var hdr int // the fixed header after the common one
 	switch typ {
 	case 15, 16:

@@ -78,20 +78,9 @@ func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
 		t.Fatal(err)
 	}
 	conns := make(chan *net.TCPConn, 4)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns <- c.(*net.TCPConn)
-		}
-	}()
+	// Cleanups run last first: acceptEach's ends the accepting goroutine,
+	// then this closes what it accepted and nobody took.
 	t.Cleanup(func() {
-		ln.Close()
-		<-done
 		for {
 			select {
 			case c := <-conns:
@@ -101,6 +90,7 @@ func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
 			}
 		}
 	})
+	acceptEach(t, ln, func(c net.Conn) { conns <- c.(*net.TCPConn) })
 	return conns
 }
 

@@ -66,6 +66,27 @@ func echo(t *testing.T, s *tcpstack.Stack, port string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptEach(t, ln, func(c net.Conn) { go func() { io.Copy(c, c); c.Close() }() })
+}
+
+// dialEcho connects a probe, with cfg, to an echo server on port 7 of a
+// pipeBench target.
+func dialEcho(t *testing.T, cfg ConnConfig) (*Probe, *Conn) {
+	t.Helper()
+	p, ts := pipeBench(t, Config{})
+	echo(t, ts, "7")
+	c, err := p.Dial(target(7), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, c
+}
+
+// acceptEach hands every connection ln accepts to serve, in its accepting
+// goroutine, until the test's cleanup closes ln and waits for that
+// goroutine to end.
+func acceptEach(t *testing.T, ln net.Listener, serve func(net.Conn)) {
+	t.Helper()
 	done := make(chan struct{})
 	t.Cleanup(func() { ln.Close(); <-done })
 	go func() {
@@ -75,7 +96,7 @@ func echo(t *testing.T, s *tcpstack.Stack, port string) {
 			if err != nil {
 				return
 			}
-			go func() { io.Copy(c, c); c.Close() }()
+			serve(c)
 		}
 	}()
 }
@@ -98,12 +119,7 @@ func TestPipeDialReset(t *testing.T) {
 }
 
 func TestPipeDial(t *testing.T) {
-	p, ts := pipeBench(t, Config{})
-	echo(t, ts, "7")
-	c, err := p.Dial(target(7), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, c := dialEcho(t, ConnConfig{})
 	st := c.State()
 	if st.IRS != targetISS || st.RcvNxt != targetISS+1 || st.SndNxt != DefaultISS+1 || st.SndUna != DefaultISS+1 {
 		t.Errorf("numbers after the handshake: %+v", st)
@@ -174,19 +190,14 @@ func TestPipeClosedPort(t *testing.T) {
 }
 
 func TestPipeExpectNone(t *testing.T) {
-	p, ts := pipeBench(t, Config{})
-	echo(t, ts, "7")
-	c, err := p.Dial(target(7), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, c := dialEcho(t, ConnConfig{})
 	if err := c.ExpectNone(50*time.Millisecond, HasPayload); err != nil {
 		t.Errorf("no data sent yet: %v", err)
 	}
 	if err := c.SendData([]byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	err = c.ExpectNone(2*time.Second, HasPayload)
+	err := c.ExpectNone(2*time.Second, HasPayload)
 	var ue *UnexpectedError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "length 1") {
 		t.Errorf("echo went unseen: %v", err)
@@ -196,12 +207,7 @@ func TestPipeExpectNone(t *testing.T) {
 // TestPipeExpectations checks the record of waits: what each waited for,
 // whether it was an ExpectNone, and which frame (if any) it took.
 func TestPipeExpectations(t *testing.T) {
-	p, ts := pipeBench(t, Config{})
-	echo(t, ts, "7")
-	c, err := p.Dial(target(7), ConnConfig{Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, c := dialEcho(t, ConnConfig{Timeout: 200 * time.Millisecond})
 	if err := c.ExpectNone(20*time.Millisecond, HasPayload); err != nil {
 		t.Fatal(err)
 	}
@@ -387,12 +393,7 @@ func TestPipeSharedPorts(t *testing.T) {
 // stack, read it back and closed the connection: a recorded exchange.
 func echoExchange(t *testing.T) *Probe {
 	t.Helper()
-	p, ts := pipeBench(t, Config{})
-	echo(t, ts, "7")
-	c, err := p.Dial(target(7), ConnConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p, c := dialEcho(t, ConnConfig{})
 	if err := c.SendData([]byte("hello")); err != nil {
 		t.Fatal(err)
 	}

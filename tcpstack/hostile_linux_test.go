@@ -18,12 +18,8 @@ import (
 // cookie, and carries data both ways.
 func TestKernelSYNCookies(t *testing.T) {
 	kb := newKernelBench(t, func(c *Config) { c.Backlog = 8 })
-	var flood *pcap.Link
-	if err := kb.p.B.NS.Do(func() error {
-		var err error
-		flood, err = pcap.Open(kb.p.B.Veth, kb.peer, pcap.Options{BufferSize: 1 << 20})
-		return err
-	}); err != nil {
+	flood, err := pcap.Open(kb.p.B.Veth, kb.peer, pcap.Options{BufferSize: 1 << 20, Namespace: kb.p.B.NS.Name})
+	if err != nil {
 		t.Fatal(err)
 	}
 	defer flood.Close()

@@ -43,11 +43,8 @@ func newKernelBench(t testing.TB, tweak func(*Config)) *kernelBench {
 	t.Helper()
 	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
 	kb := &kernelBench{p: p, us: p.UnusedAddr(0).Addr(), peer: p.B.Addr.Addr()}
-	err := p.A.NS.Do(func() error {
-		var err error
-		kb.link, err = pcap.Open(p.A.Veth, kb.us, pcap.Options{})
-		return err
-	})
+	var err error
+	kb.link, err = pcap.Open(p.A.Veth, kb.us, pcap.Options{Namespace: p.A.NS.Name})
 	if err != nil {
 		t.Fatal(err)
 	}

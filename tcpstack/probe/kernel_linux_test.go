@@ -37,12 +37,7 @@ func newKernelBench(t *testing.T) *kernelBench {
 	t.Helper()
 	pair := netns.NewTestPair(t, netns.Config{NoAddrA: true})
 	addr := pair.UnusedAddr(0)
-	var link *pcaplink.Link
-	err := pair.A.NS.Do(func() error {
-		var err error
-		link, err = pcaplink.Open(pair.A.Veth, addr.Addr(), pcaplink.Options{})
-		return err
-	})
+	link, err := pcaplink.Open(pair.A.Veth, addr.Addr(), pcaplink.Options{Namespace: pair.A.NS.Name})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,12 +34,27 @@ type Options struct {
 	// MAC, when set, is the stack's MAC address if it differs from the
 	// interface's; the filter accepts frames to it.
 	MAC net.HardwareAddr
+	// Namespace, when set, names the network namespace iface is in
+	// (/run/netns/NAME, as `ip netns add` and tcpstack/netns make them):
+	// Open opens the capture on a thread inside it (pcap/nsenter), and the
+	// handle stays there. Linux only.
+	Namespace string
 }
 
-// Open captures on iface for a stack at addr. On Linux, open it on a thread
-// inside the interface's network namespace when it has one; the handle stays
-// there.
+// Open captures on iface for a stack at addr. An interface in another
+// network namespace is opened there: name it in o.Namespace, or call Open
+// on a thread inside that namespace.
 func Open(iface string, addr netip.Addr, o Options) (*Link, error) {
+	if ns := o.Namespace; ns != "" {
+		o.Namespace = ""
+		var l *Link
+		err := inNamespace(ns, func() error {
+			var err error
+			l, err = Open(iface, addr, o)
+			return err
+		})
+		return l, err
+	}
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
 		return nil, fmt.Errorf("link/pcap: interface %s: %w", iface, err)

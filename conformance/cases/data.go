@@ -169,12 +169,16 @@ func badChecksum(t *T) {
 func checksumsGenerated(t *T) {
 	s := newSession(t)
 	c, fd := s.established(probe.ConnConfig{})
-	s.checkEachSegment(c, fd, func(f *probe.Frame) string {
-		if !f.ChecksumOK {
-			return "a wrong checksum"
-		}
-		return ""
-	})
+	s.checkEachSegment(c, fd, checksumWrong)
+}
+
+// checksumWrong says what is wrong with f's checksum, if anything, for
+// checkEachSegment.
+func checksumWrong(f *probe.Frame) string {
+	if !f.ChecksumOK {
+		return "a wrong checksum"
+	}
+	return ""
 }
 
 // windowUnsigned: RFC9293 MUST-1. A window field of 65535 without scaling has the top

@@ -218,6 +218,11 @@ func (s *session) transmissions(c *probe.Conn, n int, m probe.Match, what string
 		}
 		times = append(times, f.Time)
 	}
+	return intervals(times)
+}
+
+// intervals returns the time between each of times and the next.
+func intervals(times []time.Time) []time.Duration {
 	var gaps []time.Duration
 	for i := 1; i < len(times); i++ {
 		gaps = append(gaps, times[i].Sub(times[i-1]))
@@ -402,9 +407,7 @@ func listOrNone(ds []time.Duration) string {
 // answers with a SYN-ACK (SYN-RECEIVED), our SYN-ACK completes, data flows.
 func simultaneousOpen(t *T) {
 	s := newSession(t)
-	c, fd, done, _ := s.synSent(probe.ConnConfig{}, nil)
-	s.send(c, "S 0:0(0) <mss 1460>")
-	s.expect(c, "S. 0:0(0) ack 1")
+	c, fd, done := s.synReceivedActive(probe.ConnConfig{})
 	s.send(c, "S. 0:0(0) ack 1 <mss 1460>")
 	if err := <-done; err != nil {
 		s.Fatalf("connect after a simultaneous open: %v", err)
@@ -441,9 +444,7 @@ func synRcvdPassiveReset(t *T) {
 // SYN-SENT refuses the connection: connect fails and the connection is gone.
 func synRcvdActiveReset(t *T) {
 	s := newSession(t)
-	c, _, done, _ := s.synSent(probe.ConnConfig{}, nil)
-	s.send(c, "S 0:0(0) <mss 1460>")
-	s.expect(c, "S. 0:0(0) ack 1") // SYN-RECEIVED
+	c, _, done := s.synReceivedActive(probe.ConnConfig{})
 	s.send(c, "R 1:1(0)")
 	select {
 	case err := <-done:

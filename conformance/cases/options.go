@@ -111,10 +111,7 @@ func unalignedSYN(t *T) { mssHonoured(t, "nop,mss 300,nop,nop,nop", 300) }
 // the ACK echoes its TSval.
 func unalignedTS(t *T) {
 	s := newSession(t)
-	c, fd := s.established(probe.ConnConfig{})
-	if !c.State().Timestamps {
-		s.Unsupported("timestamps not negotiated: the target does not offer them")
-	}
+	c, fd := s.establishedTS()
 	const val = 0x7000_0000
 	s.echoesTSval(c, fd, fmt.Sprintf("P. 1:3(2) ack 1 <nop,TS val %d ecr *,nop,nop,nop>", val), "ts", val)
 }
@@ -189,8 +186,8 @@ func sentOptionsForm(t *T) {
 	s := newSession(t)
 	c, fd := s.established(probe.ConnConfig{})
 	s.checkEachSegment(c, fd, func(f *probe.Frame) string {
-		if !f.ChecksumOK {
-			return "a wrong checksum"
+		if msg := checksumWrong(f); msg != "" {
+			return msg
 		}
 		if msg := checkOptionForm(f.TCPOptions()); msg != "" {
 			return fmt.Sprintf("%s (options % x)", msg, f.TCPOptions())

@@ -54,10 +54,7 @@ func rtoBackoff(t *T) {
 		}
 		times = append(times, f.Time)
 	}
-	var gaps []time.Duration
-	for i := 1; i < len(times); i++ {
-		gaps = append(gaps, times[i].Sub(times[i-1]))
-	}
+	gaps := intervals(times)
 	// The first resend may be a tail loss probe (RFC8985 §7), due before the
 	// RTO; the timer's backoff shows from the second gap on.
 	s.growing(gaps[1:], "retransmission")

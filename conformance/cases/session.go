@@ -22,7 +22,7 @@
 // probe and the agent, with the calls every case makes, which end the case
 // on failure; and the fixtures that bring the target into the state a case
 // starts from (established, establishedActive, synSent, synReceived,
-// finWait1, finWait2, timeWait, closeWait).
+// synReceivedActive, finWait1, finWait2, timeWait, closeWait).
 //
 // The body of every case is a function of T, the suite's T, so that the
 // exchanges also run from a plain Go test (see cases_linux_test.go) before
@@ -314,6 +314,18 @@ func (s *session) synReceived(cfg probe.ConnConfig) (*probe.Conn, agent.FD, prob
 	s.send(c, "S 0:0(0) <mss 1460>")
 	synAck := s.expect(c, "S. 0:0(0) ack 1")
 	return c, lfd, synAck
+}
+
+// synReceivedActive is SYN-RECEIVED entered from SYN-SENT, the
+// simultaneous open (RFC9293 §3.5, Figure 7): synSent, then our SYN
+// crosses the target's and the target answers with a SYN-ACK ("S. 0:0(0)
+// ack 1"), left unanswered. It returns the probe's Conn, the target's
+// socket and the channel its connect's result arrives on.
+func (s *session) synReceivedActive(cfg probe.ConnConfig) (*probe.Conn, agent.FD, <-chan error) {
+	c, fd, done, _ := s.synSent(cfg, nil)
+	s.send(c, "S 0:0(0) <mss 1460>")
+	s.expect(c, "S. 0:0(0) ack 1")
+	return c, fd, done
 }
 
 // finWait1 is established, then the target shuts down its sending side:

@@ -128,10 +128,12 @@ func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) 
 }
 
 // newPair makes two namespaces joined by a veth pair; side A's kernel has
-// no IPv4 address, so tcpdial runs there with an unused address.
+// no IPv4 address, so tcpdial runs there with an unused address. The test
+// must leave no goroutine behind (checkGoroutines).
 func newPair(t *testing.T) *netns.Pair {
 	t.Helper()
 	p := netns.NewTestPair(t, netns.Config{NoAddrA: true})
+	checkGoroutines(t)
 	return p
 }
 

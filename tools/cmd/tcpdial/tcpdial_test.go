@@ -31,7 +31,6 @@ import (
 // 1 MiB reply on stdout.
 func TestBytesBothWays(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	reply := clitest.RandomBytes(2, 1<<20)
 	nc := ncListen(t, p, port, reply)
@@ -110,7 +109,6 @@ func (g *gatedReader) Read(p []byte) (int, error) {
 // the reply the peer sends only after seeing that FIN.
 func TestHalfClose(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	goListen(t, p, port, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(20 * time.Second))
@@ -141,7 +139,6 @@ func TestHalfClose(t *testing.T) {
 // port, 1 with nc's message on a closed one.
 func TestPortCheck(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	nc := ncListen(t, p, port, nil)
 	host := p.B.Addr.Addr()
@@ -171,7 +168,6 @@ func TestPortCheck(t *testing.T) {
 // TestRefused: connecting to a closed port fails like nc.
 func TestRefused(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	r := runTool(t, strings.NewReader("never sent"), append(baseArgs(p), peerArgs(p, port)...)...)
 	want := fmt.Sprintf("tcpdial: connect to %s port %d (tcp) failed: Connection refused\n", p.B.Addr.Addr(), port)
@@ -184,7 +180,6 @@ func TestRefused(t *testing.T) {
 // after its timeout; without it, ARP gives up (No route to host).
 func TestTimeout(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	nobody := p.UnusedAddr(100).Addr().String()
 	r := runTool(t, nil, append(baseArgs(p, "-w", "1s"), nobody, "80")...)
 	want := fmt.Sprintf("tcpdial: connect to %s port 80 (tcp) timed out: no answer within 1s (-w)\n", nobody)
@@ -201,7 +196,6 @@ func TestTimeout(t *testing.T) {
 // what to do.
 func TestBadChecksumHint(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	if _, err := p.B.NS.Run("ethtool", "-K", p.B.Veth, "tx", "on"); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +212,6 @@ func TestBadChecksumHint(t *testing.T) {
 // TestReset: the peer resets the connection: exit 1 with a message.
 func TestReset(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	goListen(t, p, port, func(c *net.TCPConn) {
 		buf := make([]byte, 5)
@@ -237,7 +230,6 @@ func TestReset(t *testing.T) {
 // the connection in order (the peer reads EOF) and tcpdial exits 0.
 func TestIdleTimeout(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	eof := peerReader(t, p, port)
 	stdin, w := io.Pipe() // open, silent
@@ -257,7 +249,6 @@ func TestIdleTimeout(t *testing.T) {
 // both ways, then a second connection is refused.
 func TestListen(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	addr := p.UnusedAddr(0).Addr()
 	bg := start(t, strings.NewReader("from tcpdial\n"), append(baseArgs(p, "-l", "-v"), fmt.Sprint(port))...)
@@ -284,7 +275,6 @@ func TestListen(t *testing.T) {
 // accepted: a second client is refused while the first is served.
 func TestListenOnce(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	addr := netip.AddrPortFrom(p.UnusedAddr(0).Addr(), uint16(port)).String()
 	stdin, w := io.Pipe() // open: tcpdial sends nothing and no FIN
@@ -325,7 +315,6 @@ func TestListenOnce(t *testing.T) {
 // JSON object, the -v messages included.
 func TestJSONLog(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	ncListen(t, p, port, nil)
 	r := runTool(t, nil, append(baseArgs(p, "-z", "-v", "--log-format=json"), peerArgs(p, port)...)...)
@@ -350,7 +339,6 @@ func TestJSONLog(t *testing.T) {
 // going to the first; SIGTERM ends it with 143.
 func TestListenKeepOpenSignal(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	addr := p.UnusedAddr(0).Addr().String()
 	bg := start(t, strings.NewReader("first only\n"), append(baseArgs(p, "-l", "-k", "-v"), fmt.Sprint(port))...)
@@ -380,7 +368,6 @@ func TestListenKeepOpenSignal(t *testing.T) {
 // ECONNRESET) and exits 130.
 func TestSignalResets(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	peerErr := peerReader(t, p, port)
 	stdin, w := io.Pipe()
@@ -399,7 +386,6 @@ func TestSignalResets(t *testing.T) {
 // ends the run with 130.
 func TestSignalWhileConnecting(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	bg := start(t, nil, append(baseArgs(p, "-v"), p.UnusedAddr(100).Addr().String(), "80")...)
 	waitFor(t, "the SYN", 10*time.Second, func() bool { return strings.Contains(bg.stderr.String(), "CLOSED→SYN-SENT") })
 	bg.signal(t, syscall.SIGINT, 130, "tcpdial: interrupted by SIGINT while connecting\n")
@@ -409,7 +395,6 @@ func TestSignalWhileConnecting(t *testing.T) {
 // is refused with the reason.
 func TestKernelOwnsSource(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	r := runTool(t, nil, "--netns", p.B.NS.Name, "-s", p.B.Addr.Addr().String(), p.UnusedAddr(5).Addr().String(), "80")
 	for _, s := range []string{
 		fmt.Sprintf("tcpdial: -s %s: the kernel owns this address (on %s in namespace %s).", p.B.Addr.Addr(), p.B.Veth, p.B.NS.Name),
@@ -427,7 +412,6 @@ func TestKernelOwnsSource(t *testing.T) {
 // -i; a wrong -i lists the interfaces.
 func TestInterfaceChoice(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	r := runTool(t, nil, append(baseArgs(p, "-i", "nosuch0"), peerArgs(p, 80)...)...)
 	want := fmt.Sprintf("tcpdial: -i nosuch0: no such interface in namespace %s; the interfaces are: lo (up, loopback, 127.0.0.1/8); %s (up, no IPv4 address)\n", p.A.NS.Name, p.A.Veth)
 	wantExit(t, "-i nosuch0", r, 2, want)
@@ -460,7 +444,6 @@ func TestPcapAndTrace(t *testing.T) {
 		t.Skip("tcpdump is not installed")
 	}
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	nc := ncListen(t, p, port, nil)
 	file := filepath.Join(t.TempDir(), "conn.pcap")
@@ -508,7 +491,6 @@ func TestPcapAndTrace(t *testing.T) {
 // option flags shape the SYN.
 func TestSourcePortAndOptions(t *testing.T) {
 	p := newPair(t)
-	checkGoroutines(t)
 	port := testPort()
 	goListen(t, p, port, func(c *net.TCPConn) {
 		c.SetDeadline(time.Now().Add(20 * time.Second))

@@ -418,25 +418,13 @@ func (b *backend) SetSockopt(fd agent.FD, name string, v int) error {
 	case "TCP_MAXSEG":
 		return errno(s.ep.SetSockOptInt(tcpip.MaxSegOption, v))
 	case "TCP_KEEPIDLE":
-		if v < 1 {
-			return syscall.EINVAL
-		}
-		o := tcpip.KeepaliveIdleOption(time.Duration(v) * time.Second)
-		return errno(s.ep.SetSockOpt(&o))
+		return setDuration[tcpip.KeepaliveIdleOption](s.ep, v, 1, time.Second)
 	case "TCP_KEEPINTVL":
-		if v < 1 {
-			return syscall.EINVAL
-		}
-		o := tcpip.KeepaliveIntervalOption(time.Duration(v) * time.Second)
-		return errno(s.ep.SetSockOpt(&o))
+		return setDuration[tcpip.KeepaliveIntervalOption](s.ep, v, 1, time.Second)
 	case "TCP_KEEPCNT":
 		return errno(s.ep.SetSockOptInt(tcpip.KeepaliveCountOption, v))
 	case "TCP_USER_TIMEOUT":
-		if v < 0 {
-			return syscall.EINVAL
-		}
-		o := tcpip.TCPUserTimeoutOption(time.Duration(v) * time.Millisecond)
-		return errno(s.ep.SetSockOpt(&o))
+		return setDuration[tcpip.TCPUserTimeoutOption](s.ep, v, 0, time.Millisecond)
 	case "IP_TOS":
 		return errno(s.ep.SetSockOptInt(tcpip.IPv4TOSOption, v))
 	case "IP_TTL":
@@ -445,6 +433,32 @@ func (b *backend) SetSockopt(fd agent.FD, name string, v int) error {
 		return unsupportedOpt(name)
 	}
 	return nil
+}
+
+// durationOpt is a netstack socket option that holds a duration
+// (keepalive idle time and interval, user timeout), which the protocol
+// carries as a number of seconds or milliseconds.
+type durationOpt[O ~int64] interface {
+	*O
+	tcpip.SettableSocketOption
+	tcpip.GettableSocketOption
+}
+
+// setDuration sets ep's option O to v units; less than min is EINVAL, as
+// in the sentry's setsockopt.
+func setDuration[O ~int64, P durationOpt[O]](ep tcpip.Endpoint, v, min int, unit time.Duration) error {
+	if v < min {
+		return syscall.EINVAL
+	}
+	o := O(time.Duration(v) * unit)
+	return errno(ep.SetSockOpt(P(&o)))
+}
+
+// getDuration reads ep's option O in units.
+func getDuration[O ~int64, P durationOpt[O]](ep tcpip.Endpoint, unit time.Duration) (int, error) {
+	var o O
+	e := ep.GetSockOpt(P(&o))
+	return int(time.Duration(o) / unit), errno(e)
 }
 
 func boolInt(v bool) int {
@@ -491,19 +505,13 @@ func (b *backend) GetSockopt(fd agent.FD, name string) (int, error) {
 	case "TCP_MAXSEG":
 		return getInt(tcpip.MaxSegOption)
 	case "TCP_KEEPIDLE":
-		var o tcpip.KeepaliveIdleOption
-		e := s.ep.GetSockOpt(&o)
-		return int(time.Duration(o) / time.Second), errno(e)
+		return getDuration[tcpip.KeepaliveIdleOption](s.ep, time.Second)
 	case "TCP_KEEPINTVL":
-		var o tcpip.KeepaliveIntervalOption
-		e := s.ep.GetSockOpt(&o)
-		return int(time.Duration(o) / time.Second), errno(e)
+		return getDuration[tcpip.KeepaliveIntervalOption](s.ep, time.Second)
 	case "TCP_KEEPCNT":
 		return getInt(tcpip.KeepaliveCountOption)
 	case "TCP_USER_TIMEOUT":
-		var o tcpip.TCPUserTimeoutOption
-		e := s.ep.GetSockOpt(&o)
-		return int(time.Duration(o) / time.Millisecond), errno(e)
+		return getDuration[tcpip.TCPUserTimeoutOption](s.ep, time.Millisecond)
 	case "IP_TOS":
 		return getInt(tcpip.IPv4TOSOption)
 	case "IP_TTL":

@@ -30,7 +30,7 @@
 // without elements); 802.2 LLC and SNAP, spanning tree BPDUs, Cisco's UDLD,
 // DTP and CDP, PTP, LLDP, Ethernet loopback, MS NLB heartbeats; LACP and the
 // other slow protocols; EAPOL; ATA over Ethernet; IS-IS PDUs' headers (in
-// LLC and Cisco HDLC); PPPoE discovery and session packets; MPLS
+// LLC and Cisco HDLC); IPX (SAP and RIP); PPPoE discovery and session packets; MPLS
 // label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP
 // in IP); IPv6 with its extension headers; TCP with its options and the
 // first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with

@@ -393,13 +393,7 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 		b = append(b, " nd "...)
 		return appendInt(b, plen)
 	case 132:
-		if out, ok := sctpPrint(b, payload, plen, hdr); ok {
-			return out
-		}
-		if hdr.direct {
-			b = appendAddrs(b, hdr)
-			b = append(b, ' ')
-		}
+		return sctpPrint(b, payload, plen, hdr)
 	}
 	// Protocols the printer has no tcpdump grammar for: gopacket's summary when
 	// it decodes them, else tcpdump's "ip-proto-N LEN".
@@ -473,11 +467,11 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 
 // summarized reports whether the printer prints gopacket's summary for an IP
 // protocol: those tcpdump decodes too that the printer does not, or not
-// always (IGMP, RSVP, DCCP, SCTP to ForCES ports). For the others tcpdump prints
-// "ip-proto-N", and so does the printer.
+// always (IGMP, RSVP, DCCP). For the others tcpdump prints "ip-proto-N",
+// and so does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
-	case 2, 33, 46, 132:
+	case 2, 33, 46:
 		return true
 	}
 	return false

@@ -25,8 +25,8 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		}
 		control, hdrLen = uint16(data[2])|uint16(data[3])<<8, 4
 	}
-	if dsapField == 0xff && ssapField == 0xff {
-		return p.other(b, layers.LayerTypeLLC, data, length) // IPX
+	if dsapField == 0xff && ssapField == 0xff { // Novell's raw 802.3: IPX
+		return ipxPrint(b, data)
 	}
 	rest, n := data[hdrLen:], length-hdrLen
 	if control == 0x03 { // UI
@@ -47,7 +47,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 			}
 			return p.other(b, layers.LayerTypeLLC, data, length)
 		case dsap == 0xe0 && ssap == 0xe0: // IPX
-			return p.other(b, layers.LayerTypeLLC, data, length)
+			return ipxPrint(b, rest)
 		}
 	}
 	// Other LLC frames: the saps and the frame's kind (IEEE 802.2

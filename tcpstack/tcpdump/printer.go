@@ -336,6 +336,8 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 		return eapolPrint(b, rest)
 	case 0x88a2:
 		return p.aoePrint(b, rest, length)
+	case 0x8137:
+		return ipxPrint(b, rest)
 	case 0x880b: // PPP (print-ether.c's ethertype_print)
 		if length == 0 {
 			return b

@@ -19,22 +19,19 @@ var sctpForCES = map[uint16]string{6704: "ForCES HP", 6705: "ForCES MP", 6706: "
 
 // sctpPrint prints an SCTP packet: the common header (RFC 9260 section
 // 3.1) and its chunks (section 3.2: type, flags, length, padded to 4
-// bytes). ok is false for ForCES messages, which the printer does not
-// decode.
-func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) {
+// bytes). A ForCES message in a DATA chunk (RFC 5811) is not decoded:
+// tcpdump prints its type on a line of its own.
+func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) []byte {
 	const proto = "sctp"
 	if length < 12 {
 		b = append(b, "truncated-sctp - "...)
 		b = appendInt(b, 12-length)
-		return append(b, " bytes missing!"...), true
+		return append(b, " bytes missing!"...)
 	}
 	if len(data) < 12 {
-		return appendTrunc(b, proto), true
+		return appendTrunc(b, proto)
 	}
 	sport, dport := be16(data), be16(data[2:])
-	if sctpForCES[sport] != "" || sctpForCES[dport] != "" {
-		return b, false
-	}
 	b = AppendAddr(b, hdr.src)
 	b = append(b, '.')
 	b = appendUint(b, uint64(sport))
@@ -43,6 +40,13 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 	b = append(b, '.')
 	b = appendUint(b, uint64(dport))
 	b = append(b, ": sctp"...)
+	for _, port := range [2]uint16{sport, dport} {
+		if name := sctpForCES[port]; name != "" {
+			b = append(b, '[')
+			b = append(b, name...)
+			b = append(b, ']')
+		}
+	}
 	data, remain := data[12:], length-12
 	sep := " ("
 	bogus := func(b []byte, n int) []byte {
@@ -54,10 +58,10 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 		if remain < 4 {
 			b = append(b, sep...)
 			b = appendInt(b, count)
-			return append(b, ") [chunk descriptor cut off at end of packet]"...), true
+			return append(b, ") [chunk descriptor cut off at end of packet]"...)
 		}
 		if len(data) < 4 {
-			return appendTrunc(b, proto), true
+			return appendTrunc(b, proto)
 		}
 		clen := int(be16(data[2:]))
 		if clen < 4 {
@@ -65,7 +69,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			b = appendInt(b, count)
 			b = append(b, ") [Bad chunk length "...)
 			b = appendInt(b, clen)
-			return append(b, ", < size of chunk descriptor]"...), true
+			return append(b, ", < size of chunk descriptor]"...)
 		}
 		align := (4 - clen%4) % 4
 		if remain < align {
@@ -73,10 +77,10 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			b = appendInt(b, count)
 			b = append(b, ") [Bad chunk length "...)
 			b = appendInt(b, clen)
-			return append(b, ", > remaining data in packet]"...), true
+			return append(b, ", > remaining data in packet]"...)
 		}
 		if len(data) < clen {
-			return appendTrunc(b, proto), true
+			return appendTrunc(b, proto)
 		}
 		id, flags := uint32(data[0]), data[1]
 		body := data[4:clen]
@@ -100,12 +104,9 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 				b = append(b, ' ')
 			}
 			if len(body) < 12 {
-				return bogus(b, clen), true
+				return bogus(b, clen)
 			}
 			ppid := be32(body[8:])
-			if ppid >= 21 && ppid <= 23 {
-				return b, false // ForCES
-			}
 			b = append(b, "[TSN: "...)
 			b = appendUint(b, uint64(be32(body)))
 			b = append(b, "] [SID: "...)
@@ -116,11 +117,11 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			b = appendTokHex(b, sctpPPIDs, ppid, "0x", 1, "")
 			b = append(b, "] "...)
 			if len(body) == 12 {
-				return bogus(b, clen), true
+				return bogus(b, clen)
 			}
 		case 1, 2: // INIT, INIT ACK (sections 3.3.2, 3.3.3)
 			if len(body) < 16 {
-				return bogus(b, clen), true
+				return bogus(b, clen)
 			}
 			b = append(b, "[init tag: "...)
 			b = appendUint(b, uint64(be32(body)))
@@ -135,7 +136,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			b = append(b, "] "...)
 		case 3: // SACK (section 3.3.4)
 			if len(body) < 12 {
-				return bogus(b, clen), true
+				return bogus(b, clen)
 			}
 			cum, gaps, dups := be32(body), int(be16(body[8:])), int(be16(body[10:]))
 			b = append(b, "[cum ack "...)
@@ -152,7 +153,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			rest := body[12:]
 			for i := 0; len(rest) != 0 && i < gaps; i++ {
 				if len(rest) < 4 {
-					return bogus(b, clen), true
+					return bogus(b, clen)
 				}
 				b = append(b, " [gap ack block #"...)
 				b = appendInt(b, i+1)
@@ -165,7 +166,7 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 			}
 			for i := 0; len(rest) != 0 && i < dups; i++ {
 				if len(rest) < 4 {
-					return bogus(b, clen), true
+					return bogus(b, clen)
 				}
 				b = append(b, " [dup TSN #"...)
 				b = appendInt(b, i+1)
@@ -179,10 +180,10 @@ func sctpPrint(b []byte, data []byte, length int, hdr *ipHeader) ([]byte, bool) 
 		sep = ", ("
 		if align != 0 {
 			if len(data) < align {
-				return appendTrunc(b, proto), true
+				return appendTrunc(b, proto)
 			}
 			data, remain = data[align:], remain-align
 		}
 	}
-	return b, true
+	return b
 }

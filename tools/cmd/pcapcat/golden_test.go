@@ -152,6 +152,9 @@ var corpusGolden = []struct {
 	{"ldp-common-session.pcap", true},            // LDP over UDP and TCP
 	{"ldp-infinite-loop.pcap", true},             // LDP, too short to print
 	{"rpki-rtr-oobr.pcap", true},                 // RPKI-RTR
+	{"ipx.pcap", false},                          // IPX in LLC: SAP, RIP, NetBIOS
+	{"ipx-invalid-length.pcap", false},           // IPX, damaged
+	{"forces1.pcap", false},                      // SCTP to ForCES ports
 }
 
 // corpusGoldenV are the captures of tcpdump's corpus whose -v output

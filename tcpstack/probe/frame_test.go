@@ -81,18 +81,17 @@ func TestFrameString(t *testing.T) {
 	}
 }
 
+// icmpError returns an ICMP error of type typ and code from testDst
+// quoting syn's IP header and first 8 octets.
+func icmpError(syn Frame, typ hdr.ICMPv4Type, code uint8) Frame {
+	icmp := hdr.AppendICMPv4(nil, &hdr.ICMPv4Fields{Type: typ, Code: code, Payload: syn.Raw[:28]})
+	ip := hdr.AppendIPv4(nil, &hdr.IPv4Fields{TTL: 64, Protocol: hdr.IPProtocolICMP, Src: testDst, Dst: testSrc, PayloadLen: len(icmp)})
+	return decodeFrame(append(ip, icmp...), time.Time{}, In)
+}
+
 // icmpUnreachable returns a port unreachable from testDst quoting syn.
 func icmpUnreachable(syn Frame) Frame {
-	icmp := []byte{3, 3, 0, 0, 0, 0, 0, 0}
-	icmp = append(icmp, syn.Raw[:28]...)
-	binary.BigEndian.PutUint16(icmp[2:], hdr.Checksum(icmp, 0))
-	ip := make([]byte, 20, 20+len(icmp))
-	ip[0], ip[8], ip[9] = 0x45, 64, protoICMP
-	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(icmp)))
-	copy(ip[12:], testDst.AsSlice())
-	copy(ip[16:], testSrc.AsSlice())
-	binary.BigEndian.PutUint16(ip[10:], hdr.Checksum(ip, 0))
-	return decodeFrame(append(ip, icmp...), time.Time{}, In)
+	return icmpError(syn, hdr.ICMPv4DstUnreachable, hdr.ICMPv4PortUnreachable)
 }
 
 func TestICMPQuoted(t *testing.T) {
@@ -122,13 +121,7 @@ func otherFrames(t *testing.T) []struct {
 } {
 	syn := build(t, Segment{SrcPort: 40000, DstPort: 81, Flags: tcp.FlagSYN, Seq: 7})
 	unreach := icmpUnreachable(syn)
-	icmp := func(typ, code byte) Frame {
-		return withIP(unreach, func(ip []byte) []byte {
-			ip[20], ip[21], ip[22], ip[23] = typ, code, 0, 0
-			binary.BigEndian.PutUint16(ip[22:], hdr.Checksum(ip[20:], 0))
-			return ip
-		})
-	}
+	icmp := func(typ hdr.ICMPv4Type, code uint8) Frame { return icmpError(syn, typ, code) }
 	frag := func(off uint16) Frame {
 		return withIP(syn, func(ip []byte) []byte {
 			binary.BigEndian.PutUint16(ip[6:], off)

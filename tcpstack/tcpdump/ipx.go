@@ -3,9 +3,12 @@ package tcpdump
 // ipxPrint prints an IPX packet (Novell's IPX specification) as tcpdump's
 // ipx_print does: the addresses and sockets, then by destination socket the
 // SAP and RIP messages, the other sockets' names and lengths, and EIGRP.
-func ipxPrint(b []byte, data []byte) []byte {
+// With -e the "IPX" is left to the caller.
+func (p *Printer) ipxPrint(b []byte, data []byte) []byte {
 	const header = 30
-	b = append(b, "IPX "...)
+	if !p.LinkHeader {
+		b = append(b, "IPX "...)
+	}
 	if len(data) < 30 {
 		return appendTrunc(b, "ipx")
 	}

@@ -6,26 +6,44 @@ package tcpdump
 var isisPDUTypes = map[uint8]string{15: "L1 Lan IIH", 16: "L2 Lan IIH", 17: "p2p IIH", 18: "L1 LSP",
 	20: "L2 LSP", 24: "L1 CSNP", 25: "L2 CSNP", 26: "L1 PSNP", 27: "L2 PSNP"}
 
+// nlpidNames are tcpdump's names of NLPIDs (ISO/IEC TR 9577).
+var nlpidNames = map[uint8]string{0x00: "NULL", 0x08: "Q.933", 0x09: "LMI", 0x80: "SNAP", 0x81: "CLNP",
+	0x82: "ES-IS", 0x83: "IS-IS", 0x84: "CONS", 0x85: "IDRP", 0xc1: "ISIS_SPB", 0xb1: "FRF.15", 0xcc: "IPv4",
+	0xcf: "PPP", 0x8a: "X25 ES-IS", 0x8e: "IPv6"}
+
 // isoclnsPrint prints an OSI network-layer PDU that starts with its NLPID
 // (ISO/IEC TR 9577), as tcpdump's isoclns_print does, for the NLPIDs the
-// printer knows (IS-IS); ok is false for the others.
-func isoclnsPrint(b []byte, data []byte, length int) (out []byte, ok bool) {
-	if len(data) < 1 || data[0] != 0x83 {
+// printer knows (IS-IS); ok is false for the others. With -e the NLPID
+// comes first.
+func (p *Printer) isoclnsPrint(b []byte, data []byte, length int) (out []byte, ok bool) {
+	if len(data) < 1 {
+		return appendTrunc(b, "isoclns"), true
+	}
+	if p.LinkHeader {
+		b = append(b, "OSI NLPID "...)
+		b = append(b, tokStr(nlpidNames, data[0], "Unknown")...)
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(data[0]), 2)
+		b = append(b, "): "...)
+	}
+	if data[0] != 0x83 {
 		return b, false
 	}
-	return isisPrint(b, data, length), true
+	return p.isisPrint(b, data, length), true
 }
 
 // isisPrint prints an IS-IS PDU (ISO/IEC 10589 section 9): the common
 // header (section 9.5) checked as tcpdump checks it, then the PDU type
 // and, by type, the source, LAN or LSP ID, priority, sequence number and
 // lifetime.
-func isisPrint(b []byte, data []byte, length int) []byte {
+func (p *Printer) isisPrint(b []byte, data []byte, length int) []byte {
 	const common = 8
 	if len(data) < common || length < common {
 		return appendTrunc(b, "isis")
 	}
-	b = append(b, "IS-IS"...)
+	if !p.LinkHeader {
+		b = append(b, "IS-IS"...)
+	}
 	fixedLen, version, idLen, typ, pduVersion, maxArea := int(data[1]), data[2], data[3], data[4], data[5], data[7]
 	if version != 1 {
 		b = append(b, "version "...)
@@ -56,7 +74,9 @@ func isisPrint(b []byte, data []byte, length int) []byte {
 	if maxArea == 255 {
 		return append(b, "bad packet -- 255 areas"...)
 	}
-	b = append(b, ", "...)
+	if !p.LinkHeader {
+		b = append(b, ", "...)
+	}
 	b = appendTok(b, isisPDUTypes, typ, "unknown PDU-Type ", "")
 	var hdr int // the fixed header after the common one
 	switch typ {

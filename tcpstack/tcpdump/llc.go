@@ -11,7 +11,7 @@ import "github.com/gopacket/gopacket/layers"
 // (bounded by the 802.3 length field); src and dst are the MAC addresses
 // of the frame, or nil.
 func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte {
-	if p.LinkHeader || len(data) < 3 || length < 3 {
+	if len(data) < 3 || length < 3 {
 		return p.other(b, layers.LayerTypeLLC, data, length)
 	}
 	dsapField, ssapField := data[0], data[1]
@@ -26,13 +26,33 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		control, hdrLen = uint16(data[2])|uint16(data[3])<<8, 4
 	}
 	if dsapField == 0xff && ssapField == 0xff { // Novell's raw 802.3: IPX
-		return ipxPrint(b, data)
+		if p.LinkHeader {
+			b = append(b, "IPX 802.3: "...)
+		}
+		return p.ipxPrint(b, data)
+	}
+	if p.LinkHeader {
+		// IEEE 802.2 section 3.3: the I/G bit of the DSAP, the C/R bit
+		// of the SSAP, and the control field (one byte for U frames).
+		b = append(b, "LLC, dsap "...)
+		b = append(b, tokStr(llcSAPs, dsap, "Unknown")...)
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(dsap), 2)
+		b = append(b, [2]string{") Individual", ") Group"}[dsapField&1]...)
+		b = append(b, ", ssap "...)
+		b = append(b, tokStr(llcSAPs, ssap, "Unknown")...)
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(ssap), 2)
+		b = append(b, [2]string{") Command", ") Response"}[ssapField&1]...)
+		b = append(b, ", ctrl 0x"...)
+		b = appendHex(b, uint64(control), 2*hdrLen-4)
+		b = append(b, ": "...)
 	}
 	rest, n := data[hdrLen:], length-hdrLen
 	if control == 0x03 { // UI
 		switch {
 		case dsap == 0xaa && ssap == 0xaa: // SNAP (RFC 1042)
-			if out, ok := p.snap(b, rest, n, src, dst); ok {
+			if out, ok := p.snap(b, rest, n, src, dst); ok || p.LinkHeader {
 				return out
 			}
 			return p.other(b, layers.LayerTypeLLC, data, length)
@@ -42,12 +62,15 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 			d := p.decodeAs(p.decoder(p.depth), 0x0800, rest)
 			return p.ip4(b, d, rest, n)
 		case dsap == 0xfe && ssap == 0xfe: // OSI
-			if out, ok := isoclnsPrint(b, rest, n); ok {
+			if out, ok := p.isoclnsPrint(b, rest, n); ok || p.LinkHeader {
 				return out
 			}
 			return p.other(b, layers.LayerTypeLLC, data, length)
 		case dsap == 0xe0 && ssap == 0xe0: // IPX
-			return ipxPrint(b, rest)
+			if p.LinkHeader {
+				b = append(b, "IPX 802.2: "...)
+			}
+			return p.ipxPrint(b, rest)
 		}
 	}
 	// Other LLC frames: the saps and the frame's kind (IEEE 802.2
@@ -68,7 +91,9 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		}
 		return append(b, '?')
 	}
-	if src != nil && dst != nil {
+	switch {
+	case p.LinkHeader: // the saps are in the LLC header above
+	case src != nil && dst != nil:
 		b = AppendMAC(b, src)
 		b = append(b, ' ')
 		if ssap != dsap {
@@ -80,7 +105,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 		b = append(b, ' ')
 		b = sapName(b, dsap, "Unknown DSAP 0x")
 		b = append(b, ' ')
-	} else {
+	default:
 		if ssap != dsap {
 			b = sapName(b, ssap, "Unknown SSAP 0x")
 			b = append(b, " > "...)
@@ -149,6 +174,32 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 	oui := uint32(data[0])<<16 | uint32(data[1])<<8 | uint32(data[2])
 	pid := be16(data[3:])
 	data, length = data[5:], length-5
+	if p.LinkHeader {
+		b = append(b, "oui "...)
+		b = append(b, tokStr(ouiNames, oui, "Unknown")...)
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(oui), 6)
+		b = append(b, "), "...)
+		if oui == 0 {
+			b = append(b, "ethertype "...)
+			b = append(b, etherTypeName(pid)...)
+		} else {
+			b = append(b, "pid "...)
+			switch oui {
+			case 0x00000c:
+				b = append(b, tokStr(snapCiscoPIDs, pid, "Unknown")...)
+			case 0x0080c2:
+				b = append(b, tokStr(snapBridgedPIDs, pid, "Unknown")...)
+			default:
+				b = append(b, "Unknown"...)
+			}
+		}
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(pid), 4)
+		b = append(b, "), length "...)
+		b = appendUint(b, uint64(uint32(length)))
+		b = append(b, ": "...)
+	}
 	var pidName string
 	switch oui {
 	case 0x000000, 0x0000f8, 0x080007: // Ethernet types
@@ -178,6 +229,9 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 			return b, false
 		}
 		pidName = snapCiscoPIDs[pid]
+	}
+	if p.LinkHeader {
+		return b, false // the header is printed; tcpdump dumps the rest
 	}
 	if src != nil && dst != nil {
 		b = AppendMAC(b, src)

@@ -359,7 +359,7 @@ func (p *Printer) chdlcPrint(b []byte, data []byte, length int) []byte {
 		if len(data) >= 2 && (data[1] == 0x81 || data[1] == 0x82 || data[1] == 0x83) {
 			data, length = data[1:], length-1
 		}
-		if out, ok := isoclnsPrint(b, data, length); ok {
+		if out, ok := p.isoclnsPrint(b, data, length); ok {
 			return out
 		}
 	}

@@ -250,8 +250,9 @@ func (p *Printer) ether(b []byte, d *Decoder, data []byte, length int) []byte {
 	length -= 14
 	if typ <= 1500 {
 		if p.LinkHeader {
+			// The length field bounds the frame when it is shorter.
 			b = append(b, "802.3, length "...)
-			b = appendInt(b, length+14)
+			b = appendInt(b, min(int(typ), length))
 			b = append(b, ": "...)
 		}
 		return p.lengthLLC(b, typ, rest, length, e.SrcMAC, e.DstMAC)
@@ -337,7 +338,7 @@ func (p *Printer) etherPayload(b []byte, d *Decoder, typ uint16, rest []byte, le
 	case 0x88a2:
 		return p.aoePrint(b, rest, length)
 	case 0x8137:
-		return ipxPrint(b, rest)
+		return p.ipxPrint(b, rest)
 	case 0x880b: // PPP (print-ether.c's ethertype_print)
 		if length == 0 {
 			return b
@@ -411,6 +412,8 @@ func etherTypeName(t uint16) string {
 		return "IPX"
 	case 0x88a2:
 		return "AoE"
+	case 0xfefe:
+		return "OSI"
 	case 0x8847:
 		return "MPLS unicast"
 	case 0x8848:

@@ -120,9 +120,9 @@ var corpusGolden = []struct {
 	{"ptp_v2_1.pcap", true},                      // PTP 2.1
 	{"status_code-1.pcap", false},                // radiotap, 802.11 authentication
 	{"reason_code-13.pcap", false},               // radiotap, 802.11 deauthentication
-	{"802.1w_rapid_STP.pcap", false},             // LLC, RSTP
-	{"MSTP_Intra-Region_BPDUs.pcap", false},      // MSTP
-	{"UDLD.pcap", false},                         // SNAP, UDLD
+	{"802.1w_rapid_STP.pcap", true},              // LLC, RSTP
+	{"MSTP_Intra-Region_BPDUs.pcap", true},       // MSTP
+	{"UDLD.pcap", true},                          // SNAP, UDLD
 	{"rpvstp-trunk-native-vid5.pcap", false},     // PVST+, DTP
 	{"mptcp-v1.pcap", true},                      // multipath TCP options
 	{"espudp1.pcap", true},                       // ESP in UDP
@@ -143,8 +143,8 @@ var corpusGolden = []struct {
 	{"AoE_Linux.pcap", true},                     // ATA over Ethernet
 	{"aoe-oobr-1.pcap", true},                    // ATA over Ethernet, damaged
 	{"HSRP_coup.pcap", true},                     // HSRP
-	{"ISIS_external_lsp.pcap", false},            // IS-IS in LLC: LSP, CSNP, LAN hellos
-	{"ISIS_p2p_adjacency.pcap", false},           // IS-IS in Cisco HDLC: p2p hellos, PSNP
+	{"ISIS_external_lsp.pcap", true},             // IS-IS in LLC: LSP, CSNP, LAN hellos
+	{"ISIS_p2p_adjacency.pcap", true},            // IS-IS in Cisco HDLC: p2p hellos, PSNP
 	{"babel.pcap", false},                        // Babel
 	{"babel_auth.pcap", true},                    // Babel with a trailer (HMAC)
 	{"sflow-print-v6.pcap", true},                // sFlow, IPv6 agent
@@ -152,8 +152,8 @@ var corpusGolden = []struct {
 	{"ldp-common-session.pcap", true},            // LDP over UDP and TCP
 	{"ldp-infinite-loop.pcap", true},             // LDP, too short to print
 	{"rpki-rtr-oobr.pcap", true},                 // RPKI-RTR
-	{"ipx.pcap", false},                          // IPX in LLC: SAP, RIP, NetBIOS
-	{"ipx-invalid-length.pcap", false},           // IPX, damaged
+	{"ipx.pcap", true},                           // IPX in LLC: SAP, RIP, NetBIOS
+	{"ipx-invalid-length.pcap", true},            // IPX, damaged
 	{"forces1.pcap", false},                      // SCTP to ForCES ports
 }
 

@@ -75,15 +75,10 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
-// header builds a segment with raw option bytes (padded to 4 with zeros).
+// header builds an ACK segment with raw option bytes (padded to 4 with
+// zeros).
 func header(opts []byte) []byte {
-	for len(opts)%4 != 0 {
-		opts = append(opts, 0)
-	}
-	b := make([]byte, 20, 20+len(opts))
-	b[12] = byte((20+len(opts))/4) << 4
-	b[13] = byte(FlagACK)
-	return append(b, opts...)
+	return hdr.AppendTCP(nil, &hdr.TCPFields{Flags: hdr.TCPFlagACK, Options: opts})
 }
 
 // TestParseOptions covers RFC9293 §3.1: options in any order and alignment

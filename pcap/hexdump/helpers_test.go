@@ -119,16 +119,6 @@ func runTool(t *testing.T, path string, args ...string) []byte {
 	return out
 }
 
-// writeFile writes b to a new file in the test's temporary directory.
-func writeFile(t *testing.T, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // writePcap writes, with pcaptest (gopacket's pcapgo), a classic pcap file
 // (microsecond time stamps) with one packet per element of packets, on link
 // type 1 (Ethernet), so that "tcpdump -xx" dumps every byte.

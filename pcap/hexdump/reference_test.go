@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"tcpregress.dev/pcap/pcaptest"
 )
 
 // The tests in this file compare the output byte for byte with the reference
@@ -15,7 +17,7 @@ import (
 func TestCanonicalMatchesHexdump(t *testing.T) {
 	hd := requireTool(t, "hexdump", "bsdextrautils")
 	for _, in := range testInputs(t, 40) {
-		path := writeFile(t, "in.bin", in.data)
+		path := pcaptest.TempFile(t, "in.bin", in.data)
 		for _, verbose := range []bool{false, true} {
 			args := []string{"-C", path}
 			if verbose {
@@ -31,7 +33,7 @@ func TestCanonicalMatchesHexdump(t *testing.T) {
 func TestXXDMatchesXXD(t *testing.T) {
 	x := requireTool(t, "xxd", "xxd")
 	for _, in := range testInputs(t, 40) {
-		path := writeFile(t, "in.bin", in.data)
+		path := pcaptest.TempFile(t, "in.bin", in.data)
 		want := runTool(t, x, path)
 		got := Format(in.data, XXD)
 		diffLines(t, in.name, []byte(got), want)
@@ -45,7 +47,7 @@ func TestSkipMatches(t *testing.T) {
 	x := requireTool(t, "xxd", "xxd")
 	r := testRand(t)
 	data := append(make([]byte, 200), randomBytes(r, 300)...)
-	path := writeFile(t, "in.bin", data)
+	path := pcaptest.TempFile(t, "in.bin", data)
 	for _, skip := range []int{1, 7, 16, 100, 250, 499} {
 		s := strconv.Itoa(skip)
 		o := Options{Offset: int64(skip)}
@@ -65,7 +67,7 @@ func TestWideOffsetsMatch(t *testing.T) {
 	x := requireTool(t, "xxd", "xxd")
 	const skip = 1<<32 - 40
 	tail := randomBytes(testRand(t), 100)
-	path := writeFile(t, "sparse.bin", nil)
+	path := pcaptest.TempFile(t, "sparse.bin", nil)
 	f, err := os.OpenFile(path, os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestReverseReadsTools(t *testing.T) {
 	var packets [][]byte
 	var all []byte
 	for _, in := range ins {
-		path := writeFile(t, "in.bin", in.data)
+		path := pcaptest.TempFile(t, "in.bin", in.data)
 		for _, args := range [][]string{{hd, "-C", path}, {hd, "-C", "-v", path}, {x, path}} {
 			dump := runTool(t, args[0], args[1:]...)
 			got, err := Parse(bytes.NewReader(dump))

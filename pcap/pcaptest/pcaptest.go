@@ -1,13 +1,15 @@
-// Package pcaptest writes capture files for tests: classic pcap files
+// Package pcaptest writes the input files of tests: classic pcap files
 // (microsecond time stamps) made with gopacket's pure-Go writer, so that the
 // code under test (the pcap binding's readers, the hexdump views, the tools,
 // tcpdump run on the engine's segments) reads a file that neither it nor
-// libpcap wrote, and a test that only writes a capture needs no cgo.
+// libpcap wrote, and a test that only writes a capture needs no cgo; and
+// plain files of bytes, for the hexdump library and command.
 package pcaptest
 
 import (
 	"bytes"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -47,4 +49,16 @@ func WritePcap(t testing.TB, path string, lt layers.LinkType, snaplen uint32, re
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TempFile writes b to a new file called name in the test's temporary
+// directory and returns its path. It fails the test if the file cannot be
+// written.
+func TempFile(t testing.TB, name string, b []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

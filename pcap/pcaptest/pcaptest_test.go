@@ -50,3 +50,14 @@ func TestWritePcap(t *testing.T) {
 		t.Error("a record after the last")
 	}
 }
+
+// TestTempFile: the bytes are in a file of that name, each call in a
+// directory of its own.
+func TestTempFile(t *testing.T) {
+	a := pcaptest.TempFile(t, "in.bin", []byte("abc"))
+	b := pcaptest.TempFile(t, "in.bin", nil)
+	got, err := os.ReadFile(a)
+	if err != nil || string(got) != "abc" || filepath.Base(a) != "in.bin" || a == b {
+		t.Fatalf("%s: %q, %v; second file %s", a, got, err, b)
+	}
+}

@@ -27,15 +27,6 @@ func runCLI(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	return code, stdout.String(), stderr.String()
 }
 
-func writeFile(t *testing.T, name string, b []byte) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // testData has a run of equal lines for '*' and random bytes.
 func testData() []byte {
 	return append(append(make([]byte, 100), clitest.RandomBytes(1, 700)...), bytes.Repeat([]byte{'x'}, 77)...)
@@ -43,7 +34,7 @@ func testData() []byte {
 
 func TestDumpFile(t *testing.T) {
 	data := testData()
-	path := writeFile(t, "data.bin", data)
+	path := pcaptest.TempFile(t, "data.bin", data)
 	for _, s := range hexdump.Styles() {
 		code, out, errOut := runCLI(t, nil, "--style="+s.String(), path)
 		if code != 0 || errOut != "" {
@@ -71,7 +62,7 @@ func TestDumpStdin(t *testing.T) {
 
 func TestDumpConcatenatesFiles(t *testing.T) {
 	a, b := clitest.RandomBytes(2, 21), clitest.RandomBytes(3, 50)
-	pa, pb := writeFile(t, "a", a), writeFile(t, "b", b)
+	pa, pb := pcaptest.TempFile(t, "a", a), pcaptest.TempFile(t, "b", b)
 	// stdin in the middle, as hexdump and cat allow.
 	stdin := []byte("from stdin")
 	code, out, errOut := runCLI(t, stdin, "--style=xxd", pa, "-", pb)
@@ -83,7 +74,7 @@ func TestDumpConcatenatesFiles(t *testing.T) {
 
 func TestSkipLength(t *testing.T) {
 	data := testData()
-	path := writeFile(t, "data.bin", data)
+	path := pcaptest.TempFile(t, "data.bin", data)
 	tests := []struct {
 		args      []string
 		skip, end int
@@ -117,7 +108,7 @@ func TestSkipLength(t *testing.T) {
 // same on every line when the input size is known, also after -s.
 func TestPaneOffsetWidth(t *testing.T) {
 	data := clitest.RandomBytes(8, 0x10010)
-	path := writeFile(t, "big.bin", data)
+	path := pcaptest.TempFile(t, "big.bin", data)
 	for _, args := range [][]string{{path}, {"-s", "0x20", path}, {"-s", "0x20", "-n", "0xffe1", path}, {"-s", "0x20", "-n", "0xffe0", path}} {
 		code, out, errOut := runCLI(t, nil, args...)
 		if code != 0 {
@@ -139,7 +130,7 @@ func TestPaneOffsetWidth(t *testing.T) {
 // TestMatchesTools compares with the reference tools given the same flags.
 func TestMatchesTools(t *testing.T) {
 	data := testData()
-	path := writeFile(t, "data.bin", data)
+	path := pcaptest.TempFile(t, "data.bin", data)
 	tests := []struct {
 		tool, pkg string
 		ours      []string
@@ -174,7 +165,7 @@ func TestMatchesTools(t *testing.T) {
 
 func TestReverseRoundTrip(t *testing.T) {
 	data := testData()
-	path := writeFile(t, "data.bin", data)
+	path := pcaptest.TempFile(t, "data.bin", data)
 	for _, args := range [][]string{{"--style=pane"}, {"--style=tshark"}, {"-C"}, {"-C", "-v"}, {"--style=xxd"}, {"--style=tcpdump"}, {"-X"}, {"-C", "-s", "9"}} {
 		code, dump, errOut := runCLI(t, nil, append(args, path)...)
 		if code != 0 {
@@ -189,7 +180,7 @@ func TestReverseRoundTrip(t *testing.T) {
 		if code != 0 || got != string(want) {
 			t.Errorf("%q | hexdump -r: exit %d, stderr %q, %d bytes, want %d", args, code, errOut, len(got), len(want))
 		}
-		dumpPath := writeFile(t, "dump.txt", []byte(dump))
+		dumpPath := pcaptest.TempFile(t, "dump.txt", []byte(dump))
 		code, got, errOut = runCLI(t, nil, "--reverse", dumpPath)
 		if code != 0 || got != string(want) {
 			t.Errorf("hexdump -r %q dump: exit %d, stderr %q", args, code, errOut)
@@ -198,7 +189,7 @@ func TestReverseRoundTrip(t *testing.T) {
 }
 
 func TestReverseBadDump(t *testing.T) {
-	path := writeFile(t, "bad.txt", []byte("00000000: 4142 4344  ABCD\n00000008: 4546  EF\n"))
+	path := pcaptest.TempFile(t, "bad.txt", []byte("00000000: 4142 4344  ABCD\n00000008: 4546  EF\n"))
 	code, out, errOut := runCLI(t, nil, "-r", path)
 	if code != 1 || out != "ABCD" { // the bytes before the bad line, as xxd -r
 		t.Errorf("exit %d, output %q; want 1 and the bytes before line 2", code, out)
@@ -213,7 +204,7 @@ func TestReverseBadDump(t *testing.T) {
 }
 
 func TestMissingFile(t *testing.T) {
-	good := writeFile(t, "good", []byte("abc"))
+	good := pcaptest.TempFile(t, "good", []byte("abc"))
 	missing := filepath.Join(t.TempDir(), "missing.bin")
 	for _, args := range [][]string{{missing}, {good, missing}, {"-r", missing}, {"--pcap", missing}} {
 		code, out, errOut := runCLI(t, nil, args...)
@@ -265,7 +256,7 @@ func TestHelpAndVersion(t *testing.T) {
 // with "hexdump big | head": a quiet success.
 func TestClosedPipe(t *testing.T) {
 	w := clitest.ClosedPipe(t)
-	path := writeFile(t, "big", clitest.RandomBytes(4, 1<<20))
+	path := pcaptest.TempFile(t, "big", clitest.RandomBytes(4, 1<<20))
 	var stderr bytes.Buffer
 	if code := run([]string{path}, os.Stdin, w, &stderr); code != 0 || stderr.Len() != 0 {
 		t.Errorf("exit %d, stderr %q; want 0 and nothing", code, stderr.String())
@@ -273,7 +264,7 @@ func TestClosedPipe(t *testing.T) {
 }
 
 func TestLogging(t *testing.T) {
-	path := writeFile(t, "data", []byte("abc"))
+	path := pcaptest.TempFile(t, "data", []byte("abc"))
 	code, _, errOut := runCLI(t, nil, "--log-level=debug", "--log-format=json", path)
 	if code != 0 || !strings.Contains(errOut, `"level":"debug"`) || !strings.Contains(errOut, `"style":"pane"`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
@@ -344,7 +335,7 @@ func TestPcap(t *testing.T) {
 		t.Errorf("stdin and file: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 	// Not a capture.
-	notPcap := writeFile(t, "text.pcap", []byte("this is not a capture file, just text"))
+	notPcap := pcaptest.TempFile(t, "text.pcap", []byte("this is not a capture file, just text"))
 	code, _, errOut = runCLI(t, nil, "--pcap", notPcap)
 	if code != 1 || !strings.HasPrefix(errOut, "hexdump: "+notPcap+": ") {
 		t.Errorf("not a capture: exit %d, stderr %q", code, errOut)

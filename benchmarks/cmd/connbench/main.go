@@ -55,8 +55,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(stderr, "connbench: needs root: it creates network namespaces and veth pairs and captures with libpcap (run it with sudo)")
+	if !cmdline.IsRoot("connbench", stderr) {
 		return 1
 	}
 	if o.ScaleConns > 0 && slices.Contains(which, "scale") {

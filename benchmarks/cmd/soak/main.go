@@ -83,8 +83,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "soak: -duration (%v) must be at least two -interval (%v), and -churners at least 1\n", o.duration, o.interval)
 		return 2
 	}
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(stderr, "soak: needs root: it creates network namespaces and captures with libpcap (run it with sudo)")
+	if !cmdline.IsRoot("soak", stderr) {
 		return 1
 	}
 	stop := netns.HandleSignals()

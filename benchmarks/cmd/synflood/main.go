@@ -86,8 +86,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	o.maxRSS = int64(maxRSSMiB) << 20
-	if os.Geteuid() != 0 {
-		fmt.Fprintln(stderr, "synflood: needs root: it creates network namespaces and captures with libpcap (run it with sudo)")
+	if !cmdline.IsRoot("synflood", stderr) {
 		return 1
 	}
 	stop := netns.HandleSignals()

@@ -1,12 +1,14 @@
 // Package cmdline is what the benchmark commands' command lines share: the
-// standard flag package, a usage text around the flags' defaults, and exit
-// code 0 after -h and 2 on a usage error.
+// standard flag package, a usage text around the flags' defaults, exit
+// code 0 after -h and 2 on a usage error, and the check for root.
 package cmdline
 
 import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"os"
 )
 
 // ErrReported is Parse's error for a bad flag, which the flag set has
@@ -38,4 +40,15 @@ func ExitCode(err error) int {
 		return 0
 	}
 	return 2
+}
+
+// IsRoot reports whether the command runs as root, which the commands
+// that build network namespaces need; when it does not, it tells stderr
+// so, in the name of the command.
+func IsRoot(name string, stderr io.Writer) bool {
+	if os.Geteuid() == 0 {
+		return true
+	}
+	fmt.Fprintf(stderr, "%s: needs root: it creates network namespaces and veth pairs and captures with libpcap (run it with sudo)\n", name)
+	return false
 }

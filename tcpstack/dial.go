@@ -70,6 +70,13 @@ type DialOptions struct {
 	// in their IP header; a route the peer sends does not replace it
 	// (MUST-52).
 	SourceRoute []byte
+	// Opened, when set, is called with the connection as soon as it
+	// exists, before its first SYN is sent and before DialTCPOptions
+	// returns, so that a caller dialling in the background can read the
+	// handshake's progress ([Conn.Info]) at once. It is called with the
+	// stack locked: it must only record the connection, not call its
+	// methods.
+	Opened func(*Conn)
 }
 
 // DialTCPOptions is DialTCP with the options of o.
@@ -152,6 +159,9 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	if route != nil {
 		c.setRoute(route)
 		c.appRoute = true
+	}
+	if o.Opened != nil {
+		o.Opened(c)
 	}
 	s.conns[fourTuple{local, remote}] = c
 	s.flush(c, now)

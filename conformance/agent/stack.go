@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -64,25 +65,49 @@ type stackSock struct {
 }
 
 // stackDial is a non-blocking connect: its goroutine sets conn and err,
-// then closes done; cancel ends the handshake (close in SYN-SENT).
+// then closes done; cancel ends the handshake (close in SYN-SENT). opened
+// is the connection from the moment it exists (before its SYN), for the
+// handshake's state while the goroutine runs.
 type stackDial struct {
 	done   chan struct{}
 	cancel context.CancelFunc
+	opened atomic.Pointer[tcpstack.Conn]
 	conn   *tcpstack.Conn
 	err    error
 }
 
-// settle takes in the result of a non-blocking connect that has ended.
+// Test hooks, when set: stackDialHook is called by a non-blocking
+// connect's goroutine after the handshake ended and before it reports the
+// result; stackSettleHook by settle before it waits for that goroutine.
+var stackDialHook, stackSettleHook func()
+
+// settle takes in the result of a non-blocking connect that has ended. A
+// handshake that has ended (the connection established, or gone) while
+// the goroutine has still to return counts as ended: settle waits for the
+// goroutine, whose remaining work is applying the socket's options, so
+// that poll and SO_ERROR report what the wire has already shown (an
+// ESTABLISHED connection is writable the moment its ACK went out).
 func (s *stackSock) settle() {
 	if s.dial == nil {
 		return
 	}
 	select {
 	case <-s.dial.done:
-		s.conn, s.connErr = s.dial.conn, s.dial.err
-		s.dial = nil
 	default:
+		c := s.dial.opened.Load()
+		if c == nil {
+			return
+		}
+		if st := c.Info().State; st == tcp.StateSynSent || st == tcp.StateSynReceived {
+			return
+		}
+		if stackSettleHook != nil {
+			stackSettleHook()
+		}
+		<-s.dial.done
 	}
+	s.conn, s.connErr = s.dial.conn, s.dial.err
+	s.dial = nil
 }
 
 // nonblockWait is the wait of a call on a non-blocking socket: none.
@@ -220,7 +245,10 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 		go func() {
 			defer close(d.done)
 			defer cancel()
-			c, err := b.dial(dctx, s, ap)
+			c, err := b.dial(dctx, s, ap, func(c *tcpstack.Conn) { d.opened.Store(c) })
+			if stackDialHook != nil {
+				stackDialHook()
+			}
 			d.conn, d.err = c, err
 		}()
 		return syscall.EINPROGRESS
@@ -230,7 +258,7 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	c, err := b.dial(ctx, s, ap)
+	c, err := b.dial(ctx, s, ap, nil)
 	if err != nil {
 		return err
 	}
@@ -240,10 +268,11 @@ func (b *stackBackend) Connect(ctx context.Context, fd FD, ap netip.AddrPort, ti
 
 // dial connects s to ap with its options. It reads s's options only, so a
 // non-blocking connect's goroutine may call it (the control connection
-// changes nothing of s until the dial is settled).
-func (b *stackBackend) dial(ctx context.Context, s *stackSock, ap netip.AddrPort) (*tcpstack.Conn, error) {
+// changes nothing of s until the dial is settled). opened, if not nil, is
+// given the connection before its SYN goes out (tcpstack.DialOptions.Opened).
+func (b *stackBackend) dial(ctx context.Context, s *stackSock, ap netip.AddrPort, opened func(*tcpstack.Conn)) (*tcpstack.Conn, error) {
 	o := tcpstack.DialOptions{LocalPort: s.port, RecvBuffer: s.opts["SO_RCVBUF"], TTL: uint8(s.opts["IP_TTL"]),
-		TOS: uint8(s.opts["IP_TOS"]), SourceRoute: s.route}
+		TOS: uint8(s.opts["IP_TOS"]), SourceRoute: s.route, Opened: opened}
 	if v := s.opts["TCP_USER_TIMEOUT"]; v > 0 {
 		o.UserTimeout = time.Duration(v) * time.Millisecond
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -150,6 +151,38 @@ func TestStackBackendNonblockPoll(t *testing.T) {
 	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
 	defer kl.Close()
 	checkNonblock(t, testCtx(t), c, kl, false)
+}
+
+// TestStackBackendPollAfterHandshake polls a non-blocking connect with a
+// zero timeout once the kernel has accepted it, while the backend's connect
+// goroutine has not yet reported its result (stackDialHook holds it until
+// poll is waiting for it): the connection is ESTABLISHED, so POLLOUT.
+// Before poll read the handshake's state, it reported nothing until the
+// goroutine had returned (drill's client.pkt failed so on a loaded machine).
+func TestStackBackendPollAfterHandshake(t *testing.T) {
+	p, s, _, peer := stackPair(t)
+	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
+	defer kl.Close()
+	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+	stackDialHook, stackSettleHook = func() { <-release }, free
+	t.Cleanup(func() { stackDialHook, stackSettleHook = nil, nil })
+	b := StackBackend(s)
+	ctx := testCtx(t)
+	fd := must(b.Socket())(t)
+	noErr(t, b.SetNonblock(fd, true))
+	if err := b.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 0); !errors.Is(err, syscall.EINPROGRESS) {
+		t.Fatalf("non-blocking connect: %v, want EINPROGRESS", err)
+	}
+	kc := must(kl.Accept())(t) // the kernel has our ACK: we are ESTABLISHED
+	defer kc.Close()
+	if ev, err := b.Poll(ctx, fd, PollOut, 0); err != nil || ev != PollOut {
+		t.Errorf("poll(POLLOUT, 0) after the handshake: %v %v, want POLLOUT", ev.Names(), err)
+	}
+	free()
+	noErr(t, b.Close(fd))
 }
 
 // serveStack serves the agent over s (on side A of p) on loopback, its

@@ -33,7 +33,7 @@
 // LLC and Cisco HDLC); IPX (SAP and RIP); PPPoE discovery and session packets; MPLS
 // label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP
 // in IP); IPv6 with its extension headers; TCP with its options and the
-// first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; UDP, with
+// first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; DCCP; UDP, with
 // DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP,
 // Broadcom's LI shim, BOOTP/DHCP, TFTP, SNMP (v1, v2c, v3's header; OIDs
 // numeric, as with -nn), syslog, the first line of SIP, HSRP, Babel, sFlow's

@@ -100,7 +100,7 @@ func (p *Printer) ip4(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, ": ip-proto-"...)
 		return appendUint(b, uint64(proto))
 	}
-	if proto != 6 && proto != 17 && proto != 132 {
+	if proto != 6 && proto != 17 && proto != 132 && proto != 33 {
 		b = appendIPv4(b, src)
 		b = append(b, " > "...)
 		b = appendIPv4(b, dst)
@@ -158,7 +158,7 @@ func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 	remain := total - 40
 	first := true
 	for {
-		if first && nh != 6 && nh != 17 && nh != 132 {
+		if first && nh != 6 && nh != 17 && nh != 132 && nh != 33 {
 			b = appendIPv6(b, src)
 			b = append(b, " > "...)
 			b = appendIPv6(b, dst)
@@ -394,6 +394,8 @@ func (p *Printer) ipDemux(b []byte, d *Decoder, proto uint8, payload []byte, ple
 		return appendInt(b, plen)
 	case 132:
 		return sctpPrint(b, payload, plen, hdr)
+	case 33:
+		return p.dccpPrint(b, payload, plen, hdr)
 	}
 	// Protocols the printer has no tcpdump grammar for: gopacket's summary when
 	// it decodes them, else tcpdump's "ip-proto-N LEN".
@@ -467,11 +469,11 @@ func appendAddrs(b []byte, hdr *ipHeader) []byte {
 
 // summarized reports whether the printer prints gopacket's summary for an IP
 // protocol: those tcpdump decodes too that the printer does not, or not
-// always (IGMP, RSVP, DCCP). For the others tcpdump prints "ip-proto-N",
-// and so does the printer.
+// always (IGMP, RSVP). For the others tcpdump prints "ip-proto-N", and so
+// does the printer.
 func summarized(proto uint8) bool {
 	switch proto {
-	case 2, 33, 46:
+	case 2, 46:
 		return true
 	}
 	return false

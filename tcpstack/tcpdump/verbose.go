@@ -71,9 +71,15 @@ func (ip *ipHeader) cksumDst() []byte {
 // appendTransportCksum appends tcpdump -v's ", cksum 0x1234 (correct)" or
 // "(incorrect -> 0x5678)" for a TCP segment seg (whole) over ip.
 func appendTCPCksum(b []byte, ip *ipHeader, seg []byte) []byte {
-	field := be16(seg[16:18])
-	sum := foldSum(sum16(pseudoSum(ip, 6, len(seg)), seg))
-	b = append(b, ", cksum 0x"...)
+	b = append(b, ", "...)
+	return appendCksumVerdict(b, be16(seg[16:18]), foldSum(sum16(pseudoSum(ip, 6, len(seg)), seg)))
+}
+
+// appendCksumVerdict appends "cksum 0x1234 (correct)" or "cksum 0x1234
+// (incorrect -> 0x5678)" for a checksum field and the folded sum computed
+// over the data with it, as tcpdump -v writes them for TCP and DCCP.
+func appendCksumVerdict(b []byte, field, sum uint16) []byte {
+	b = append(b, "cksum 0x"...)
 	b = appendHex(b, uint64(field), 4)
 	if sum != 0 {
 		b = append(b, " (incorrect -> 0x"...)

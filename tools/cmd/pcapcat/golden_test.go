@@ -154,21 +154,23 @@ var corpusGolden = []struct {
 	{"rpki-rtr-oobr.pcap", true},                 // RPKI-RTR
 	{"ipx.pcap", true},                           // IPX in LLC: SAP, RIP, NetBIOS
 	{"ipx-invalid-length.pcap", true},            // IPX, damaged
-	{"forces1.pcap", false},                      // SCTP to ForCES ports
+	{"forces1.pcap", false},
+	{"dccp_partial_csum_v4_simple.pcap", true}, // SCTP to ForCES ports
 }
 
 // corpusGoldenV are the captures of tcpdump's corpus whose -v output
 // TestGolden keeps.
 var corpusGoldenV = []string{
-	"print-flags.pcap",                // IPv4, TCP checksums (some incorrect), RST
-	"dns_tcp.pcap",                    // DNS over TCP
-	"LINKTYPE_IPV6.pcap",              // IPv6, UDP checksum
-	"ipoib.pcap",                      // ICMP
-	"mptcp-v1.pcap",                   // TCP checksums offloaded (incorrect)
-	"icmp-rfc8335-missing-bytes.pcap", // truncated IPv4, bad header checksum
-	"icmpv6.pcap",                     // IPv6 extension headers, ICMPv6
-	"AoE_Linux.pcap",                  // ATA over Ethernet's commands
-	"HSRP_coup.pcap",                  // HSRP's times, priority and authentication
+	"print-flags.pcap",                 // IPv4, TCP checksums (some incorrect), RST
+	"dns_tcp.pcap",                     // DNS over TCP
+	"LINKTYPE_IPV6.pcap",               // IPv6, UDP checksum
+	"ipoib.pcap",                       // ICMP
+	"mptcp-v1.pcap",                    // TCP checksums offloaded (incorrect)
+	"icmp-rfc8335-missing-bytes.pcap",  // truncated IPv4, bad header checksum
+	"icmpv6.pcap",                      // IPv6 extension headers, ICMPv6
+	"AoE_Linux.pcap",                   // ATA over Ethernet's commands
+	"HSRP_coup.pcap",                   // HSRP's times, priority and authentication
+	"dccp_partial_csum_v4_simple.pcap", // DCCP's checksum coverage
 }
 
 // lineDiff shows the first lines that differ.

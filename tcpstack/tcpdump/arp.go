@@ -110,6 +110,9 @@ func (p *Printer) arp(b []byte, d *Decoder, data []byte, length int) []byte {
 		b = append(b, " at "...)
 		b = protoAddr(b, spa)
 	default: // NACK Reply (10) and unknown operations: no addresses, no length
+		if p.Verbose > 0 {
+			b = appendDump(b, data) // tcpdump's default printer
+		}
 		return b
 	}
 	b = append(b, ", length "...)

@@ -40,20 +40,21 @@
 // header, LDP (over TCP too, and RPKI-RTR's name), and
 // VXLAN and Geneve with the packets inside, chosen by port in tcpdump's
 // order; SCTP chunks; ICMP; ICMPv6; IGMP, VRRP, PIM, EIGRP, OSPFv2 and v3,
-// GRE (and PPP in it), AH and ESP. Every packet gets one line: VXLAN's inner
-// frame and an SCTP SACK's gap blocks, which tcpdump prints on lines of
-// their own, follow a space. Damaged packets get tcpdump's markers:
+// GRE (and PPP in it), AH and ESP. Without Verbose every packet gets one
+// line: VXLAN's inner frame and an SCTP SACK's gap blocks, which tcpdump
+// prints on lines of their own, follow a space. Damaged packets get tcpdump's markers:
 // "[|tcp]", "truncated-ip - 4 bytes missing!", "[bad hdr length 16 - too
 // short, < 20]", "[bad opt]", "[Invalid header: len(60) < caplen(74)]".
 // Where tcpdump prints a hex dump under a line, the printer prints the line
-// only. Other protocols that gopacket decodes get a short summary of its
+// only (with Verbose, the dump too where nothing decodes the bytes). Other protocols that gopacket decodes get a short summary of its
 // layers instead of tcpdump's text.
 //
 // With [Printer.Verbose] set (tcpdump's -v, -vv) the printer adds what
 // tcpdump -v adds to those headers: the IPv4 header's fields in parentheses
 // followed by a line break and four spaces, the IPv6 header's fields, TCP,
-// UDP and ICMP checksums, ARP's hardware and protocol types, a TCP reset's
-// text. A packet's text may then span lines (each line after the first is
+// UDP, DCCP and ICMP checksums, ARP's hardware and protocol types, a TCP
+// reset's text, VXLAN's inner frame on a line of its own, hex dumps. A
+// packet's text may then span lines (each line after the first is
 // indented); protocols above print as without -v.
 //
 // Pieces of the grammar serve programs that print around the line:

@@ -12,7 +12,13 @@ import (
 // length on the wire.
 func (p *Printer) other(b []byte, dec gopacket.Decoder, rest []byte, length int) []byte {
 	pkt := gopacket.NewPacket(rest, dec, gopacket.NoCopy)
-	return appendSummary(b, pkt.Layers(), pkt.ErrorLayer(), length)
+	n := len(b)
+	b = appendSummary(b, pkt.Layers(), pkt.ErrorLayer(), length)
+	if len(b) == n && p.Verbose > 0 {
+		// Nothing decoded: tcpdump's default printer dumps the bytes.
+		b = appendDump(b, rest)
+	}
+	return b
 }
 
 // appendSummary appends a short description of gopacket layers: each

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -351,9 +352,9 @@ func FuzzPrinter(f *testing.F) {
 }
 
 // FuzzPrinterVerbose feeds the same packets to printers with -v and -vv
-// (tcpdump's header fields, checksums, RST data, ARP types): they must not
-// panic, and every line of a packet's text after the first must be a
-// continuation line (indented), so that readers of the output, like
+// (tcpdump's header fields, checksums, RST data, ARP types, hex dumps): they
+// must not panic, and no line of a packet's text after the first may be
+// empty or start like a time stamp, so that readers of the output, like
 // tcpdump's, find where each packet begins.
 func FuzzPrinterVerbose(f *testing.F) {
 	addFuzzSeeds(f)
@@ -363,13 +364,17 @@ func FuzzPrinterVerbose(f *testing.F) {
 			text := pr.AppendPacket(nil, data, layers.LinkType(lt), len(data)+int(lt%7))
 			lines := bytes.Split(text, []byte("\n"))
 			for _, l := range lines[1:] {
-				if len(l) == 0 || (l[0] != ' ' && l[0] != '\t') {
+				if len(l) == 0 || stampLike.Match(l) {
 					t.Fatalf("line %q of %q is not a continuation line", l, text)
 				}
 			}
 		}
 	})
 }
+
+// stampLike matches the start of a time-stamped line (tcpdump's default
+// time of day).
+var stampLike = regexp.MustCompile(`^\d\d:\d\d:\d\d\.\d`)
 
 // addFuzzSeeds seeds a fuzz target of (link type, packet) with the shared
 // captures, tcpdump's corpus and a few hand-made packets.

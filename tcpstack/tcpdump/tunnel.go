@@ -68,7 +68,8 @@ func (p *Printer) mplsPrint(b []byte, data []byte, length int) []byte {
 
 // vxlanPrint prints a VXLAN header (RFC 7348 section 5: flags, 24-bit VNI)
 // and the Ethernet frame inside. tcpdump puts the inner frame on a line of
-// its own; the printer keeps one line per packet and puts a space there.
+// its own; without -v the printer keeps one line per packet and puts a
+// space there.
 func vxlanPrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
 	const proto = "vxlan"
 	b = append(b, "VXLAN"...)
@@ -92,7 +93,13 @@ func vxlanPrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]b
 	}
 	b = append(b, "vni "...)
 	b = appendUint(b, uint64(data[4])<<16|uint64(data[5])<<8|uint64(data[6]))
-	b = append(b, ' ')
+	// tcpdump starts the inner frame's line here; the printer does so
+	// with -v only, where a packet's text may span lines.
+	if p.Verbose > 0 {
+		b = append(b, '\n')
+	} else {
+		b = append(b, ' ')
+	}
 	if len(data) < 8 {
 		return appendTrunc(b, proto), true
 	}

@@ -422,3 +422,36 @@ func ipv4FinalDst(opts []byte) []byte {
 	}
 	return nil
 }
+
+// appendDump appends data as the hex dump tcpdump prints under a packet it
+// cannot decode further (its default printer): lines of 16 bytes after a
+// newline and a tab, "0x0010:", the bytes in pairs and as characters
+// (printable ones, else "."). The printer adds it with -v only, where a
+// packet's text may span lines.
+func appendDump(b []byte, data []byte) []byte {
+	for off := 0; off < len(data); off += 16 {
+		line := data[off:min(off+16, len(data))]
+		b = append(b, "\n\t0x"...)
+		b = appendHex(b, uint64(off), 4)
+		b = append(b, ": "...)
+		start := len(b)
+		for i := 0; i < len(line); i += 2 {
+			b = append(b, ' ')
+			b = appendHex(b, uint64(line[i]), 2)
+			if i+1 < len(line) {
+				b = appendHex(b, uint64(line[i+1]), 2)
+			}
+		}
+		for len(b)-start < 40 {
+			b = append(b, ' ')
+		}
+		b = append(b, "  "...)
+		for _, c := range line {
+			if c < 0x21 || c > 0x7e {
+				c = '.'
+			}
+			b = append(b, c)
+		}
+	}
+	return b
+}

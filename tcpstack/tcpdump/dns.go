@@ -27,7 +27,8 @@ var (
 // bytes from the message's first byte (compression pointers count from
 // there) to the end of what tcpdump may read.
 type dnsMsg struct {
-	msg []byte
+	msg     []byte
+	verbose int // tcpdump's -v level
 }
 
 func (m *dnsMsg) has(at, n int) bool { return at >= 0 && at+n <= len(m.msg) }
@@ -305,11 +306,18 @@ func (m *dnsMsg) appendRDataName(b []byte, at, skip int) (out []byte, ok bool) {
 }
 
 // appendRR prints a resource record (RFC 1035 section 4.1.3) as tcpdump's
-// ns_rprint does without -v and returns the offset after it; -1 when
+// ns_rprint does (with -v, its name too) and returns the offset after it; -1 when
 // printing must stop; ok is false for a record the printer does not print
 // (EDNS options).
 func (m *dnsMsg) appendRR(b []byte, at int, mdns bool) (out []byte, next int, ok bool) {
-	at = m.skipName(at)
+	if m.verbose > 0 { // -v prints the record's name
+		b = append(b, ' ')
+		if b, at = m.appendName(b, at); at < 0 {
+			return b, -1, true
+		}
+	} else {
+		at = m.skipName(at)
+	}
 	if at < 0 || !m.has(at, 10) {
 		return b, len(m.msg), true // tcpdump returns the end of the bytes
 	}
@@ -404,7 +412,7 @@ func (m *dnsMsg) appendRR(b []byte, at int, mdns bool) (out []byte, next int, ok
 // captured of them); overTCP when it carries TCP's 2-byte length prefix
 // (RFC 1035 section 4.2.2), mdns for multicast DNS. ok is false for
 // messages the printer does not print.
-func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool) ([]byte, bool) {
+func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool, verbose int) ([]byte, bool) {
 	const proto = "domain"
 	if overTCP {
 		if length < 2 {
@@ -431,7 +439,7 @@ func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool) ([]by
 	if len(payload) < 12 {
 		return appendTrunc(b, proto), true
 	}
-	m := dnsMsg{msg: payload}
+	m := dnsMsg{msg: payload, verbose: verbose}
 	h := payload
 	flags := be16(h[2:])
 	qd, an, ns, ar := int(be16(h[4:])), int(be16(h[6:])), int(be16(h[8:])), int(be16(h[10:]))
@@ -602,10 +610,10 @@ func domainPrint(b []byte, payload []byte, length int, overTCP, mdns bool) ([]by
 	return append(b, ')'), true
 }
 
-func dnsPrintUDP(_ *Printer, b []byte, payload []byte, length int, _, _ uint16) ([]byte, bool) {
-	return domainPrint(b, payload, length, false, false)
+func dnsPrintUDP(p *Printer, b []byte, payload []byte, length int, _, _ uint16) ([]byte, bool) {
+	return domainPrint(b, payload, length, false, false, p.Verbose)
 }
 
-func mdnsPrintUDP(_ *Printer, b []byte, payload []byte, length int, _, _ uint16) ([]byte, bool) {
-	return domainPrint(b, payload, length, false, true)
+func mdnsPrintUDP(p *Printer, b []byte, payload []byte, length int, _, _ uint16) ([]byte, bool) {
+	return domainPrint(b, payload, length, false, true, p.Verbose)
 }

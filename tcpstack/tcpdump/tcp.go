@@ -144,7 +144,7 @@ func (p *Printer) tcpPrint(b []byte, data []byte, length int, ip *ipHeader) []by
 	if p.Verbose > 0 && flags&header.TCPFlagRST != 0 {
 		return appendRSTData(b, payload, length)
 	}
-	return appendTCPApp(b, sport, dport, payload, length)
+	return appendTCPApp(b, sport, dport, payload, length, p.Verbose)
 }
 
 // AppendTCPFlags appends TCP flags (the header's 13th byte) as tcpdump
@@ -759,8 +759,8 @@ func mptcpSubtype(s uint8) string {
 // in its default output and the printer too: the first line of HTTP, FTP, SMTP,
 // WHOIS and RTSP, SSH version strings, BGP's name and DNS. The ports
 // tcpdump decodes otherwise (telnet, NFS, Redis, ...) print nothing more
-// here.
-func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []byte {
+// here. verbose is tcpdump's -v level (DNS answers' names with -v).
+func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int, verbose int) []byte {
 	is := func(port uint16) bool { return sport == port || dport == port }
 	switch {
 	case is(23):
@@ -786,7 +786,7 @@ func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int) []b
 		b = append(b, ": RTSP"...)
 		return appendTxtProto(b, "rtsp", payload, length, rtspCommands)
 	case is(53):
-		if out, ok := domainPrint(b, payload, length, true, false); ok {
+		if out, ok := domainPrint(b, payload, length, true, false, verbose); ok {
 			return out
 		}
 	case is(639): // MSDP

@@ -1,5 +1,10 @@
 package tcpdump
 
+import (
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
 // The application protocols over UDP, chosen by port in the order of
 // tcpdump's udp_print (print-udp.c): the first entry that matches a
 // datagram's ports decides its printer, even one this package does not
@@ -143,11 +148,13 @@ var (
 
 // bcmLIPrint prints the 4-byte shim Broadcom's lawful-intercept (LI)
 // feature puts in front of a copied packet (print-bcm-li.c).
-func bcmLIPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
-	return bcmLI(b, data, length), true
+func bcmLIPrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+	return p.bcmLI(b, data, length), true
 }
 
-func bcmLI(b []byte, data []byte, length int) []byte {
+// bcmLI prints the shim; with -v on lines of their own, and the packet
+// after it, guessing IPv4 or IPv6 from the version for "undecided".
+func (p *Printer) bcmLI(b []byte, data []byte, length int) []byte {
 	if length < 4 {
 		b = append(b, " (length "...)
 		b = appendInt(b, length)
@@ -163,6 +170,9 @@ func bcmLI(b []byte, data []byte, length int) []byte {
 		}
 		return append(b, "unknown"...)
 	}
+	if p.Verbose > 0 {
+		b = append(b, "\n    "...)
+	}
 	b = append(b, "BCM-LI-SHIM: direction "...)
 	b = name(b, bcmLIDirections, shim>>29&7)
 	b = append(b, ", pkt-type "...)
@@ -171,10 +181,39 @@ func bcmLI(b []byte, data []byte, length int) []byte {
 	b = name(b, bcmLISubtypes, shim>>22&7)
 	b = append(b, ", li-id "...)
 	b = appendUint(b, uint64(shim&0x3fffff))
-	if len(data) < length {
-		return appendTrunc(b, "bcm_li")
+	if p.Verbose == 0 {
+		if len(data) < length {
+			return appendTrunc(b, "bcm_li")
+		}
+		return b
 	}
-	return b
+	b = append(b, "\n    "...)
+	data, length = data[4:], length-4
+	first := gopacket.LayerType(0)
+	switch shim >> 25 & 0xf {
+	case 7:
+		first = layers.LayerTypeEthernet
+	case 5:
+		first = layers.LayerTypeIPv4
+	case 6:
+		first = layers.LayerTypeIPv6
+	case 4: // undecided: the IP version says
+		if len(data) < 1 {
+			return appendTrunc(b, "bcm_li")
+		}
+		switch data[0] >> 4 {
+		case 4:
+			first = layers.LayerTypeIPv4
+		case 6:
+			first = layers.LayerTypeIPv6
+		default:
+			return append(b, "unknown payload"...)
+		}
+	default:
+		return append(b, " (invalid)"...)
+	}
+	out, _ := p.inner(b, first, data, length)
+	return out
 }
 
 var (

@@ -86,6 +86,20 @@ type NullBuffer interface {
 	NullIO(fd FD, write bool, size int) (int, error)
 }
 
+// Splicer is a Backend with pipes and splice(2) (Linux's kernel backend):
+// the pipe and splice ops. It is optional: backends without it answer
+// those ops unsupported.
+type Splicer interface {
+	// Pipe makes a pipe and returns its read and write ends, fds of the
+	// connection like sockets (close closes them).
+	Pipe() (r, w FD, err error)
+	// Splice moves up to size bytes from in to out, one of them a pipe,
+	// with no offsets (packetdrill's NULL off_in and off_out). Unless in
+	// or out was set non-blocking it waits, as splice(2) on blocking fds
+	// does, up to timeout (0: until ctx ends; then EAGAIN).
+	Splice(ctx context.Context, in, out FD, size int, flags SpliceFlags, timeout time.Duration) (int, error)
+}
+
 // toResponse fills the error fields of r from err.
 func errorResponse(r *Response, err error) {
 	r.OK = false

@@ -431,6 +431,34 @@ func (c *Client) NullIO(ctx context.Context, fd FD, write bool, size int) (int, 
 	return *r.N, nil
 }
 
+// Pipe makes a pipe on the agent (Linux kernel backend) and returns its
+// read and write ends.
+func (c *Client) Pipe(ctx context.Context) (r, w FD, err error) {
+	resp, err := c.Do(ctx, Request{Op: "pipe"})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(resp.FDs) != 2 {
+		return 0, 0, errors.New("agent: pipe: no fds in response")
+	}
+	return resp.FDs[0], resp.FDs[1], nil
+}
+
+// Splice moves up to size bytes from in to out (one of them a pipe) with
+// splice(2), waiting up to timeout unless either is non-blocking, and
+// returns how many it moved.
+func (c *Client) Splice(ctx context.Context, in, out FD, size int, flags SpliceFlags, timeout time.Duration) (int, error) {
+	v := int(out)
+	r, err := c.Do(ctx, Request{Op: "splice", FD: in, Value: &v, Size: size, Flags: flags.Names(), TimeoutMS: timeoutMS(ctx, timeout)})
+	if err != nil {
+		return 0, err
+	}
+	if r.N == nil {
+		return 0, errors.New("agent: splice: no n in response")
+	}
+	return *r.N, nil
+}
+
 // Sysctl sets a net.* sysctl of the agent's host (key in dotted form) and
 // returns its old value. Agents answer unsupported (EPERM) unless they
 // were started with --allow-sysctl (Server.AllowSysctl).

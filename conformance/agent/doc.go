@@ -102,6 +102,8 @@
 //	epoll_create -                                   fd
 //	epoll_ctl   fd, name, value, events              -
 //	epoll_wait  fd, size, timeout_ms                 ready
+//	pipe        -                                    fds
+//	splice      fd, value, size, flags, timeout_ms   n
 //
 // Fields:
 //
@@ -147,6 +149,18 @@
 //     epoll_wait: at most size (1 to 1024) events within timeout_ms (0 at
 //     once, negative no limit); ready lists them, each {"fd", "events"},
 //     [] on a timeout.
+//   - pipe, splice: pipes and splice(2) on the Linux kernel backend
+//     (agent.Splicer; others answer unsupported, EOPNOTSUPP). pipe's fds
+//     are its read and write ends, fds of the connection like a socket's
+//     (close them with close; they count towards --max-sockets). splice
+//     moves up to size bytes from fd to value (one of them a pipe) with
+//     NULL offsets and flags by name ("SPLICE_F_MOVE",
+//     "SPLICE_F_NONBLOCK", "SPLICE_F_MORE", "SPLICE_F_GIFT"); n is what it
+//     moved. Unless fd or value was set non-blocking it is splice(2) on a
+//     blocking socket, waiting up to timeout_ms (0: until the connection
+//     ends; EAGAIN at the timeout), which matters beyond waiting: a
+//     blocking socket whose only data is an urgent byte gives 0, a
+//     non-blocking one EAGAIN.
 //   - null: read and write with "null": true pass a NULL buffer of size
 //     bytes to read(2) or write(2) and answer n or the errno (EFAULT when
 //     the kernel has something to copy): packetdrill's syscall_bad_arg

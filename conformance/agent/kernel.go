@@ -24,6 +24,7 @@ func KernelBackend() Backend { return &kernelBackend{} }
 // themselves always are, for poll).
 type kernelBackend struct {
 	nonblock sync.Map // FD → true
+	pipes    sync.Map // FD → true: the ends of Pipe's pipes (Linux)
 }
 
 func (b *kernelBackend) isNonblock(fd FD) bool {
@@ -244,6 +245,7 @@ func (b *kernelBackend) Shutdown(fd FD, how string) error {
 
 func (b *kernelBackend) Close(fd FD) error {
 	b.nonblock.Delete(fd)
+	b.pipes.Delete(fd)
 	return unix.Close(int(fd))
 }
 

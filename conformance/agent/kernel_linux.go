@@ -163,3 +163,89 @@ func (b *kernelBackend) NullIO(fd FD, write bool, size int) (int, error) {
 	}
 	return int(n), nil
 }
+
+// Pipe is pipe2(2). Its ends are non-blocking for the agent, like its
+// sockets; Splice makes a blocking call's waits.
+func (b *kernelBackend) Pipe() (FD, FD, error) {
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return 0, 0, err
+	}
+	b.pipes.Store(FD(p[0]), true)
+	b.pipes.Store(FD(p[1]), true)
+	return FD(p[0]), FD(p[1]), nil
+}
+
+func (b *kernelBackend) isPipe(fd FD) bool {
+	_, ok := b.pipes.Load(fd)
+	return ok
+}
+
+// Splice is splice(2) with NULL offsets. When in or out was set
+// non-blocking it is one call. Otherwise it is splice(2) on a blocking
+// socket, as packetdrill makes it: a socket among in and out is blocking
+// for the call, with a receive and send timeout of at most PollSlice so
+// that the deadline and ctx are noticed, since the kernel treats a blocking
+// socket differently from a non-blocking one beyond waiting (tcp_splice_read
+// on a blocking socket whose only data is urgent returns 0, not EAGAIN);
+// a pipe stays non-blocking and an empty or full one is waited for with
+// poll(2).
+func (b *kernelBackend) Splice(ctx context.Context, in, out FD, size int, flags SpliceFlags, timeout time.Duration) (int, error) {
+	if b.isNonblock(in) || b.isNonblock(out) {
+		n, err := unix.Splice(int(in), nil, int(out), nil, size, int(flags))
+		return int(n), err
+	}
+	deadline := Deadline(timeout)
+	for {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
+		slice := PollSlice
+		if !deadline.IsZero() {
+			slice = max(time.Millisecond, min(slice, time.Until(deadline)))
+		}
+		n, err := b.blockingSplice(in, out, size, flags, slice)
+		if err == nil || !retry(err) {
+			return n, err
+		}
+		if !deadline.IsZero() && !time.Now().Before(deadline) {
+			return 0, unix.EAGAIN
+		}
+		var fds []unix.PollFd
+		if b.isPipe(in) {
+			fds = append(fds, unix.PollFd{Fd: int32(in), Events: unix.POLLIN})
+		}
+		if b.isPipe(out) {
+			fds = append(fds, unix.PollFd{Fd: int32(out), Events: unix.POLLOUT})
+		}
+		if _, err := unix.Poll(fds, int(slice/time.Millisecond)); err != nil && err != unix.EINTR {
+			return 0, err
+		}
+	}
+}
+
+// blockingSplice is one splice(2) with the sockets among in and out
+// blocking for at most slice, made non-blocking again after it.
+func (b *kernelBackend) blockingSplice(in, out FD, size int, flags SpliceFlags, slice time.Duration) (int, error) {
+	tv := unix.NsecToTimeval(slice.Nanoseconds())
+	for _, s := range []struct {
+		fd  FD
+		opt int
+	}{{in, unix.SO_RCVTIMEO}, {out, unix.SO_SNDTIMEO}} {
+		if b.isPipe(s.fd) {
+			continue
+		}
+		if err := unix.SetsockoptTimeval(int(s.fd), unix.SOL_SOCKET, s.opt, &tv); err != nil {
+			return 0, err
+		}
+		if err := unix.SetNonblock(int(s.fd), false); err != nil {
+			return 0, err
+		}
+		defer func(fd FD, opt int) {
+			unix.SetNonblock(int(fd), true)
+			unix.SetsockoptTimeval(int(fd), unix.SOL_SOCKET, opt, &unix.Timeval{})
+		}(s.fd, s.opt)
+	}
+	n, err := unix.Splice(int(in), nil, int(out), nil, size, int(flags))
+	return int(n), err
+}

@@ -3,12 +3,15 @@ package agent
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"slices"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"tcpregress.dev/tcpstack/netns"
 )
@@ -214,4 +217,77 @@ func TestKernelEpoll(t *testing.T) {
 		t.Errorf("epoll_ctl of an fd not ours: %v, want EBADF", err)
 	}
 	noErr(t, c.Close(ctx, ep))
+}
+
+// TestKernelPipeSplice: pipe and splice on the kernel backend, as
+// packetdrill's tcp_splice_loop_test.pkt uses them: data moves from a
+// socket into a pipe and from the pipe into the socket; a blocking splice
+// whose only data is an urgent byte returns 0 (Linux's fix of a loop in
+// tcp_splice_read), a non-blocking one EAGAIN; a blocking one with nothing
+// to read waits for its timeout.
+func TestKernelPipeSplice(t *testing.T) {
+	kl, c, ctx := kernelPeer(t)
+	fd := must(c.Socket(ctx))(t)
+	noErr(t, c.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 5*time.Second))
+	kc := must(kl.Accept())(t)
+	defer kc.Close()
+	r, w, err := c.Pipe(ctx)
+	if err != nil || r == w || r == fd || w == fd {
+		t.Fatalf("pipe: %d, %d, %v", r, w, err)
+	}
+	if _, err := kc.Write([]byte("hello world")); err != nil {
+		t.Fatal(err)
+	}
+	if n := must(c.Splice(ctx, fd, w, 5, 0, 5*time.Second))(t); n != 5 {
+		t.Errorf("splice socket→pipe of 5: %d", n)
+	}
+	if n := must(c.Splice(ctx, fd, w, 100, SpliceMove, 5*time.Second))(t); n != 6 {
+		t.Errorf("splice socket→pipe of the rest: %d, want 6", n)
+	}
+	if n := must(c.Splice(ctx, r, fd, 100, 0, 5*time.Second))(t); n != 11 {
+		t.Errorf("splice pipe→socket: %d, want 11", n)
+	}
+	buf := make([]byte, 11)
+	kc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadFull(kc, buf); err != nil || string(buf) != "hello world" {
+		t.Errorf("the peer read %q, %v; want \"hello world\" back", buf, err)
+	}
+	// An empty pipe: a blocking splice from it waits for its timeout.
+	if _, err := c.Splice(ctx, r, fd, 10, 0, 30*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("blocking splice from an empty pipe: %v, want EAGAIN at its timeout", err)
+	}
+
+	// Nothing to read: a blocking splice waits for its timeout (EAGAIN).
+	if _, err := c.Splice(ctx, fd, w, 10, 0, 30*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("blocking splice with nothing to read: %v, want EAGAIN at its timeout", err)
+	}
+	// "ab" with b urgent (MSG_OOB): a, then only the urgent byte.
+	sc := must(kc.(*net.TCPConn).SyscallConn())(t)
+	var sendErr error
+	noErr(t, sc.Control(func(s uintptr) { sendErr = unix.Sendto(int(s), []byte("ab"), unix.MSG_OOB, nil) }))
+	noErr(t, sendErr)
+	must(c.Poll(ctx, fd, PollPri, 5*time.Second))(t)
+	if n := must(c.Splice(ctx, fd, w, 1, 0, 5*time.Second))(t); n != 1 {
+		t.Errorf("splice of the byte before the urgent one: %d, want 1", n)
+	}
+	noErr(t, c.SetNonblock(ctx, fd, true))
+	if _, err := c.Splice(ctx, fd, w, 1, 0, 0); !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("non-blocking splice of only urgent data: %v, want EAGAIN", err)
+	}
+	noErr(t, c.SetNonblock(ctx, fd, false))
+	if n, err := c.Splice(ctx, fd, w, 1, 0, 5*time.Second); n != 0 || err != nil {
+		t.Errorf("blocking splice of only urgent data: %d, %v; want 0 at once", n, err)
+	}
+
+	if _, err := c.Splice(ctx, fd, fd+100, 1, 0, 0); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("splice to an fd not ours: %v, want EBADF", err)
+	}
+	if _, err := c.Do(ctx, Request{Op: "splice", FD: fd, Value: &[]int{int(w)}[0], Flags: []string{"SPLICE_F_BOGUS"}}); !errors.Is(err, syscall.EINVAL) {
+		t.Errorf("splice with an unknown flag: %v, want EINVAL", err)
+	}
+	noErr(t, c.Close(ctx, r))
+	noErr(t, c.Close(ctx, w))
+	if _, err := c.Splice(ctx, fd, w, 1, 0, 0); !errors.Is(err, syscall.EBADF) {
+		t.Errorf("splice to a closed pipe: %v, want EBADF", err)
+	}
 }

@@ -59,6 +59,8 @@ type Response struct {
 	// Inq is what read's TCP_CM_INQ control message said (Linux, with
 	// TCP_INQ set): the bytes left to read; absent without one.
 	Inq *int `json:"inq,omitempty"`
+	// FDs are pipe's read and write ends.
+	FDs []FD `json:"fds,omitempty"`
 	// Revents are the events poll found ([] when it timed out).
 	Revents *[]string `json:"revents,omitempty"`
 
@@ -209,6 +211,28 @@ func (e EpollEvents) Names() []string { return bitNames(e, epollNames) }
 // ParseEpollEvents reads event names ("EPOLLIN", "EPOLLET", ...).
 func ParseEpollEvents(names []string) (EpollEvents, error) {
 	return parseBits("epoll event", names, epollNames)
+}
+
+// SpliceFlags are splice(2)'s flags (Linux's values; the protocol carries
+// their names).
+type SpliceFlags uint32
+
+// The splice flags.
+const (
+	SpliceMove     SpliceFlags = 0x1
+	SpliceNonblock SpliceFlags = 0x2
+	SpliceMore     SpliceFlags = 0x4
+	SpliceGift     SpliceFlags = 0x8
+)
+
+var spliceNames = []bitName[SpliceFlags]{{SpliceMove, "SPLICE_F_MOVE"}, {SpliceNonblock, "SPLICE_F_NONBLOCK"}, {SpliceMore, "SPLICE_F_MORE"}, {SpliceGift, "SPLICE_F_GIFT"}}
+
+// Names returns the names of the flags in f, in a fixed order.
+func (f SpliceFlags) Names() []string { return bitNames(f, spliceNames) }
+
+// ParseSpliceFlags reads splice flag names ("SPLICE_F_MOVE", ...).
+func ParseSpliceFlags(names []string) (SpliceFlags, error) {
+	return parseBits("splice flag", names, spliceNames)
 }
 
 // SendFlags are the flags of a write (send(2)'s MSG_ flags).

@@ -363,6 +363,24 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		s.fds[fd] = true
 		resp.FD = fd
 		return nil
+	case "pipe":
+		sp, err := s.splicer()
+		if err != nil {
+			return err
+		}
+		if err := s.checkSockets("pipe"); err != nil {
+			return err
+		}
+		if len(s.fds)+2 > s.sv.lim.MaxSockets {
+			return fmt.Errorf("a pipe's two fds would exceed the agent's --max-sockets (%d) on this control connection: close some first: %w", s.sv.lim.MaxSockets, syscall.EMFILE)
+		}
+		r, w, err := sp.Pipe()
+		if err != nil {
+			return err
+		}
+		s.fds[r], s.fds[w] = true, true
+		resp.FDs = []FD{r, w}
+		return nil
 	case "socket":
 		if err := s.checkSockets("socket"); err != nil {
 			return err
@@ -376,7 +394,7 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		return nil
 	case "bind", "listen", "accept", "connect", "setsockopt", "getsockopt",
 		"set_ip_options", "read", "write", "send_oob", "shutdown", "close", "tcp_info",
-		"set_nonblock", "poll", "epoll_ctl", "epoll_wait":
+		"set_nonblock", "poll", "epoll_ctl", "epoll_wait", "splice":
 	default:
 		return fmt.Errorf("unknown op %q: %w", req.Op, syscall.ENOSYS)
 	}
@@ -511,6 +529,27 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		delete(s.fds, req.FD)
 		delete(s.bound, req.FD)
 		return s.b.Close(req.FD)
+	case "splice":
+		sp, err := s.splicer()
+		if err != nil {
+			return err
+		}
+		if req.Value == nil || !s.fds[FD(*req.Value)] {
+			return fmt.Errorf("splice: value (fd_out) is not an fd of this connection: %w", syscall.EBADF)
+		}
+		if req.Size < 0 {
+			return badRequest("splice: size %d: want 0 or more bytes", req.Size)
+		}
+		flags, err := ParseSpliceFlags(req.Flags)
+		if err != nil {
+			return err
+		}
+		n, err := sp.Splice(ctx, req.FD, FD(*req.Value), req.Size, flags, timeout(req))
+		if err != nil {
+			return err
+		}
+		resp.N = &n
+		return nil
 	case "epoll_ctl", "epoll_wait":
 		ep, ok := s.b.(Epoller)
 		if !ok {
@@ -576,4 +615,13 @@ func (s *session) do(ctx context.Context, req *Request, resp *Response) error {
 		resp.Info = &info
 	}
 	return nil
+}
+
+// splicer is the backend's pipes and splice, or why there are none.
+func (s *session) splicer() (Splicer, error) {
+	sp, ok := s.b.(Splicer)
+	if !ok {
+		return nil, Unsupported(syscall.EOPNOTSUPP, "pipe and splice: not in this backend")
+	}
+	return sp, nil
 }

@@ -51,16 +51,24 @@ func runCases(t *testing.T, env *suite.Env, r *Runner, cases []suite.Case, jobs 
 	return out
 }
 
-var ownScripts = []string{"testdata/scripts/calls.pkt", "testdata/scripts/client.pkt", "testdata/scripts/server.pkt"}
+var ownScripts = []string{"testdata/scripts/calls.pkt", "testdata/scripts/client.pkt", "testdata/scripts/server.pkt", "testdata/scripts/splice.pkt"}
 
 // TestOwnScripts runs drill's own scripts against the local kernel and
 // against tcpstack: every construct, PASS (or UNSUPPORTED with the reason
 // where tcpstack lacks what a script sets).
 func TestOwnScripts(t *testing.T) {
 	want := map[string]map[string]suite.Verdict{
-		"kernel": {"testdata/scripts/calls.pkt": suite.PASS, "testdata/scripts/client.pkt": suite.PASS, "testdata/scripts/server.pkt": suite.PASS},
-		// calls.pkt sets net.ipv4.tcp_timestamps=0, a sysctl of the kernel.
-		"tcpstack": {"testdata/scripts/calls.pkt": suite.UNSUPPORTED, "testdata/scripts/client.pkt": suite.PASS, "testdata/scripts/server.pkt": suite.PASS},
+		"kernel": {"testdata/scripts/calls.pkt": suite.PASS, "testdata/scripts/client.pkt": suite.PASS, "testdata/scripts/server.pkt": suite.PASS,
+			"testdata/scripts/splice.pkt": suite.PASS},
+		// calls.pkt sets net.ipv4.tcp_timestamps=0, a sysctl of the kernel;
+		// splice.pkt makes a pipe, which only the kernel backend has.
+		"tcpstack": {"testdata/scripts/calls.pkt": suite.UNSUPPORTED, "testdata/scripts/client.pkt": suite.PASS, "testdata/scripts/server.pkt": suite.PASS,
+			"testdata/scripts/splice.pkt": suite.UNSUPPORTED},
+	}
+	// Why each UNSUPPORTED is: the message names the line and the reason.
+	why := map[string]string{
+		"testdata/scripts/calls.pkt":  "tcp_timestamps",
+		"testdata/scripts/splice.pkt": "splice.pkt:18: pipe: the target's agent cannot: agent: pipe: pipe: pipe and splice: not in this backend",
 	}
 	for _, stack := range []string{"kernel", "tcpstack"} {
 		t.Run(stack, func(t *testing.T) {
@@ -68,8 +76,12 @@ func TestOwnScripts(t *testing.T) {
 			r := NewRunner(env)
 			got := runCases(t, env, r, r.Cases(ownScripts), 2)
 			for id, v := range want[stack] {
-				if g := got[id]; g.Verdict != v {
+				g := got[id]
+				if g.Verdict != v {
 					t.Errorf("%s on %s: %s %s, want %s\n%s", id, stack, g.Verdict, g.Message, v, g.Trace)
+				}
+				if v == suite.UNSUPPORTED && !strings.Contains(g.Message, why[id]) {
+					t.Errorf("%s on %s: UNSUPPORTED %q, want the reason %q", id, stack, g.Message, why[id])
 				}
 			}
 		})
@@ -184,7 +196,7 @@ func TestMutations(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	files, err := Find([]string{"testdata/scripts", filepath.Join("testdata", "packetdrill", "tcp", "close", "close-on-syn-sent.pkt")})
-	if err != nil || len(files) != 4 || files[3] != "testdata/packetdrill/tcp/close/close-on-syn-sent.pkt" {
+	if err != nil || len(files) != 5 || files[4] != "testdata/packetdrill/tcp/close/close-on-syn-sent.pkt" {
 		t.Errorf("Find: %v, %v", files, err)
 	}
 	if _, err := Find([]string{"testdata/nothing"}); err == nil {

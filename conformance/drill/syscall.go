@@ -202,6 +202,23 @@ func sendFlags(e Expr) ([]string, error) {
 	return out, nil
 }
 
+// spliceFlags reads splice(2)'s flags argument: a number or SPLICE_F_
+// names.
+func spliceFlags(e Expr) (agent.SpliceFlags, error) {
+	if e.Kind == ExprInt && e.Int >= 0 && e.Int <= int64(agent.SpliceMove|agent.SpliceNonblock|agent.SpliceMore|agent.SpliceGift) {
+		return agent.SpliceFlags(e.Int), nil
+	}
+	names, ok := e.Idents()
+	if !ok {
+		return 0, fmt.Errorf("splice flags %s: want 0 or SPLICE_F_ names", e)
+	}
+	f, err := agent.ParseSpliceFlags(names)
+	if err != nil {
+		return 0, fmt.Errorf("splice flags %s: %v", e, err)
+	}
+	return f, nil
+}
+
 // iovLen adds up the lengths of an iovec array [{..., N}, ...].
 func iovLen(e Expr) (int64, bool) {
 	if e.Kind != ExprArray {
@@ -598,6 +615,52 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			}
 			return callResult{val: int64(len(ready))}
 		}, nil
+	case "pipe":
+		// pipe([R, W]) = 0: the script's fds of the read and write ends
+		// (packetdrill's get_pipe_expression).
+		if err := nargs(1); err != nil {
+			return nil, err
+		}
+		if a[0].Kind != ExprArray || len(a[0].Elems) != 2 || a[0].Elems[0].Kind != ExprInt || a[0].Elems[1].Kind != ExprInt {
+			return nil, fmt.Errorf("pipe %s: want [READ_FD, WRITE_FD]", a[0])
+		}
+		sr, sw := a[0].Elems[0].Int, a[0].Elems[1].Int
+		return func(ctx context.Context) callResult {
+			r, w, err := ag.Pipe(ctx)
+			if err != nil {
+				return result(0, err)
+			}
+			x.fds[sr], x.fds[sw] = r, w
+			return callResult{}
+		}, nil
+	case "splice":
+		// splice(fd_in, off_in, fd_out, off_out, len, flags): the offsets
+		// NULL (a pipe and a socket have none), flags 0 or SPLICE_F_ names.
+		in, _, err := fdArg(6)
+		if err != nil {
+			return nil, err
+		}
+		out, _, err := x.fd(a[2])
+		if err != nil {
+			return nil, err
+		}
+		for _, off := range []Expr{a[1], a[3]} {
+			if !isNull(off) && (off.Kind != ExprInt || off.Int != 0) {
+				return nil, fmt.Errorf("splice offset %s: the agent splices with NULL offsets only", off)
+			}
+		}
+		n, ok := intArg(a[4])
+		if !ok || n < 0 {
+			return nil, fmt.Errorf("splice length %s: want a number", a[4])
+		}
+		flags, err := spliceFlags(a[5])
+		if err != nil {
+			return nil, err
+		}
+		return func(ctx context.Context) callResult {
+			got, err := ag.Splice(ctx, in, out, int(n), flags, timeout())
+			return result(int64(got), err)
+		}, nil
 	case "poll":
 		if err := nargs(3); err != nil {
 			return nil, err
@@ -641,7 +704,7 @@ func (x *exec) prepare(ev *Event) (func(context.Context) callResult, error) {
 			return callResult{val: 0}
 		}, nil
 	}
-	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, epoll_create, epoll_ctl, epoll_wait, shutdown and close)", c.Name)
+	return nil, fmt.Errorf("system call %s: the agent has no such operation (drill runs socket, bind, listen, accept, connect, read, recv, recvfrom, recvmsg, write, send, sendto, sendmsg, writev, setsockopt, getsockopt, ioctl SIOCINQ, fcntl, poll, epoll_create, epoll_ctl, epoll_wait, pipe, splice, shutdown and close)", c.Name)
 }
 
 func isNull(e Expr) bool {

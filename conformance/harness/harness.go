@@ -174,6 +174,24 @@ func (b nsKernel) EpollWait(ctx context.Context, epfd agent.FD, max int, timeout
 	return ep.EpollWait(ctx, epfd, max, timeout)
 }
 
+// Pipe and Splice pass the kernel backend's pipes and splice through
+// (agent.Splicer).
+func (b nsKernel) Pipe() (agent.FD, agent.FD, error) {
+	sp, ok := b.Backend.(agent.Splicer)
+	if !ok {
+		return 0, 0, agent.Unsupported(syscall.EOPNOTSUPP, "pipe and splice: not in this backend")
+	}
+	return sp.Pipe()
+}
+
+func (b nsKernel) Splice(ctx context.Context, in, out agent.FD, size int, flags agent.SpliceFlags, timeout time.Duration) (int, error) {
+	sp, ok := b.Backend.(agent.Splicer)
+	if !ok {
+		return 0, agent.Unsupported(syscall.EOPNOTSUPP, "pipe and splice: not in this backend")
+	}
+	return sp.Splice(ctx, in, out, size, flags, timeout)
+}
+
 // NullIO passes the kernel backend's NULL-buffer reads and writes through.
 func (b nsKernel) NullIO(fd agent.FD, write bool, size int) (int, error) {
 	nb, ok := b.Backend.(agent.NullBuffer)

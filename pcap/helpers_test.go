@@ -9,24 +9,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 // corpusDir holds tcpdump's own test captures (testdata/tcpdump/README.md).
 const corpusDir = "../testdata/tcpdump"
-
-// needTool fails the test under CI (where make test installs everything) and
-// skips it elsewhere when a reference tool is missing.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is not installed; make test installs it with scripts/deps.sh", name)
-		}
-		t.Skipf("%s is not installed (make deps installs it)", name)
-	}
-	return p
-}
 
 // captureFiles returns every capture in testdata/ and in tcpdump's corpus.
 func captureFiles(t testing.TB) []string {
@@ -53,7 +41,7 @@ var countRE = regexp.MustCompile(`(?m)^(\d+) packets?$`)
 // read, whether it opened the file, and whether it ended in an error.
 func tcpdumpCount(t testing.TB, path string, filter ...string) (n int, opened, failed bool, stderr string) {
 	t.Helper()
-	bin := needTool(t, "tcpdump")
+	bin := testenv.Program(t, "tcpdump", "tcpdump")
 	args := append([]string{"-r", path, "--count"}, filter...)
 	cmd := exec.Command(bin, args...)
 	var out, errb strings.Builder

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"tcpregress.dev/pcap/internal/netnstest"
+	"tcpregress.dev/pcap/testenv"
 )
 
 // etherExp is the IEEE local experimental EtherType; the kernel ignores it.
@@ -540,7 +541,7 @@ func TestPermissionDenied(t *testing.T) {
 		return
 	}
 	netnstest.RequireRoot(t)
-	setpriv := needTool(t, "setpriv")
+	setpriv := testenv.Program(t, "setpriv", "util-linux")
 	cmd := exec.Command(setpriv, "--bounding-set=-net_raw,-net_admin", "--inh-caps=-net_raw,-net_admin",
 		os.Args[0], "-test.run=^TestPermissionDenied$", "-test.count=1")
 	cmd.Env = append(os.Environ(), "TRPCAP_PERM_CHILD=1")

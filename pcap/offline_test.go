@@ -17,6 +17,7 @@ import (
 	"github.com/gopacket/gopacket/layers"
 
 	"tcpregress.dev/pcap/pcaptest"
+	"tcpregress.dev/pcap/testenv"
 )
 
 type packet struct {
@@ -707,7 +708,7 @@ func TestFilterErrorsAndInstructions(t *testing.T) {
 	}
 
 	// Instructions agree with tcpdump -dd.
-	bin := needTool(t, "tcpdump")
+	bin := testenv.Program(t, "tcpdump", "tcpdump")
 	for _, expr := range []string{"tcp", "udp port 53", "host 198.18.0.1 and not arp"} {
 		bpf, err := CompileBPF(LinkTypeEthernet, 262144, expr, true, 0)
 		if err != nil {

@@ -21,12 +21,7 @@ import (
 // with jobs tester stacks.
 func target(t *testing.T, stack string, jobs int) *suite.Env {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("drill's tests need root (network namespaces)")
-		}
-		t.Skip("needs root")
-	}
+	netns.RequireRoot(t)
 	netns.HandleSignals()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the reference tools")
@@ -145,7 +147,7 @@ func TestTSharkGolden(t *testing.T) {
 	packets := tsharkPackets()
 	golden := filepath.Join("testdata", "tshark-x.golden")
 	if *update {
-		ts := requireTool(t, "tshark", "tshark")
+		ts := testenv.Program(t, "tshark", "tshark")
 		out := runTool(t, ts, "-r", writePcap(t, packets), "-x")
 		if err := os.WriteFile(golden, out, 0o644); err != nil {
 			t.Fatal(err)

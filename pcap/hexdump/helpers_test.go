@@ -90,21 +90,6 @@ func testInputs(t testing.TB, random int) []input {
 	return ins
 }
 
-// requireTool returns the path of a reference tool. A missing tool skips the
-// test on a developer's machine and fails it in CI, which installs them.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", name, pkg)
-	}
-	t.Skipf("%s not found; install it with apt-get install -y %s (CI fails here instead)", name, pkg)
-	return ""
-}
-
 // runTool runs a reference tool in the C locale and returns its stdout.
 func runTool(t *testing.T, path string, args ...string) []byte {
 	t.Helper()

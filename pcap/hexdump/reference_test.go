@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"tcpregress.dev/pcap/pcaptest"
+	"tcpregress.dev/pcap/testenv"
 )
 
 // The tests in this file compare the output byte for byte with the reference
 // tools run on the same inputs.
 
 func TestCanonicalMatchesHexdump(t *testing.T) {
-	hd := requireTool(t, "hexdump", "bsdextrautils")
+	hd := testenv.Program(t, "hexdump", "bsdextrautils")
 	for _, in := range testInputs(t, 40) {
 		path := pcaptest.TempFile(t, "in.bin", in.data)
 		for _, verbose := range []bool{false, true} {
@@ -31,7 +32,7 @@ func TestCanonicalMatchesHexdump(t *testing.T) {
 }
 
 func TestXXDMatchesXXD(t *testing.T) {
-	x := requireTool(t, "xxd", "xxd")
+	x := testenv.Program(t, "xxd", "xxd")
 	for _, in := range testInputs(t, 40) {
 		path := pcaptest.TempFile(t, "in.bin", in.data)
 		want := runTool(t, x, path)
@@ -43,8 +44,8 @@ func TestXXDMatchesXXD(t *testing.T) {
 // TestSkipMatches checks Options.Offset against hexdump -s and xxd -s, which
 // print absolute offsets for the bytes after the skipped ones.
 func TestSkipMatches(t *testing.T) {
-	hd := requireTool(t, "hexdump", "bsdextrautils")
-	x := requireTool(t, "xxd", "xxd")
+	hd := testenv.Program(t, "hexdump", "bsdextrautils")
+	x := testenv.Program(t, "xxd", "xxd")
 	r := testRand(t)
 	data := append(make([]byte, 200), randomBytes(r, 300)...)
 	path := pcaptest.TempFile(t, "in.bin", data)
@@ -63,8 +64,8 @@ func TestSkipMatches(t *testing.T) {
 // TestWideOffsetsMatch crosses the 4 GiB offset at which hexdump and xxd
 // print 9 digits, with a sparse file.
 func TestWideOffsetsMatch(t *testing.T) {
-	hd := requireTool(t, "hexdump", "bsdextrautils")
-	x := requireTool(t, "xxd", "xxd")
+	hd := testenv.Program(t, "hexdump", "bsdextrautils")
+	x := testenv.Program(t, "xxd", "xxd")
 	const skip = 1<<32 - 40
 	tail := randomBytes(testRand(t), 100)
 	path := pcaptest.TempFile(t, "sparse.bin", nil)
@@ -87,7 +88,7 @@ func TestWideOffsetsMatch(t *testing.T) {
 // capture and compares the hex lines of "tcpdump -xx" and "tcpdump -XX"
 // (whole frames) with the TCPDump style without and with ASCII.
 func TestTCPDumpMatchesTCPDump(t *testing.T) {
-	td := requireTool(t, "tcpdump", "tcpdump")
+	td := testenv.Program(t, "tcpdump", "tcpdump")
 	var packets [][]byte
 	for _, in := range testInputs(t, 40) {
 		if len(in.data) > 0 { // a capture record of 0 bytes has nothing to dump
@@ -124,9 +125,9 @@ func TestTCPDumpMatchesTCPDump(t *testing.T) {
 
 // TestReverseReadsTools reads the reference tools' own output back.
 func TestReverseReadsTools(t *testing.T) {
-	hd := requireTool(t, "hexdump", "bsdextrautils")
-	x := requireTool(t, "xxd", "xxd")
-	td := requireTool(t, "tcpdump", "tcpdump")
+	hd := testenv.Program(t, "hexdump", "bsdextrautils")
+	x := testenv.Program(t, "xxd", "xxd")
+	td := testenv.Program(t, "tcpdump", "tcpdump")
 	ins := testInputs(t, 10)
 	var packets [][]byte
 	var all []byte

@@ -12,9 +12,7 @@ package nsenter
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -56,18 +54,4 @@ func Do(name string, fn func() error) error {
 		errc <- ferr
 	}()
 	return <-errc
-}
-
-// RequireRoot skips a test that needs root (to make and enter network
-// namespaces, to capture live), except under CI (CI set), where it fails: a
-// test that never runs in CI tests nothing.
-func RequireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() == 0 {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("this test needs root (network namespaces, live capture); CI runs as root")
-	}
-	t.Skip("needs root: network namespaces and live capture")
 }

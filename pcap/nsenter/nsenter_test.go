@@ -12,13 +12,14 @@ import (
 	"testing"
 
 	"tcpregress.dev/pcap/nsenter"
+	"tcpregress.dev/pcap/testenv"
 )
 
 // TestDo makes a namespace with a veth pair in it, sees the interface only
 // inside Do, and gets fn's error back; an unknown namespace is an error
 // naming it.
 func TestDo(t *testing.T) {
-	nsenter.RequireRoot(t)
+	testenv.RequireRoot(t)
 	name := fmt.Sprintf("trnsenter-%d", os.Getpid())
 	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add: %v: %s", err, out)

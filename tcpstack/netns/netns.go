@@ -28,6 +28,7 @@ import (
 	"testing"
 
 	"tcpregress.dev/pcap/nsenter"
+	"tcpregress.dev/pcap/testenv"
 )
 
 // Prefix starts the name of every namespace this package makes:
@@ -292,8 +293,8 @@ func ipcmd(args ...string) error {
 }
 
 // RequireRoot skips a test that needs root, except under CI (CI set), where
-// it fails: a test that never runs in CI tests nothing ([nsenter.RequireRoot]).
-func RequireRoot(t testing.TB) { nsenter.RequireRoot(t) }
+// it fails: a test that never runs in CI tests nothing ([testenv.RequireRoot]).
+func RequireRoot(t testing.TB) { testenv.RequireRoot(t) }
 
 // NewTestPair is NewPair for tests: it needs root (see RequireRoot) and is
 // removed in t.Cleanup, also when the test fails.

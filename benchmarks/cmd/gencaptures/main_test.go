@@ -14,6 +14,8 @@ import (
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 // testdataDir is the repository's testdata/, seen from this package.
@@ -143,13 +145,7 @@ func TestReadBack(t *testing.T) {
 // TestTcpdump checks the tcpdump column of the README against the real
 // tcpdump, when it is installed.
 func TestTcpdump(t *testing.T) {
-	tcpdump, err := exec.LookPath("tcpdump")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tcpdump is not installed; make test installs it")
-		}
-		t.Skip("tcpdump is not installed (apt-get install tcpdump)")
-	}
+	tcpdump := testenv.Program(t, "tcpdump", "tcpdump")
 	for _, tf := range testFiles {
 		t.Run(tf.name, func(t *testing.T) {
 			var stdout, stderr bytes.Buffer

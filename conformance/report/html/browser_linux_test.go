@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +22,7 @@ import (
 	"tcpregress.dev/conformance/report"
 	htmlreport "tcpregress.dev/conformance/report/html"
 	"tcpregress.dev/conformance/suite"
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/netns"
 )
 
@@ -50,14 +50,7 @@ const failing = "reset/time-wait-assassination"
 // or fails under CI.
 func chromium(t *testing.T) string {
 	t.Helper()
-	path, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("chromium is missing: scripts/deps.sh test installs it (Debian package chromium)")
-		}
-		t.Skip("chromium is missing (apt-get install chromium, or make deps)")
-	}
-	return path
+	return testenv.Program(t, "chromium", "chromium")
 }
 
 // tab is a page of headless Chromium for a test; its calls end the test

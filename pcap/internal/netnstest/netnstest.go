@@ -15,11 +15,12 @@ import (
 	"testing"
 
 	"tcpregress.dev/pcap/nsenter"
+	"tcpregress.dev/pcap/testenv"
 )
 
 // RequireRoot skips a test that needs root, except under CI (CI=true), where
-// it fails: a test that never runs in CI tests nothing.
-func RequireRoot(t testing.TB) { nsenter.RequireRoot(t) }
+// it fails ([testenv.RequireRoot]).
+func RequireRoot(t testing.TB) { testenv.RequireRoot(t) }
 
 // Pair is two network namespaces joined by a veth pair. Side 0 has
 // 198.18.N.1/24, side 1 198.18.N.2/24; IPv6 is off on both so that the

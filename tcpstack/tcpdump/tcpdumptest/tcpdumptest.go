@@ -9,20 +9,16 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 // Path returns tcpdump's path. Without tcpdump the test is skipped, except
-// under CI (CI set), where it fails: make test installs tcpdump.
+// under CI (CI set), where it fails: make test installs tcpdump
+// ([testenv.Program]).
 func Path(t testing.TB) string {
 	t.Helper()
-	path, err := exec.LookPath("tcpdump")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tcpdump is not installed; make test installs it")
-		}
-		t.Skip("tcpdump is not installed (apt-get install tcpdump)")
-	}
-	return path
+	return testenv.Program(t, "tcpdump", "tcpdump")
 }
 
 // Result is what one run of tcpdump printed and how it exited.

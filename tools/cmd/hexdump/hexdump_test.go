@@ -15,6 +15,7 @@ import (
 
 	"tcpregress.dev/pcap/hexdump"
 	"tcpregress.dev/pcap/pcaptest"
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tools/cli/clitest"
 )
 
@@ -143,13 +144,7 @@ func TestMatchesTools(t *testing.T) {
 		{"xxd", "xxd", []string{"--style=xxd", "-s", "77", "-n", "200"}, []string{"-s", "77", "-l", "200"}},
 	}
 	for _, tt := range tests {
-		tool, err := exec.LookPath(tt.tool)
-		if err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("%s not found: CI must install it (apt-get install -y %s)", tt.tool, tt.pkg)
-			}
-			t.Skipf("%s not found (apt-get install -y %s)", tt.tool, tt.pkg)
-		}
+		tool := testenv.Program(t, tt.tool, tt.pkg)
 		cmd := exec.Command(tool, append(tt.theirs, path)...)
 		cmd.Env = append(os.Environ(), "LC_ALL=C")
 		want, err := cmd.Output()

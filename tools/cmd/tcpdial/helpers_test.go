@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/netns"
 	"tcpregress.dev/tcpstack/syncbuf"
 )
@@ -197,13 +198,8 @@ func (p *process) wait(t *testing.T, within time.Duration) error {
 // input, and waits until the kernel listens.
 func ncListen(t *testing.T, p *netns.Pair, port int, stdin []byte) *process {
 	t.Helper()
-	if _, err := exec.LookPath("nc"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("nc (netcat-openbsd) is not installed; make test installs it")
-		}
-		t.Skip("nc (netcat-openbsd) is not installed")
-	}
-	proc := startProcess(t, p.B.NS.Command("nc", "-l", "-p", fmt.Sprint(port)), stdin)
+	nc := testenv.Program(t, "nc", "netcat-openbsd")
+	proc := startProcess(t, p.B.NS.Command(nc, "-l", "-p", fmt.Sprint(port)), stdin)
 	waitListening(t, p.B.NS, port)
 	return proc
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/syncbuf"
 	"tcpregress.dev/tools/cli/clitest"
 )
@@ -437,12 +437,7 @@ func TestInterfaceChoice(t *testing.T) {
 // TestPcapAndTrace: --pcap writes a capture tcpdump reads, with the
 // handshake; -vv traces every frame in tcpdump's words.
 func TestPcapAndTrace(t *testing.T) {
-	if _, err := exec.LookPath("tcpdump"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("tcpdump is not installed; make test installs it")
-		}
-		t.Skip("tcpdump is not installed")
-	}
+	tcpdump := testenv.Program(t, "tcpdump", "tcpdump")
 	p := newPair(t)
 	port := testPort()
 	nc := ncListen(t, p, port, nil)
@@ -452,7 +447,7 @@ func TestPcapAndTrace(t *testing.T) {
 		t.Fatalf("%v", r)
 	}
 	nc.wait(t, 10*time.Second)
-	out, err := exec.Command("tcpdump", "-nn", "-S", "-r", file).CombinedOutput()
+	out, err := exec.Command(tcpdump, "-nn", "-S", "-r", file).CombinedOutput()
 	if err != nil {
 		t.Fatalf("tcpdump -r: %v: %s", err, out)
 	}
@@ -476,7 +471,7 @@ func TestPcapAndTrace(t *testing.T) {
 			t.Errorf("-vv: stderr lacks %q", s)
 		}
 	}
-	lines, err := exec.Command("tcpdump", "-nn", "-S", "-t", "-r", file).Output()
+	lines, err := exec.Command(tcpdump, "-nn", "-S", "-t", "-r", file).Output()
 	if err != nil {
 		t.Fatalf("tcpdump -t -r: %v", err)
 	}

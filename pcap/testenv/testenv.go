@@ -1,0 +1,51 @@
+// Package testenv is test support for every module of the repository: it
+// checks for what a test needs from the machine (a program such as tcpdump,
+// root) and applies the project's rule when it is missing. On a developer's
+// machine the test is skipped, with a message that says what to install; under
+// CI (the CI environment variable set, as CI=true) it fails, because make test
+// installs every prerequisite there (scripts/deps.sh) and a test that never
+// runs in CI tests nothing.
+//
+// It is the one place for that rule; Go's own tree has a package of the same
+// name and purpose. It needs no cgo, and only the standard library.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// CI reports whether the tests run under CI, where a missing prerequisite
+// fails the test instead of skipping it.
+func CI() bool { return os.Getenv("CI") != "" }
+
+// Program returns the path of the program name, which the Debian package pkg
+// installs. When it is not in PATH the test fails under CI and is skipped
+// otherwise, both with a message naming the package.
+func Program(t testing.TB, name, pkg string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
+	}
+	if CI() {
+		t.Fatalf("%s is not installed: make test installs it under CI (scripts/deps.sh, Debian package %s)", name, pkg)
+	}
+	t.Skipf("%s is not installed (apt-get install %s, or make deps)", name, pkg)
+	return ""
+}
+
+// RequireRoot returns when the test runs as root (which it needs to make and
+// enter network namespaces, to capture live). Otherwise the test fails under
+// CI, which runs as root, and is skipped elsewhere.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() == 0 {
+		return
+	}
+	if CI() {
+		t.Fatal("this test needs root (network namespaces, live capture); CI runs as root")
+	}
+	t.Skip("needs root: network namespaces and live capture")
+}

@@ -18,12 +18,7 @@ import (
 func (b *Bench) runOurs(ctx context.Context, send bool, profile string) (result, error) {
 	p := b.ours
 	us := p.UnusedAddr(0)
-	var link *pcaplink.Link
-	err := p.A.NS.Do(func() error {
-		var err error
-		link, err = pcaplink.Open(p.A.Veth, us.Addr(), pcaplink.Options{})
-		return err
-	})
+	link, err := pcaplink.Open(p.A.Veth, us.Addr(), pcaplink.Options{Namespace: p.A.NS.Name})
 	if err != nil {
 		return result{}, fmt.Errorf("link/pcap on %s: %w", p.A.Veth, err)
 	}

@@ -96,12 +96,7 @@ func (e *Env) oursAddr() netip.Prefix { return e.Ours.UnusedAddr(0) }
 // newStack starts our stack on side A of the Ours pair with the default
 // configuration. Close it before making another.
 func (e *Env) newStack() (*tcpstack.Stack, error) {
-	var link *pcap.Link
-	err := e.Ours.A.NS.Do(func() error {
-		var err error
-		link, err = pcap.Open(e.Ours.A.Veth, e.oursAddr().Addr(), pcap.Options{})
-		return err
-	})
+	link, err := pcap.Open(e.Ours.A.Veth, e.oursAddr().Addr(), pcap.Options{Namespace: e.Ours.A.NS.Name})
 	if err != nil {
 		return nil, err
 	}

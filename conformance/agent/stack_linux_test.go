@@ -27,14 +27,11 @@ func stackPair(t *testing.T) (p *netns.Pair, s *tcpstack.Stack, us netip.Prefix,
 	t.Helper()
 	p = netns.NewTestPair(t, netns.Config{NoAddrA: true})
 	us, peer = p.UnusedAddr(0), p.B.Addr.Addr()
-	var link *pcap.Link
-	if err := p.A.NS.Do(func() (err error) {
-		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
-		return err
-	}); err != nil {
+	link, err := pcap.Open(p.A.Veth, us.Addr(), pcap.Options{Namespace: p.A.NS.Name})
+	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: us})
+	s, err = tcpstack.New(tcpstack.Config{Link: link, Addr: us})
 	if err != nil {
 		link.Close()
 		t.Fatal(err)

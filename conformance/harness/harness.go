@@ -414,12 +414,8 @@ func serveAgent(ns *netns.Namespace, addr string, srv *agent.Server) (ln net.Lis
 // openStack opens a userland stack at addr on iface inside ns, its
 // connections configured by cfg.
 func openStack(ns *netns.Namespace, iface string, addr netip.Prefix, cfg tcp.Config, log zerolog.Logger) (*tcpstack.Stack, error) {
-	var link *pcaplink.Link
-	if err := ns.Do(func() error {
-		var err error
-		link, err = pcaplink.Open(iface, addr.Addr(), pcaplink.Options{})
-		return err
-	}); err != nil {
+	link, err := pcaplink.Open(iface, addr.Addr(), pcaplink.Options{Namespace: ns.Name})
+	if err != nil {
 		return nil, err
 	}
 	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: addr, TCP: cfg, Logger: log})

@@ -111,12 +111,8 @@ func soak(o options, out io.Writer) error {
 	}
 	defer p.Close()
 	us := p.UnusedAddr(0)
-	var link *pcap.Link
-	if err := p.A.NS.Do(func() error {
-		var err error
-		link, err = pcap.Open(p.A.Veth, us.Addr(), pcap.Options{})
-		return err
-	}); err != nil {
+	link, err := pcap.Open(p.A.Veth, us.Addr(), pcap.Options{Namespace: p.A.NS.Name})
+	if err != nil {
 		return err
 	}
 	s, err := tcpstack.New(tcpstack.Config{Link: link, Addr: us})

@@ -163,11 +163,8 @@ func measure(o options, l listener) (r result, err error) {
 	if l != kernel {
 		target = p.UnusedAddr(0).Addr()
 		var link *pcap.Link
-		if err := p.A.NS.Do(func() error {
-			var err error
-			link, err = pcap.Open(p.A.Veth, target, pcap.Options{})
-			return err
-		}); err != nil {
+		link, err = pcap.Open(p.A.Veth, target, pcap.Options{Namespace: p.A.NS.Name})
+		if err != nil {
 			return r, err
 		}
 		// The SYN-ACKs to spoofed sources go to B's kernel, which does not
@@ -195,12 +192,8 @@ func measure(o options, l listener) (r result, err error) {
 	defer ln.Close()
 	go serve(ln)
 
-	var flood *pcap.Link
-	if err := p.B.NS.Do(func() error {
-		var err error
-		flood, err = pcap.Open(p.B.Veth, p.B.Addr.Addr(), pcap.Options{BufferSize: 1 << 20})
-		return err
-	}); err != nil {
+	flood, err := pcap.Open(p.B.Veth, p.B.Addr.Addr(), pcap.Options{BufferSize: 1 << 20, Namespace: p.B.NS.Name})
+	if err != nil {
 		return r, err
 	}
 	defer flood.Close()

@@ -2,68 +2,44 @@ package main
 
 import (
 	"bytes"
-	"encoding/binary"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
 
-	"tcpregress.dev/pcap"
+	"tcpregress.dev/pcap/pcaptest"
+	"tcpregress.dev/tcpstack/header"
 )
-
-func inetSum(b []byte) uint16 {
-	var s uint32
-	for i := 0; i+1 < len(b); i += 2 {
-		s += uint32(b[i])<<8 | uint32(b[i+1])
-	}
-	if len(b)%2 == 1 {
-		s += uint32(b[len(b)-1]) << 8
-	}
-	for s>>16 != 0 {
-		s = s&0xffff + s>>16
-	}
-	return ^uint16(s)
-}
-
-func ipv4Packet(src, dst [4]byte, proto byte, payload []byte) []byte {
-	h := make([]byte, 20, 20+len(payload))
-	h[0], h[8], h[9] = 0x45, 64, proto
-	binary.BigEndian.PutUint16(h[2:], uint16(20+len(payload)))
-	copy(h[12:], src[:])
-	copy(h[16:], dst[:])
-	binary.BigEndian.PutUint16(h[10:], inetSum(h))
-	return append(h, payload...)
-}
 
 // TestICMPCodesMatchTcpdump prints every destination-unreachable code
 // (0-15) and every redirect code (0-4) and compares the lines with
 // tcpdump's.
 func TestICMPCodesMatchTcpdump(t *testing.T) {
-	quoted := ipv4Packet([4]byte{198, 18, 0, 1}, [4]byte{198, 18, 0, 9}, 6, []byte{0x9c, 0x40, 0, 80, 0, 0, 0, 1})[:28]
-	dead, err := pcap.OpenDead(pcap.LinkTypeEthernet, 65535)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
-	path := filepath.Join(t.TempDir(), "icmp.pcap")
-	d, err := pcap.OpenDump(dead, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct{ typ, codes byte }{{3, 16}, {5, 5}} {
-		for code := byte(0); code < tc.codes; code++ {
-			rest := []byte{0, 0, 0, 0}
-			if tc.typ == 5 {
-				rest = []byte{198, 18, 0, 254}
+	a1, a2, a9 := netip.AddrFrom4([4]byte{198, 18, 0, 1}), netip.AddrFrom4([4]byte{198, 18, 0, 2}), netip.AddrFrom4([4]byte{198, 18, 0, 9})
+	// The quoted datagram: an IPv4 header and the first 8 bytes of its TCP
+	// segment (ports and sequence number).
+	quoted := header.AppendIPv4(nil, &header.IPv4Fields{TTL: 64, Protocol: header.IPProtocolTCP, Src: a1, Dst: a9, PayloadLen: 8})
+	quoted = append(quoted, 0x9c, 0x40, 0, 80, 0, 0, 0, 1)
+	var recs []pcaptest.Record
+	for _, tc := range []struct {
+		typ   header.ICMPv4Type
+		codes uint8
+	}{{header.ICMPv4DstUnreachable, 16}, {header.ICMPv4Redirect, 5}} {
+		for code := uint8(0); code < tc.codes; code++ {
+			var rest uint32
+			if tc.typ == header.ICMPv4Redirect {
+				rest = 198<<24 | 18<<16 | 254 // the gateway, 198.18.0.254
 			}
-			icmp := append(append([]byte{tc.typ, code, 0, 0}, rest...), quoted...)
-			binary.BigEndian.PutUint16(icmp[2:], inetSum(icmp))
-			frame := append([]byte{2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 8, 0}, ipv4Packet([4]byte{198, 18, 0, 2}, [4]byte{198, 18, 0, 1}, 1, icmp)...)
-			d.Write(gopacket.CaptureInfo{Timestamp: time.Unix(1700000000, 0), CaptureLength: len(frame), Length: len(frame)}, frame)
+			icmp := header.AppendICMPv4(nil, &header.ICMPv4Fields{Type: tc.typ, Code: code, Rest: rest, Payload: quoted})
+			frame := header.AppendEthernet(nil, &header.EthernetFields{Dst: header.MAC{2, 0, 0, 0, 0, 1}, Src: header.MAC{2, 0, 0, 0, 0, 2}, Type: header.EtherTypeIPv4})
+			frame = header.AppendIPv4(frame, &header.IPv4Fields{TTL: 64, Protocol: header.IPProtocolICMP, Src: a2, Dst: a1, PayloadLen: len(icmp)})
+			recs = append(recs, pcaptest.Record{Data: append(frame, icmp...), Time: time.Unix(1700000000, 0)})
 		}
 	}
-	d.Close()
+	path := filepath.Join(t.TempDir(), "icmp.pcap")
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 65535, recs...)
 	want, stderr, code := runTcpdump(t, "-nn", "-t", "-r", path)
 	if code != 0 {
 		t.Fatalf("tcpdump: exit status %d\n%s", code, stderr)

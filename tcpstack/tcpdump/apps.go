@@ -197,10 +197,10 @@ var sipCommands = []string{"ACK", "BYE", "CANCEL", "DO", "INFO", "INVITE", "MESS
 
 // sipPrint prints "SIP" and, for a request or a response (RFC 3261
 // section 7.1 and 7.2: a method, or a status code as the second token),
-// its first line, as tcpdump's txtproto_print does without -v.
-func sipPrint(_ *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
+// its first line (with -v every line), as tcpdump's txtproto_print does.
+func sipPrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]byte, bool) {
 	b = append(b, "SIP"...)
-	return appendTxtProto(b, "sip", data, length, sipCommands), true
+	return appendTxtProto(b, "sip", data, length, sipCommands, p.Verbose), true
 }
 
 var (

@@ -53,7 +53,8 @@
 // tcpdump -v adds to those headers: the IPv4 header's fields in parentheses
 // followed by a line break and four spaces, the IPv6 header's fields, TCP,
 // UDP, DCCP and ICMP checksums, ARP's hardware and protocol types, a TCP
-// reset's text, VXLAN's inner frame on a line of its own, hex dumps. A
+// reset's text, VXLAN's inner frame on a line of its own, hex dumps, DNS
+// answers' names, text protocols' lines, ICMPv6 neighbour discovery. A
 // packet's text may then span lines (each line after the first is
 // indented); protocols above print as without -v.
 //

@@ -279,6 +279,19 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 	if (d.Has(layers.LayerTypeICMPv6) && sameStart(icmp.Contents, data)) || icmp.DecodeFromBytes(data, gopacket.NilDecodeFeedback) == nil {
 		typ = icmp.TypeCode.Type()
 	}
+	if p.Verbose > 0 && !ip.fragmented && len(data) >= length && len(data) >= 4 {
+		// RFC 4443 section 2.3: over a pseudo-header, as UDP's.
+		field := be16(data[2:4])
+		if sum := foldSum(sum16(pseudoSum(ip, 58, length), data[:length])); sum != 0 {
+			b = append(b, "[bad icmp6 cksum 0x"...)
+			b = appendHex(b, uint64(field), 4)
+			b = append(b, " -> 0x"...)
+			b = appendHex(b, uint64(shouldBe(field, sum)), 4)
+			b = append(b, "!] "...)
+		} else {
+			b = append(b, "[icmp6 sum ok] "...)
+		}
+	}
 	b = append(b, "ICMP6, "...)
 	if name := icmp6TypeName(typ); name != "" {
 		b = append(b, name...)
@@ -286,6 +299,14 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 		b = append(b, "unknown icmp6 type ("...)
 		b = appendUint(b, uint64(typ))
 		b = append(b, ')')
+	}
+	if p.Verbose > 0 {
+		switch typ {
+		case 133, 134, 135, 136, 137, 145, 147:
+			// tcpdump -v puts the length of these here.
+			b = append(b, ", length "...)
+			b = appendInt(b, length)
+		}
 	}
 	if len(data) < 2 {
 		return append(b, trunc...)
@@ -403,12 +424,21 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 		}
 		b = append(b, ", who has "...)
 		b = addr(b, 8)
+		if p.Verbose > 0 {
+			return appendNDOptions(b, data[24:], length-24)
+		}
 	case 136:
 		if !need(24) {
 			return append(b, trunc...)
 		}
 		b = append(b, ", tgt is "...)
 		b = addr(b, 8)
+		if p.Verbose > 0 { // RFC 4861 section 4.4
+			b = append(b, ", Flags ["...)
+			b = appendBits(b, ndNAFlags, be32(data[4:8]), ", ", "none")
+			b = append(b, ']')
+			return appendNDOptions(b, data[24:], length-24)
+		}
 	case 137:
 		if !need(40) {
 			return append(b, trunc...)
@@ -452,15 +482,66 @@ func (p *Printer) icmp6Print(b []byte, d *Decoder, data []byte, length int, ip *
 		b = appendTok(b, icmp6RouterRenumberingCodes, code, ", code-#", "")
 		b = append(b, ", seq="...)
 		b = appendUint(b, uint64(be32(data[4:8])))
-	case 133, 134, 139, 140, 141, 142, 145, 147, 200, 201:
+	case 133:
+		if p.Verbose > 0 {
+			return appendNDOptions(b, data[min(8, len(data)):], length-8)
+		}
+	case 134, 139, 140, 141, 142, 145, 147, 200, 201:
 		// Details only with tcpdump -v (or printed by decoders the printer
 		// does not mirror).
 	default:
 		b = append(b, ", length "...)
 		return appendInt(b, length)
 	}
+	if p.Verbose > 0 {
+		return b // tcpdump -v leaves the length out (or put it above)
+	}
 	b = append(b, ", length "...)
 	return appendInt(b, length)
+}
+
+var ndNAFlags = []bitName{{0x80000000, "router"}, {0x40000000, "solicited"}, {0x20000000, "override"}}
+
+var ndOptionNames = map[uint8]string{1: "source link-address", 2: "destination link-address", 3: "prefix info",
+	4: "redirected header", 5: "mtu", 6: "nonce", 7: "advertisement interval", 8: "homeagent information",
+	24: "route info", 25: "rdnss", 31: "dnssl", 38: "pref64"}
+
+// appendNDOptions appends Neighbor Discovery options (RFC 4861 section 4.6)
+// as tcpdump -v does, one a line: the link-layer addresses and the MTU; it
+// stops at options it does not decode.
+func appendNDOptions(b []byte, opts []byte, n int) []byte {
+	for len(opts) > 0 && n > 0 {
+		if len(opts) < 2 {
+			return append(b, " [|icmp6]"...)
+		}
+		typ, olen := opts[0], int(opts[1])*8
+		if olen == 0 || olen > len(opts) {
+			return append(b, " [|icmp6]"...)
+		}
+		b = append(b, "\n\t  "...)
+		b = append(b, tokStr(ndOptionNames, typ, "unknown")...)
+		b = append(b, " option ("...)
+		b = appendUint(b, uint64(typ))
+		b = append(b, "), length "...)
+		b = appendInt(b, olen)
+		b = append(b, " ("...)
+		b = appendInt(b, olen/8)
+		b = append(b, "): "...)
+		switch typ {
+		case 1, 2:
+			b = appendHexBytes(b, opts[2:olen], ':')
+		case 5:
+			b = append(b, ' ')
+			b = appendUint(b, uint64(be32(opts[4:8])))
+			if olen != 8 {
+				b = append(b, "bad option length"...)
+			}
+		default:
+			return b
+		}
+		opts, n = opts[olen:], n-olen
+	}
+	return b
 }
 
 // Names of ICMP and ICMPv6 codes, by code, as tcpdump prints them.

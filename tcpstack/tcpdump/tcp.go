@@ -766,10 +766,10 @@ func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int, ver
 	case is(23):
 	case is(25):
 		b = append(b, ": SMTP"...)
-		return appendTxtProto(b, "smtp", payload, length, nil)
+		return appendTxtProto(b, "smtp", payload, length, nil, verbose)
 	case is(43):
 		b = append(b, ": WHOIS"...)
-		return appendTxtProto(b, "whois", payload, length, nil)
+		return appendTxtProto(b, "whois", payload, length, nil, verbose)
 	case is(179):
 		return append(b, ": BGP"...)
 	case is(1723), is(6379):
@@ -778,13 +778,13 @@ func appendTCPApp(b []byte, sport, dport uint16, payload []byte, length int, ver
 	case is(139), is(445), is(10288), is(6633), is(6653):
 	case is(21):
 		b = append(b, ": FTP"...)
-		return appendTxtProto(b, "ftp", payload, length, nil)
+		return appendTxtProto(b, "ftp", payload, length, nil, verbose)
 	case is(80), is(8080):
 		b = append(b, ": HTTP"...)
-		return appendTxtProto(b, "http", payload, length, httpCommands)
+		return appendTxtProto(b, "http", payload, length, httpCommands, verbose)
 	case is(554), is(8554):
 		b = append(b, ": RTSP"...)
-		return appendTxtProto(b, "rtsp", payload, length, rtspCommands)
+		return appendTxtProto(b, "rtsp", payload, length, rtspCommands, verbose)
 	case is(53):
 		if out, ok := domainPrint(b, payload, length, true, false, verbose); ok {
 			return out
@@ -847,7 +847,7 @@ func fetchToken(p []byte, idx, length int) (tok []byte, next int) {
 // is already printed; when the payload looks like a request (a command of
 // cmds) or a response (a 3-digit code), or cmds is nil, the first line
 // follows. proto names the truncation marker.
-func appendTxtProto(b []byte, proto string, p []byte, length int, cmds []string) []byte {
+func appendTxtProto(b []byte, proto string, p []byte, length int, cmds []string, verbose int) []byte {
 	printThis := cmds == nil
 	if cmds != nil {
 		tok, idx := fetchToken(p, 0, length)
@@ -867,44 +867,58 @@ func appendTxtProto(b []byte, proto string, p []byte, length int, cmds []string)
 	if !printThis {
 		return b
 	}
-	// print_txt_line: the line up to LF or CR LF, if all printable.
-	idx := 0
+	if verbose == 0 {
+		b, _ = appendTxtLine(b, ": ", proto, p, 0, length)
+		return b
+	}
+	// With -v, tcpdump prints every line while they are text.
+	b = append(b, ", length: "...)
+	b = appendInt(b, length)
+	for idx := 0; idx < length && idx >= 0; {
+		b, idx = appendTxtLine(b, "\n\t", proto, p, idx, length)
+		if idx == 0 {
+			break
+		}
+	}
+	return b
+}
+
+// appendTxtLine prints the line at idx after prefix, as tcpdump's
+// print_txt_line does: up to LF or CR LF, if all printable, and returns the
+// index after it; 0 when printing stops (binary data, or the end of the
+// captured bytes, marked as a truncation).
+func appendTxtLine(b []byte, prefix, proto string, p []byte, idx, length int) ([]byte, int) {
+	start := idx
 	for idx < length {
 		if idx >= len(p) {
-			b = append(b, " [|"...)
-			b = append(b, proto...)
-			return append(b, ']')
+			return appendTrunc(b, proto), 0
 		}
 		c := p[idx]
 		switch {
 		case c == '\n':
-			b = append(b, ": "...)
-			return append(b, p[:idx]...)
+			b = append(b, prefix...)
+			return append(b, p[start:idx]...), idx + 1
 		case c == '\r':
 			if idx+1 >= length {
-				return b
+				return b, 0
 			}
 			if idx+1 >= len(p) {
-				b = append(b, " [|"...)
-				b = append(b, proto...)
-				return append(b, ']')
+				return appendTrunc(b, proto), 0
 			}
 			if p[idx+1] == '\n' {
-				b = append(b, ": "...)
-				return append(b, p[:idx]...)
+				b = append(b, prefix...)
+				return append(b, p[start:idx]...), idx + 2
 			}
-			return b
+			return b, 0
 		case !isPrint(c) && c != '\t':
-			return b
+			return b, 0
 		}
 		idx++
 	}
 	// A line without its end: tcpdump prints it and marks it truncated.
-	b = append(b, ": "...)
-	b = append(b, p[:idx]...)
-	b = append(b, " [|"...)
-	b = append(b, proto...)
-	return append(b, ']')
+	b = append(b, prefix...)
+	b = append(b, p[start:idx]...)
+	return appendTrunc(b, proto), 0
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

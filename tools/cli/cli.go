@@ -13,7 +13,8 @@
 //	}
 //
 // A command that reads standard input uses [RunStdin] instead, and its run
-// takes stdin too.
+// takes stdin too. A command that reads files names them with [Inputs] and
+// [InputLabel] ("-" is standard input) and writes through [WriteBuffered].
 //
 // Exit codes: 0 success, 1 operational failure, 2 usage error.
 package cli

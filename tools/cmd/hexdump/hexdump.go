@@ -98,24 +98,17 @@ func (c *hexdumpCmd) Validate() error {
 
 // Run dumps (or reverses) the inputs to stdout.
 func (c *hexdumpCmd) Run(ctx *kong.Context, stdin io.Reader, log zerolog.Logger) error {
-	files := c.Files
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	out := bufio.NewWriterSize(ctx.Stdout, 64<<10)
-	var err error
-	switch {
-	case c.Reverse:
-		err = c.reverse(out, stdin, files, log)
-	case c.Pcap:
-		err = c.dumpPcaps(out, stdin, files, log)
-	default:
-		err = c.dump(out, stdin, files, log)
-	}
-	if ferr := out.Flush(); err == nil && ferr != nil {
-		err = fmt.Errorf("writing the dump: %w", ferr)
-	}
-	return err
+	files := cli.Inputs(c.Files)
+	return cli.WriteBuffered(ctx.Stdout, 64<<10, func(out *bufio.Writer) error {
+		switch {
+		case c.Reverse:
+			return c.reverse(out, stdin, files, log)
+		case c.Pcap:
+			return c.dumpPcaps(out, stdin, files, log)
+		default:
+			return c.dump(out, stdin, files, log)
+		}
+	})
 }
 
 // options returns the dump options for bytes starting at offset.
@@ -185,8 +178,8 @@ type input struct {
 
 // open opens one input: a file or, for "-", stdin.
 func open(name string, stdin io.Reader) (io.Reader, string, error) {
-	if name == "-" {
-		return stdin, "standard input", nil
+	if name == cli.Stdin {
+		return stdin, cli.InputLabel(name), nil
 	}
 	f, err := os.Open(name)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"tcpregress.dev/pcap"
 	"tcpregress.dev/pcap/hexdump"
+	"tcpregress.dev/tools/cli"
 )
 
 // dumpPcaps dumps every packet of the capture files, numbered across files.
@@ -21,29 +22,22 @@ func (c *hexdumpCmd) dumpPcaps(out io.Writer, stdin io.Reader, names []string, l
 			h   *pcap.Handle
 			err error
 		)
-		if name == "-" {
+		if name == cli.Stdin {
 			h, err = pcap.OpenOfflineReader(stdin)
 		} else {
 			h, err = pcap.OpenOffline(name)
 		}
 		if err != nil {
-			return fmt.Errorf("%s: %w", label(name), err)
+			return fmt.Errorf("%s: %w", cli.InputLabel(name), err)
 		}
 		err = c.dumpPackets(out, h, &num)
 		h.Close()
 		if err != nil {
-			return fmt.Errorf("%s: %w", label(name), err)
+			return fmt.Errorf("%s: %w", cli.InputLabel(name), err)
 		}
-		log.Debug().Str("file", label(name)).Int("packets", num).Msg("dumped capture")
+		log.Debug().Str("file", cli.InputLabel(name)).Int("packets", num).Msg("dumped capture")
 	}
 	return nil
-}
-
-func label(name string) string {
-	if name == "-" {
-		return "standard input"
-	}
-	return name
 }
 
 // dumpPackets dumps the packets of one handle, each under a line like

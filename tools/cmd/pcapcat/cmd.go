@@ -163,15 +163,8 @@ func without(list []string, drop string) []string {
 
 // Run prints the inputs.
 func (c *pcapcatCmd) Run(ctx *kong.Context, stdin io.Reader, log zerolog.Logger) error {
-	files := c.Files
-	if len(files) == 0 {
-		files = []string{"-"}
-	}
-	out := bufio.NewWriterSize(ctx.Stdout, 256<<10)
-	r := &reader{cmd: c, out: out, stderr: ctx.Stderr, stdin: stdin, log: log}
-	err := r.run(files)
-	if ferr := out.Flush(); err == nil && ferr != nil {
-		err = fmt.Errorf("writing the output: %w", ferr)
-	}
-	return err
+	return cli.WriteBuffered(ctx.Stdout, 256<<10, func(out *bufio.Writer) error {
+		r := &reader{cmd: c, out: out, stderr: ctx.Stderr, stdin: stdin, log: log}
+		return r.run(cli.Inputs(c.Files))
+	})
 }

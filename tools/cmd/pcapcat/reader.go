@@ -137,21 +137,14 @@ func (r *reader) setup() error {
 	return nil
 }
 
-func label(name string) string {
-	if name == "-" {
-		return "standard input"
-	}
-	return name
-}
-
 // readFile reads one capture through the filter into the sinks.
 func (r *reader) readFile(name string) error {
-	lbl := label(name)
+	lbl := cli.InputLabel(name)
 	var (
 		h   *pcap.Handle
 		err error
 	)
-	if name == "-" {
+	if name == cli.Stdin {
 		h, err = pcap.OpenOfflineReader(r.stdin)
 	} else {
 		h, err = pcap.OpenOffline(name)

@@ -1,8 +1,11 @@
 package drill
 
 import (
+	"strings"
 	"testing"
 	"time"
+
+	"tcpregress.dev/conformance/agent"
 )
 
 // TestOnTimeAfterCalls: three +0 calls after an inbound packet, each a
@@ -39,5 +42,36 @@ func TestOnTimeAfterCalls(t *testing.T) {
 	x.reached = t0.Add(ms(13))
 	if x.onTime(at, at, tol, t0.Add(ms(8))) {
 		t.Errorf("a packet 5 ms before the one before it is on time, want early")
+	}
+}
+
+// TestPreparePipeSplice: pipe and splice take packetdrill's argument forms
+// (pipe([R, W]); splice(in, NULL, out, NULL, len, flags) with flags a
+// number or SPLICE_F_ names) and say why they cannot take others.
+func TestPreparePipeSplice(t *testing.T) {
+	x := &exec{fds: map[int64]agent.FD{4: 10, 5: 11, 6: 12}}
+	for _, c := range []struct {
+		call, err string
+	}{
+		{"pipe([5, 6]) = 0", ""},
+		{"splice(4, NULL, 6, NULL, 99, 0) = 99", ""},
+		{"splice(5, 0, 4, 0, 1000, SPLICE_F_MOVE|SPLICE_F_NONBLOCK) = 300", ""},
+		{"pipe([5]) = 0", "pipe [5]: want [READ_FD, WRITE_FD]"},
+		{"splice(4, NULL, 6, NULL, 99) = 99", "splice takes 6 arguments here, not 5"},
+		{"splice(4, [8], 6, NULL, 99, 0) = 99", "splice offset [8]: the agent splices with NULL offsets only"},
+		{"splice(4, NULL, 7, NULL, 99, 0) = 99", "fd 7: not a socket of this script"},
+		{"splice(4, NULL, 6, NULL, 99, SPLICE_F_BOGUS) = 99", `splice flags SPLICE_F_BOGUS: splice flag "SPLICE_F_BOGUS": want SPLICE_F_MOVE`},
+	} {
+		s, err := Parse("x.pkt", "0 "+c.call+"\n")
+		if err != nil {
+			t.Fatalf("%s: %v", c.call, err)
+		}
+		_, err = x.prepare(s.Events[0])
+		switch {
+		case c.err == "" && err != nil:
+			t.Errorf("%s: %v", c.call, err)
+		case c.err != "" && (err == nil || !strings.HasPrefix(err.Error(), c.err)):
+			t.Errorf("%s: %v, want %q", c.call, err, c.err)
+		}
 	}
 }

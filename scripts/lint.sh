@@ -26,6 +26,13 @@ fi
 CGO_ENABLED=0 "$GO" build ./tcpstack/tcp/ ./tcpstack/probe/ ./conformance/suite/ ./conformance/cases/ ./conformance/report/ ./conformance/agent/ ./conformance/cmd/tcpregress ||
   fail "CGO_ENABLED=0 go build failed (above): these packages must build without cgo; if one now imports libpcap (tcpregress.dev/pcap, tcpstack/link/pcap, the harness), keep that behind //go:build cgo"
 
+# The agent and tcpregress run on the BSDs and macOS too (the agent's
+# kernel_darwin.go, kernel_freebsd.go): their code and tests must vet there.
+for goos in darwin freebsd; do
+  GOOS=$goos CGO_ENABLED=0 "$GO" vet ./conformance/agent/ ./conformance/cmd/tcpregress/ ||
+    fail "GOOS=$goos go vet failed (above): the agent must build on $goos with its tests; put Linux-only code and test helpers in _linux.go files or behind //go:build linux"
+done
+
 # Paths outside the checkout. The reference folder's name is assembled so
 # this file does not name it.
 beside='\.\./'"shared"

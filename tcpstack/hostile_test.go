@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 	"tcpregress.dev/tcpstack/tcp"
@@ -55,12 +56,8 @@ func spoofedSYN(r *rand.Rand, dst netip.AddrPort) []byte {
 // waitFor polls cond until it holds or 10 s pass.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	if !testenv.Eventually(10*time.Second, cond) {
+		t.Fatalf("timed out waiting for %s", what)
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/header"
 	"tcpregress.dev/tcpstack/link/pipe"
 	"tcpregress.dev/tcpstack/syncbuf"
@@ -61,10 +62,7 @@ func TestICMPFragNeeded(t *testing.T) {
 	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), header.ICMPv4FragmentationNeeded, 1000, quote(cn, before.SndUna+100000)))
 	// In flight (SND.UNA): accepted.
 	b.WriteIPv4(icmpUnreach(b.Addr(), a.Addr(), header.ICMPv4FragmentationNeeded, 1000, quote(cn, before.SndUna)))
-	deadline := time.Now().Add(5 * time.Second)
-	for cn.Info().SndMSS == before.SndMSS && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testenv.Eventually(5*time.Second, func() bool { return cn.Info().SndMSS != before.SndMSS })
 	after := cn.Info()
 	if want := 1000 - 40 - 12; after.SndMSS != want {
 		t.Fatalf("MSS after frag-needed(1000): %d, want %d (was %d)", after.SndMSS, want, before.SndMSS)

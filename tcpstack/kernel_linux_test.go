@@ -20,6 +20,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/link/faults"
 	"tcpregress.dev/tcpstack/link/pcap"
 	"tcpregress.dev/tcpstack/netns"
@@ -200,16 +201,11 @@ func TestKernelSimultaneousClose(t *testing.T) {
 		go func() { defer wg.Done(); c.Close() }()
 		go func() { defer wg.Done(); kc.Close() }()
 		wg.Wait()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		if !testenv.Eventually(10*time.Second, func() bool {
 			st := c.State()
-			if st == tcp.StateTimeWait || st == tcp.StateClosed {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("round %d: stuck in %v after a simultaneous close", i, st)
-			}
-			time.Sleep(5 * time.Millisecond)
+			return st == tcp.StateTimeWait || st == tcp.StateClosed
+		}) {
+			t.Fatalf("round %d: stuck in %v after a simultaneous close", i, c.State())
 		}
 	}
 }

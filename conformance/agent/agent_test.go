@@ -22,6 +22,8 @@ import (
 
 	"go.uber.org/goleak"
 	"golang.org/x/sys/unix"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -361,17 +363,15 @@ func TestSocketsClosedWithConnection(t *testing.T) {
 	if _, err := c.Hello(ctx); !errors.Is(err, ErrClientClosed) {
 		t.Errorf("call after Disconnect: %v", err)
 	}
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	if !testenv.Eventually(3*time.Second, func() bool {
 		conn, err := net.DialTimeout("tcp4", a.String(), time.Second)
 		if err != nil {
-			break
+			return true
 		}
 		conn.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("the listener outlived its control connection")
-		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	}) {
+		t.Fatal("the listener outlived its control connection")
 	}
 }
 

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"tcpregress.dev/pcap/testenv"
 )
 
 func TestLimitSockets(t *testing.T) {
@@ -141,12 +143,8 @@ func TestLimitTimeouts(t *testing.T) {
 	if _, _, err := c.Accept(ctx, ln, 600*time.Millisecond); !errors.Is(err, syscall.EAGAIN) {
 		t.Fatalf("a 600 ms accept with a 300 ms idle timeout: %v, want EAGAIN", err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(logs.String(), "control connection idle") {
-		if time.Now().After(deadline) {
-			t.Fatalf("the idle connection was not closed:\n%s", logs)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !testenv.Eventually(5*time.Second, func() bool { return strings.Contains(logs.String(), "control connection idle") }) {
+		t.Fatalf("the idle connection was not closed:\n%s", logs)
 	}
 	_, err := c.Hello(ctx)
 	if Errno(err) != "ETIMEDOUT" || !strings.Contains(err.Error(), "--idle-timeout") {

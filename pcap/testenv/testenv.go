@@ -7,13 +7,16 @@
 // runs in CI tests nothing.
 //
 // It is the one place for that rule; Go's own tree has a package of the same
-// name and purpose. It needs no cgo, and only the standard library.
+// name and purpose. [Eventually] is the one polling loop of the tests that
+// wait for something they cannot be told about. It needs no cgo, and only the
+// standard library.
 package testenv
 
 import (
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 // CI reports whether the tests run under CI, where a missing prerequisite
@@ -48,4 +51,19 @@ func RequireRoot(t testing.TB) {
 		t.Fatal("this test needs root (network namespaces, live capture); CI runs as root")
 	}
 	t.Skip("needs root: network namespaces and live capture")
+}
+
+// Eventually calls cond until it returns true, and reports whether it did
+// within the given time. It is for waiting on what a test cannot be told
+// about (a kernel counter, a state another process reaches); the caller
+// fails the test with its own message, which can say what it saw last.
+func Eventually(within time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(within)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return true
 }

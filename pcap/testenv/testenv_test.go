@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 
 	"tcpregress.dev/pcap/testenv"
 )
@@ -46,4 +47,18 @@ func TestChildMissing(t *testing.T) {
 	}
 	testenv.Program(t, "no-such-program-testenv", "no-such-package")
 	t.Error("Program returned for a missing program")
+}
+
+func TestEventually(t *testing.T) {
+	calls := 0
+	if !testenv.Eventually(5*time.Second, func() bool { calls++; return calls == 3 }) || calls != 3 {
+		t.Errorf("a condition true at the third call: %d calls", calls)
+	}
+	start := time.Now()
+	if testenv.Eventually(20*time.Millisecond, func() bool { return false }) {
+		t.Error("a condition that never holds was reported true")
+	}
+	if d := time.Since(start); d < 20*time.Millisecond {
+		t.Errorf("gave up after %v, before the 20 ms it was given", d)
+	}
 }

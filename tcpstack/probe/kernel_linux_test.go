@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack"
 	pcaplink "tcpregress.dev/tcpstack/link/pcap"
 	"tcpregress.dev/tcpstack/netns"
@@ -196,11 +197,8 @@ func TestKernelData(t *testing.T) {
 	if err := c.Ack(); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(3 * time.Second); unacked(t, kc) != 0; {
-		if time.Now().After(deadline) {
-			t.Fatalf("Linux still has %d unacknowledged segment(s) after our ACK", unacked(t, kc))
-		}
-		time.Sleep(5 * time.Millisecond)
+	if !testenv.Eventually(3*time.Second, func() bool { return unacked(t, kc) == 0 }) {
+		t.Fatalf("Linux still has %d unacknowledged segment(s) after our ACK", unacked(t, kc))
 	}
 
 	// The probe to Linux: the kernel acknowledges exactly our data.

@@ -119,12 +119,8 @@ func (b *background) signal(t *testing.T, sig syscall.Signal, code int, last str
 // waitFor polls until cond holds.
 func waitFor(t *testing.T, what string, within time.Duration, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s", within, what)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testenv.Eventually(within, cond) {
+		t.Fatalf("timed out after %v waiting for %s", within, what)
 	}
 }
 

@@ -27,8 +27,12 @@ type Result struct {
 	Code           int // the exit code: tcpdump exits 1 after a cut capture
 }
 
-// Lines returns the lines of standard output, without the last newline.
+// Lines returns the lines of standard output, without their newlines:
+// none when tcpdump printed nothing.
 func (r Result) Lines() []string {
+	if r.Stdout == "" {
+		return nil
+	}
 	return strings.Split(strings.TrimSuffix(r.Stdout, "\n"), "\n")
 }
 

@@ -24,4 +24,9 @@ func TestLines(t *testing.T) {
 	if got := r.Lines(); len(got) != 2 || got[0] != "a" || got[1] != "b" {
 		t.Errorf("Lines() = %q", got)
 	}
+	// tcpdump printed nothing (a capture without packets): no lines, not
+	// one empty line.
+	if got := (tcpdumptest.Result{}).Lines(); len(got) != 0 {
+		t.Errorf("Lines() of no output = %q, want none", got)
+	}
 }

@@ -148,7 +148,7 @@ func TestTSharkGolden(t *testing.T) {
 	golden := filepath.Join("testdata", "tshark-x.golden")
 	if *update {
 		ts := testenv.Program(t, "tshark", "tshark")
-		out := runTool(t, ts, "-r", writePcap(t, packets), "-x")
+		out := testenv.Output(t, ts, "-r", writePcap(t, packets), "-x")
 		if err := os.WriteFile(golden, out, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -88,20 +87,6 @@ func testInputs(t testing.TB, random int) []input {
 		ins = append(ins, input{"random=" + strconv.Itoa(i) + "/size=" + strconv.Itoa(n), randomBytes(r, n)})
 	}
 	return ins
-}
-
-// runTool runs a reference tool in the C locale and returns its stdout.
-func runTool(t *testing.T, path string, args ...string) []byte {
-	t.Helper()
-	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %q: %v\n%s", path, args, err, stderr.Bytes())
-	}
-	return out
 }
 
 // writePcap writes, with pcaptest (gopacket's pcapgo), a classic pcap file

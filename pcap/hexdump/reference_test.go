@@ -24,7 +24,7 @@ func TestCanonicalMatchesHexdump(t *testing.T) {
 			if verbose {
 				args = []string{"-C", "-v", path}
 			}
-			want := runTool(t, hd, args...)
+			want := testenv.Output(t, hd, args...)
 			got := FormatOptions(in.data, Options{Style: Canonical, Verbose: verbose})
 			diffLines(t, fmt.Sprintf("%s/verbose=%v", in.name, verbose), []byte(got), want)
 		}
@@ -35,7 +35,7 @@ func TestXXDMatchesXXD(t *testing.T) {
 	x := testenv.Program(t, "xxd", "xxd")
 	for _, in := range testInputs(t, 40) {
 		path := pcaptest.TempFile(t, "in.bin", in.data)
-		want := runTool(t, x, path)
+		want := testenv.Output(t, x, path)
 		got := Format(in.data, XXD)
 		diffLines(t, in.name, []byte(got), want)
 	}
@@ -53,11 +53,11 @@ func TestSkipMatches(t *testing.T) {
 		s := strconv.Itoa(skip)
 		o := Options{Offset: int64(skip)}
 		o.Style = Canonical
-		diffLines(t, "hexdump/skip="+s, []byte(FormatOptions(data[skip:], o)), runTool(t, hd, "-C", "-s", s, path))
+		diffLines(t, "hexdump/skip="+s, []byte(FormatOptions(data[skip:], o)), testenv.Output(t, hd, "-C", "-s", s, path))
 		o.Verbose = true
-		diffLines(t, "hexdump-v/skip="+s, []byte(FormatOptions(data[skip:], o)), runTool(t, hd, "-C", "-v", "-s", s, path))
+		diffLines(t, "hexdump-v/skip="+s, []byte(FormatOptions(data[skip:], o)), testenv.Output(t, hd, "-C", "-v", "-s", s, path))
 		o.Style, o.Verbose = XXD, false
-		diffLines(t, "xxd/skip="+s, []byte(FormatOptions(data[skip:], o)), runTool(t, x, "-s", s, path))
+		diffLines(t, "xxd/skip="+s, []byte(FormatOptions(data[skip:], o)), testenv.Output(t, x, "-s", s, path))
 	}
 }
 
@@ -80,8 +80,8 @@ func TestWideOffsetsMatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := strconv.Itoa(skip)
-	diffLines(t, "hexdump", []byte(FormatOptions(tail, Options{Style: Canonical, Offset: skip})), runTool(t, hd, "-C", "-s", s, path))
-	diffLines(t, "xxd", []byte(FormatOptions(tail, Options{Style: XXD, Offset: skip})), runTool(t, x, "-s", s, path))
+	diffLines(t, "hexdump", []byte(FormatOptions(tail, Options{Style: Canonical, Offset: skip})), testenv.Output(t, hd, "-C", "-s", s, path))
+	diffLines(t, "xxd", []byte(FormatOptions(tail, Options{Style: XXD, Offset: skip})), testenv.Output(t, x, "-s", s, path))
 }
 
 // TestTCPDumpMatchesTCPDump writes the inputs as packets of an Ethernet
@@ -102,7 +102,7 @@ func TestTCPDumpMatchesTCPDump(t *testing.T) {
 		if ascii {
 			flag = "-XX"
 		}
-		out := runTool(t, td, "-r", path, "-nn", "-t", "-q", flag)
+		out := testenv.Output(t, td, "-r", path, "-nn", "-t", "-q", flag)
 		// Keep the dump lines; the others are packet headers.
 		var want []string
 		for _, l := range strings.SplitAfter(string(out), "\n") {
@@ -134,7 +134,7 @@ func TestReverseReadsTools(t *testing.T) {
 	for _, in := range ins {
 		path := pcaptest.TempFile(t, "in.bin", in.data)
 		for _, args := range [][]string{{hd, "-C", path}, {hd, "-C", "-v", path}, {x, path}} {
-			dump := runTool(t, args[0], args[1:]...)
+			dump := testenv.Output(t, args[0], args[1:]...)
 			got, err := Parse(bytes.NewReader(dump))
 			if err != nil {
 				t.Errorf("%s: %s: %v", in.name, args, err)
@@ -150,7 +150,7 @@ func TestReverseReadsTools(t *testing.T) {
 	// Whole tcpdump output, packet header lines included.
 	path := writePcap(t, packets)
 	for _, flag := range []string{"-xx", "-XX"} {
-		dump := runTool(t, td, "-r", path, "-nn", flag)
+		dump := testenv.Output(t, td, "-r", path, "-nn", flag)
 		got, err := Parse(bytes.NewReader(dump))
 		if err != nil {
 			t.Errorf("tcpdump %s: %v", flag, err)

@@ -13,6 +13,7 @@
 package testenv
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"testing"
@@ -37,6 +38,23 @@ func Program(t testing.TB, name, pkg string) string {
 	}
 	t.Skipf("%s is not installed (apt-get install %s, or make deps)", name, pkg)
 	return ""
+}
+
+// Output runs the program at path (a reference tool: see [Program]) with args
+// in the C locale, so that its words and number formats do not depend on the
+// machine, and returns what it printed on standard output. The test fails if
+// the program does not exit with 0; the message has its standard error.
+func Output(t testing.TB, path string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "LC_ALL=C", "LANG=C")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %q: %v\n%s", path, args, err, stderr.Bytes())
+	}
+	return out
 }
 
 // RequireRoot returns when the test runs as root (which it needs to make and

@@ -62,3 +62,10 @@ func TestEventually(t *testing.T) {
 		t.Errorf("gave up after %v, before the 20 ms it was given", d)
 	}
 }
+
+func TestOutputInCLocale(t *testing.T) {
+	sh := testenv.Program(t, "sh", "dash")
+	if got := string(testenv.Output(t, sh, "-c", `echo "$LC_ALL $LANG"; echo ignored >&2`)); got != "C C\n" {
+		t.Errorf("Output = %q, want the C locale's %q", got, "C C\n")
+	}
+}

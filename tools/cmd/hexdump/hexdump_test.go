@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -145,12 +144,7 @@ func TestMatchesTools(t *testing.T) {
 	}
 	for _, tt := range tests {
 		tool := testenv.Program(t, tt.tool, tt.pkg)
-		cmd := exec.Command(tool, append(tt.theirs, path)...)
-		cmd.Env = append(os.Environ(), "LC_ALL=C")
-		want, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("%s %q: %v", tt.tool, tt.theirs, err)
-		}
+		want := testenv.Output(t, tool, append(tt.theirs, path)...)
 		code, out, errOut := runCLI(t, nil, append(tt.ours, path)...)
 		if code != 0 || out != string(want) {
 			t.Errorf("hexdump %q: exit %d, stderr %q\n%s\nwant (%s %q)\n%s", tt.ours, code, errOut, out, tt.tool, tt.theirs, want)

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -18,8 +17,8 @@ import (
 	"testing"
 	"time"
 
-	"tcpregress.dev/pcap/testenv"
 	"tcpregress.dev/tcpstack/syncbuf"
+	"tcpregress.dev/tcpstack/tcpdump/tcpdumptest"
 	"tcpregress.dev/tools/cli/clitest"
 )
 
@@ -437,7 +436,7 @@ func TestInterfaceChoice(t *testing.T) {
 // TestPcapAndTrace: --pcap writes a capture tcpdump reads, with the
 // handshake; -vv traces every frame in tcpdump's words.
 func TestPcapAndTrace(t *testing.T) {
-	tcpdump := testenv.Program(t, "tcpdump", "tcpdump")
+	tcpdumptest.Path(t) // before the namespaces: skip (or fail under CI) without tcpdump
 	p := newPair(t)
 	port := testPort()
 	nc := ncListen(t, p, port, nil)
@@ -447,10 +446,11 @@ func TestPcapAndTrace(t *testing.T) {
 		t.Fatalf("%v", r)
 	}
 	nc.wait(t, 10*time.Second)
-	out, err := exec.Command(tcpdump, "-nn", "-S", "-r", file).CombinedOutput()
-	if err != nil {
-		t.Fatalf("tcpdump -r: %v: %s", err, out)
+	read := tcpdumptest.Run(t, "-nn", "-S", "-r", file)
+	if read.Code != 0 {
+		t.Fatalf("tcpdump -r: exit %d: %s", read.Code, read.Stderr)
 	}
+	out := read.Stdout
 	t.Logf("tcpdump -r:\n%s", out)
 	me, peer := p.UnusedAddr(0).Addr().String(), fmt.Sprintf("%s.%d", p.B.Addr.Addr(), port)
 	for _, s := range []string{
@@ -461,7 +461,7 @@ func TestPcapAndTrace(t *testing.T) {
 		"sackOK", "TS val", "wscale",
 		"> " + peer + ": Flags [F.], seq ",
 	} {
-		if !strings.Contains(string(out), s) {
+		if !strings.Contains(out, s) {
 			t.Errorf("the capture lacks %q", s)
 		}
 	}
@@ -471,11 +471,11 @@ func TestPcapAndTrace(t *testing.T) {
 			t.Errorf("-vv: stderr lacks %q", s)
 		}
 	}
-	lines, err := exec.Command(tcpdump, "-nn", "-S", "-t", "-r", file).Output()
-	if err != nil {
-		t.Fatalf("tcpdump -t -r: %v", err)
+	lines := tcpdumptest.Run(t, "-nn", "-S", "-t", "-r", file)
+	if lines.Code != 0 {
+		t.Fatalf("tcpdump -t -r: exit %d: %s", lines.Code, lines.Stderr)
 	}
-	for _, line := range strings.Split(strings.TrimSpace(string(lines)), "\n") {
+	for _, line := range lines.Lines() {
 		if !strings.Contains(r.stderr, line) {
 			t.Errorf("-vv: stderr lacks tcpdump's line %q", line)
 		}

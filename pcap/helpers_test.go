@@ -21,7 +21,7 @@ func captureFiles(t testing.TB) []string {
 	t.Helper()
 	corpus, _ := filepath.Glob(filepath.Join(corpusDir, "*.pcap*"))
 	if len(corpus) < 100 {
-		t.Fatalf("the capture corpus %s holds %d captures, want 145: is the checkout complete?", corpusDir, len(corpus))
+		t.Fatalf("the capture corpus %s holds %d captures, want 148: is the checkout complete?", corpusDir, len(corpus))
 	}
 	local, _ := filepath.Glob("../testdata/*.pcap*")
 	files := append(corpus, local...)

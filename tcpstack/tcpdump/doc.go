@@ -30,10 +30,11 @@
 // without elements); 802.2 LLC and SNAP, spanning tree BPDUs, Cisco's UDLD,
 // DTP and CDP, PTP, LLDP, Ethernet loopback, MS NLB heartbeats; LACP and the
 // other slow protocols; EAPOL; ATA over Ethernet; IS-IS PDUs' headers (in
-// LLC and Cisco HDLC); IPX (SAP and RIP); PPPoE discovery and session packets; MPLS
-// label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP; IPv4 (and IP
-// in IP); IPv6 with its extension headers; TCP with its options and the
-// first line of HTTP, FTP, SMTP, WHOIS, RTSP and SSH, and DNS; DCCP; UDP, with
+// LLC and Cisco HDLC); IPX (SAP and RIP); PPPoE discovery and session
+// packets; MPLS label stacks (in Ethernet, GRE, PPP and UDP); ARP and RARP;
+// IPv4 (and IP in IP); IPv6 with its extension headers and the mobility
+// header; TCP with its options and the first line of HTTP, FTP, SMTP,
+// WHOIS, RTSP and SSH, and DNS; DCCP; UDP, with
 // DNS, multicast DNS, NTP, DHCPv6, RADIUS, RIP, BFD, PTP, ESP in UDP,
 // Broadcom's LI shim, BOOTP/DHCP, TFTP, SNMP (v1, v2c, v3's header; OIDs
 // numeric, as with -nn), syslog, the first line of SIP, HSRP, Babel, sFlow's

@@ -210,6 +210,8 @@ func (p *Printer) ip6(b []byte, d *Decoder, data []byte, length int) []byte {
 				return b // nothing captured after the fragment header
 			}
 			adv = 8
+		case 135, 62: // Mobility Header (RFC 6275 section 6.1), last
+			return p.mobilityPrint(b, rest)
 		default:
 			hdr.direct = first
 			return p.ipDemux(b, d, nh, rest, remain, &hdr)

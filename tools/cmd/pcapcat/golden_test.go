@@ -155,7 +155,9 @@ var corpusGolden = []struct {
 	{"ipx.pcap", true},                           // IPX in LLC: SAP, RIP, NetBIOS
 	{"ipx-invalid-length.pcap", true},            // IPX, damaged
 	{"forces1.pcap", false},
-	{"dccp_partial_csum_v4_simple.pcap", true}, // SCTP to ForCES ports
+	{"dccp_partial_csum_v4_simple.pcap", true},
+	{"ipv6_mobility_1.pcap", true},           // IPv6 mobility header
+	{"ipv6-mobility-header-oobr.pcap", true}, // IPv6 mobility header, damaged // SCTP to ForCES ports
 }
 
 // corpusGoldenV are the captures of tcpdump's corpus whose -v output
@@ -171,6 +173,8 @@ var corpusGoldenV = []string{
 	"AoE_Linux.pcap",                   // ATA over Ethernet's commands
 	"HSRP_coup.pcap",                   // HSRP's times, priority and authentication
 	"dccp_partial_csum_v4_simple.pcap", // DCCP's checksum coverage
+	"ipv6_mobility_1.pcap",             // mobility options
+	"mobility_opt_asan_3.pcap",         // mobility cookies, cut short
 }
 
 // lineDiff shows the first lines that differ.

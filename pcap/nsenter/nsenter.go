@@ -21,7 +21,9 @@ import (
 // returns fn's error, or an error saying why the namespace could not be
 // entered or left. fn must not start goroutines that expect to be in the
 // namespace; what it opens stays there. If the thread cannot return to its
-// own namespace it is not reused (the runtime terminates it).
+// own namespace it is not reused (the runtime terminates it). fn runs on
+// a goroutine of its own: if it ends that goroutine instead of returning
+// (runtime.Goexit, as t.Fatal calls), Do returns an error saying so.
 func Do(name string, fn func() error) error {
 	errc := make(chan error, 1)
 	go func() {
@@ -45,7 +47,18 @@ func Do(name string, fn func() error) error {
 			errc <- fmt.Errorf("nsenter: entering namespace %s: %w", name, err)
 			return
 		}
+		returned := false
+		defer func() {
+			if !returned {
+				// fn ended its goroutine (runtime.Goexit, which t.FailNow
+				// calls) or panicked: the thread, still in the namespace
+				// and locked, dies with the goroutine; the caller must not
+				// wait forever.
+				errc <- fmt.Errorf("nsenter: the function run in namespace %s did not return (runtime.Goexit, as t.Fatal calls, or a panic)", name)
+			}
+		}()
 		ferr := fn()
+		returned = true
 		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
 			errc <- fmt.Errorf("nsenter: leaving namespace %s failed, terminating the OS thread: %w", name, err)
 			return // the thread stays locked and dies with the goroutine

@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"tcpregress.dev/pcap/nsenter"
 	"tcpregress.dev/pcap/testenv"
@@ -43,6 +45,18 @@ func TestDo(t *testing.T) {
 	}
 	if has() {
 		t.Error("the namespace's interface is seen outside Do")
+	}
+	// fn that never returns (t.Fatal on its goroutine): Do must not wait
+	// for it forever.
+	errc := make(chan error, 1)
+	go func() { errc <- nsenter.Do(name, func() error { runtime.Goexit(); return nil }) }()
+	select {
+	case err := <-errc:
+		if err == nil || !strings.Contains(err.Error(), "did not return") {
+			t.Errorf("fn calling runtime.Goexit: %v, want an error that it did not return", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Do still waits for a fn that called runtime.Goexit")
 	}
 	err = nsenter.Do(name+"-missing", func() error { t.Error("fn ran"); return nil })
 	if err == nil || !strings.Contains(err.Error(), "opening namespace "+name+"-missing") {

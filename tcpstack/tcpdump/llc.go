@@ -220,7 +220,7 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 		case 0x010b, 0x010c: // PVST+, VLAN bridge
 			return stpPrint(b, data, length), true
 		case 0x0111:
-			return udldPrint(b, data, length), true
+			return udldPrint(b, data, length, p.Verbose), true
 		case 0x2004:
 			return dtpPrint(b, data, length), true
 		case 0x2000:
@@ -375,8 +375,9 @@ var (
 		{1 << 5, "MBZ-5"}, {1 << 6, "MBZ-6"}, {1 << 7, "MBZ-7"}}
 )
 
-// udldPrint prints the header of a UDLD message (RFC 5171 section 4).
-func udldPrint(b []byte, data []byte, length int) []byte {
+// udldPrint prints the header of a UDLD message (RFC 5171 section 4), and
+// with -v its TLVs.
+func udldPrint(b []byte, data []byte, length, verbose int) []byte {
 	const proto = "udld"
 	if length < 4 {
 		return appendInvalid(b, proto, data, length)
@@ -397,8 +398,81 @@ func udldPrint(b []byte, data []byte, length int) []byte {
 	b = appendHex(b, uint64(data[1]), 2)
 	b = append(b, "), length "...)
 	b = appendInt(b, length)
+	if verbose > 0 {
+		return udldTLVs(b, data, length)
+	}
 	if len(data) < length {
 		return appendTrunc(b, proto)
+	}
+	return b
+}
+
+var udldTLVNames = map[uint16]string{1: "Device-ID TLV", 2: "Port-ID TLV", 3: "Echo TLV", 4: "Message Interval TLV",
+	5: "Timeout Interval TLV", 6: "Device Name TLV", 7: "Sequence Number TLV"}
+
+// udldTLVs prints what tcpdump -v adds to a UDLD message (RFC 5171 section
+// 5): the checksum, and each TLV on a line of its own with its value.
+func udldTLVs(b []byte, data []byte, length int) []byte {
+	const proto = "udld"
+	if len(data) < 4 {
+		return appendTrunc(b, proto)
+	}
+	b = append(b, "\n\tChecksum 0x"...)
+	b = appendHex(b, uint64(be16(data[2:4])), 4)
+	b = append(b, " (unverified)"...)
+	at, n := 4, length-4
+	for n > 0 {
+		if n < 4 {
+			return appendInvalid(b, proto, data[min(at, len(data)):], n)
+		}
+		if len(data) < at+4 {
+			return appendTrunc(b, proto)
+		}
+		typ, tlen := be16(data[at:]), int(be16(data[at+2:]))
+		at, n = at+4, n-4
+		b = append(b, "\n\t"...)
+		b = append(b, tokStr(udldTLVNames, typ, "Unknown")...)
+		b = append(b, " (0x"...)
+		b = appendHex(b, uint64(typ), 4)
+		b = append(b, ") TLV, length "...)
+		b = appendInt(b, tlen)
+		if tlen <= 4 || n < tlen-4 {
+			return appendInvalid(b, proto, data[min(at, len(data)):], n)
+		}
+		tlen -= 4
+		if len(data) < at+tlen {
+			return appendTrunc(b, proto)
+		}
+		v := data[at : at+tlen]
+		switch typ {
+		case 1, 2, 6:
+			b = append(b, ", "...)
+			for _, c := range v {
+				if c == 0 {
+					break
+				}
+				b = appendCharEscaped(b, c)
+			}
+		case 3:
+			b = append(b, ", "...)
+			for _, c := range v {
+				b = appendCharEscaped(b, c)
+			}
+		case 4, 5:
+			if tlen != 1 {
+				return appendInvalid(b, proto, data[at:], n)
+			}
+			b = append(b, ", "...)
+			b = appendUint(b, uint64(v[0]))
+			b = append(b, 's')
+		case 7:
+			if tlen != 4 {
+				return appendInvalid(b, proto, data[at:], n)
+			}
+			b = append(b, ", "...)
+			b = appendUint(b, uint64(be32(v)))
+		}
+		at, n = at+tlen, n-tlen
 	}
 	return b
 }

@@ -175,6 +175,7 @@ var corpusGoldenV = []string{
 	"dccp_partial_csum_v4_simple.pcap", // DCCP's checksum coverage
 	"ipv6_mobility_1.pcap",             // mobility options
 	"mobility_opt_asan_3.pcap",         // mobility cookies, cut short
+	"UDLD.pcap",                        // UDLD's TLVs
 }
 
 // lineDiff shows the first lines that differ.

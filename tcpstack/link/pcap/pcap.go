@@ -50,10 +50,18 @@ func Open(iface string, addr netip.Addr, o Options) (*Link, error) {
 		var l *Link
 		err := inNamespace(ns, func() error {
 			var err error
-			l, err = Open(iface, addr, o)
-			return err
+			if l, err = Open(iface, addr, o); err != nil {
+				return fmt.Errorf("%w (in network namespace %s)", err, ns)
+			}
+			return nil
 		})
-		return l, err
+		if err != nil {
+			if l != nil { // opened, but the thread could not leave the namespace
+				l.Close()
+			}
+			return nil, err
+		}
+		return l, nil
 	}
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {

@@ -244,11 +244,6 @@ func hsrpPrint(p *Printer, b []byte, data []byte, length int, _, _ uint16) ([]by
 	b = append(b, " priority="...)
 	b = appendUint(b, uint64(data[5]))
 	b = append(b, ` auth="`...)
-	for _, c := range data[8:16] { // zero-padded (section 5.1)
-		if c == 0 {
-			break
-		}
-		b = appendCharEscaped(b, c)
-	}
+	b = appendCharsToNUL(b, data[8:16]) // zero-padded (section 5.1)
 	return append(b, '"'), true
 }

@@ -115,6 +115,18 @@ func (m *dnsMsg) appendChars(b []byte, at, n int) ([]byte, bool) {
 	return b, n == 0
 }
 
+// appendCharsToNUL appends the bytes of p up to the first NUL, escaped, as
+// tcpdump's nd_printjnp does.
+func appendCharsToNUL(b []byte, p []byte) []byte {
+	for _, c := range p {
+		if c == 0 {
+			break
+		}
+		b = appendCharEscaped(b, c)
+	}
+	return b
+}
+
 // appendCharEscaped appends a byte as tcpdump's fn_print_char does.
 func appendCharEscaped(b []byte, c byte) []byte {
 	if c >= 0x80 {

@@ -1,6 +1,10 @@
 package tcpdump
 
-import "github.com/gopacket/gopacket/layers"
+import (
+	"strconv"
+
+	"github.com/gopacket/gopacket/layers"
+)
 
 // IEEE 802.2 LLC frames and what they carry, as print-llc.c, print-stp.c,
 // print-udld.c and print-dtp.c print them without -e: spanning tree BPDUs
@@ -57,7 +61,7 @@ func (p *Printer) llc(b []byte, data []byte, length int, src, dst []byte) []byte
 			}
 			return p.other(b, layers.LayerTypeLLC, data, length)
 		case dsap == 0x42 && ssap == 0x42: // IEEE 802.1D spanning tree
-			return stpPrint(b, rest, n)
+			return stpPrint(b, rest, n, p.Verbose)
 		case dsap == 0x06 && ssap == 0x06: // IP
 			d := p.decodeAs(p.decoder(p.depth), 0x0800, rest)
 			return p.ip4(b, d, rest, n)
@@ -218,11 +222,11 @@ func (p *Printer) snap(b []byte, data []byte, length int, src, dst []byte) ([]by
 	case 0x00000c:
 		switch pid {
 		case 0x010b, 0x010c: // PVST+, VLAN bridge
-			return stpPrint(b, data, length), true
+			return stpPrint(b, data, length, p.Verbose), true
 		case 0x0111:
 			return udldPrint(b, data, length, p.Verbose), true
 		case 0x2004:
-			return dtpPrint(b, data, length), true
+			return dtpPrint(b, data, length, p.Verbose), true
 		case 0x2000:
 			return cdpPrint(b, data, length), true
 		case 0x2003: // VTP
@@ -280,7 +284,7 @@ var (
 
 // stpPrint prints a BPDU (IEEE 802.1D-2004 section 9.3, 802.1Q-2014
 // section 14 for MSTP) as tcpdump's stp_print does without -v.
-func stpPrint(b []byte, data []byte, length int) []byte {
+func stpPrint(b []byte, data []byte, length, verbose int) []byte {
 	const proto = "stp"
 	if length < 4 {
 		return append(b, " (invalid)"...)
@@ -324,7 +328,31 @@ func stpPrint(b []byte, data []byte, length int) []byte {
 		b = append(b, '.')
 		b = appendHex(b, uint64(be16(data[25:])), 4)
 		b = append(b, ", length "...)
-		return appendInt(b, length)
+		b = appendInt(b, length)
+		if verbose == 0 {
+			return b
+		}
+		// tcpdump -v: the timers (in 1/256 s, IEEE 802.1D section 9.3.1),
+		// the root, and for RSTP the port role.
+		if len(data) < 35 {
+			return appendTrunc(b, proto)
+		}
+		for i, name := range [...]string{"\n\tmessage-age ", ", max-age ", ", hello-time ", ", forwarding-delay "} {
+			b = append(b, name...)
+			b = strconv.AppendFloat(b, float64(be16(data[27+2*i:]))/256, 'f', 2, 64)
+			b = append(b, 's')
+		}
+		b = append(b, "\n\troot-id "...)
+		b = appendHex(b, uint64(be16(data[5:])), 4)
+		b = append(b, '.')
+		b = AppendMAC(b, data[7:13])
+		b = append(b, ", root-pathcost "...)
+		b = appendUint(b, uint64(be32(data[13:17])))
+		if version == 2 {
+			b = append(b, ", port-role "...)
+			b = append(b, [...]string{"Unknown", "Alternate", "Root", "Designated"}[data[4]>>2&3]...)
+		}
+		return b
 	}
 	switch typ {
 	case 0x00:
@@ -430,12 +458,7 @@ func udldTLVs(b []byte, data []byte, length int) []byte {
 		}
 		typ, tlen := be16(data[at:]), int(be16(data[at+2:]))
 		at, n = at+4, n-4
-		b = append(b, "\n\t"...)
-		b = append(b, tokStr(udldTLVNames, typ, "Unknown")...)
-		b = append(b, " (0x"...)
-		b = appendHex(b, uint64(typ), 4)
-		b = append(b, ") TLV, length "...)
-		b = appendInt(b, tlen)
+		b = appendTLVHead(b, tokStr(udldTLVNames, typ, "Unknown"), typ, tlen)
 		if tlen <= 4 || n < tlen-4 {
 			return appendInvalid(b, proto, data[min(at, len(data)):], n)
 		}
@@ -447,12 +470,7 @@ func udldTLVs(b []byte, data []byte, length int) []byte {
 		switch typ {
 		case 1, 2, 6:
 			b = append(b, ", "...)
-			for _, c := range v {
-				if c == 0 {
-					break
-				}
-				b = appendCharEscaped(b, c)
-			}
+			b = appendCharsToNUL(b, v)
 		case 3:
 			b = append(b, ", "...)
 			for _, c := range v {
@@ -477,16 +495,80 @@ func udldTLVs(b []byte, data []byte, length int) []byte {
 	return b
 }
 
-// dtpPrint prints the version of a Cisco DTP message.
-func dtpPrint(b []byte, data []byte, length int) []byte {
+// dtpPrint prints the version of a Cisco DTP message, and with -v its
+// TLVs as tcpdump prints them.
+func dtpPrint(b []byte, data []byte, length, verbose int) []byte {
+	const proto = "dtp"
 	if length < 1 {
 		return append(b, "[zero packet length] (invalid)"...)
 	}
 	if len(data) < 1 {
-		return appendTrunc(b, "dtp")
+		return appendTrunc(b, proto)
 	}
 	b = append(b, "DTPv"...)
 	b = appendUint(b, uint64(data[0]))
 	b = append(b, ", length "...)
-	return appendInt(b, length)
+	b = appendInt(b, length)
+	if verbose == 0 {
+		return b
+	}
+	at, n := 1, length-1
+	for n > 0 {
+		if n < 4 {
+			b = append(b, '[')
+			b = appendInt(b, n)
+			b = append(b, " bytes remaining]"...)
+			return appendInvalid(b, proto, data[min(at, len(data)):], n)
+		}
+		if len(data) < at+4 {
+			return appendTrunc(b, proto)
+		}
+		typ, tlen := be16(data[at:]), int(be16(data[at+2:]))
+		if typ == 0 {
+			return b // tcpdump stops here: some captures end so
+		}
+		b = appendTLVHead(b, tokStr(dtpTLVNames, typ, "Unknown"), typ, tlen)
+		if tlen < 4 || tlen > n {
+			b = append(b, "[invalid TLV length "...)
+			b = appendInt(b, tlen)
+			b = append(b, ']')
+			return appendInvalid(b, proto, data[at:], n)
+		}
+		if len(data) < at+tlen {
+			return appendTrunc(b, proto)
+		}
+		v := data[at+4 : at+tlen]
+		switch typ {
+		case 1: // domain
+			b = append(b, ", "...)
+			b = appendCharsToNUL(b, v)
+		case 2, 3: // status, DTP type
+			if tlen != 5 {
+				return appendInvalid(b, proto, data[at:], n)
+			}
+			b = append(b, ", 0x"...)
+			b = appendHex(b, uint64(v[0]), 1)
+		case 4: // neighbor
+			if tlen != 10 {
+				return appendInvalid(b, proto, data[at:], n)
+			}
+			b = append(b, ", "...)
+			b = AppendMAC(b, v)
+		}
+		at, n = at+tlen, n-tlen
+	}
+	return b
 }
+
+// appendTLVHead starts the line of a TLV of Cisco's UDLD and DTP as
+// tcpdump -v prints it: "Device-ID TLV (0x0001) TLV, length 15".
+func appendTLVHead(b []byte, name string, typ uint16, tlen int) []byte {
+	b = append(b, "\n\t"...)
+	b = append(b, name...)
+	b = append(b, " (0x"...)
+	b = appendHex(b, uint64(typ), 4)
+	b = append(b, ") TLV, length "...)
+	return appendInt(b, tlen)
+}
+
+var dtpTLVNames = map[uint16]string{1: "Domain", 2: "Status", 3: "DTP type", 4: "Neighbor"}

@@ -176,6 +176,8 @@ var corpusGoldenV = []string{
 	"ipv6_mobility_1.pcap",             // mobility options
 	"mobility_opt_asan_3.pcap",         // mobility cookies, cut short
 	"UDLD.pcap",                        // UDLD's TLVs
+	"802.1w_rapid_STP.pcap",            // RSTP's timers, root and port role
+	"rpvstp-trunk-native-vid5.pcap",    // PVST+, DTP's TLVs
 }
 
 // lineDiff shows the first lines that differ.

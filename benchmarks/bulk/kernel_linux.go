@@ -132,11 +132,13 @@ func (b *Bench) runIperf3(ctx context.Context) (result, error) {
 	if !sc.wait(stopGrace) {
 		return result{}, fmt.Errorf("iperf3 -s did not end within %v of the client", stopGrace)
 	}
-	return iperf3Summary(sout.Bytes(), interrupted)
+	return iperf3Summary(sout.Bytes(), serr.Bytes(), interrupted)
 }
 
 // iperf3Summary reads the server's JSON output: its summary of what it
-// received, unless it reports an error that spoils it.
+// received, unless it reports an error that spoils it. Output that is not
+// JSON is reported with the server's standard error (stderr), where iperf3
+// says why.
 //
 // iperf3 records its errors in the output's "error" member, once for each
 // (3.12 writes the member again: the last one is what a JSON decoder
@@ -147,10 +149,10 @@ func (b *Bench) runIperf3(ctx context.Context) (result, error) {
 // TCP_INFO fails (EBADF) — the summary is already complete. That one came
 // under load in about one run of fifteen with an interrupted client and
 // failed the kernel→kernel (iperf3) run; any other error still does.
-func iperf3Summary(out []byte, interrupted bool) (result, error) {
+func iperf3Summary(out, stderr []byte, interrupted bool) (result, error) {
 	var r iperf3Result
 	if err := json.Unmarshal(out, &r); err != nil {
-		return result{}, fmt.Errorf("iperf3 -s output: %w: %s", err, tail(string(out)))
+		return result{}, fmt.Errorf("iperf3 -s output: %w: %s", err, tail(string(out)+string(stderr)))
 	}
 	errs, err := jsonMembers(out, "error")
 	if err != nil {

@@ -38,7 +38,7 @@ func TestIperf3Summary(t *testing.T) {
 		{"not JSON", "iperf3: error - unable to start listener", false, "iperf3 -s output"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := iperf3Summary([]byte(tc.out), tc.interrupted)
+			r, err := iperf3Summary([]byte(tc.out), nil, tc.interrupted)
 			switch {
 			case tc.err == "" && err != nil:
 				t.Fatalf("error %v, want the summary", err)
@@ -48,5 +48,15 @@ func TestIperf3Summary(t *testing.T) {
 				t.Fatalf("error %v, want one with %q", err, tc.err)
 			}
 		})
+	}
+}
+
+// TestIperf3SummaryStderr: when the server printed no JSON, the error has
+// what it said on its standard error, which says why.
+func TestIperf3SummaryStderr(t *testing.T) {
+	const why = "iperf3: error - unable to start listener for connections: Address already in use"
+	_, err := iperf3Summary(nil, []byte(why+"\n"), false)
+	if err == nil || !strings.Contains(err.Error(), why) {
+		t.Errorf("error %v, want one with the server's stderr %q", err, why)
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,6 +135,11 @@ func Console(w io.Writer, rep *Report) error {
 	unexpected, expected, upass := rep.Tally()
 	if expected+upass > 0 {
 		fmt.Fprintf(ew, "%d unexpected failures, %d expected failures, %d unexpected passes\n", unexpected, expected, upass)
+	}
+	// Coverage counts requirements; results that name none (drill's
+	// scripts) would only print a row of zeros.
+	if !slices.ContainsFunc(rep.Results, func(r suite.Result) bool { return len(r.Requirements) > 0 }) {
+		return ew.err
 	}
 	cov := ComputeCoverage(rep.Results)
 	fmt.Fprintf(ew, "\ncoverage (requirements covered / passed / total):\n")

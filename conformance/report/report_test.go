@@ -266,3 +266,25 @@ func toStrings(v any) []string {
 	}
 	return out
 }
+
+// TestConsoleNoRequirements: a report whose results name no requirement
+// (drill's scripts) has no coverage section, rather than a row of zeros.
+func TestConsoleNoRequirements(t *testing.T) {
+	rep := sample()
+	for i := range rep.Results {
+		rep.Results[i].Requirements = nil
+	}
+	var b bytes.Buffer
+	if err := Console(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "coverage") {
+		t.Errorf("console report of results without requirements prints coverage:\n%s", b.String())
+	}
+	if err := Console(&b, sample()); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "coverage (requirements covered / passed / total):") {
+		t.Errorf("console report of the sample lost its coverage section:\n%s", b.String())
+	}
+}

@@ -99,6 +99,11 @@ func (s *Stack) DialTCPOptions(ctx context.Context, network, address string, o D
 	return c, nil
 }
 
+// dialWaitHook, a test hook when set, is called by dial with the new
+// connection after its SYN went out and before dial waits for the
+// handshake.
+var dialWaitHook func(*Conn)
+
 // dial opens an active connection and waits for the handshake.
 func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) (*Conn, error) {
 	localPort := o.LocalPort
@@ -166,11 +171,22 @@ func (s *Stack) dial(ctx context.Context, o DialOptions, remote netip.AddrPort) 
 	s.conns[fourTuple{local, remote}] = c
 	s.flush(c, now)
 	s.unlock()
+	if dialWaitHook != nil {
+		dialWaitHook(c)
+	}
 
 	select {
 	case <-c.established:
 	case <-ctx.Done():
 		s.mu.Lock()
+		if c.wasEstab {
+			// The handshake completed before the context ended (select
+			// picks at random when both are ready): the connection is
+			// ESTABLISHED and is the caller's to close with a FIN
+			// (RFC 9293 §3.10.4), not to abort as one in SYN-SENT.
+			s.unlock()
+			break
+		}
 		if !c.gone {
 			c.tcb.Abort()
 			s.flush(c, s.now())

@@ -713,3 +713,38 @@ func TestListenerSetReadBufferAndTTL(t *testing.T) {
 		t.Fatalf("SYN-ACK TTL and window %v, want [33 4096]", got)
 	}
 }
+
+// TestDialCancelAfterEstablished: a dial whose context ends after the
+// handshake completed, but before dial saw it, returns the ESTABLISHED
+// connection, whose close then sends a FIN (RFC 9293 §3.10.4); it does not
+// abort it as a connection still in SYN-SENT. Both of dial's wake-ups are
+// ready when it waits, and select picks one at random: over 32 dials the
+// abort would be taken with a probability of 1-2⁻³².
+func TestDialCancelAfterEstablished(t *testing.T) {
+	a, b := stackPair(t, pipe.Faults{}, nil)
+	l := listen(t, b, 80)
+	var stop context.CancelFunc
+	dialWaitHook = func(c *Conn) {
+		<-c.established
+		stop()
+	}
+	t.Cleanup(func() { dialWaitHook = nil })
+	for i := range 32 {
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		stop = cancel
+		c, err := a.DialTCP(ctx, "tcp", "198.18.0.2:80")
+		if err != nil {
+			t.Fatalf("dial %d, its context ended after the handshake: %v", i, err)
+		}
+		p, err := l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+		if n, err := p.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+			t.Fatalf("dial %d: the peer read %d, %v after close, want the FIN (EOF)", i, n, err)
+		}
+		p.Close()
+	}
+}

@@ -627,9 +627,13 @@ func (b *stackBackend) Shutdown(fd FD, how string) error {
 
 func (b *stackBackend) Close(fd FD) error {
 	s, err := b.socks.Remove(fd)
-	switch {
-	case err != nil:
+	if err != nil {
 		return err
+	}
+	// A connect whose handshake has completed is taken in first, so that
+	// its connection is closed with a FIN (RFC 9293 §3.10.4), not aborted.
+	s.settle()
+	switch {
 	case s.dial != nil:
 		d := s.dial
 		select {
@@ -637,7 +641,9 @@ func (b *stackBackend) Close(fd FD) error {
 		default:
 			// Closed in SYN-SENT: RFC 9293 §3.10.4 "Delete the TCB"; the
 			// SYN-ACK that comes later finds no connection and is reset
-			// (§3.10.7.1), as Linux does.
+			// (§3.10.7.1), as Linux does. Should the handshake complete
+			// meanwhile, the dial returns the connection and it is closed
+			// below.
 			d.cancel()
 		}
 		go func() { // close what the connect made, if it had

@@ -15,6 +15,7 @@ import (
 	"tcpregress.dev/tcpstack"
 	"tcpregress.dev/tcpstack/link/pcap"
 	"tcpregress.dev/tcpstack/netns"
+	"tcpregress.dev/tcpstack/tcp"
 )
 
 // StackBackend with our stack on side A of a namespace pair (whose kernel
@@ -150,6 +151,31 @@ func TestStackBackendNonblockPoll(t *testing.T) {
 	checkNonblock(t, testCtx(t), c, kl, false)
 }
 
+// heldConnect makes a non-blocking connect of a StackBackend socket to the
+// kernel, which accepts it (kc): the handshake has completed, but the
+// connect's goroutine is held before it reports it until free is called or
+// the socket is settled; everything ends in t.Cleanup.
+func heldConnect(t *testing.T) (b Backend, fd FD, kc net.Conn, free func()) {
+	t.Helper()
+	p, s, _, peer := stackPair(t)
+	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
+	t.Cleanup(func() { kl.Close() })
+	release := make(chan struct{})
+	var once sync.Once
+	free = func() { once.Do(func() { close(release) }) }
+	stackDialHook, stackSettleHook = func() { <-release }, free
+	t.Cleanup(func() { stackDialHook, stackSettleHook = nil, nil; free() })
+	b = StackBackend(s)
+	fd = must(b.Socket())(t)
+	noErr(t, b.SetNonblock(fd, true))
+	if err := b.Connect(testCtx(t), fd, kl.Addr().(*net.TCPAddr).AddrPort(), 0); !errors.Is(err, syscall.EINPROGRESS) {
+		t.Fatalf("non-blocking connect: %v, want EINPROGRESS", err)
+	}
+	kc = must(kl.Accept())(t) // the kernel has our ACK: we are ESTABLISHED
+	t.Cleanup(func() { kc.Close() })
+	return b, fd, kc, free
+}
+
 // TestStackBackendPollAfterHandshake polls a non-blocking connect with a
 // zero timeout once the kernel has accepted it, while the backend's connect
 // goroutine has not yet reported its result (stackDialHook holds it until
@@ -157,29 +183,32 @@ func TestStackBackendNonblockPoll(t *testing.T) {
 // Before poll read the handshake's state, it reported nothing until the
 // goroutine had returned (drill's client.pkt failed so on a loaded machine).
 func TestStackBackendPollAfterHandshake(t *testing.T) {
-	p, s, _, peer := stackPair(t)
-	kl := listenIn(t, p.B.NS, netip.AddrPortFrom(peer, 0))
-	defer kl.Close()
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	defer free()
-	stackDialHook, stackSettleHook = func() { <-release }, free
-	t.Cleanup(func() { stackDialHook, stackSettleHook = nil, nil })
-	b := StackBackend(s)
+	b, fd, _, free := heldConnect(t)
 	ctx := testCtx(t)
-	fd := must(b.Socket())(t)
-	noErr(t, b.SetNonblock(fd, true))
-	if err := b.Connect(ctx, fd, kl.Addr().(*net.TCPAddr).AddrPort(), 0); !errors.Is(err, syscall.EINPROGRESS) {
-		t.Fatalf("non-blocking connect: %v, want EINPROGRESS", err)
-	}
-	kc := must(kl.Accept())(t) // the kernel has our ACK: we are ESTABLISHED
-	defer kc.Close()
 	if ev, err := b.Poll(ctx, fd, PollOut, 0); err != nil || ev != PollOut {
 		t.Errorf("poll(POLLOUT, 0) after the handshake: %v %v, want POLLOUT", ev.Names(), err)
 	}
 	free()
 	noErr(t, b.Close(fd))
+}
+
+// TestStackBackendCloseAfterHandshake: close of a non-blocking socket whose
+// handshake has completed, while the connect's goroutine has still to
+// report it, closes the ESTABLISHED connection with a FIN (RFC 9293
+// §3.10.4) before it returns; it does not treat it as one in SYN-SENT.
+func TestStackBackendCloseAfterHandshake(t *testing.T) {
+	b, fd, kc, _ := heldConnect(t)
+	sock := must(b.(*stackBackend).socks.Get(fd))(t)
+	c := sock.dial.opened.Load()
+	noErr(t, b.Close(fd))
+	switch st := c.Info().State; st {
+	case tcp.StateFinWait1, tcp.StateFinWait2, tcp.StateTimeWait:
+	default:
+		t.Fatalf("state %v once close returned, want FIN-WAIT-1 (our FIN sent)", st)
+	}
+	if n, err := kc.Read(make([]byte, 1)); n != 0 || err != io.EOF {
+		t.Fatalf("the kernel read %d, %v after our close, want our FIN (EOF)", n, err)
+	}
 }
 
 // serveStack serves the agent over s (on side A of p) on loopback, its

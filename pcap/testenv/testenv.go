@@ -2,9 +2,9 @@
 // checks for what a test needs from the machine (a program such as tcpdump,
 // root) and applies the project's rule when it is missing. On a developer's
 // machine the test is skipped, with a message that says what to install; under
-// CI (the CI environment variable set, as CI=true) it fails, because make test
-// installs every prerequisite there (scripts/deps.sh) and a test that never
-// runs in CI tests nothing.
+// CI (the CI environment variable set, as CI=true, and not to 0 or false) it
+// fails, because make test installs every prerequisite there (scripts/deps.sh)
+// and a test that never runs in CI tests nothing.
 //
 // It is the one place for that rule; Go's own tree has a package of the same
 // name and purpose. [Eventually] is the one polling loop of the tests that
@@ -16,13 +16,22 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
 
 // CI reports whether the tests run under CI, where a missing prerequisite
-// fails the test instead of skipping it.
-func CI() bool { return os.Getenv("CI") != "" }
+// fails the test instead of skipping it: the CI environment variable is set
+// to anything but "", "0" or "false" (in any case), so CI=false does not
+// count.
+func CI() bool {
+	switch v := os.Getenv("CI"); {
+	case v == "", v == "0", strings.EqualFold(v, "false"):
+		return false
+	}
+	return true
+}
 
 // Program returns the path of the program name, which the Debian package pkg
 // installs. When it is not in PATH the test fails under CI and is skipped

@@ -69,3 +69,21 @@ func TestOutputInCLocale(t *testing.T) {
 		t.Errorf("Output = %q, want the C locale's %q", got, "C C\n")
 	}
 }
+
+// TestCI: CI unset, empty, 0 or false (in any case) is not CI; anything else
+// is.
+func TestCI(t *testing.T) {
+	for v, want := range map[string]bool{
+		"": false, "0": false, "false": false, "FALSE": false, "False": false,
+		"true": true, "1": true, "yes": true, "TRUE": true,
+	} {
+		t.Setenv("CI", v)
+		if got := testenv.CI(); got != want {
+			t.Errorf("CI=%q: CI() = %v, want %v", v, got, want)
+		}
+	}
+	os.Unsetenv("CI") // t.Setenv puts back what was there at the end
+	if testenv.CI() {
+		t.Error("CI unset: CI() = true, want false")
+	}
+}

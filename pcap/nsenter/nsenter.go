@@ -11,6 +11,7 @@
 package nsenter
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 
@@ -19,7 +20,8 @@ import (
 
 // Do runs fn on an OS thread inside the named network namespace and
 // returns fn's error, or an error saying why the namespace could not be
-// entered or left. fn must not start goroutines that expect to be in the
+// entered or left (joined with fn's error, which is not lost, when leaving
+// fails). fn must not start goroutines that expect to be in the
 // namespace; what it opens stays there. If the thread cannot return to its
 // own namespace it is not reused (the runtime terminates it). fn runs on
 // a goroutine of its own: if it ends that goroutine instead of returning
@@ -60,7 +62,7 @@ func Do(name string, fn func() error) error {
 		ferr := fn()
 		returned = true
 		if err := unix.Setns(orig, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("nsenter: leaving namespace %s failed, terminating the OS thread: %w", name, err)
+			errc <- errors.Join(ferr, fmt.Errorf("nsenter: leaving namespace %s failed, terminating the OS thread: %w", name, err))
 			return // the thread stays locked and dies with the goroutine
 		}
 		runtime.UnlockOSThread()

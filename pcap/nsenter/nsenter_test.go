@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"tcpregress.dev/pcap/nsenter"
 	"tcpregress.dev/pcap/testenv"
 )
@@ -61,5 +63,34 @@ func TestDo(t *testing.T) {
 	err = nsenter.Do(name+"-missing", func() error { t.Error("fn ran"); return nil })
 	if err == nil || !strings.Contains(err.Error(), "opening namespace "+name+"-missing") {
 		t.Errorf("unknown namespace: %v", err)
+	}
+}
+
+// TestDoLeaveFails: when the thread cannot return to its own namespace, Do
+// returns both that error and fn's. fn drops CAP_SYS_ADMIN from its own
+// thread's effective set (capabilities are per thread), so setns back is
+// refused; the thread is terminated, not reused.
+func TestDoLeaveFails(t *testing.T) {
+	testenv.RequireRoot(t)
+	name := fmt.Sprintf("trnsleave-%d", os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	sentinel := errors.New("fn's error")
+	err := nsenter.Do(name, func() error {
+		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+		var data [2]unix.CapUserData
+		if err := unix.Capget(&hdr, &data[0]); err != nil {
+			return fmt.Errorf("capget: %w", err)
+		}
+		data[unix.CAP_SYS_ADMIN/32].Effective &^= 1 << (unix.CAP_SYS_ADMIN % 32)
+		if err := unix.Capset(&hdr, &data[0]); err != nil {
+			return fmt.Errorf("capset: %w", err)
+		}
+		return sentinel
+	})
+	if !errors.Is(err, sentinel) || !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), "leaving namespace "+name) {
+		t.Errorf("Do with a thread that cannot leave: %v, want fn's error joined with the failure to leave (EPERM)", err)
 	}
 }

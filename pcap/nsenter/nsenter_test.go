@@ -23,12 +23,7 @@ import (
 // inside Do, and gets fn's error back; an unknown namespace is an error
 // naming it.
 func TestDo(t *testing.T) {
-	testenv.RequireRoot(t)
-	name := fmt.Sprintf("trnsenter-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	name := testNS(t, "trnsenter")
 	if out, err := exec.Command("ip", "-n", name, "link", "add", "trnsenter0", "type", "veth", "peer", "name", "trnsenter1").CombinedOutput(); err != nil {
 		t.Fatalf("ip link add: %v: %s", err, out)
 	}
@@ -71,12 +66,7 @@ func TestDo(t *testing.T) {
 // thread's effective set (capabilities are per thread), so setns back is
 // refused; the thread is terminated, not reused.
 func TestDoLeaveFails(t *testing.T) {
-	testenv.RequireRoot(t)
-	name := fmt.Sprintf("trnsleave-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v: %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	name := testNS(t, "trnsleave")
 	sentinel := errors.New("fn's error")
 	err := nsenter.Do(name, func() error {
 		hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
@@ -93,4 +83,16 @@ func TestDoLeaveFails(t *testing.T) {
 	if !errors.Is(err, sentinel) || !errors.Is(err, unix.EPERM) || !strings.Contains(err.Error(), "leaving namespace "+name) {
 		t.Errorf("Do with a thread that cannot leave: %v, want fn's error joined with the failure to leave (EPERM)", err)
 	}
+}
+
+// testNS adds a network namespace named prefix-PID, deleted in t.Cleanup.
+func testNS(t *testing.T, prefix string) string {
+	t.Helper()
+	testenv.RequireRoot(t)
+	name := fmt.Sprintf("%s-%d", prefix, os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", name).Run() })
+	return name
 }

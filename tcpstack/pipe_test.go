@@ -279,6 +279,12 @@ func resetAfterFirstByte(c net.Conn) {
 func expectReset(t testing.TB, c net.Conn, what string) {
 	t.Helper()
 	c.Write([]byte{1})
+	readReset(t, c, what)
+}
+
+// readReset expects c's next read to fail with ECONNRESET.
+func readReset(t testing.TB, c net.Conn, what string) {
+	t.Helper()
 	c.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("%s: read %v, want ECONNRESET", what, err)
@@ -329,6 +335,11 @@ func TestPipeRefusedAndReset(t *testing.T) {
 	// A reset by the peer (SetLinger(0) + Close) surfaces as ECONNRESET.
 	acceptOne(listen(t, b, 80), resetAfterFirstByte)
 	expectReset(t, dial(t, a, 80), "after the peer's reset")
+	// The reset may also come before any data, at once after the
+	// handshake: our dial still succeeds (its connection was established)
+	// and the first read reports the reset.
+	acceptOne(listen(t, b, 82), func(c net.Conn) { c.(interface{ SetLinger(int) error }).SetLinger(0) })
+	readReset(t, dial(t, a, 82), "after the peer's reset before any data")
 }
 
 func TestPipeHalfClose(t *testing.T) {

@@ -64,6 +64,15 @@ func (kb *kernelBench) peerPort(port uint16) netip.AddrPort { return netip.AddrP
 // returned channel.
 func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
 	t.Helper()
+	_, conns := kb.listenLn(t, port)
+	return conns
+}
+
+// listenLn is listen that also returns the listener. The channel holds 4
+// connections; those accepted and not taken when the test ends are closed,
+// even when more than 4 are left.
+func (kb *kernelBench) listenLn(t *testing.T, port uint16) (*net.TCPListener, <-chan *net.TCPConn) {
+	t.Helper()
 	var ln net.Listener
 	err := kb.pair.B.NS.Do(func() error {
 		var err error
@@ -74,8 +83,10 @@ func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
 		t.Fatal(err)
 	}
 	conns := make(chan *net.TCPConn, 4)
-	// Cleanups run last first: acceptEach's ends the accepting goroutine,
-	// then this closes what it accepted and nobody took.
+	stop := make(chan struct{})
+	// Cleanups run last first: stop makes the accepting goroutine close
+	// what it cannot hand over, acceptEach's cleanup ends it, then this
+	// closes what it accepted and nobody took.
 	t.Cleanup(func() {
 		for {
 			select {
@@ -86,8 +97,15 @@ func (kb *kernelBench) listen(t *testing.T, port uint16) <-chan *net.TCPConn {
 			}
 		}
 	})
-	acceptEach(t, ln, func(c net.Conn) { conns <- c.(*net.TCPConn) })
-	return conns
+	acceptEach(t, ln, func(c net.Conn) {
+		select {
+		case conns <- c.(*net.TCPConn):
+		case <-stop:
+			c.Close()
+		}
+	})
+	t.Cleanup(func() { close(stop) })
+	return ln.(*net.TCPListener), conns
 }
 
 // accepted returns the kernel's side of a connection the probe opened.
@@ -116,8 +134,8 @@ func (kb *kernelBench) dial(t *testing.T, port uint16) (*Conn, *net.TCPConn) {
 }
 
 // unacked returns TCP_INFO's count of the kernel socket's unacknowledged
-// segments.
-func unacked(t *testing.T, c *net.TCPConn) uint32 {
+// segments; for a listener, the number of connections in its accept queue.
+func unacked(t *testing.T, c syscall.Conn) uint32 {
 	t.Helper()
 	rc, err := c.SyscallConn()
 	if err != nil {
@@ -134,6 +152,26 @@ func unacked(t *testing.T, c *net.TCPConn) uint32 {
 		t.Fatal(ierr)
 	}
 	return info.Unacked
+}
+
+// TestKernelListenUntaken: a test that leaves more accepted connections
+// than listen's channel holds (4) untaken still ends; its cleanup used to
+// wait for the accepting goroutine, blocked handing over the fifth.
+func TestKernelListenUntaken(t *testing.T) {
+	kb := newKernelBench(t)
+	t.Run("untaken", func(t *testing.T) {
+		ln, _ := kb.listenLn(t, 7100)
+		for range 5 {
+			if _, err := kb.p.Dial(kb.peerPort(7100), ConnConfig{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The accepting goroutine has taken all 5 from the kernel's
+		// accept queue (unacked): it holds the fifth, the channel full.
+		if !testenv.Eventually(10*time.Second, func() bool { return unacked(t, ln) == 0 }) {
+			t.Fatalf("the kernel's accept queue still holds %d connections", unacked(t, ln))
+		}
+	})
 }
 
 // TestKernelHandshake opens a connection to a Linux listener and checks the

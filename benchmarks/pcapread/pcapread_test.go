@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"tcpregress.dev/pcap/pcaptest"
 )
 
 // testImpls is Impls plus ours-batch with a batch small enough that packets
@@ -23,38 +22,25 @@ func testImpls() []Impl {
 // sum of the frames' first bytes.
 func writeTestCapture(t *testing.T, count int) (string, uint64) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "frames.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	w := pcapgo.NewWriter(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	ts := time.Date(2024, 1, 1, 12, 0, 0, 0, time.UTC)
-	frame := make([]byte, 1514)
+	recs := make([]pcaptest.Record, count)
 	var sum uint64
-	for i := range count {
-		n := 1 + rng.IntN(len(frame))
+	for i := range recs {
+		n := 1 + rng.IntN(1514)
 		if i%10 == 0 {
 			n = 60
 		}
-		for j := range n {
+		frame := make([]byte, n)
+		for j := range frame {
 			frame[j] = byte(rng.Uint32())
 		}
 		sum += uint64(frame[0])
 		ts = ts.Add(time.Microsecond)
-		ci := gopacket.CaptureInfo{Timestamp: ts, CaptureLength: n, Length: n}
-		if err := w.WritePacket(ci, frame[:n]); err != nil {
-			t.Fatal(err)
-		}
+		recs[i] = pcaptest.Record{Data: frame, Time: ts}
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	path := filepath.Join(t.TempDir(), "frames.pcap")
+	pcaptest.WritePcap(t, path, layers.LinkTypeEthernet, 65535, recs...)
 	return path, sum
 }
 
